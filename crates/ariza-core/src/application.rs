@@ -1,0 +1,216 @@
+//! An application for a service and its lifecycle:
+//! draft → filed → delivered → in review → completed | rejected | returned (→ filed again);
+//! cancelled (with a reason) is possible before delivery.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::error::{DomainError, FieldError};
+use crate::form::FormValues;
+use crate::tracking::TrackingNumber;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Status {
+    Draft,
+    Filed,
+    Delivered,
+    InReview,
+    Completed,
+    Rejected,
+    Returned,
+    Cancelled,
+}
+
+impl Status {
+    pub const ALL: [Status; 8] = [
+        Status::Draft,
+        Status::Filed,
+        Status::Delivered,
+        Status::InReview,
+        Status::Completed,
+        Status::Rejected,
+        Status::Returned,
+        Status::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Draft => "draft",
+            Status::Filed => "filed",
+            Status::Delivered => "delivered",
+            Status::InReview => "in_review",
+            Status::Completed => "completed",
+            Status::Rejected => "rejected",
+            Status::Returned => "returned",
+            Status::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
+    /// The Fluent key of the status's name.
+    pub fn message_key(self) -> String {
+        format!("status-{}", self.as_str().replace('_', "-"))
+    }
+
+    /// The legal moves. Anything else is an [`DomainError::IllegalTransition`].
+    pub fn can_become(self, to: Status) -> bool {
+        use Status::*;
+        matches!(
+            (self, to),
+            (Draft, Filed)
+                | (Draft, Cancelled)
+                | (Filed, Delivered)
+                | (Filed, Cancelled)
+                | (Delivered, InReview)
+                | (InReview, Completed)
+                | (InReview, Rejected)
+                | (InReview, Returned)
+                | (Returned, Filed)
+                | (Returned, Cancelled)
+        )
+    }
+
+    /// Whether the move needs a reason from the person making it.
+    pub fn needs_reason(to: Status) -> bool {
+        matches!(to, Status::Cancelled | Status::Rejected | Status::Returned)
+    }
+}
+
+/// Checks a transition and its reason.
+pub fn check_transition(from: Status, to: Status, reason: Option<&str>) -> Result<(), DomainError> {
+    if !from.can_become(to) {
+        return Err(DomainError::IllegalTransition { from, to });
+    }
+    if Status::needs_reason(to) && reason.is_none_or(|r| r.trim().chars().count() < 3) {
+        return Err(DomainError::Invalid(vec![FieldError::new("reason", "err-reason-required")]));
+    }
+    Ok(())
+}
+
+/// One step in an application's history: who, when, what and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct HistoryEntry {
+    pub from: Option<Status>,
+    pub to: Status,
+    #[ts(type = "string")]
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_name: String,
+    pub reason: Option<String>,
+}
+
+/// What a clerk submits to file an application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FileRequest {
+    pub citizen_id: i64,
+    pub service_code: String,
+    #[serde(default)]
+    #[ts(type = "Record<string, string | number>")]
+    pub form: BTreeMap<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Application {
+    #[ts(type = "string")]
+    pub id: Uuid,
+    pub tracking_number: TrackingNumber,
+    pub service_code: String,
+    pub catalog_version: u32,
+    pub citizen_id: i64,
+    pub citizen_name: String,
+    pub citizen_pinfl: String,
+    pub form: FormValues,
+    pub fee_uzs: i64,
+    pub clerk: String,
+    pub clerk_name: String,
+    pub status: Status,
+    #[ts(type = "string")]
+    pub filed_at: DateTime<Utc>,
+    /// The expected decision date: the filing date plus the service's working days.
+    #[ts(type = "string")]
+    pub due_date: NaiveDate,
+    pub history: Vec<HistoryEntry>,
+}
+
+/// A line of a list of applications (no form, no history).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ApplicationSummary {
+    #[ts(type = "string")]
+    pub id: Uuid,
+    pub tracking_number: TrackingNumber,
+    pub service_code: String,
+    pub citizen_name: String,
+    pub clerk: String,
+    pub status: Status,
+    #[ts(type = "string")]
+    pub filed_at: DateTime<Utc>,
+    #[ts(type = "string")]
+    pub due_date: NaiveDate,
+    pub fee_uzs: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legal_and_illegal_transitions() {
+        use Status::*;
+        let legal = [
+            (Draft, Filed), (Draft, Cancelled), (Filed, Delivered), (Filed, Cancelled),
+            (Delivered, InReview), (InReview, Completed), (InReview, Rejected),
+            (InReview, Returned), (Returned, Filed), (Returned, Cancelled),
+        ];
+        for from in Status::ALL {
+            for to in Status::ALL {
+                let expected = legal.contains(&(from, to));
+                assert_eq!(from.can_become(to), expected, "{from:?} → {to:?}");
+                let r = check_transition(from, to, Some("citizen asked"));
+                assert_eq!(r.is_ok(), expected, "{from:?} → {to:?}");
+                if !expected {
+                    assert_eq!(r, Err(DomainError::IllegalTransition { from, to }));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn cancel_after_delivery_is_illegal() {
+        assert_eq!(
+            check_transition(Status::Delivered, Status::Cancelled, Some("too late")),
+            Err(DomainError::IllegalTransition { from: Status::Delivered, to: Status::Cancelled })
+        );
+    }
+
+    #[test]
+    fn reasons_are_required_where_they_matter() {
+        for to in [Status::Cancelled] {
+            assert!(matches!(check_transition(Status::Filed, to, None), Err(DomainError::Invalid(_))));
+            assert!(matches!(check_transition(Status::Filed, to, Some("  ")), Err(DomainError::Invalid(_))));
+            assert!(check_transition(Status::Filed, to, Some("duplicate")).is_ok());
+        }
+        assert!(check_transition(Status::Draft, Status::Filed, None).is_ok());
+        assert!(matches!(check_transition(Status::InReview, Status::Rejected, None), Err(DomainError::Invalid(_))));
+    }
+
+    #[test]
+    fn status_keys_and_names_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert!(s.message_key().starts_with("status-"));
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The service catalog: versioned, each service with its fee, deadline, form and documents.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::i18n::LocalizedText;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ChoiceOption {
+    pub value: String,
+    pub label: LocalizedText,
+}
+
+/// What a form field holds, with its constraints.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[ts(export)]
+pub enum FieldKind {
+    Text {
+        #[serde(default = "default_max_len")]
+        max_len: u32,
+    },
+    Number {
+        min: Option<i64>,
+        max: Option<i64>,
+    },
+    /// A date; `past_only` refuses dates after today (a birth date), `future_only` refuses
+    /// dates before today (a wished start date).
+    Date {
+        #[serde(default)]
+        past_only: bool,
+        #[serde(default)]
+        future_only: bool,
+    },
+    Choice {
+        options: Vec<ChoiceOption>,
+    },
+    Pinfl,
+    DocumentNumber,
+    Phone,
+    /// STIR (TIN): 9 digits.
+    Stir,
+}
+
+fn default_max_len() -> u32 {
+    200
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct FieldSpec {
+    pub key: String,
+    pub label: LocalizedText,
+    pub kind: FieldKind,
+    pub required: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Service {
+    pub code: String,
+    pub name: LocalizedText,
+    pub agency: LocalizedText,
+    pub category: String,
+    /// Fee in sums (UZS).
+    pub fee_uzs: i64,
+    pub deadline_working_days: u32,
+    pub fields: Vec<FieldSpec>,
+    pub documents: Vec<LocalizedText>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Catalog {
+    pub version: u32,
+    /// The base calculation amount (BHM) this version's fees were set from.
+    pub bhm_uzs: i64,
+    #[ts(type = "string[]")]
+    pub holidays: Vec<NaiveDate>,
+    pub services: Vec<Service>,
+}
+
+impl Catalog {
+    pub fn service(&self, code: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.code == code)
+    }
+}
+
+const DEFAULT_CATALOG: &str = include_str!("../data/catalog.json");
+
+/// The catalog shipped with the desk, used until the portal sends a newer version.
+pub fn default_catalog() -> Result<Catalog, serde_json::Error> {
+    let mut catalog: Catalog = serde_json::from_str(DEFAULT_CATALOG)?;
+    catalog.fill_cyrillic();
+    Ok(catalog)
+}
+
+impl Catalog {
+    /// Fills every Uzbek Cyrillic text the data left out from its Latin form.
+    pub fn fill_cyrillic(&mut self) {
+        for s in &mut self.services {
+            s.name.fill_cyrillic();
+            s.agency.fill_cyrillic();
+            s.documents.iter_mut().for_each(LocalizedText::fill_cyrillic);
+            for f in &mut s.fields {
+                f.label.fill_cyrillic();
+                if let FieldKind::Choice { options } = &mut f.kind {
+                    options.iter_mut().for_each(|o| o.label.fill_cyrillic());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn default_catalog_is_complete() {
+        let c = default_catalog().unwrap();
+        assert!(c.services.len() >= 15, "{} services", c.services.len());
+        let codes: HashSet<_> = c.services.iter().map(|s| &s.code).collect();
+        assert_eq!(codes.len(), c.services.len(), "service codes are unique");
+        assert!(c.service("eri-key").is_some());
+        assert!(c.service("preschool-place").is_some());
+        for s in &c.services {
+            for text in std::iter::once(&s.name).chain(std::iter::once(&s.agency)).chain(s.documents.iter()).chain(s.fields.iter().map(|f| &f.label)) {
+                for v in [&text.uz_latn, &text.uz_cyrl, &text.ru, &text.en] {
+                    assert!(!v.trim().is_empty(), "{}: empty text in {text:?}", s.code);
+                }
+                assert!(!text.uz_latn.contains('\''), "{}: ASCII apostrophe in {}", s.code, text.uz_latn);
+            }
+            assert!(s.fee_uzs >= 0);
+            assert!(s.deadline_working_days > 0);
+            let keys: HashSet<_> = s.fields.iter().map(|f| &f.key).collect();
+            assert_eq!(keys.len(), s.fields.len(), "{}: field keys are unique", s.code);
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Errors as people and programs see them: a stable [`Code`] that front ends branch on, and a
+//! Fluent message key with its arguments that is translated at the edge.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::application::Status;
+use crate::i18n::{Locale, Localizer, MessageArgs};
+use crate::staff::Action;
+
+/// Stable error codes sent across IPC, HTTP and `--json` output. Never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Code {
+    Validation,
+    NotFound,
+    Conflict,
+    IllegalTransition,
+    BadCredentials,
+    Forbidden,
+    NotSignedIn,
+    SetupRequired,
+    AlreadySetUp,
+    SchemaTooNew,
+    MigrationChanged,
+    Storage,
+    Internal,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Validation => "validation",
+            Code::NotFound => "not_found",
+            Code::Conflict => "conflict",
+            Code::IllegalTransition => "illegal_transition",
+            Code::BadCredentials => "bad_credentials",
+            Code::Forbidden => "forbidden",
+            Code::NotSignedIn => "not_signed_in",
+            Code::SetupRequired => "setup_required",
+            Code::AlreadySetUp => "already_set_up",
+            Code::SchemaTooNew => "schema_too_new",
+            Code::MigrationChanged => "migration_changed",
+            Code::Storage => "storage",
+            Code::Internal => "internal",
+        }
+    }
+}
+
+/// One invalid input: which field, and why (a Fluent key with arguments).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub key: &'static str,
+    pub args: MessageArgs,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, key: &'static str) -> FieldError {
+        FieldError { field: field.into(), key, args: Vec::new() }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> FieldError {
+        self.args.push((name, value.to_string()));
+        self
+    }
+}
+
+/// Anything that can be shown to a person: a code, a message key and, for invalid input, the
+/// fields at fault.
+pub trait Describe: std::fmt::Display {
+    fn code(&self) -> Code;
+    fn message(&self) -> (&'static str, MessageArgs);
+    fn field_errors(&self) -> &[FieldError] {
+        &[]
+    }
+}
+
+/// The domain's own errors.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("invalid input in {} field(s)", .0.len())]
+    Invalid(Vec<FieldError>),
+    #[error("an application cannot go from {from:?} to {to:?}")]
+    IllegalTransition { from: Status, to: Status },
+    #[error("this role may not {0:?}")]
+    Forbidden(Action),
+}
+
+impl Describe for DomainError {
+    fn code(&self) -> Code {
+        match self {
+            DomainError::Invalid(_) => Code::Validation,
+            DomainError::IllegalTransition { .. } => Code::IllegalTransition,
+            DomainError::Forbidden(_) => Code::Forbidden,
+        }
+    }
+
+    fn message(&self) -> (&'static str, MessageArgs) {
+        match self {
+            DomainError::Invalid(fields) if fields.len() == 1 => {
+                (fields[0].key, fields[0].args.clone())
+            }
+            DomainError::Invalid(fields) => {
+                ("err-validation", vec![("count", fields.len().to_string())])
+            }
+            DomainError::IllegalTransition { from, to } => (
+                "err-illegal-transition",
+                vec![("from", from.as_str().to_string()), ("to", to.as_str().to_string())],
+            ),
+            DomainError::Forbidden(_) => ("err-forbidden", Vec::new()),
+        }
+    }
+
+    fn field_errors(&self) -> &[FieldError] {
+        match self {
+            DomainError::Invalid(fields) => fields,
+            _ => &[],
+        }
+    }
+}
+
+/// Collects field errors while validating a whole form, so the clerk sees all at once.
+#[derive(Debug, Default)]
+pub struct Validation(pub Vec<FieldError>);
+
+impl Validation {
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    pub fn check<T, E>(&mut self, r: Result<T, E>, on_err: impl FnOnce(E) -> FieldError) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0.push(on_err(e));
+                None
+            }
+        }
+    }
+
+    pub fn finish(self) -> Result<(), DomainError> {
+        if self.0.is_empty() { Ok(()) } else { Err(DomainError::Invalid(self.0)) }
+    }
+}
+
+/// A field's translated message, as sent to front ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FieldFault {
+    pub field: String,
+    pub message: String,
+}
+
+/// The `{code, message}` every front end receives; `fields` is set for invalid input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS, thiserror::Error)]
+#[ts(export)]
+#[error("{message}")]
+pub struct Fault {
+    pub code: Code,
+    pub message: String,
+    pub fields: Vec<FieldFault>,
+}
+
+impl Fault {
+    pub fn from_error(err: &dyn Describe, l: &Localizer, locale: Locale) -> Fault {
+        let (key, args) = err.message();
+        Fault {
+            code: err.code(),
+            message: l.tr(locale, key, &args),
+            fields: err
+                .field_errors()
+                .iter()
+                .map(|f| FieldFault { field: f.field.clone(), message: l.tr(locale, f.key, &f.args) })
+                .collect(),
+        }
+    }
+}

@@ -1,0 +1,179 @@
+//! Staff accounts, roles and what each role may do. Permissions are decided here, in the
+//! core, so no front end can skip them.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::{Algorithm, Argon2, Params, Version};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{DomainError, FieldError, Validation};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Role {
+    Clerk,
+    Supervisor,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Clerk, Role::Supervisor, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Clerk => "clerk",
+            Role::Supervisor => "supervisor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn may(self, action: Action) -> bool {
+        use Action::*;
+        match action {
+            RegisterCitizen | ViewCitizen | FileApplication | ViewApplications | CancelOwnApplication => true,
+            CancelAnyApplication => matches!(self, Role::Supervisor | Role::Admin),
+            ManageStaff | ManageCenter => self == Role::Admin,
+        }
+    }
+
+    pub fn require(self, action: Action) -> Result<(), DomainError> {
+        if self.may(action) { Ok(()) } else { Err(DomainError::Forbidden(action)) }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    RegisterCitizen,
+    ViewCitizen,
+    FileApplication,
+    ViewApplications,
+    CancelOwnApplication,
+    CancelAnyApplication,
+    ManageStaff,
+    ManageCenter,
+}
+
+/// The person acting: recorded in every history entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Actor {
+    pub staff_id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct StaffMember {
+    pub id: i64,
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct NewStaff {
+    pub username: String,
+    pub full_name: String,
+    pub role: Role,
+    pub password: String,
+}
+
+pub const MIN_PASSWORD_LEN: usize = 8;
+
+impl NewStaff {
+    /// Checks the fields and returns the normalized username (lower case).
+    pub fn validate(&self) -> Result<String, DomainError> {
+        let mut v = Validation::default();
+        let username = self.username.trim().to_lowercase();
+        let ok_chars = username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if username.len() < 2 || username.len() > 32 || !ok_chars {
+            v.push(FieldError::new("username", "err-username"));
+        }
+        if self.full_name.trim().is_empty() {
+            v.push(FieldError::new("full_name", "err-required"));
+        }
+        if self.password.chars().count() < MIN_PASSWORD_LEN {
+            v.push(FieldError::new("password", "err-password-short").with("min", MIN_PASSWORD_LEN));
+        }
+        v.finish()?;
+        Ok(username)
+    }
+}
+
+fn argon2() -> Argon2<'static> {
+    // OWASP's Argon2id minimum (19 MiB, 2 passes): a sign-in stays well under a second on a
+    // district office's old laptop while offline guessing stays expensive.
+    let params = Params::new(19 * 1024, 2, 1, None).unwrap_or_default();
+    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
+}
+
+/// An Argon2id PHC string for the password.
+pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(argon2().hash_password(password.as_bytes(), &salt)?.to_string())
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_verify_and_differ() {
+        let a = hash_password("correct horse").unwrap();
+        let b = hash_password("correct horse").unwrap();
+        assert!(a.starts_with("$argon2id$"));
+        assert_ne!(a, b, "salted");
+        assert!(verify_password("correct horse", &a));
+        assert!(!verify_password("wrong horse", &a));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn permission_matrix() {
+        use Action::*;
+        let all = [
+            RegisterCitizen, ViewCitizen, FileApplication, ViewApplications,
+            CancelOwnApplication, CancelAnyApplication, ManageStaff, ManageCenter,
+        ];
+        let expected = |role: Role, action: Action| match (role, action) {
+            (Role::Clerk, CancelAnyApplication | ManageStaff | ManageCenter) => false,
+            (Role::Supervisor, ManageStaff | ManageCenter) => false,
+            _ => true,
+        };
+        for role in Role::ALL {
+            for action in all {
+                assert_eq!(role.may(action), expected(role, action), "{role:?} {action:?}");
+                assert_eq!(role.require(action).is_ok(), expected(role, action));
+            }
+        }
+    }
+
+    #[test]
+    fn new_staff_validation() {
+        let ok = NewStaff { username: " Dilnoza.K ".into(), full_name: "Dilnoza".into(), role: Role::Clerk, password: "12345678".into() };
+        assert_eq!(ok.validate().unwrap(), "dilnoza.k");
+        let bad = NewStaff { username: "a b".into(), full_name: " ".into(), role: Role::Clerk, password: "short".into() };
+        match bad.validate() {
+            Err(DomainError::Invalid(f)) => {
+                let fields: Vec<_> = f.iter().map(|e| e.field.as_str()).collect();
+                assert_eq!(fields, ["username", "full_name", "password"]);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
