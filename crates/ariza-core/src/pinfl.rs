@@ -97,6 +97,11 @@ impl Pinfl {
         &self.0
     }
 
+    /// Wraps a value read back from storage, where it was validated on the way in.
+    pub fn from_stored(stored: String) -> Pinfl {
+        Pinfl(stored)
+    }
+
     fn digit(&self, i: usize) -> u32 {
         u32::from(self.0.as_bytes()[i] - b'0')
     }

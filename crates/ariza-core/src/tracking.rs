@@ -77,6 +77,11 @@ impl TrackingNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Wraps a value read back from storage, where it was made by [`TrackingNumber::new`].
+    pub fn from_stored(stored: String) -> TrackingNumber {
+        TrackingNumber(stored)
+    }
 }
 
 impl std::fmt::Display for TrackingNumber {

@@ -1,0 +1,259 @@
+//! Filing, listing, showing and cancelling applications, with their history and the outbox.
+
+use std::collections::BTreeMap;
+
+use ariza_core::application::{
+    Application, ApplicationSummary, FileRequest, HistoryEntry, Status, check_transition,
+};
+use ariza_core::clock::{Clock, tashkent};
+use ariza_core::error::{DomainError, FieldError};
+use ariza_core::form;
+use ariza_core::staff::{Action, Actor};
+use ariza_core::tracking::TrackingNumber;
+use ariza_core::working_days::add_working_days;
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::citizens::get_citizen;
+use crate::{Result, Store, StoreError, parse_ts, ts};
+
+/// Which applications to list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ListFilter {
+    /// The Tashkent day of filing, YYYY-MM-DD; none for every day.
+    pub date: Option<String>,
+    pub status: Option<Status>,
+    /// Only this clerk's applications (a username).
+    pub clerk: Option<String>,
+    pub limit: Option<u32>,
+}
+
+const SUMMARY_SQL: &str = "SELECT a.id, a.tracking_number, a.service_code, c.surname, c.given_name, c.patronymic,
+        s.username, a.status, a.filed_at, a.due_date, a.fee_uzs
+     FROM application a JOIN citizen c ON c.id = a.citizen_id JOIN staff s ON s.id = a.clerk_id";
+
+fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ApplicationSummary> {
+    let id: String = r.get(0)?;
+    let names: [String; 3] = [r.get(3)?, r.get(4)?, r.get(5)?];
+    let status: String = r.get(7)?;
+    let filed_at: String = r.get(8)?;
+    let due: String = r.get(9)?;
+    Ok(ApplicationSummary {
+        id: Uuid::parse_str(&id).unwrap_or_default(),
+        tracking_number: TrackingNumber::from_stored(r.get(1)?),
+        service_code: r.get(2)?,
+        citizen_name: join_name(&names),
+        clerk: r.get(6)?,
+        status: Status::parse(&status).unwrap_or(Status::Filed),
+        filed_at: parse_ts(&filed_at),
+        due_date: NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap_or_default(),
+        fee_uzs: r.get(10)?,
+    })
+}
+
+fn join_name(parts: &[String]) -> String {
+    parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ")
+}
+
+fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
+    let mut stmt = conn.prepare(
+        "SELECT h.from_status, h.to_status, h.at, s.username, s.full_name, h.reason
+         FROM application_history h JOIN staff s ON s.id = h.staff_id
+         WHERE h.application_id = ?1 ORDER BY h.id",
+    )?;
+    let rows = stmt.query_map([id], |r| {
+        let from: Option<String> = r.get(0)?;
+        let to: String = r.get(1)?;
+        let at: String = r.get(2)?;
+        Ok(HistoryEntry {
+            from: from.as_deref().and_then(Status::parse),
+            to: Status::parse(&to).unwrap_or(Status::Filed),
+            at: parse_ts(&at),
+            actor: r.get(3)?,
+            actor_name: r.get(4)?,
+            reason: r.get(5)?,
+        })
+    })?;
+    Ok(rows.collect::<std::result::Result<_, _>>()?)
+}
+
+fn load_application(conn: &Connection, key: &str) -> Result<Application> {
+    let row = conn
+        .query_row(
+            "SELECT a.id, a.tracking_number, a.service_code, a.catalog_version, a.citizen_id, a.form,
+                    a.fee_uzs, s.username, s.full_name, a.status, a.filed_at, a.due_date
+             FROM application a JOIN staff s ON s.id = a.clerk_id
+             WHERE a.id = ?1 OR a.tracking_number = ?1",
+            [key],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, i64>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, String>(9)?,
+                    r.get::<_, String>(10)?,
+                    r.get::<_, String>(11)?,
+                ))
+            },
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound("err-application-not-found"))?;
+    let (id, tracking, service_code, catalog_version, citizen_id, form, fee, clerk, clerk_name, status, filed_at, due) =
+        row;
+    let citizen = get_citizen(conn, citizen_id)?;
+    Ok(Application {
+        id: Uuid::parse_str(&id).unwrap_or_default(),
+        tracking_number: TrackingNumber::from_stored(tracking),
+        service_code,
+        catalog_version,
+        citizen_id,
+        citizen_name: citizen.data.full_name(),
+        citizen_pinfl: citizen.data.pinfl.as_str().to_string(),
+        form: serde_json::from_str::<BTreeMap<String, String>>(&form)?,
+        fee_uzs: fee,
+        clerk,
+        clerk_name,
+        status: Status::parse(&status).unwrap_or(Status::Filed),
+        filed_at: parse_ts(&filed_at),
+        due_date: NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap_or_default(),
+        history: load_history(conn, &id)?,
+    })
+}
+
+impl Store {
+    /// Validates and files an application in one durable transaction: the application, its
+    /// first history entry, its tracking number and its place in the outbox.
+    pub fn file_application(&self, actor: &Actor, req: &FileRequest, clock: &dyn Clock) -> Result<Application> {
+        actor.role.require(Action::FileApplication)?;
+        let center = self.require_center()?;
+        let catalog = self.catalog()?;
+        let Some(service) = catalog.service(&req.service_code) else {
+            return Err(DomainError::Invalid(vec![FieldError::new("service_code", "err-service-not-found")]).into());
+        };
+        let now = clock.now();
+        let today = now.with_timezone(&tashkent()).date_naive();
+        let values = form::validate(service, &req.form, today)?;
+        let due = add_working_days(today, service.deadline_working_days, &catalog.holidays);
+        let id = Uuid::now_v7();
+
+        let mut conn = self.conn();
+        // IMMEDIATE takes the write lock up front, so the sequence read and the insert cannot
+        // interleave with another writer (the CLI running beside the desk).
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let citizen_exists: i64 = tx.query_row("SELECT count(*) FROM citizen WHERE id = ?1", [req.citizen_id], |r| r.get(0))?;
+        if citizen_exists == 0 {
+            return Err(DomainError::Invalid(vec![FieldError::new("citizen_id", "err-citizen-not-found")]).into());
+        }
+        let day = today.format("%Y-%m-%d").to_string();
+        let seq: u32 = tx.query_row(
+            "INSERT INTO tracking_sequence (day, last) VALUES (?1, 1)
+             ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last",
+            [&day],
+            |r| r.get(0),
+        )?;
+        let tracking = TrackingNumber::new(&center.code, today, center.device_number, seq);
+        let at = ts(now);
+        tx.execute(
+            "INSERT INTO application (id, tracking_number, service_code, catalog_version, citizen_id, form, fee_uzs,
+                clerk_id, status, filed_at, filed_date, due_date, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'filed', ?9, ?10, ?11, ?9)",
+            params![
+                id.to_string(),
+                tracking.as_str(),
+                service.code,
+                catalog.version,
+                req.citizen_id,
+                serde_json::to_string(&values)?,
+                service.fee_uzs,
+                actor.staff_id,
+                at,
+                day,
+                due.format("%Y-%m-%d").to_string(),
+            ],
+        )?;
+        tx.execute(
+            "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id)
+             VALUES (?1, 'draft', 'filed', ?2, ?3)",
+            params![id.to_string(), at, actor.staff_id],
+        )?;
+        tx.execute("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)", params![id.to_string(), at])?;
+        let app = load_application(&tx, &id.to_string())?;
+        tx.commit()?;
+        tracing::info!(application = %id, service = %service.code, by = actor.staff_id, "application filed");
+        Ok(app)
+    }
+
+    /// An application by its id or tracking number.
+    pub fn application(&self, key: &str) -> Result<Application> {
+        let conn = self.conn();
+        match TrackingNumber::parse(key) {
+            Ok(t) => load_application(&conn, t.as_str()),
+            Err(_) => load_application(&conn, key.trim()),
+        }
+    }
+
+    pub fn list_applications(&self, filter: &ListFilter) -> Result<Vec<ApplicationSummary>> {
+        let mut sql = format!("{SUMMARY_SQL} WHERE 1 = 1");
+        let mut args: Vec<String> = Vec::new();
+        if let Some(d) = &filter.date {
+            args.push(d.clone());
+            sql.push_str(&format!(" AND a.filed_date = ?{}", args.len()));
+        }
+        if let Some(s) = filter.status {
+            args.push(s.as_str().to_string());
+            sql.push_str(&format!(" AND a.status = ?{}", args.len()));
+        }
+        if let Some(c) = &filter.clerk {
+            args.push(c.clone());
+            sql.push_str(&format!(" AND s.username = ?{}", args.len()));
+        }
+        sql.push_str(&format!(" ORDER BY a.filed_at DESC LIMIT {}", filter.limit.unwrap_or(500)));
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), summary_from_row)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// Cancels before delivery, with a reason. A clerk may cancel only what they filed.
+    pub fn cancel_application(&self, actor: &Actor, key: &str, reason: &str, clock: &dyn Clock) -> Result<Application> {
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let app = load_application(&tx, key.trim())?;
+        if app.clerk == actor.username {
+            actor.role.require(Action::CancelOwnApplication)?;
+        } else {
+            actor.role.require(Action::CancelAnyApplication)?;
+        }
+        let reason = reason.trim();
+        check_transition(app.status, Status::Cancelled, Some(reason))?;
+        let at = ts(clock.now());
+        let id = app.id.to_string();
+        tx.execute("UPDATE application SET status = 'cancelled', updated_at = ?2 WHERE id = ?1", params![id, at])?;
+        tx.execute(
+            "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id, reason)
+             VALUES (?1, ?2, 'cancelled', ?3, ?4, ?5)",
+            params![id, app.status.as_str(), at, actor.staff_id, reason],
+        )?;
+        // A cancelled application is not delivered: it leaves the queue.
+        tx.execute("DELETE FROM outbox WHERE application_id = ?1 AND delivered_at IS NULL", [&id])?;
+        let app = load_application(&tx, &id)?;
+        tx.commit()?;
+        tracing::info!(application = %id, by = actor.staff_id, "application cancelled");
+        Ok(app)
+    }
+
+    /// How many filed applications wait for delivery.
+    pub fn outbox_backlog(&self) -> Result<i64> {
+        Ok(self.conn().query_row("SELECT count(*) FROM outbox WHERE delivered_at IS NULL", [], |r| r.get(0))?)
+    }
+}

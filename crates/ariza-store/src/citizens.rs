@@ -1,0 +1,179 @@
+//! Citizens: registration and search by PINFL, document number, tracking number or name in
+//! either script. Every search path is an index lookup (B-tree or FTS5), never a table scan.
+
+use ariza_core::citizen::{Address, Citizen, CitizenInput, NewCitizen, Sex};
+use ariza_core::clock::Clock;
+use ariza_core::document::DocumentKind;
+use ariza_core::error::{DomainError, FieldError};
+use ariza_core::pinfl::Pinfl;
+use ariza_core::staff::{Action, Actor};
+use ariza_core::tracking::TrackingNumber;
+use ariza_core::translit;
+use chrono::NaiveDate;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{Result, Store, StoreError, ts};
+
+/// A line of search results.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CitizenMatch {
+    pub id: i64,
+    pub full_name: String,
+    pub pinfl: String,
+    pub document_number: String,
+    pub birth_date: String,
+}
+
+const CITIZEN_COLUMNS: &str = "id, pinfl, document_kind, document_number, surname, given_name, patronymic, \
+     birth_date, sex, phone, region, district, street";
+
+fn citizen_from_row(r: &Row<'_>) -> rusqlite::Result<Citizen> {
+    let pinfl: String = r.get(1)?;
+    let kind: String = r.get(2)?;
+    let birth: String = r.get(7)?;
+    let sex: String = r.get(8)?;
+    Ok(Citizen {
+        id: r.get(0)?,
+        data: NewCitizen {
+            pinfl: Pinfl::from_stored(pinfl),
+            document_kind: DocumentKind::parse(&kind).unwrap_or(DocumentKind::Passport),
+            document_number: r.get(3)?,
+            surname: r.get(4)?,
+            given_name: r.get(5)?,
+            patronymic: r.get(6)?,
+            birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d").unwrap_or_default(),
+            sex: Sex::parse(&sex).unwrap_or(Sex::Male),
+            phone: r.get(9)?,
+            address: Address { region: r.get(10)?, district: r.get(11)?, street: r.get(12)? },
+        },
+    })
+}
+
+fn match_from_row(r: &Row<'_>) -> rusqlite::Result<CitizenMatch> {
+    let parts: [String; 3] = [r.get(2)?, r.get(3)?, r.get(4)?];
+    Ok(CitizenMatch {
+        id: r.get(0)?,
+        pinfl: r.get(1)?,
+        full_name: parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" "),
+        document_number: r.get(5)?,
+        birth_date: r.get(6)?,
+    })
+}
+
+const MATCH_COLUMNS: &str = "c.id, c.pinfl, c.surname, c.given_name, c.patronymic, c.document_number, c.birth_date";
+
+/// Builds an FTS5 query: every token of the name must match as a prefix, in any order.
+fn fts_query(key: &str) -> Option<String> {
+    let tokens: Vec<String> = key.split_whitespace().map(|t| format!("\"{t}\"*")).collect();
+    (!tokens.is_empty()).then(|| tokens.join(" AND "))
+}
+
+pub(crate) fn get_citizen(conn: &Connection, id: i64) -> Result<Citizen> {
+    conn.query_row(&format!("SELECT {CITIZEN_COLUMNS} FROM citizen WHERE id = ?1"), [id], citizen_from_row)
+        .optional()?
+        .ok_or(StoreError::NotFound("err-citizen-not-found"))
+}
+
+impl Store {
+    pub fn register_citizen(&self, actor: &Actor, input: &CitizenInput, clock: &dyn Clock) -> Result<Citizen> {
+        actor.role.require(Action::RegisterCitizen)?;
+        let c = input.validate(clock.today())?;
+        let conn = self.conn();
+        let taken: Option<i64> = conn
+            .query_row("SELECT id FROM citizen WHERE pinfl = ?1", [c.pinfl.as_str()], |r| r.get(0))
+            .optional()?;
+        if taken.is_some() {
+            return Err(DomainError::Invalid(vec![FieldError::new("pinfl", "err-duplicate-pinfl")]).into());
+        }
+        conn.execute(
+            "INSERT INTO citizen (pinfl, document_kind, document_number, surname, given_name, patronymic,
+                birth_date, sex, phone, region, district, street, name_key, created_at, created_by)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            params![
+                c.pinfl.as_str(),
+                c.document_kind.as_str(),
+                c.document_number,
+                c.surname,
+                c.given_name,
+                c.patronymic,
+                c.birth_date.format("%Y-%m-%d").to_string(),
+                c.sex.as_str(),
+                c.phone,
+                c.address.region,
+                c.address.district,
+                c.address.street,
+                c.name_search_key(),
+                ts(clock.now()),
+                actor.staff_id,
+            ],
+        )?;
+        let id = conn.last_insert_rowid();
+        tracing::info!(citizen_id = id, by = actor.staff_id, "citizen registered");
+        Ok(Citizen { id, data: c })
+    }
+
+    pub fn citizen(&self, id: i64) -> Result<Citizen> {
+        get_citizen(&self.conn(), id)
+    }
+
+    /// Finds citizens by whatever the clerk typed: a PINFL (whole or its start), a document
+    /// number, an application's tracking number, or a name in Latin or Cyrillic.
+    pub fn find_citizens(&self, query: &str, limit: usize) -> Result<Vec<CitizenMatch>> {
+        let q = query.trim();
+        let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        if compact.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conn = self.conn();
+        let limit = limit as i64;
+        if compact.chars().all(|c| c.is_ascii_digit()) {
+            // Whole or partial PINFL: a range over the unique index. The upper bound ':' is
+            // the character after '9'.
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {MATCH_COLUMNS} FROM citizen c WHERE c.pinfl >= ?1 AND c.pinfl < ?2 ORDER BY c.pinfl LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(params![compact, format!("{compact}:"), limit], match_from_row)?;
+            return Ok(rows.collect::<std::result::Result<_, _>>()?);
+        }
+        if let Ok(tracking) = TrackingNumber::parse(&compact) {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {MATCH_COLUMNS} FROM application a JOIN citizen c ON c.id = a.citizen_id
+                 WHERE a.tracking_number = ?1"
+            ))?;
+            let rows = stmt.query_map([tracking.as_str()], match_from_row)?;
+            return Ok(rows.collect::<std::result::Result<_, _>>()?);
+        }
+        let looks_like_document = compact.len() >= 3
+            && compact.chars().any(|c| c.is_ascii_digit())
+            && compact.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+        if looks_like_document {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {MATCH_COLUMNS} FROM citizen c WHERE c.document_number >= ?1 AND c.document_number < ?2
+                 ORDER BY c.document_number LIMIT ?3"
+            ))?;
+            let rows = stmt.query_map(params![compact, format!("{compact}\u{10FFFF}"), limit], match_from_row)?;
+            return Ok(rows.collect::<std::result::Result<_, _>>()?);
+        }
+        let Some(fts) = fts_query(&translit::search_key(q)) else { return Ok(Vec::new()) };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {MATCH_COLUMNS} FROM citizen_name f JOIN citizen c ON c.id = f.rowid
+             WHERE citizen_name MATCH ?1 ORDER BY f.rank LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![fts, limit], match_from_row)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_tokens() {
+        assert_eq!(fts_query("gulom sher").as_deref(), Some("\"gulom\"* AND \"sher\"*"));
+        assert_eq!(fts_query(""), None);
+    }
+}

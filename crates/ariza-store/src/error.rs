@@ -1,0 +1,72 @@
+use ariza_core::error::{Code, Describe, DomainError, FieldError};
+use ariza_core::i18n::MessageArgs;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Domain(#[from] DomainError),
+    #[error("the desk is not set up")]
+    NotSetUp,
+    #[error("the desk is already set up")]
+    AlreadySetUp,
+    #[error("wrong username or password")]
+    BadCredentials,
+    #[error("not found: {0}")]
+    NotFound(&'static str),
+    #[error("duplicate: {0}")]
+    Duplicate(&'static str, &'static str),
+    #[error("database schema {found} is newer than this version knows ({supported})")]
+    SchemaTooNew { found: i64, supported: i64 },
+    #[error("migration {name} differs from the one applied")]
+    MigrationChanged { name: String },
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("file system: {0}")]
+    Io(std::io::Error),
+    #[error("password hashing failed")]
+    Hash,
+}
+
+impl Describe for StoreError {
+    fn code(&self) -> Code {
+        match self {
+            StoreError::Domain(d) => d.code(),
+            StoreError::NotSetUp => Code::SetupRequired,
+            StoreError::AlreadySetUp => Code::AlreadySetUp,
+            StoreError::BadCredentials => Code::BadCredentials,
+            StoreError::NotFound(_) => Code::NotFound,
+            StoreError::Duplicate(..) => Code::Conflict,
+            StoreError::SchemaTooNew { .. } => Code::SchemaTooNew,
+            StoreError::MigrationChanged { .. } => Code::MigrationChanged,
+            StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Io(_) => Code::Storage,
+            StoreError::Hash => Code::Internal,
+        }
+    }
+
+    fn message(&self) -> (&'static str, MessageArgs) {
+        match self {
+            StoreError::Domain(d) => d.message(),
+            StoreError::NotSetUp => ("err-setup-required", vec![]),
+            StoreError::AlreadySetUp => ("err-already-set-up", vec![]),
+            StoreError::BadCredentials => ("err-bad-credentials", vec![]),
+            StoreError::NotFound(key) => (key, vec![]),
+            StoreError::Duplicate(key, _) => (key, vec![]),
+            StoreError::SchemaTooNew { found, supported } => (
+                "err-schema-too-new",
+                vec![("found", found.to_string()), ("supported", supported.to_string())],
+            ),
+            StoreError::MigrationChanged { name } => ("err-migration-changed", vec![("name", name.clone())]),
+            StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Io(_) => ("err-storage", vec![]),
+            StoreError::Hash => ("err-internal", vec![]),
+        }
+    }
+
+    fn field_errors(&self) -> &[FieldError] {
+        match self {
+            StoreError::Domain(d) => d.field_errors(),
+            _ => &[],
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! Append-only migrations, applied on open in one transaction. Each applied migration's
+//! SHA-256 is kept: an edited migration is refused rather than silently diverging, and a
+//! database from a newer Ariza (higher `user_version`) is refused untouched.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior};
+use sha2::{Digest, Sha256};
+
+use crate::{Result, StoreError};
+
+pub struct Migration {
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    name: "0001_initial",
+    sql: include_str!("../../../migrations/desk/0001_initial.sql"),
+}];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+fn digest(sql: &str) -> String {
+    Sha256::digest(sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn run(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+    }
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migration (
+            version INTEGER PRIMARY KEY, name TEXT NOT NULL, sha256 TEXT NOT NULL,
+            applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+        ) STRICT;",
+    )?;
+    for (i, m) in MIGRATIONS.iter().enumerate() {
+        let version = i as i64 + 1;
+        let applied: Option<String> = tx
+            .query_row("SELECT sha256 FROM schema_migration WHERE version = ?1", [version], |r| r.get(0))
+            .optional()?;
+        match applied {
+            Some(sha) if sha == digest(m.sql) => {}
+            Some(_) => return Err(StoreError::MigrationChanged { name: m.name.to_string() }),
+            None => {
+                tx.execute_batch(m.sql)?;
+                tx.execute(
+                    "INSERT INTO schema_migration (version, name, sha256) VALUES (?1, ?2, ?3)",
+                    rusqlite::params![version, m.name, digest(m.sql)],
+                )?;
+                tracing::info!(migration = m.name, "applied");
+            }
+        }
+    }
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}

@@ -1,0 +1,58 @@
+//! The desk's own preferences: language, font size, theme. Kept in the database so they
+//! survive restarts and travel with backups.
+
+use ariza_core::i18n::Locale;
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{Result, Store};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Theme {
+    #[default]
+    Light,
+    Dark,
+    Contrast,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FontSize {
+    #[default]
+    Normal,
+    Large,
+    Larger,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[ts(export)]
+pub struct DeskSettings {
+    pub locale: Locale,
+    pub theme: Theme,
+    pub font_size: FontSize,
+}
+
+impl Store {
+    pub fn settings(&self) -> Result<DeskSettings> {
+        let body: Option<String> = self
+            .conn()
+            .query_row("SELECT value FROM setting WHERE key = 'desk'", [], |r| r.get(0))
+            .optional()?;
+        // Settings written by a later version may have fields this one does not know; fall
+        // back to defaults rather than refuse to start.
+        Ok(body.and_then(|b| serde_json::from_str(&b).ok()).unwrap_or_default())
+    }
+
+    pub fn save_settings(&self, settings: &DeskSettings) -> Result<()> {
+        self.conn().execute(
+            "INSERT INTO setting (key, value) VALUES ('desk', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![serde_json::to_string(settings)?],
+        )?;
+        Ok(())
+    }
+}

@@ -1,0 +1,184 @@
+//! The center this desk serves, its staff, sign-in and the catalog in force.
+
+use ariza_core::catalog::{Catalog, default_catalog};
+use ariza_core::clock::Clock;
+use ariza_core::error::{DomainError, FieldError, Validation};
+use ariza_core::regions;
+use ariza_core::staff::{Action, Actor, NewStaff, Role, StaffMember, hash_password, verify_password};
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{Result, Store, StoreError, ts};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Center {
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    pub district: String,
+    pub device_number: u32,
+}
+
+/// First run: the center and its first administrator.
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SetupRequest {
+    pub center_code: String,
+    pub center_name: String,
+    pub region: String,
+    pub district: String,
+    pub admin: NewStaff,
+}
+
+fn valid_center_code(code: &str) -> bool {
+    (2..=8).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A stand-in hash verified when the username does not exist, so a wrong username costs as
+/// much time as a wrong password and does not reveal which staff exist.
+const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Hq2ZcHM1i5XoPQ5UH0mVl3bTnqsc0U6Q3cl0cf0qvo";
+
+impl Store {
+    pub fn center(&self) -> Result<Option<Center>> {
+        Ok(self
+            .conn()
+            .query_row("SELECT code, name, region, district, device_number FROM center", [], |r| {
+                Ok(Center {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    region: r.get(2)?,
+                    district: r.get(3)?,
+                    device_number: r.get(4)?,
+                })
+            })
+            .optional()?)
+    }
+
+    pub fn require_center(&self) -> Result<Center> {
+        self.center()?.ok_or(StoreError::NotSetUp)
+    }
+
+    /// Creates the center, its first administrator and the default catalog, all or nothing.
+    pub fn setup(&self, req: &SetupRequest, clock: &dyn Clock) -> Result<Actor> {
+        let mut v = Validation::default();
+        let code = req.center_code.trim().to_uppercase();
+        if !valid_center_code(&code) {
+            v.push(FieldError::new("center_code", "err-center-code"));
+        }
+        if req.center_name.trim().is_empty() {
+            v.push(FieldError::new("center_name", "err-required"));
+        }
+        if !regions::district_in_region(&req.region, &req.district) {
+            v.push(FieldError::new("district", "err-district"));
+        }
+        let username = match req.admin.validate() {
+            Ok(u) => Some(u),
+            Err(DomainError::Invalid(errors)) => {
+                v.0.extend(errors);
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        v.finish()?;
+        let username = username.unwrap_or_default();
+        let hash = hash_password(&req.admin.password).map_err(|_| StoreError::Hash)?;
+        let catalog = default_catalog()?;
+        let now = ts(clock.now());
+
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let exists: i64 = tx.query_row("SELECT count(*) FROM center", [], |r| r.get(0))?;
+        if exists > 0 {
+            return Err(StoreError::AlreadySetUp);
+        }
+        tx.execute(
+            "INSERT INTO center (id, code, name, region, district, created_at) VALUES (1, ?1, ?2, ?3, ?4, ?5)",
+            params![code, req.center_name.trim(), req.region, req.district, now],
+        )?;
+        tx.execute(
+            "INSERT INTO staff (username, full_name, role, password_hash, created_at) VALUES (?1, ?2, 'admin', ?3, ?4)",
+            params![username, req.admin.full_name.trim(), hash, now],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT OR IGNORE INTO catalog (version, body, received_at) VALUES (?1, ?2, ?3)",
+            params![catalog.version, serde_json::to_string(&catalog)?, now],
+        )?;
+        tx.commit()?;
+        tracing::info!(center = %code, "desk set up");
+        Ok(Actor { staff_id: id, username, full_name: req.admin.full_name.trim().to_string(), role: Role::Admin })
+    }
+
+    /// Checks a password offline against the local Argon2id hash.
+    pub fn sign_in(&self, username: &str, password: &str) -> Result<Actor> {
+        self.require_center()?;
+        let username = username.trim().to_lowercase();
+        let row: Option<(i64, String, String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT id, full_name, role, password_hash FROM staff WHERE username = ?1 AND active = 1",
+                [&username],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()?;
+        let Some((id, full_name, role, hash)) = row else {
+            verify_password(password, DUMMY_HASH);
+            return Err(StoreError::BadCredentials);
+        };
+        if !verify_password(password, &hash) {
+            tracing::info!(staff_id = id, "sign-in refused");
+            return Err(StoreError::BadCredentials);
+        }
+        let role = Role::parse(&role).ok_or(StoreError::BadCredentials)?;
+        tracing::info!(staff_id = id, "signed in");
+        Ok(Actor { staff_id: id, username, full_name, role })
+    }
+
+    pub fn add_staff(&self, actor: &Actor, new: &NewStaff, clock: &dyn Clock) -> Result<StaffMember> {
+        actor.role.require(Action::ManageStaff)?;
+        let username = new.validate()?;
+        let hash = hash_password(&new.password).map_err(|_| StoreError::Hash)?;
+        let conn = self.conn();
+        let taken: i64 = conn.query_row("SELECT count(*) FROM staff WHERE username = ?1", [&username], |r| r.get(0))?;
+        if taken > 0 {
+            return Err(DomainError::Invalid(vec![FieldError::new("username", "err-duplicate-username")]).into());
+        }
+        conn.execute(
+            "INSERT INTO staff (username, full_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, new.full_name.trim(), new.role.as_str(), hash, ts(clock.now())],
+        )?;
+        let id = conn.last_insert_rowid();
+        tracing::info!(staff_id = id, by = actor.staff_id, "staff added");
+        Ok(StaffMember { id, username, full_name: new.full_name.trim().to_string(), role: new.role, active: true })
+    }
+
+    pub fn list_staff(&self) -> Result<Vec<StaffMember>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT id, username, full_name, role, active FROM staff ORDER BY username")?;
+        let rows = stmt.query_map([], |r| {
+            let role: String = r.get(3)?;
+            Ok(StaffMember {
+                id: r.get(0)?,
+                username: r.get(1)?,
+                full_name: r.get(2)?,
+                role: Role::parse(&role).unwrap_or(Role::Clerk),
+                active: r.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The newest catalog version this desk has.
+    pub fn catalog(&self) -> Result<Catalog> {
+        let body: Option<String> = self
+            .conn()
+            .query_row("SELECT body FROM catalog ORDER BY version DESC LIMIT 1", [], |r| r.get(0))
+            .optional()?;
+        match body {
+            Some(b) => Ok(serde_json::from_str(&b)?),
+            None => Ok(default_catalog()?),
+        }
+    }
+}
