@@ -160,6 +160,7 @@ ui-saved = Saved.
 ui-choose = — choose —
 ui-yes = Yes
 ui-no = No
+ui-backlog = Awaiting delivery: { $count }
 ui-keyboard-hint = Enter: next step · Esc: back · Alt+N: new application · Alt+T: today
 
 ## CLI

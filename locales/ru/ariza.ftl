@@ -160,6 +160,7 @@ ui-saved = Сохранено.
 ui-choose = — выберите —
 ui-yes = Да
 ui-no = Нет
+ui-backlog = Ожидают доставки: { $count }
 ui-keyboard-hint = Enter: далее · Esc: назад · Alt+N: новое заявление · Alt+T: сегодня
 
 ## CLI

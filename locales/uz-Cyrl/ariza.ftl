@@ -160,6 +160,7 @@ ui-saved = Сақланди.
 ui-choose = — танланг —
 ui-yes = Ҳа
 ui-no = Йўқ
+ui-backlog = Етказилишини кутмоқда: { $count }
 ui-keyboard-hint = Enter: кейинги қадам · Esc: орқага · Alt+N: янги ариза · Alt+T: бугун
 
 ## CЛИ

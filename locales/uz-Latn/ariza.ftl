@@ -160,6 +160,7 @@ ui-saved = Saqlandi.
 ui-choose = — tanlang —
 ui-yes = Ha
 ui-no = Yoʻq
+ui-backlog = Yetkazilishini kutmoqda: { $count }
 ui-keyboard-hint = Enter: keyingi qadam · Esc: orqaga · Alt+N: yangi ariza · Alt+T: bugun
 
 ## CLI

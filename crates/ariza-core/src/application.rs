@@ -113,6 +113,7 @@ pub struct HistoryEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct FileRequest {
+    #[ts(type = "number")]
     pub citizen_id: i64,
     pub service_code: String,
     #[serde(default)]
@@ -128,10 +129,12 @@ pub struct Application {
     pub tracking_number: TrackingNumber,
     pub service_code: String,
     pub catalog_version: u32,
+    #[ts(type = "number")]
     pub citizen_id: i64,
     pub citizen_name: String,
     pub citizen_pinfl: String,
     pub form: FormValues,
+    #[ts(type = "number")]
     pub fee_uzs: i64,
     pub clerk: String,
     pub clerk_name: String,
@@ -159,6 +162,7 @@ pub struct ApplicationSummary {
     pub filed_at: DateTime<Utc>,
     #[ts(type = "string")]
     pub due_date: NaiveDate,
+    #[ts(type = "number")]
     pub fee_uzs: i64,
 }
 

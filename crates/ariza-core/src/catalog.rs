@@ -23,7 +23,9 @@ pub enum FieldKind {
         max_len: u32,
     },
     Number {
+        #[ts(type = "number | null")]
         min: Option<i64>,
+        #[ts(type = "number | null")]
         max: Option<i64>,
     },
     /// A date; `past_only` refuses dates after today (a birth date), `future_only` refuses
@@ -65,6 +67,7 @@ pub struct Service {
     pub agency: LocalizedText,
     pub category: String,
     /// Fee in sums (UZS).
+    #[ts(type = "number")]
     pub fee_uzs: i64,
     pub deadline_working_days: u32,
     pub fields: Vec<FieldSpec>,
@@ -76,6 +79,7 @@ pub struct Service {
 pub struct Catalog {
     pub version: u32,
     /// The base calculation amount (BHM) this version's fees were set from.
+    #[ts(type = "number")]
     pub bhm_uzs: i64,
     #[ts(type = "string[]")]
     pub holidays: Vec<NaiveDate>,

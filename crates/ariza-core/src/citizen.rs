@@ -87,6 +87,7 @@ pub struct NewCitizen {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Citizen {
+    #[ts(type = "number")]
     pub id: i64,
     #[serde(flatten)]
     pub data: NewCitizen,

@@ -62,6 +62,7 @@ pub enum Action {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Actor {
+    #[ts(type = "number")]
     pub staff_id: i64,
     pub username: String,
     pub full_name: String,
@@ -71,6 +72,7 @@ pub struct Actor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct StaffMember {
+    #[ts(type = "number")]
     pub id: i64,
     pub username: String,
     pub full_name: String,

@@ -20,6 +20,7 @@ use crate::{Result, Store, StoreError, ts};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct CitizenMatch {
+    #[ts(type = "number")]
     pub id: i64,
     pub full_name: String,
     pub pinfl: String,

@@ -1,0 +1,194 @@
+//! Tauri commands: take state and arguments, call one store function, map the error to a
+//! translated `{code, message}`. No logic lives here.
+
+use ariza_core::application::{Application, ApplicationSummary, FileRequest};
+use ariza_core::catalog::Catalog;
+use ariza_core::citizen::{Citizen, CitizenInput};
+use ariza_core::clock::Clock;
+use ariza_core::error::Fault;
+use ariza_core::regions::Region;
+use ariza_core::staff::Actor;
+use ariza_store::{Center, CitizenMatch, DeskSettings, ListFilter, SetupRequest};
+use serde::Serialize;
+use tauri::State;
+use ts_rs::TS;
+
+use crate::desk::Desk;
+
+type Reply<T> = Result<T, Fault>;
+
+/// Everything the UI needs to choose its first screen.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DeskStatus {
+    pub center: Option<Center>,
+    pub actor: Option<Actor>,
+    pub settings: DeskSettings,
+    /// Today in Tashkent, YYYY-MM-DD.
+    pub today: String,
+    #[ts(type = "number")]
+    pub backlog: i64,
+    pub database: String,
+}
+
+#[tauri::command]
+pub fn desk_status(desk: State<'_, Desk>) -> Reply<DeskStatus> {
+    let store = &desk.store;
+    Ok(DeskStatus {
+        center: store.center().map_err(|e| desk.fault(&e))?,
+        actor: desk.session.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        settings: store.settings().map_err(|e| desk.fault(&e))?,
+        today: desk.clock.today().format("%Y-%m-%d").to_string(),
+        backlog: store.outbox_backlog().map_err(|e| desk.fault(&e))?,
+        database: store.path().display().to_string(),
+    })
+}
+
+#[tauri::command]
+pub fn setup_desk(desk: State<'_, Desk>, req: SetupRequest) -> Reply<Actor> {
+    let actor = desk.store.setup(&req, &desk.clock).map_err(|e| desk.fault(&e))?;
+    desk.set_session(Some(actor.clone()));
+    Ok(actor)
+}
+
+#[tauri::command]
+pub fn sign_in(desk: State<'_, Desk>, username: String, password: String) -> Reply<Actor> {
+    let actor = desk.store.sign_in(&username, &password).map_err(|e| desk.fault(&e))?;
+    desk.set_session(Some(actor.clone()));
+    Ok(actor)
+}
+
+#[tauri::command]
+pub fn sign_out(desk: State<'_, Desk>) -> Reply<()> {
+    desk.set_session(None);
+    Ok(())
+}
+
+#[tauri::command]
+pub fn regions() -> Reply<Vec<Region>> {
+    Ok(ariza_core::regions::all())
+}
+
+#[tauri::command]
+pub fn catalog(desk: State<'_, Desk>) -> Reply<Catalog> {
+    desk.actor()?;
+    desk.store.catalog().map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn find_citizens(desk: State<'_, Desk>, query: String) -> Reply<Vec<CitizenMatch>> {
+    desk.actor()?;
+    desk.store.find_citizens(&query, 20).map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn register_citizen(desk: State<'_, Desk>, input: CitizenInput) -> Reply<Citizen> {
+    let actor = desk.actor()?;
+    desk.store.register_citizen(&actor, &input, &desk.clock).map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn get_citizen(desk: State<'_, Desk>, id: i64) -> Reply<Citizen> {
+    desk.actor()?;
+    desk.store.citizen(id).map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn file_application(desk: State<'_, Desk>, req: FileRequest) -> Reply<Application> {
+    let actor = desk.actor()?;
+    desk.store.file_application(&actor, &req, &desk.clock).map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn list_applications(desk: State<'_, Desk>, filter: ListFilter) -> Reply<Vec<ApplicationSummary>> {
+    desk.actor()?;
+    desk.store.list_applications(&filter).map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn get_application(desk: State<'_, Desk>, key: String) -> Reply<Application> {
+    desk.actor()?;
+    desk.store.application(&key).map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn cancel_application(desk: State<'_, Desk>, key: String, reason: String) -> Reply<Application> {
+    let actor = desk.actor()?;
+    desk.store.cancel_application(&actor, &key, &reason, &desk.clock).map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn save_settings(desk: State<'_, Desk>, settings: DeskSettings) -> Reply<DeskSettings> {
+    desk.store.save_settings(&settings).map_err(|e| desk.fault(&e))?;
+    Ok(settings)
+}
+
+/// The typed TypeScript functions for the commands above, generated from the Rust types so
+/// the UI cannot call a command with the wrong arguments. `cargo test` rewrites
+/// `ui/src/bindings/commands.ts`; CI fails when the committed file differs.
+#[cfg(test)]
+mod bindings {
+    use super::*;
+    use ts_rs::TS;
+
+    fn ts<T: TS>() -> String {
+        T::name()
+    }
+
+    #[test]
+    fn export_command_bindings() {
+        let commands: Vec<(&str, Vec<(&str, String)>, String)> = vec![
+            ("desk_status", vec![], ts::<DeskStatus>()),
+            ("setup_desk", vec![("req", ts::<SetupRequest>())], ts::<Actor>()),
+            ("sign_in", vec![("username", ts::<String>()), ("password", ts::<String>())], ts::<Actor>()),
+            ("sign_out", vec![], "null".into()),
+            ("regions", vec![], ts::<Vec<Region>>()),
+            ("catalog", vec![], ts::<Catalog>()),
+            ("find_citizens", vec![("query", ts::<String>())], ts::<Vec<CitizenMatch>>()),
+            ("register_citizen", vec![("input", ts::<CitizenInput>())], ts::<Citizen>()),
+            ("get_citizen", vec![("id", ts::<i32>())], ts::<Citizen>()),
+            ("file_application", vec![("req", ts::<FileRequest>())], ts::<Application>()),
+            ("list_applications", vec![("filter", ts::<ListFilter>())], ts::<Vec<ApplicationSummary>>()),
+            ("get_application", vec![("key", ts::<String>())], ts::<Application>()),
+            ("cancel_application", vec![("key", ts::<String>()), ("reason", ts::<String>())], ts::<Application>()),
+            ("save_settings", vec![("settings", ts::<DeskSettings>())], ts::<DeskSettings>()),
+        ];
+        let mut imports: Vec<String> = Vec::new();
+        let mut body = String::new();
+        for (name, args, ret) in &commands {
+            for t in args.iter().map(|(_, t)| t).chain(std::iter::once(ret)) {
+                let base = t.trim_start_matches("Array<").trim_end_matches('>').to_string();
+                if base.chars().next().is_some_and(char::is_uppercase) && base != "Array" && !imports.contains(&base) {
+                    imports.push(base);
+                }
+            }
+            let camel: String = name
+                .split('_')
+                .enumerate()
+                .map(|(i, p)| if i == 0 { p.to_string() } else { p[..1].to_uppercase() + &p[1..] })
+                .collect();
+            let params = args.iter().map(|(a, t)| format!("{a}: {t}")).collect::<Vec<_>>().join(", ");
+            let pass = if args.is_empty() {
+                String::new()
+            } else {
+                format!(", {{ {} }}", args.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", "))
+            };
+            body.push_str(&format!(
+                "export function {camel}({params}): Promise<{ret}> {{\n  return invoke<{ret}>(\"{name}\"{pass});\n}}\n\n"
+            ));
+        }
+        imports.sort();
+        let mut out = String::from(
+            "// Generated by `cargo test -p ariza-desk` from src-tauri/src/commands.rs. Do not edit.\n\n",
+        );
+        out.push_str("import { invoke } from \"@tauri-apps/api/core\";\n");
+        for i in &imports {
+            out.push_str(&format!("import type {{ {i} }} from \"./{i}\";\n"));
+        }
+        out.push('\n');
+        out.push_str(&body);
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/bindings");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("commands.ts"), out.trim_end().to_string() + "\n").unwrap();
+    }
+}

@@ -1,0 +1,76 @@
+//! Ariza Desk: set-up, logging and managed state only. Each command lives in `commands.rs`
+//! and calls one store function.
+
+// No console window beside the desk on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod desk;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use crate::desk::Desk;
+
+/// Where the database lives: `--db PATH`, else `ARIZA_DB`, else the OS app-data folder.
+fn database_path() -> anyhow::Result<PathBuf> {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--db" {
+            return args.next().map(PathBuf::from).context("--db needs a path");
+        }
+        if let Some(p) = arg.strip_prefix("--db=") {
+            return Ok(PathBuf::from(p));
+        }
+    }
+    if let Some(p) = std::env::var_os("ARIZA_DB") {
+        return Ok(PathBuf::from(p));
+    }
+    let base = dirs::data_dir().context("no app-data folder on this system")?;
+    Ok(base.join("uz.ariza.desk").join("ariza.db"))
+}
+
+/// A daily rolling log file beside the database. Log lines carry ids, never names,
+/// PINFLs or document numbers.
+fn start_logging(dir: &std::path::Path) -> tracing_appender::non_blocking::WorkerGuard {
+    use tracing_subscriber::EnvFilter;
+    let appender = tracing_appender::rolling::daily(dir.join("logs"), "ariza-desk.log");
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("ARIZA_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_writer(writer)
+        .with_ansi(false)
+        .init();
+    guard
+}
+
+fn main() -> anyhow::Result<()> {
+    let db = database_path()?;
+    let dir = db.parent().map(PathBuf::from).unwrap_or_default();
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let _log_guard = start_logging(&dir);
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "Ariza Desk starting");
+    let desk = Desk::open(&db)?;
+    tauri::Builder::default()
+        .manage(desk)
+        .invoke_handler(tauri::generate_handler![
+            commands::desk_status,
+            commands::setup_desk,
+            commands::sign_in,
+            commands::sign_out,
+            commands::regions,
+            commands::catalog,
+            commands::find_citizens,
+            commands::register_citizen,
+            commands::get_citizen,
+            commands::file_application,
+            commands::list_applications,
+            commands::get_application,
+            commands::cancel_application,
+            commands::save_settings,
+        ])
+        .run(tauri::generate_context!())
+        .context("the desk window failed")?;
+    Ok(())
+}

@@ -1,0 +1,16 @@
+//! Helpers shared by the end-to-end tests.
+
+use std::path::PathBuf;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// A binary built by this workspace, in the same target directory as the running test.
+pub fn binary(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_default();
+    // target/<profile>/deps/test-binary → target/<profile>/<name>
+    let profile_dir = exe.parent().and_then(|p| p.parent()).map(PathBuf::from).unwrap_or_default();
+    profile_dir.join(name)
+}

@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useState } from "preact/hooks";
+import * as api from "./api";
+import type { Application } from "./bindings/Application";
+import type { Catalog } from "./bindings/Catalog";
+import type { DeskSettings } from "./bindings/DeskSettings";
+import type { DeskStatus } from "./bindings/DeskStatus";
+import type { Fault } from "./bindings/Fault";
+import type { Region } from "./bindings/Region";
+import { FaultBanner } from "./components";
+import { setLocale, t } from "./i18n";
+import { Detail } from "./screens/detail";
+import { NewApplication } from "./screens/new-application";
+import { Receipt } from "./screens/receipt";
+import { Settings } from "./screens/settings";
+import { Setup } from "./screens/setup";
+import { SignIn } from "./screens/sign-in";
+import { Today } from "./screens/today";
+
+export type View =
+  | { name: "today" }
+  | { name: "new" }
+  | { name: "detail"; key: string }
+  | { name: "receipt"; application: Application }
+  | { name: "settings" };
+
+function applySettings(s: DeskSettings) {
+  setLocale(s.locale);
+  const root = document.documentElement;
+  root.dataset.theme = s.theme;
+  root.dataset.fontSize = s.font_size;
+}
+
+export function App() {
+  const [status, setStatus] = useState<DeskStatus | null>(null);
+  const [fault, setFault] = useState<Fault | null>(null);
+  const [view, setView] = useState<View>({ name: "today" });
+  const [catalog, setCatalog] = useState<Catalog | null>(null);
+  const [regions, setRegions] = useState<Region[]>([]);
+
+  const reload = useCallback(async () => {
+    try {
+      const s = await api.deskStatus();
+      applySettings(s.settings);
+      setStatus(s);
+      setFault(null);
+      if (s.actor) setCatalog(await api.catalog());
+    } catch (e) {
+      setFault(api.asFault(e, t("err-internal")));
+    }
+  }, []);
+
+  useEffect(() => {
+    void reload();
+    api.regions().then(setRegions, (e) => setFault(api.asFault(e, t("err-internal"))));
+  }, [reload]);
+
+  // Keyboard-first: Alt+N new application, Alt+T today, anywhere.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (!status?.actor || !e.altKey) return;
+      if (e.key === "n" || e.key === "N") {
+        e.preventDefault();
+        setView({ name: "new" });
+      } else if (e.key === "t" || e.key === "T") {
+        e.preventDefault();
+        setView({ name: "today" });
+      }
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [status]);
+
+  if (!status) {
+    return (
+      <main class="center-screen">
+        <FaultBanner fault={fault} />
+      </main>
+    );
+  }
+
+  const saveSettings = async (next: DeskSettings) => {
+    try {
+      const saved = await api.saveSettings(next);
+      applySettings(saved);
+      setStatus({ ...status, settings: saved });
+    } catch (e) {
+      setFault(api.asFault(e, t("err-internal")));
+    }
+  };
+
+  if (!status.center) {
+    return <Setup regions={regions} settings={status.settings} onSettings={saveSettings} onDone={reload} />;
+  }
+  if (!status.actor) {
+    return <SignIn center={status.center} settings={status.settings} onSettings={saveSettings} onDone={reload} />;
+  }
+
+  const actor = status.actor;
+  const signOut = async () => {
+    await api.signOut();
+    setView({ name: "today" });
+    await reload();
+  };
+  const nav = (name: "today" | "new" | "settings", key: string, hotkey?: string) => (
+    <button
+      type="button"
+      class={view.name === name ? "nav active" : "nav"}
+      id={`nav-${name}`}
+      aria-keyshortcuts={hotkey}
+      onClick={() => setView({ name } as View)}
+    >
+      {t(key)}
+    </button>
+  );
+
+  return (
+    <div class="shell" data-view={view.name}>
+      <header class="topbar">
+        <div class="brand">
+          <strong>{t("app-name")}</strong>
+          <span class="center-name">
+            {status.center.name} · {status.center.code}
+          </span>
+        </div>
+        <nav>
+          {nav("today", "ui-nav-today", "Alt+T")}
+          {nav("new", "ui-nav-new", "Alt+N")}
+          {nav("settings", "ui-nav-settings")}
+        </nav>
+        <div class="who">
+          <span id="signed-in-as">{t("ui-signed-in-as", { name: actor.full_name, role: t(`role-${actor.role}`) })}</span>
+          <button type="button" id="sign-out" class="link" onClick={signOut}>
+            {t("ui-signout")}
+          </button>
+        </div>
+      </header>
+      <main class="content">
+        <FaultBanner fault={fault} />
+        {view.name === "today" && <Today today={status.today} catalog={catalog} onOpen={(key) => setView({ name: "detail", key })} />}
+        {view.name === "new" && catalog && (
+          <NewApplication
+            catalog={catalog}
+            regions={regions}
+            onFiled={(application) => {
+              setView({ name: "receipt", application });
+              void reload();
+            }}
+            onCancel={() => setView({ name: "today" })}
+          />
+        )}
+        {view.name === "receipt" && catalog && (
+          <Receipt
+            application={view.application}
+            catalog={catalog}
+            center={status.center}
+            onNew={() => setView({ name: "new" })}
+            onToday={() => setView({ name: "today" })}
+          />
+        )}
+        {view.name === "detail" && catalog && (
+          <Detail applicationKey={view.key} catalog={catalog} onBack={() => setView({ name: "today" })} onChanged={reload} />
+        )}
+        {view.name === "settings" && <Settings settings={status.settings} onSettings={saveSettings} database={status.database} />}
+      </main>
+      <footer class="statusbar">
+        <span>{t("ui-keyboard-hint")}</span>
+        <span id="backlog">{t("ui-backlog", { count: Number(status.backlog) })}</span>
+      </footer>
+    </div>
+  );
+}

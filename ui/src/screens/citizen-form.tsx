@@ -1,0 +1,115 @@
+import { useState } from "preact/hooks";
+import * as api from "../api";
+import type { Citizen } from "../bindings/Citizen";
+import type { CitizenInput } from "../bindings/CitizenInput";
+import type { DocumentKind } from "../bindings/DocumentKind";
+import type { Fault } from "../bindings/Fault";
+import type { Region } from "../bindings/Region";
+import type { Sex } from "../bindings/Sex";
+import { FaultBanner, Field, Select, input } from "../components";
+import { t, text } from "../i18n";
+
+const EMPTY: CitizenInput = {
+  pinfl: "",
+  document_kind: "passport",
+  document_number: "",
+  surname: "",
+  given_name: "",
+  patronymic: "",
+  birth_date: "",
+  sex: null,
+  phone: "",
+  region: "",
+  district: "",
+  street: "",
+};
+
+export function CitizenForm(props: { regions: Region[]; onSaved: (c: Citizen) => void; onCancel: () => void }) {
+  const [c, setC] = useState<CitizenInput>(EMPTY);
+  const [fault, setFault] = useState<Fault | null>(null);
+  const [busy, setBusy] = useState(false);
+  const set = (k: keyof CitizenInput) => (v: string) => setC({ ...c, [k]: v });
+  const districts = props.regions.find((r) => r.soato === c.region)?.districts ?? [];
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      props.onSaved(await api.registerCitizen(c));
+    } catch (err) {
+      setFault(api.asFault(err, t("err-internal")));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card wide" id="citizen-form" onSubmit={submit} onKeyDown={(e) => e.key === "Escape" && props.onCancel()}>
+      <h2>{t("ui-citizen-register-title")}</h2>
+      <FaultBanner fault={fault} />
+      <div class="grid three">
+        <Field name="surname" label={t("field-surname")} fault={fault}>
+          <input id="surname" value={c.surname} onInput={input(set("surname"))} autofocus />
+        </Field>
+        <Field name="given_name" label={t("field-given-name")} fault={fault}>
+          <input id="given_name" value={c.given_name} onInput={input(set("given_name"))} />
+        </Field>
+        <Field name="patronymic" label={t("field-patronymic")} fault={fault}>
+          <input id="patronymic" value={c.patronymic} onInput={input(set("patronymic"))} />
+        </Field>
+        <Field name="birth_date" label={t("field-birth-date")} fault={fault} hint="2026-01-31">
+          <input id="birth_date" value={c.birth_date} onInput={input(set("birth_date"))} placeholder="YYYY-MM-DD" inputMode="numeric" />
+        </Field>
+        <Field name="sex" label={t("field-sex")} fault={fault}>
+          <Select
+            id="sex"
+            value={c.sex ?? ""}
+            placeholder
+            options={(["male", "female"] as Sex[]).map((s) => ({ value: s, label: t(`sex-${s}`) }))}
+            onChange={(v) => setC({ ...c, sex: (v || null) as Sex | null })}
+          />
+        </Field>
+        <Field name="pinfl" label={t("field-pinfl")} fault={fault}>
+          <input id="pinfl" value={c.pinfl} onInput={input(set("pinfl"))} inputMode="numeric" maxLength={20} />
+        </Field>
+        <Field name="document_kind" label={t("field-document-kind")} fault={fault}>
+          <Select
+            id="document_kind"
+            value={c.document_kind ?? ""}
+            options={(["passport", "id_card", "birth_certificate"] as DocumentKind[]).map((d) => ({ value: d, label: t(`doc-${d.replace(/_/g, "-")}`) }))}
+            onChange={(v) => setC({ ...c, document_kind: v as DocumentKind })}
+          />
+        </Field>
+        <Field name="document_number" label={t("field-document-number")} fault={fault}>
+          <input id="document_number" value={c.document_number} onInput={input(set("document_number"))} />
+        </Field>
+        <Field name="phone" label={t("field-phone")} fault={fault}>
+          <input id="phone" value={c.phone} onInput={input(set("phone"))} placeholder="+998 90 123 45 67" inputMode="tel" />
+        </Field>
+        <Field name="region" label={t("field-region")} fault={fault}>
+          <Select
+            id="citizen_region"
+            value={c.region}
+            placeholder
+            options={props.regions.map((r) => ({ value: r.soato, label: text(r.name) }))}
+            onChange={(v) => setC({ ...c, region: v, district: "" })}
+          />
+        </Field>
+        <Field name="district" label={t("field-district")} fault={fault}>
+          <Select id="citizen_district" value={c.district} placeholder options={districts.map((d) => ({ value: d.soato, label: text(d.name) }))} onChange={set("district")} />
+        </Field>
+        <Field name="street" label={t("field-street")} fault={fault}>
+          <input id="street" value={c.street} onInput={input(set("street"))} />
+        </Field>
+      </div>
+      <div class="actions">
+        <button type="button" onClick={props.onCancel}>
+          {t("ui-back")}
+        </button>
+        <button type="submit" class="primary" id="citizen-save" disabled={busy}>
+          {t("ui-citizen-save")}
+        </button>
+      </div>
+    </form>
+  );
+}

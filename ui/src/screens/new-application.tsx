@@ -1,0 +1,239 @@
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import * as api from "../api";
+import type { Application } from "../bindings/Application";
+import type { Catalog } from "../bindings/Catalog";
+import type { CitizenMatch } from "../bindings/CitizenMatch";
+import type { Fault } from "../bindings/Fault";
+import type { FieldSpec } from "../bindings/FieldSpec";
+import type { Region } from "../bindings/Region";
+import type { Service } from "../bindings/Service";
+import { FaultBanner, Field, input } from "../components";
+import { formatUzs, t, text } from "../i18n";
+import { CitizenForm } from "./citizen-form";
+
+type Chosen = { id: number; full_name: string; pinfl: string };
+
+/// Filing in three keyboard steps: find or register the citizen, pick the service, fill the
+/// form. Enter moves on, Escape goes back.
+export function NewApplication(props: { catalog: Catalog; regions: Region[]; onFiled: (a: Application) => void; onCancel: () => void }) {
+  const [citizen, setCitizen] = useState<Chosen | null>(null);
+  const [service, setService] = useState<Service | null>(null);
+
+  if (!citizen) return <CitizenStep regions={props.regions} onChosen={setCitizen} onCancel={props.onCancel} />;
+  if (!service) return <ServiceStep catalog={props.catalog} citizen={citizen} onChosen={setService} onBack={() => setCitizen(null)} />;
+  return <FormStep citizen={citizen} service={service} onFiled={props.onFiled} onBack={() => setService(null)} />;
+}
+
+function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; onCancel: () => void }) {
+  const [query, setQuery] = useState("");
+  const [matches, setMatches] = useState<CitizenMatch[] | null>(null);
+  const [active, setActive] = useState(0);
+  const [registering, setRegistering] = useState(false);
+  const [fault, setFault] = useState<Fault | null>(null);
+
+  useEffect(() => {
+    if (query.trim().length < 2) {
+      setMatches(null);
+      return;
+    }
+    let stale = false;
+    api.findCitizens(query).then(
+      (m) => {
+        if (!stale) {
+          setMatches(m);
+          setActive(0);
+        }
+      },
+      (e) => setFault(api.asFault(e, t("err-internal"))),
+    );
+    return () => {
+      stale = true;
+    };
+  }, [query]);
+
+  if (registering) {
+    return <CitizenForm regions={props.regions} onSaved={(c) => props.onChosen({ id: c.id, full_name: [c.surname, c.given_name, c.patronymic].filter(Boolean).join(" "), pinfl: c.pinfl })} onCancel={() => setRegistering(false)} />;
+  }
+
+  const onKey = (e: KeyboardEvent) => {
+    if (!matches?.length) {
+      if (e.key === "Escape") props.onCancel();
+      return;
+    }
+    if (e.key === "ArrowDown") setActive(Math.min(active + 1, matches.length - 1));
+    else if (e.key === "ArrowUp") setActive(Math.max(active - 1, 0));
+    else if (e.key === "Enter") {
+      e.preventDefault();
+      props.onChosen(matches[active]);
+    } else if (e.key === "Escape") props.onCancel();
+    else return;
+    e.preventDefault();
+  };
+
+  return (
+    <section class="card wide" id="citizen-step">
+      <h1>{t("ui-citizen-find-title")}</h1>
+      <FaultBanner fault={fault} />
+      <input id="citizen-search" class="search" value={query} onInput={input(setQuery)} onKeyDown={onKey} placeholder={t("ui-citizen-find-hint")} autofocus autocomplete="off" />
+      {matches && matches.length > 0 && (
+        <ul class="results" id="citizen-results" role="listbox">
+          {matches.map((m, i) => (
+            <li key={m.id} role="option" aria-selected={i === active} class={i === active ? "active" : ""} onClick={() => props.onChosen(m)} data-citizen={m.id}>
+              <strong>{m.full_name}</strong>
+              <span class="mono">{m.pinfl}</span>
+              <span class="mono">{m.document_number}</span>
+              <span>{m.birth_date}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {matches && matches.length === 0 && <p class="empty">{t("ui-citizen-find-none")}</p>}
+      <div class="actions">
+        <button type="button" onClick={props.onCancel}>
+          {t("ui-back")}
+        </button>
+        <button type="button" id="register-citizen" onClick={() => setRegistering(true)}>
+          {t("ui-citizen-register")}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function ServiceStep(props: { catalog: Catalog; citizen: Chosen; onChosen: (s: Service) => void; onBack: () => void }) {
+  const [query, setQuery] = useState("");
+  const [active, setActive] = useState(0);
+  const list = useMemo(() => {
+    const q = query.trim().toLowerCase();
+    return props.catalog.services.filter(
+      (s) => !q || s.code.includes(q) || [s.name.uz_latn, s.name.uz_cyrl, s.name.ru, s.name.en].some((n) => n.toLowerCase().includes(q)),
+    );
+  }, [query, props.catalog]);
+
+  const onKey = (e: KeyboardEvent) => {
+    if (e.key === "ArrowDown") setActive(Math.min(active + 1, list.length - 1));
+    else if (e.key === "ArrowUp") setActive(Math.max(active - 1, 0));
+    else if (e.key === "Enter" && list[active]) props.onChosen(list[active]);
+    else if (e.key === "Escape") props.onBack();
+    else return;
+    e.preventDefault();
+  };
+
+  return (
+    <section class="card wide" id="service-step">
+      <p class="muted">
+        {props.citizen.full_name} · <span class="mono">{props.citizen.pinfl}</span>
+      </p>
+      <h1>{t("ui-service-title")}</h1>
+      <input
+        id="service-search"
+        class="search"
+        value={query}
+        onInput={(e) => {
+          setQuery((e.target as HTMLInputElement).value);
+          setActive(0);
+        }}
+        onKeyDown={onKey}
+        placeholder={t("ui-service-search")}
+        autofocus
+        autocomplete="off"
+      />
+      <ul class="results services" id="service-results" role="listbox">
+        {list.map((s, i) => (
+          <li key={s.code} role="option" aria-selected={i === active} class={i === active ? "active" : ""} onClick={() => props.onChosen(s)} data-service={s.code}>
+            <strong>{text(s.name)}</strong>
+            <span class="muted">{text(s.agency)}</span>
+            <span>{s.fee_uzs > 0 ? t("ui-service-fee", { fee: formatUzs(s.fee_uzs) }) : t("ui-service-free")}</span>
+            <span>{t("ui-service-deadline", { days: s.deadline_working_days })}</span>
+          </li>
+        ))}
+      </ul>
+      <div class="actions">
+        <button type="button" onClick={props.onBack}>
+          {t("ui-back")}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function FieldInput(props: { spec: FieldSpec; value: string; onChange: (v: string) => void; first: boolean }) {
+  const id = `form-${props.spec.key}`;
+  const k = props.spec.kind;
+  if (k.type === "choice") {
+    return (
+      <select id={id} value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)} autofocus={props.first}>
+        <option value="">{t("ui-choose")}</option>
+        {k.options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {text(o.label)}
+          </option>
+        ))}
+      </select>
+    );
+  }
+  const placeholder = k.type === "date" ? "YYYY-MM-DD" : k.type === "phone" ? "+998 90 123 45 67" : undefined;
+  const numeric = k.type === "number" || k.type === "pinfl" || k.type === "stir" || k.type === "date";
+  return <input id={id} value={props.value} onInput={input(props.onChange)} placeholder={placeholder} inputMode={numeric ? "numeric" : undefined} autofocus={props.first} autocomplete="off" />;
+}
+
+function FormStep(props: { citizen: Chosen; service: Service; onFiled: (a: Application) => void; onBack: () => void }) {
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [fault, setFault] = useState<Fault | null>(null);
+  const [busy, setBusy] = useState(false);
+  const formRef = useRef<HTMLFormElement>(null);
+  const s = props.service;
+
+  useEffect(() => {
+    formRef.current?.querySelector<HTMLElement>("input, select")?.focus();
+  }, []);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      const form: Record<string, string> = {};
+      for (const [k, v] of Object.entries(values)) if (v.trim() !== "") form[k] = v;
+      props.onFiled(await api.fileApplication({ citizen_id: props.citizen.id, service_code: s.code, form }));
+    } catch (err) {
+      setFault(api.asFault(err, t("err-internal")));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form class="card wide" id="application-form" ref={formRef} onSubmit={submit} onKeyDown={(e) => e.key === "Escape" && props.onBack()}>
+      <p class="muted">
+        {props.citizen.full_name} · <span class="mono">{props.citizen.pinfl}</span>
+      </p>
+      <h1>{text(s.name)}</h1>
+      <p>
+        {text(s.agency)} · {s.fee_uzs > 0 ? t("ui-service-fee", { fee: formatUzs(s.fee_uzs) }) : t("ui-service-free")} · {t("ui-service-deadline", { days: s.deadline_working_days })}
+      </p>
+      <FaultBanner fault={fault} />
+      <h2>{t("ui-form-title")}</h2>
+      <div class="grid two">
+        {s.fields.map((f, i) => (
+          <Field key={f.key} name={`form.${f.key}`} label={text(f.label) + (f.required ? " *" : "")} fault={fault}>
+            <FieldInput spec={f} value={values[f.key] ?? ""} first={i === 0} onChange={(v) => setValues({ ...values, [f.key]: v })} />
+          </Field>
+        ))}
+      </div>
+      <h2>{t("ui-service-documents")}</h2>
+      <ul class="documents">
+        {s.documents.map((d, i) => (
+          <li key={i}>{text(d)}</li>
+        ))}
+      </ul>
+      <div class="actions">
+        <button type="button" onClick={props.onBack}>
+          {t("ui-back")}
+        </button>
+        <button type="submit" class="primary" id="file-submit" disabled={busy}>
+          {t("ui-file-submit")}
+        </button>
+      </div>
+    </form>
+  );
+}

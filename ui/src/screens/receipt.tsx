@@ -1,0 +1,53 @@
+import { useEffect, useRef } from "preact/hooks";
+import type { Application } from "../bindings/Application";
+import type { Catalog } from "../bindings/Catalog";
+import type { Center } from "../bindings/Center";
+import { formatUzs, t, tashkentTime } from "../i18n";
+import { serviceName } from "./today";
+
+/// The citizen's receipt. Printing prints only this card (see the print rules in style.css).
+export function Receipt(props: { application: Application; catalog: Catalog; center: Center; onNew: () => void; onToday: () => void }) {
+  const a = props.application;
+  const printRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => printRef.current?.focus(), []);
+  const row = (label: string, value: string, id?: string) => (
+    <tr>
+      <th>{label}</th>
+      <td id={id}>{value}</td>
+    </tr>
+  );
+  return (
+    <section class="card receipt" id="receipt">
+      <h1>{t("ui-receipt-title")}</h1>
+      <div class="tracking">
+        <span class="label">{t("ui-receipt-tracking")}</span>
+        <span class="mono big" id="receipt-tracking">
+          {a.tracking_number}
+        </span>
+      </div>
+      <table class="facts">
+        <tbody>
+          {row(t("ui-receipt-citizen"), `${a.citizen_name} (${a.citizen_pinfl})`)}
+          {row(t("ui-receipt-service"), serviceName(props.catalog, a.service_code))}
+          {row(t("ui-receipt-fee"), a.fee_uzs > 0 ? t("ui-service-fee", { fee: formatUzs(a.fee_uzs) }) : t("ui-service-free"))}
+          {row(t("ui-receipt-due"), a.due_date, "receipt-due")}
+          {row(t("ui-receipt-filed-at"), tashkentTime(a.filed_at, true))}
+          {row(t("ui-receipt-center"), `${props.center.name} (${props.center.code})`)}
+          {row(t("ui-receipt-clerk"), a.clerk_name)}
+        </tbody>
+      </table>
+      <p class="small">{t("ui-receipt-keep")}</p>
+      <div class="actions no-print">
+        <button type="button" onClick={props.onToday}>
+          {t("ui-nav-today")}
+        </button>
+        <button type="button" id="receipt-new" onClick={props.onNew}>
+          {t("ui-new-application")}
+        </button>
+        <button type="button" class="primary" id="receipt-print" ref={printRef} onClick={() => window.print()}>
+          {t("ui-print")}
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,56 @@
+import { useState } from "preact/hooks";
+import * as api from "../api";
+import type { Center } from "../bindings/Center";
+import type { DeskSettings } from "../bindings/DeskSettings";
+import type { Fault } from "../bindings/Fault";
+import { FaultBanner, Field, input } from "../components";
+import { t } from "../i18n";
+import { LanguagePicker } from "./language-picker";
+
+export function SignIn(props: { center: Center; settings: DeskSettings; onSettings: (s: DeskSettings) => void; onDone: () => void }) {
+  const [username, setUsername] = useState("");
+  const [password, setPassword] = useState("");
+  const [fault, setFault] = useState<Fault | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      await api.signIn(username, password);
+      props.onDone();
+    } catch (err) {
+      setFault(api.asFault(err, t("err-internal")));
+      setPassword("");
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="center-screen">
+      <form class="card" id="sign-in-form" onSubmit={submit}>
+        <div class="card-head">
+          <h1>{t("ui-signin-title")}</h1>
+          <LanguagePicker settings={props.settings} onSettings={props.onSettings} />
+        </div>
+        <p class="muted">
+          {props.center.name} · {props.center.code}
+        </p>
+        <FaultBanner fault={fault} />
+        <Field name="username" label={t("field-username")} fault={fault}>
+          <input id="username" value={username} onInput={input(setUsername)} autofocus autocomplete="username" />
+        </Field>
+        <Field name="password" label={t("field-password")} fault={fault}>
+          <input id="password" type="password" value={password} onInput={input(setPassword)} autocomplete="current-password" />
+        </Field>
+        <div class="actions">
+          <button type="submit" class="primary" id="sign-in-submit" disabled={busy}>
+            {t("ui-signin-submit")}
+          </button>
+        </div>
+        <p class="muted small">{t("ui-offline-note")}</p>
+      </form>
+    </main>
+  );
+}
