@@ -114,6 +114,7 @@ ui-citizen-choose = Choose
 ui-service-title = Choose the service
 ui-service-search = Search services
 ui-service-fee = Fee: { $fee } sums
+ui-amount-uzs = { $fee } sums
 ui-service-free = Free of charge
 ui-service-deadline = Decision within { $days } working days
 ui-service-documents = Documents to bring

@@ -114,6 +114,7 @@ ui-citizen-choose = Выбрать
 ui-service-title = Выберите услугу
 ui-service-search = Поиск услуг
 ui-service-fee = Сбор: { $fee } сум
+ui-amount-uzs = { $fee } сум
 ui-service-free = Бесплатно
 ui-service-deadline = Решение в течение { $days } рабочих дней
 ui-service-documents = Необходимые документы

@@ -114,6 +114,7 @@ ui-citizen-choose = Танлаш
 ui-service-title = Хизматни танланг
 ui-service-search = Хизматларни қидириш
 ui-service-fee = Тўлов: { $fee } сўм
+ui-amount-uzs = { $fee } сўм
 ui-service-free = Бепул
 ui-service-deadline = Қарор { $days } иш кунида
 ui-service-documents = Олиб келинадиган ҳужжатлар

@@ -114,6 +114,7 @@ ui-citizen-choose = Tanlash
 ui-service-title = Xizmatni tanlang
 ui-service-search = Xizmatlarni qidirish
 ui-service-fee = Toʻlov: { $fee } soʻm
+ui-amount-uzs = { $fee } soʻm
 ui-service-free = Bepul
 ui-service-deadline = Qaror { $days } ish kunida
 ui-service-documents = Olib kelinadigan hujjatlar

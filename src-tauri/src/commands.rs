@@ -36,7 +36,11 @@ pub fn desk_status(desk: State<'_, Desk>) -> Reply<DeskStatus> {
     let store = &desk.store;
     Ok(DeskStatus {
         center: store.center().map_err(|e| desk.fault(&e))?,
-        actor: desk.session.lock().unwrap_or_else(|p| p.into_inner()).clone(),
+        actor: desk
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone(),
         settings: store.settings().map_err(|e| desk.fault(&e))?,
         today: desk.clock.today().format("%Y-%m-%d").to_string(),
         backlog: store.outbox_backlog().map_err(|e| desk.fault(&e))?,
@@ -46,14 +50,20 @@ pub fn desk_status(desk: State<'_, Desk>) -> Reply<DeskStatus> {
 
 #[tauri::command]
 pub fn setup_desk(desk: State<'_, Desk>, req: SetupRequest) -> Reply<Actor> {
-    let actor = desk.store.setup(&req, &desk.clock).map_err(|e| desk.fault(&e))?;
+    let actor = desk
+        .store
+        .setup(&req, &desk.clock)
+        .map_err(|e| desk.fault(&e))?;
     desk.set_session(Some(actor.clone()));
     Ok(actor)
 }
 
 #[tauri::command]
 pub fn sign_in(desk: State<'_, Desk>, username: String, password: String) -> Reply<Actor> {
-    let actor = desk.store.sign_in(&username, &password).map_err(|e| desk.fault(&e))?;
+    let actor = desk
+        .store
+        .sign_in(&username, &password)
+        .map_err(|e| desk.fault(&e))?;
     desk.set_session(Some(actor.clone()));
     Ok(actor)
 }
@@ -78,13 +88,17 @@ pub fn catalog(desk: State<'_, Desk>) -> Reply<Catalog> {
 #[tauri::command]
 pub fn find_citizens(desk: State<'_, Desk>, query: String) -> Reply<Vec<CitizenMatch>> {
     desk.actor()?;
-    desk.store.find_citizens(&query, 20).map_err(|e| desk.fault(&e))
+    desk.store
+        .find_citizens(&query, 20)
+        .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
 pub fn register_citizen(desk: State<'_, Desk>, input: CitizenInput) -> Reply<Citizen> {
     let actor = desk.actor()?;
-    desk.store.register_citizen(&actor, &input, &desk.clock).map_err(|e| desk.fault(&e))
+    desk.store
+        .register_citizen(&actor, &input, &desk.clock)
+        .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
@@ -96,13 +110,20 @@ pub fn get_citizen(desk: State<'_, Desk>, id: i64) -> Reply<Citizen> {
 #[tauri::command]
 pub fn file_application(desk: State<'_, Desk>, req: FileRequest) -> Reply<Application> {
     let actor = desk.actor()?;
-    desk.store.file_application(&actor, &req, &desk.clock).map_err(|e| desk.fault(&e))
+    desk.store
+        .file_application(&actor, &req, &desk.clock)
+        .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
-pub fn list_applications(desk: State<'_, Desk>, filter: ListFilter) -> Reply<Vec<ApplicationSummary>> {
+pub fn list_applications(
+    desk: State<'_, Desk>,
+    filter: ListFilter,
+) -> Reply<Vec<ApplicationSummary>> {
     desk.actor()?;
-    desk.store.list_applications(&filter).map_err(|e| desk.fault(&e))
+    desk.store
+        .list_applications(&filter)
+        .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
@@ -112,14 +133,22 @@ pub fn get_application(desk: State<'_, Desk>, key: String) -> Reply<Application>
 }
 
 #[tauri::command]
-pub fn cancel_application(desk: State<'_, Desk>, key: String, reason: String) -> Reply<Application> {
+pub fn cancel_application(
+    desk: State<'_, Desk>,
+    key: String,
+    reason: String,
+) -> Reply<Application> {
     let actor = desk.actor()?;
-    desk.store.cancel_application(&actor, &key, &reason, &desk.clock).map_err(|e| desk.fault(&e))
+    desk.store
+        .cancel_application(&actor, &key, &reason, &desk.clock)
+        .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
 pub fn save_settings(desk: State<'_, Desk>, settings: DeskSettings) -> Reply<DeskSettings> {
-    desk.store.save_settings(&settings).map_err(|e| desk.fault(&e))?;
+    desk.store
+        .save_settings(&settings)
+        .map_err(|e| desk.fault(&e))?;
     Ok(settings)
 }
 
@@ -131,47 +160,105 @@ mod bindings {
     use super::*;
     use ts_rs::TS;
 
+    /// A command: its name, its arguments (name, TypeScript type) and its result type.
+    type CommandSignature = (&'static str, Vec<(&'static str, String)>, String);
+
     fn ts<T: TS>() -> String {
         T::name()
     }
 
     #[test]
     fn export_command_bindings() {
-        let commands: Vec<(&str, Vec<(&str, String)>, String)> = vec![
+        let commands: Vec<CommandSignature> = vec![
             ("desk_status", vec![], ts::<DeskStatus>()),
-            ("setup_desk", vec![("req", ts::<SetupRequest>())], ts::<Actor>()),
-            ("sign_in", vec![("username", ts::<String>()), ("password", ts::<String>())], ts::<Actor>()),
+            (
+                "setup_desk",
+                vec![("req", ts::<SetupRequest>())],
+                ts::<Actor>(),
+            ),
+            (
+                "sign_in",
+                vec![("username", ts::<String>()), ("password", ts::<String>())],
+                ts::<Actor>(),
+            ),
             ("sign_out", vec![], "null".into()),
             ("regions", vec![], ts::<Vec<Region>>()),
             ("catalog", vec![], ts::<Catalog>()),
-            ("find_citizens", vec![("query", ts::<String>())], ts::<Vec<CitizenMatch>>()),
-            ("register_citizen", vec![("input", ts::<CitizenInput>())], ts::<Citizen>()),
+            (
+                "find_citizens",
+                vec![("query", ts::<String>())],
+                ts::<Vec<CitizenMatch>>(),
+            ),
+            (
+                "register_citizen",
+                vec![("input", ts::<CitizenInput>())],
+                ts::<Citizen>(),
+            ),
             ("get_citizen", vec![("id", ts::<i32>())], ts::<Citizen>()),
-            ("file_application", vec![("req", ts::<FileRequest>())], ts::<Application>()),
-            ("list_applications", vec![("filter", ts::<ListFilter>())], ts::<Vec<ApplicationSummary>>()),
-            ("get_application", vec![("key", ts::<String>())], ts::<Application>()),
-            ("cancel_application", vec![("key", ts::<String>()), ("reason", ts::<String>())], ts::<Application>()),
-            ("save_settings", vec![("settings", ts::<DeskSettings>())], ts::<DeskSettings>()),
+            (
+                "file_application",
+                vec![("req", ts::<FileRequest>())],
+                ts::<Application>(),
+            ),
+            (
+                "list_applications",
+                vec![("filter", ts::<ListFilter>())],
+                ts::<Vec<ApplicationSummary>>(),
+            ),
+            (
+                "get_application",
+                vec![("key", ts::<String>())],
+                ts::<Application>(),
+            ),
+            (
+                "cancel_application",
+                vec![("key", ts::<String>()), ("reason", ts::<String>())],
+                ts::<Application>(),
+            ),
+            (
+                "save_settings",
+                vec![("settings", ts::<DeskSettings>())],
+                ts::<DeskSettings>(),
+            ),
         ];
         let mut imports: Vec<String> = Vec::new();
         let mut body = String::new();
         for (name, args, ret) in &commands {
             for t in args.iter().map(|(_, t)| t).chain(std::iter::once(ret)) {
-                let base = t.trim_start_matches("Array<").trim_end_matches('>').to_string();
-                if base.chars().next().is_some_and(char::is_uppercase) && base != "Array" && !imports.contains(&base) {
+                let base = t
+                    .trim_start_matches("Array<")
+                    .trim_end_matches('>')
+                    .to_string();
+                if base.chars().next().is_some_and(char::is_uppercase)
+                    && base != "Array"
+                    && !imports.contains(&base)
+                {
                     imports.push(base);
                 }
             }
             let camel: String = name
                 .split('_')
                 .enumerate()
-                .map(|(i, p)| if i == 0 { p.to_string() } else { p[..1].to_uppercase() + &p[1..] })
+                .map(|(i, p)| {
+                    if i == 0 {
+                        p.to_string()
+                    } else {
+                        p[..1].to_uppercase() + &p[1..]
+                    }
+                })
                 .collect();
-            let params = args.iter().map(|(a, t)| format!("{a}: {t}")).collect::<Vec<_>>().join(", ");
+            let params = args
+                .iter()
+                .map(|(a, t)| format!("{a}: {t}"))
+                .collect::<Vec<_>>()
+                .join(", ");
             let pass = if args.is_empty() {
                 String::new()
             } else {
-                format!(", {{ {} }}", args.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", "))
+                format!(
+                    ", {{ {} }}",
+                    args.iter().map(|(a, _)| *a).collect::<Vec<_>>().join(", ")
+                )
             };
             body.push_str(&format!(
                 "export function {camel}({params}): Promise<{ret}> {{\n  return invoke<{ret}>(\"{name}\"{pass});\n}}\n\n"

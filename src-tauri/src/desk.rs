@@ -18,7 +18,12 @@ pub struct Desk {
 
 impl Desk {
     pub fn open(db: &Path) -> Result<Desk, ariza_store::StoreError> {
-        Ok(Desk { store: Store::open(db)?, session: Mutex::new(None), localizer: Localizer::new(), clock: SystemClock })
+        Ok(Desk {
+            store: Store::open(db)?,
+            session: Mutex::new(None),
+            localizer: Localizer::new(),
+            clock: SystemClock,
+        })
     }
 
     pub fn locale(&self) -> Locale {

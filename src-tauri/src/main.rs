@@ -38,7 +38,9 @@ fn start_logging(dir: &std::path::Path) -> tracing_appender::non_blocking::Worke
     let appender = tracing_appender::rolling::daily(dir.join("logs"), "ariza-desk.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("ARIZA_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(
+            EnvFilter::try_from_env("ARIZA_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
+        )
         .with_writer(writer)
         .with_ansi(false)
         .init();

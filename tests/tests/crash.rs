@@ -2,6 +2,9 @@
 //! after its commit returns; we SIGKILL it at random moments. After every kill the database
 //! must open, pass `PRAGMA integrity_check`, and hold every number that was printed.
 
+// Test helpers fail loudly on purpose: a panic is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
@@ -12,8 +15,14 @@ use rand::{Rng, SeedableRng};
 
 #[test]
 fn no_filed_application_is_lost_when_the_process_is_killed() {
-    let rounds: usize = std::env::var("ARIZA_CRASH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(60);
-    let seed: u64 = std::env::var("ARIZA_CRASH_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or_else(rand::random);
+    let rounds: usize = std::env::var("ARIZA_CRASH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(60);
+    let seed: u64 = std::env::var("ARIZA_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
     println!("crash test: {rounds} rounds, seed {seed} (ARIZA_CRASH_SEED={seed} to repeat)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();
@@ -38,7 +47,9 @@ fn no_filed_application_is_lost_when_the_process_is_killed() {
             }
         });
         // Wait for the first commit so every round kills mid-loop, then a random moment more.
-        let first = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_else(|_| panic!("round {round}: no output"));
+        let first = rx
+            .recv_timeout(Duration::from_secs(30))
+            .unwrap_or_else(|_| panic!("round {round}: no output"));
         std::thread::sleep(Duration::from_millis(rng.random_range(0..150)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
@@ -53,18 +64,40 @@ fn no_filed_application_is_lost_when_the_process_is_killed() {
         }
 
         let store = Store::open(&db).unwrap_or_else(|e| panic!("round {round} (seed {seed}): {e}"));
-        assert_eq!(store.integrity_check().unwrap(), "ok", "round {round} (seed {seed})");
+        assert_eq!(
+            store.integrity_check().unwrap(),
+            "ok",
+            "round {round} (seed {seed})"
+        );
         for (id, tracking) in &printed {
-            let app = store.application(id).unwrap_or_else(|e| panic!("round {round} (seed {seed}): {tracking} lost: {e}"));
+            let app = store
+                .application(id)
+                .unwrap_or_else(|e| panic!("round {round} (seed {seed}): {tracking} lost: {e}"));
             assert_eq!(app.tracking_number.as_str(), tracking);
             assert_eq!(app.history.len(), 1);
         }
         // Every application in the file (printed or committed just before the kill) waits in
         // the outbox: none filed without being queued for delivery.
-        let all = store.list_applications(&ListFilter { limit: Some(10_000_000), ..Default::default() }).unwrap();
+        let all = store
+            .list_applications(&ListFilter {
+                limit: Some(10_000_000),
+                ..Default::default()
+            })
+            .unwrap();
         assert!(all.len() >= printed.len());
-        assert_eq!(store.outbox_backlog().unwrap() as usize, all.len(), "round {round} (seed {seed})");
+        assert_eq!(
+            store.outbox_backlog().unwrap() as usize,
+            all.len(),
+            "round {round} (seed {seed})"
+        );
     }
-    assert!(printed.len() >= rounds, "only {} applications were filed", printed.len());
-    println!("crash test: {} applications printed and found intact", printed.len());
+    assert!(
+        printed.len() >= rounds,
+        "only {} applications were filed",
+        printed.len()
+    );
+    println!(
+        "crash test: {} applications printed and found intact",
+        printed.len()
+    );
 }

@@ -1,17 +1,25 @@
 //! Every message key the code uses exists in every locale (the per-locale completeness check
 //! against uz-Latn lives in ariza-core's i18n tests).
 
+// Test helpers fail loudly on purpose: a panic is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeSet;
 
 use ariza_core::i18n::{Locale, Localizer};
 
 fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if p.is_dir() {
-            if !matches!(name, "node_modules" | "dist" | "target" | "bindings" | "gen") {
+            if !matches!(
+                name,
+                "node_modules" | "dist" | "target" | "bindings" | "gen"
+            ) {
                 sources(&p, out);
             }
         } else if name.ends_with(".rs") || name.ends_with(".ts") || name.ends_with(".tsx") {
@@ -22,14 +30,18 @@ fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 
 /// Quoted literals that look like message keys: "err-…", "ui-…", "cli-…", "field-…", …
 fn keys_in(text: &str) -> BTreeSet<String> {
-    const PREFIXES: &[&str] = &["err-", "ui-", "cli-", "field-", "status-", "role-", "sex-", "doc-", "app-"];
+    const PREFIXES: &[&str] = &[
+        "err-", "ui-", "cli-", "field-", "status-", "role-", "sex-", "doc-", "app-",
+    ];
     let mut keys = BTreeSet::new();
     for quote in ['"', '`'] {
         for part in text.split(quote).skip(1).step_by(2) {
             let candidate = part.trim();
             if PREFIXES.iter().any(|p| candidate.starts_with(p))
                 && candidate.len() > 4
-                && candidate.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+                && candidate
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
                 && !candidate.ends_with('-')
             {
                 keys.insert(candidate.to_string());
@@ -50,7 +62,11 @@ fn every_key_used_in_code_exists_in_every_locale() {
     for f in &files {
         used.extend(keys_in(&std::fs::read_to_string(f).unwrap()));
     }
-    assert!(used.len() > 80, "found only {} keys: is the scan broken?", used.len());
+    assert!(
+        used.len() > 80,
+        "found only {} keys: is the scan broken?",
+        used.len()
+    );
     let l = Localizer::new();
     let mut missing = Vec::new();
     for key in &used {
@@ -66,9 +82,25 @@ fn every_key_used_in_code_exists_in_every_locale() {
 #[test]
 fn every_status_role_sex_and_document_has_a_name() {
     let l = Localizer::new();
-    let mut keys: Vec<String> = ariza_core::application::Status::ALL.iter().map(|s| s.message_key()).collect();
-    keys.extend(ariza_core::staff::Role::ALL.iter().map(|r| format!("role-{}", r.as_str())));
-    keys.extend(["sex-male", "sex-female", "doc-passport", "doc-id-card", "doc-birth-certificate"].map(String::from));
+    let mut keys: Vec<String> = ariza_core::application::Status::ALL
+        .iter()
+        .map(|s| s.message_key())
+        .collect();
+    keys.extend(
+        ariza_core::staff::Role::ALL
+            .iter()
+            .map(|r| format!("role-{}", r.as_str())),
+    );
+    keys.extend(
+        [
+            "sex-male",
+            "sex-female",
+            "doc-passport",
+            "doc-id-card",
+            "doc-birth-certificate",
+        ]
+        .map(String::from),
+    );
     for key in keys {
         for locale in Locale::ALL {
             assert!(l.has(locale, &key), "{key} missing in {}", locale.tag());

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from "preact/hooks";
 import type { ComponentChildren } from "preact";
 import type { Fault } from "./bindings/Fault";
 import { fieldMessage } from "./api";
@@ -57,4 +58,14 @@ export function Select(props: {
 
 export function input(setter: (v: string) => void) {
   return (e: Event) => setter((e.target as HTMLInputElement).value);
+}
+
+/// Focuses the element once it is on screen. The HTML `autofocus` attribute only works on
+/// page load, and the desk is one page: every step must put the cursor where typing goes.
+export function useAutofocus<T extends HTMLElement>() {
+  const ref = useRef<T>(null);
+  useEffect(() => {
+    ref.current?.focus();
+  }, []);
+  return ref;
 }

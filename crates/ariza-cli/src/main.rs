@@ -34,7 +34,11 @@ stored and the exit status is 1. On success the tracking number is printed (with
 whole application).";
 
 #[derive(Parser)]
-#[command(name = "ariza", version, about = "Ariza Desk without a window: for IT staff and scripts")]
+#[command(
+    name = "ariza",
+    version,
+    about = "Ariza Desk without a window: for IT staff and scripts"
+)]
 struct Cli {
     /// The desk database (default: ARIZA_DB, else the OS app-data folder).
     #[arg(long, global = true, env = "ARIZA_DB")]
@@ -135,6 +139,8 @@ enum CatalogCommand {
     List,
 }
 
+// Parsed once per run: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum CitizenCommand {
     /// Registers a citizen.
@@ -210,8 +216,16 @@ impl Ctx {
     fn fault(&self, f: &Failure) -> Fault {
         match f {
             Failure::Described(e) => Fault::from_error(e.as_ref(), &self.l, self.locale),
-            Failure::Message(code, key, args) => Fault { code: *code, message: self.tr(key, args), fields: Vec::new() },
-            Failure::Other(e) => Fault { code: Code::Internal, message: format!("{e:#}"), fields: Vec::new() },
+            Failure::Message(code, key, args) => Fault {
+                code: *code,
+                message: self.tr(key, args),
+                fields: Vec::new(),
+            },
+            Failure::Other(e) => Fault {
+                code: Code::Internal,
+                message: format!("{e:#}"),
+                fields: Vec::new(),
+            },
         }
     }
 
@@ -235,7 +249,10 @@ fn password(var: &str, prompt: String) -> Result<String, Failure> {
 }
 
 fn sign_in(ctx: &Ctx, store: &Store, username: &str) -> Result<Actor, Failure> {
-    let pw = password("ARIZA_PASSWORD", ctx.tr("cli-password-prompt", &[("username", username.to_string())]) + " ")?;
+    let pw = password(
+        "ARIZA_PASSWORD",
+        ctx.tr("cli-password-prompt", &[("username", username.to_string())]) + " ",
+    )?;
     Ok(store.sign_in(username, &pw)?)
 }
 
@@ -243,10 +260,13 @@ fn read_input(path: Option<&PathBuf>) -> Result<String, Failure> {
     let mut text = String::new();
     match path {
         Some(p) if p.as_os_str() != "-" => {
-            text = std::fs::read_to_string(p).map_err(|e| Failure::Other(anyhow::anyhow!("{}: {e}", p.display())))?;
+            text = std::fs::read_to_string(p)
+                .map_err(|e| Failure::Other(anyhow::anyhow!("{}: {e}", p.display())))?;
         }
         _ => {
-            std::io::stdin().read_to_string(&mut text).map_err(|e| Failure::Other(e.into()))?;
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Failure::Other(e.into()))?;
         }
     }
     Ok(text)
@@ -259,46 +279,102 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
     };
     let store = Store::open(&path)?;
     match cli.command {
-        Command::Init { center_code, center_name, region, district, admin, admin_name } => {
-            let pw = password("ARIZA_PASSWORD", ctx.tr("cli-password-prompt", &[("username", admin.clone())]) + " ")?;
+        Command::Init {
+            center_code,
+            center_name,
+            region,
+            district,
+            admin,
+            admin_name,
+        } => {
+            let pw = password(
+                "ARIZA_PASSWORD",
+                ctx.tr("cli-password-prompt", &[("username", admin.clone())]) + " ",
+            )?;
             let req = SetupRequest {
                 center_code,
                 center_name,
                 region,
                 district,
-                admin: NewStaff { username: admin, full_name: admin_name, role: Role::Admin, password: pw },
+                admin: NewStaff {
+                    username: admin,
+                    full_name: admin_name,
+                    role: Role::Admin,
+                    password: pw,
+                },
             };
             let actor = store.setup(&req, &ctx.clock)?;
             let center = store.require_center()?;
             if ctx.json {
                 ctx.print_json(&center)?;
             } else {
-                println!("{}", ctx.tr("cli-center-created", &[("code", center.code), ("username", actor.username)]));
+                println!(
+                    "{}",
+                    ctx.tr(
+                        "cli-center-created",
+                        &[("code", center.code), ("username", actor.username)]
+                    )
+                );
             }
         }
-        Command::Staff { command: StaffCommand::Add { username, name, role, actor } } => {
+        Command::Staff {
+            command:
+                StaffCommand::Add {
+                    username,
+                    name,
+                    role,
+                    actor,
+                },
+        } => {
             let actor = sign_in(ctx, &store, &actor)?;
             let role = Role::parse(&role).unwrap_or(Role::Clerk);
-            let pw = password("ARIZA_NEW_PASSWORD", ctx.tr("cli-password-prompt", &[("username", username.clone())]) + " ")?;
-            let member = store.add_staff(&actor, &NewStaff { username, full_name: name, role, password: pw }, &ctx.clock)?;
+            let pw = password(
+                "ARIZA_NEW_PASSWORD",
+                ctx.tr("cli-password-prompt", &[("username", username.clone())]) + " ",
+            )?;
+            let member = store.add_staff(
+                &actor,
+                &NewStaff {
+                    username,
+                    full_name: name,
+                    role,
+                    password: pw,
+                },
+                &ctx.clock,
+            )?;
             if ctx.json {
                 ctx.print_json(&member)?;
             } else {
                 let role = ctx.tr(&format!("role-{}", member.role.as_str()), &[]);
-                println!("{}", ctx.tr("cli-staff-added", &[("username", member.username), ("role", role)]));
+                println!(
+                    "{}",
+                    ctx.tr(
+                        "cli-staff-added",
+                        &[("username", member.username), ("role", role)]
+                    )
+                );
             }
         }
-        Command::Staff { command: StaffCommand::List } => {
+        Command::Staff {
+            command: StaffCommand::List,
+        } => {
             let staff = store.list_staff()?;
             if ctx.json {
                 ctx.print_json(&staff)?;
             } else {
                 for s in staff {
-                    println!("{:<20} {:<14} {}", s.username, ctx.tr(&format!("role-{}", s.role.as_str()), &[]), s.full_name);
+                    println!(
+                        "{:<20} {:<14} {}",
+                        s.username,
+                        ctx.tr(&format!("role-{}", s.role.as_str()), &[]),
+                        s.full_name
+                    );
                 }
             }
         }
-        Command::Catalog { command: CatalogCommand::List } => {
+        Command::Catalog {
+            command: CatalogCommand::List,
+        } => {
             let catalog = store.catalog()?;
             if ctx.json {
                 ctx.print_json(&catalog)?;
@@ -313,7 +389,24 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
                 }
             }
         }
-        Command::Citizen { command: CitizenCommand::Add { actor, pinfl, document_kind, document_number, surname, given_name, patronymic, birth_date, sex, phone, region, district, street } } => {
+        Command::Citizen {
+            command:
+                CitizenCommand::Add {
+                    actor,
+                    pinfl,
+                    document_kind,
+                    document_number,
+                    surname,
+                    given_name,
+                    patronymic,
+                    birth_date,
+                    sex,
+                    phone,
+                    region,
+                    district,
+                    street,
+                },
+        } => {
             let actor = sign_in(ctx, &store, &actor)?;
             let input = CitizenInput {
                 pinfl,
@@ -333,10 +426,15 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
             if ctx.json {
                 ctx.print_json(&c)?;
             } else {
-                println!("{}", ctx.tr("cli-citizen-added", &[("id", c.id.to_string())]));
+                println!(
+                    "{}",
+                    ctx.tr("cli-citizen-added", &[("id", c.id.to_string())])
+                );
             }
         }
-        Command::Citizen { command: CitizenCommand::Find { query } } => {
+        Command::Citizen {
+            command: CitizenCommand::Find { query },
+        } => {
             let found = store.find_citizens(&query, 50)?;
             if ctx.json {
                 ctx.print_json(&found)?;
@@ -344,14 +442,22 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
                 println!("{}", ctx.tr("cli-none", &[]));
             } else {
                 for m in found {
-                    println!("{:>6}  {}  {:<11} {}  {}", m.id, m.pinfl, m.document_number, m.birth_date, m.full_name);
+                    println!(
+                        "{:>6}  {}  {:<11} {}  {}",
+                        m.id, m.pinfl, m.document_number, m.birth_date, m.full_name
+                    );
                 }
             }
         }
         Command::File { actor, input } => {
             let text = read_input(input.as_ref())?;
-            let parsed: FileInput = serde_json::from_str(&text)
-                .map_err(|e| Failure::Message(Code::Validation, "err-json", vec![("detail", e.to_string())]))?;
+            let parsed: FileInput = serde_json::from_str(&text).map_err(|e| {
+                Failure::Message(
+                    Code::Validation,
+                    "err-json",
+                    vec![("detail", e.to_string())],
+                )
+            })?;
             let actor = sign_in(ctx, &store, &actor)?;
             let citizen_id = match (parsed.citizen_id, parsed.citizen_pinfl) {
                 (Some(id), _) => id,
@@ -359,26 +465,61 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
                     let found = store.find_citizens(&pinfl, 2)?;
                     match found.as_slice() {
                         [one] if one.pinfl == pinfl.trim() => one.id,
-                        _ => return Err(Failure::Message(Code::NotFound, "err-citizen-not-found", vec![])),
+                        _ => {
+                            return Err(Failure::Message(
+                                Code::NotFound,
+                                "err-citizen-not-found",
+                                vec![],
+                            ));
+                        }
                     }
                 }
-                (None, None) => return Err(Failure::Message(Code::Validation, "err-citizen-not-found", vec![])),
+                (None, None) => {
+                    return Err(Failure::Message(
+                        Code::Validation,
+                        "err-citizen-not-found",
+                        vec![],
+                    ));
+                }
             };
-            let req = FileRequest { citizen_id, service_code: parsed.service_code, form: parsed.form };
+            let req = FileRequest {
+                citizen_id,
+                service_code: parsed.service_code,
+                form: parsed.form,
+            };
             let app = store.file_application(&actor, &req, &ctx.clock)?;
             if ctx.json {
                 ctx.print_json(&app)?;
             } else {
-                println!("{}", ctx.tr("cli-filed", &[("tracking", app.tracking_number.to_string())]));
+                println!(
+                    "{}",
+                    ctx.tr(
+                        "cli-filed",
+                        &[("tracking", app.tracking_number.to_string())]
+                    )
+                );
             }
         }
         Command::List { date, all, status } => {
             let status = match status {
-                Some(s) => Some(Status::parse(&s).ok_or(Failure::Message(Code::Validation, "err-choice", vec![]))?),
+                Some(s) => Some(Status::parse(&s).ok_or(Failure::Message(
+                    Code::Validation,
+                    "err-choice",
+                    vec![],
+                ))?),
                 None => None,
             };
-            let date = if all { None } else { Some(date.unwrap_or_else(|| ctx.clock.today().format("%Y-%m-%d").to_string())) };
-            let rows = store.list_applications(&ListFilter { date, status, clerk: None, limit: None })?;
+            let date = if all {
+                None
+            } else {
+                Some(date.unwrap_or_else(|| ctx.clock.today().format("%Y-%m-%d").to_string()))
+            };
+            let rows = store.list_applications(&ListFilter {
+                date,
+                status,
+                clerk: None,
+                limit: None,
+            })?;
             if ctx.json {
                 ctx.print_json(&rows)?;
             } else if rows.is_empty() {
@@ -386,7 +527,14 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
             } else {
                 for r in rows {
                     let status = ctx.tr(&r.status.message_key(), &[]);
-                    println!("{}  {}  {:<24} {:<26} {}", r.tracking_number, r.filed_at.format("%Y-%m-%d %H:%M"), status, r.service_code, r.citizen_name);
+                    println!(
+                        "{}  {}  {:<24} {:<26} {}",
+                        r.tracking_number,
+                        r.filed_at.format("%Y-%m-%d %H:%M"),
+                        status,
+                        r.service_code,
+                        r.citizen_name
+                    );
                 }
             }
         }
@@ -396,20 +544,50 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
                 ctx.print_json(&app)?;
             } else {
                 let catalog = store.catalog()?;
-                let service = catalog.service(&app.service_code).map(|s| s.name.get(ctx.locale).to_string()).unwrap_or(app.service_code.clone());
-                println!("{}: {}", ctx.tr("ui-receipt-tracking", &[]), app.tracking_number);
-                println!("{}: {}", ctx.tr("ui-col-status", &[]), ctx.tr(&app.status.message_key(), &[]));
-                println!("{}: {} ({})", ctx.tr("ui-receipt-citizen", &[]), app.citizen_name, app.citizen_pinfl);
+                let service = catalog
+                    .service(&app.service_code)
+                    .map(|s| s.name.get(ctx.locale).to_string())
+                    .unwrap_or(app.service_code.clone());
+                println!(
+                    "{}: {}",
+                    ctx.tr("ui-receipt-tracking", &[]),
+                    app.tracking_number
+                );
+                println!(
+                    "{}: {}",
+                    ctx.tr("ui-col-status", &[]),
+                    ctx.tr(&app.status.message_key(), &[])
+                );
+                println!(
+                    "{}: {} ({})",
+                    ctx.tr("ui-receipt-citizen", &[]),
+                    app.citizen_name,
+                    app.citizen_pinfl
+                );
                 println!("{}: {}", ctx.tr("ui-receipt-service", &[]), service);
-                println!("{}: {}", ctx.tr("ui-receipt-fee", &[]), format_uzs(app.fee_uzs));
+                println!(
+                    "{}: {}",
+                    ctx.tr("ui-receipt-fee", &[]),
+                    format_uzs(app.fee_uzs)
+                );
                 println!("{}: {}", ctx.tr("ui-receipt-due", &[]), app.due_date);
                 for (k, v) in &app.form {
                     println!("  {k}: {v}");
                 }
                 println!("{}:", ctx.tr("ui-detail-history", &[]));
                 for h in &app.history {
-                    let from = h.from.map(|f| ctx.tr(&f.message_key(), &[]) + " → ").unwrap_or_default();
-                    println!("  {}  {}{}  {}  {}", h.at.format("%Y-%m-%d %H:%M"), from, ctx.tr(&h.to.message_key(), &[]), h.actor, h.reason.clone().unwrap_or_default());
+                    let from = h
+                        .from
+                        .map(|f| ctx.tr(&f.message_key(), &[]) + " → ")
+                        .unwrap_or_default();
+                    println!(
+                        "  {}  {}{}  {}  {}",
+                        h.at.format("%Y-%m-%d %H:%M"),
+                        from,
+                        ctx.tr(&h.to.message_key(), &[]),
+                        h.actor,
+                        h.reason.clone().unwrap_or_default()
+                    );
                 }
             }
         }
@@ -419,7 +597,13 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
             if ctx.json {
                 ctx.print_json(&app)?;
             } else {
-                println!("{}", ctx.tr("cli-cancelled", &[("tracking", app.tracking_number.to_string())]));
+                println!(
+                    "{}",
+                    ctx.tr(
+                        "cli-cancelled",
+                        &[("tracking", app.tracking_number.to_string())]
+                    )
+                );
             }
         }
     }
@@ -430,25 +614,50 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     // Logs go to stderr and only when asked for (ARIZA_LOG=info), so scripts get clean output.
     if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("ARIZA_LOG") {
-        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
     }
     let locale = cli
         .lang
         .as_deref()
         .and_then(Locale::parse)
-        .or_else(|| std::env::var("LANG").ok().as_deref().and_then(Locale::parse))
+        .or_else(|| {
+            std::env::var("LANG")
+                .ok()
+                .as_deref()
+                .and_then(Locale::parse)
+        })
         .unwrap_or_default();
-    let ctx = Ctx { json: cli.json, locale, l: Localizer::new(), clock: SystemClock };
+    let ctx = Ctx {
+        json: cli.json,
+        locale,
+        l: Localizer::new(),
+        clock: SystemClock,
+    };
     match run(cli, &ctx) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let fault = ctx.fault(&failure);
             if ctx.json {
-                eprintln!("{}", serde_json::to_string(&fault).unwrap_or_else(|_| fault.message.clone()));
+                eprintln!(
+                    "{}",
+                    serde_json::to_string(&fault).unwrap_or_else(|_| fault.message.clone())
+                );
             } else {
-                eprintln!("{}", ctx.tr("cli-error", &[("message", fault.message.clone())]));
+                eprintln!(
+                    "{}",
+                    ctx.tr("cli-error", &[("message", fault.message.clone())])
+                );
                 for f in &fault.fields {
-                    eprintln!("  {}", ctx.tr("cli-field-error", &[("field", f.field.clone()), ("message", f.message.clone())]));
+                    eprintln!(
+                        "  {}",
+                        ctx.tr(
+                            "cli-field-error",
+                            &[("field", f.field.clone()), ("message", f.message.clone())]
+                        )
+                    );
                 }
             }
             ExitCode::FAILURE

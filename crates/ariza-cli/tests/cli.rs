@@ -1,17 +1,27 @@
 //! The `ariza` binary end to end, on a real database file.
 
+// Test helpers fail loudly on purpose: a panic is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn ariza(db: &Path, args: &[&str], password: Option<&str>, stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ariza"));
-    cmd.arg("--db").arg(db).args(args).env_remove("ARIZA_LANG").env("LANG", "C");
-    cmd.env_remove("ARIZA_PASSWORD").env_remove("ARIZA_NEW_PASSWORD");
+    cmd.arg("--db")
+        .arg(db)
+        .args(args)
+        .env_remove("ARIZA_LANG")
+        .env("LANG", "C");
+    cmd.env_remove("ARIZA_PASSWORD")
+        .env_remove("ARIZA_NEW_PASSWORD");
     if let Some(p) = password {
         cmd.env("ARIZA_PASSWORD", p);
     }
-    cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
     let mut child = cmd.spawn().unwrap();
     let mut pipe = child.stdin.take().unwrap();
     pipe.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
@@ -20,14 +30,33 @@ fn ariza(db: &Path, args: &[&str], password: Option<&str>, stdin: Option<&str>) 
 }
 
 fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "failed: {}\n{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "failed: {}\n{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
 fn init(db: &Path) {
     ok(&ariza(
         db,
-        &["init", "--center-code", "and01", "--center-name", "Andijon DXM", "--region", "1703", "--district", "1703401", "--admin", "admin", "--admin-name", "Bahodir Aliyev"],
+        &[
+            "init",
+            "--center-code",
+            "and01",
+            "--center-name",
+            "Andijon DXM",
+            "--region",
+            "1703",
+            "--district",
+            "1703401",
+            "--admin",
+            "admin",
+            "--admin-name",
+            "Bahodir Aliyev",
+        ],
         Some("admin-pass-1"),
         None,
     ));
@@ -37,9 +66,29 @@ fn add_citizen(db: &Path) -> i64 {
     let out = ok(&ariza(
         db,
         &[
-            "--json", "citizen", "add", "--as", "admin", "--pinfl", "31205900260129", "--document-kind", "passport",
-            "--document-number", "AB1234567", "--surname", "Ғуломов", "--given-name", "Шерзод", "--birth-date", "1990-05-12",
-            "--sex", "male", "--region", "1703", "--district", "1703202",
+            "--json",
+            "citizen",
+            "add",
+            "--as",
+            "admin",
+            "--pinfl",
+            "31205900260129",
+            "--document-kind",
+            "passport",
+            "--document-number",
+            "AB1234567",
+            "--surname",
+            "Ғуломов",
+            "--given-name",
+            "Шерзод",
+            "--birth-date",
+            "1990-05-12",
+            "--sex",
+            "male",
+            "--region",
+            "1703",
+            "--district",
+            "1703202",
         ],
         Some("admin-pass-1"),
         None,
@@ -56,30 +105,69 @@ fn a_whole_day_from_the_command_line() {
     let id = add_citizen(&db);
 
     // Name search across scripts, localized human output.
-    let found = ok(&ariza(&db, &["citizen", "find", "Sherzod G'ulomov"], None, None));
+    let found = ok(&ariza(
+        &db,
+        &["citizen", "find", "Sherzod G'ulomov"],
+        None,
+        None,
+    ));
     assert!(found.contains("31205900260129"), "{found}");
 
-    let json = format!(r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#);
-    let filed = ok(&ariza(&db, &["--lang", "en", "file", "--as", "admin"], Some("admin-pass-1"), Some(&json)));
+    let json = format!(
+        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#
+    );
+    let filed = ok(&ariza(
+        &db,
+        &["--lang", "en", "file", "--as", "admin"],
+        Some("admin-pass-1"),
+        Some(&json),
+    ));
     assert!(filed.starts_with("Filed: AND01-"), "{filed}");
     let tracking = filed.trim().trim_start_matches("Filed: ").to_string();
 
     // By PINFL instead of id, JSON out.
     let json = r#"{"citizen_pinfl": "31205900260129", "service_code": "no-criminal-record", "form": {"purpose": "visa", "copies": 2}}"#;
-    let out = ok(&ariza(&db, &["--json", "file", "--as", "admin"], Some("admin-pass-1"), Some(json)));
+    let out = ok(&ariza(
+        &db,
+        &["--json", "file", "--as", "admin"],
+        Some("admin-pass-1"),
+        Some(json),
+    ));
     let app: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(app["status"], "filed");
     assert_eq!(app["form"]["copies"], "2");
 
-    let list: Vec<serde_json::Value> = serde_json::from_str(&ok(&ariza(&db, &["--json", "list"], None, None))).unwrap();
+    let list: Vec<serde_json::Value> =
+        serde_json::from_str(&ok(&ariza(&db, &["--json", "list"], None, None))).unwrap();
     assert_eq!(list.len(), 2);
 
-    let shown = ok(&ariza(&db, &["--lang", "ru", "show", &tracking.to_lowercase()], None, None));
+    let shown = ok(&ariza(
+        &db,
+        &["--lang", "ru", "show", &tracking.to_lowercase()],
+        None,
+        None,
+    ));
     assert!(shown.contains("Подано"), "{shown}");
 
-    let cancelled = ok(&ariza(&db, &["cancel", &tracking, "--reason", "fuqaro rad etdi", "--as", "admin"], Some("admin-pass-1"), None));
-    assert!(cancelled.contains("bekor qilindi"), "uz-Latn is the default: {cancelled}");
-    let shown: serde_json::Value = serde_json::from_str(&ok(&ariza(&db, &["--json", "show", &tracking], None, None))).unwrap();
+    let cancelled = ok(&ariza(
+        &db,
+        &[
+            "cancel",
+            &tracking,
+            "--reason",
+            "fuqaro rad etdi",
+            "--as",
+            "admin",
+        ],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(
+        cancelled.contains("bekor qilindi"),
+        "uz-Latn is the default: {cancelled}"
+    );
+    let shown: serde_json::Value =
+        serde_json::from_str(&ok(&ariza(&db, &["--json", "show", &tracking], None, None))).unwrap();
     assert_eq!(shown["status"], "cancelled");
     assert_eq!(shown["history"][1]["actor"], "admin");
     assert_eq!(shown["history"][1]["reason"], "fuqaro rad etdi");
@@ -92,25 +180,52 @@ fn staff_act_under_their_own_names_and_roles() {
     init(&db);
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ariza"));
     let out = cmd
-        .arg("--db").arg(&db)
-        .args(["staff", "add", "dilnoza", "--name", "Dilnoza Yusupova", "--role", "clerk", "--as", "admin", "--lang", "en"])
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "staff",
+            "add",
+            "dilnoza",
+            "--name",
+            "Dilnoza Yusupova",
+            "--role",
+            "clerk",
+            "--as",
+            "admin",
+            "--lang",
+            "en",
+        ])
         .env("ARIZA_PASSWORD", "admin-pass-1")
         .env("ARIZA_NEW_PASSWORD", "clerk-pass-1")
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("dilnoza added as Clerk"));
     let id = add_citizen(&db);
-    let json = format!(r#"{{"citizen_id": {id}, "service_code": "id-card", "form": {{"reason": "lost"}}}}"#);
-    let out = ok(&ariza(&db, &["--json", "file", "--as", "dilnoza"], Some("clerk-pass-1"), Some(&json)));
+    let json = format!(
+        r#"{{"citizen_id": {id}, "service_code": "id-card", "form": {{"reason": "lost"}}}}"#
+    );
+    let out = ok(&ariza(
+        &db,
+        &["--json", "file", "--as", "dilnoza"],
+        Some("clerk-pass-1"),
+        Some(&json),
+    ));
     let app: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(app["clerk"], "dilnoza");
     assert_eq!(app["history"][0]["actor"], "dilnoza");
 
     // A clerk may not add staff.
     let out = Command::new(env!("CARGO_BIN_EXE_ariza"))
-        .arg("--db").arg(&db)
-        .args(["--json", "staff", "add", "x1", "--name", "X", "--role", "admin", "--as", "dilnoza"])
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "--json", "staff", "add", "x1", "--name", "X", "--role", "admin", "--as", "dilnoza",
+        ])
         .env("ARIZA_PASSWORD", "clerk-pass-1")
         .env("ARIZA_NEW_PASSWORD", "whatever-1")
         .output()
@@ -120,7 +235,12 @@ fn staff_act_under_their_own_names_and_roles() {
     assert_eq!(fault["code"], "forbidden");
 
     // A wrong password is refused and files nothing.
-    let out = ariza(&db, &["--json", "file", "--as", "dilnoza"], Some("wrong"), Some(&json));
+    let out = ariza(
+        &db,
+        &["--json", "file", "--as", "dilnoza"],
+        Some("wrong"),
+        Some(&json),
+    );
     assert!(!out.status.success());
     let fault: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
     assert_eq!(fault["code"], "bad_credentials");
@@ -136,40 +256,105 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
 
     let cases = [
         ("not json", "validation"),
-        (r#"{"citizen_id": 1, "service_code": "eri-key", "form": {}, "extra": 1}"#, "validation"),
-        (&*format!(r#"{{"citizen_id": {id}, "service_code": "nope", "form": {{}}}}"#), "validation"),
-        (&*format!(r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "12"}}}}"#), "validation"),
-        (r#"{"citizen_pinfl": "31205900260128", "service_code": "eri-key", "form": {}}"#, "not_found"),
+        (
+            r#"{"citizen_id": 1, "service_code": "eri-key", "form": {}, "extra": 1}"#,
+            "validation",
+        ),
+        (
+            &*format!(r#"{{"citizen_id": {id}, "service_code": "nope", "form": {{}}}}"#),
+            "validation",
+        ),
+        (
+            &*format!(
+                r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "12"}}}}"#
+            ),
+            "validation",
+        ),
+        (
+            r#"{"citizen_pinfl": "31205900260128", "service_code": "eri-key", "form": {}}"#,
+            "not_found",
+        ),
     ];
     for (input, code) in cases {
-        let out = ariza(&db, &["--json", "file", "--as", "admin"], Some("admin-pass-1"), Some(input));
+        let out = ariza(
+            &db,
+            &["--json", "file", "--as", "admin"],
+            Some("admin-pass-1"),
+            Some(input),
+        );
         assert!(!out.status.success(), "{input} was accepted");
-        let fault: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        let fault: serde_json::Value = serde_json::from_slice(&out.stderr)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
         assert_eq!(fault["code"], code, "{input}: {fault}");
         assert!(!fault["message"].as_str().unwrap().is_empty());
     }
 
     // Human output names the field and says what is wrong, in the chosen language.
-    let bad_phone = format!(r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "12"}}}}"#);
-    let out = ariza(&db, &["--lang", "en", "file", "--as", "admin"], Some("admin-pass-1"), Some(&bad_phone));
+    let bad_phone = format!(
+        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "12"}}}}"#
+    );
+    let out = ariza(
+        &db,
+        &["--lang", "en", "file", "--as", "admin"],
+        Some("admin-pass-1"),
+        Some(&bad_phone),
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("form.phone: A phone number is +998 and 9 digits."), "{err}");
+    assert!(
+        err.contains("form.phone: A phone number is +998 and 9 digits."),
+        "{err}"
+    );
 
     let out = ariza(
         &db,
-        &["citizen", "add", "--as", "admin", "--pinfl", "123", "--document-kind", "passport", "--document-number", "X", "--surname", "A", "--given-name", "B", "--birth-date", "1990-05-12", "--sex", "male", "--region", "1703", "--district", "1703202"],
+        &[
+            "citizen",
+            "add",
+            "--as",
+            "admin",
+            "--pinfl",
+            "123",
+            "--document-kind",
+            "passport",
+            "--document-number",
+            "X",
+            "--surname",
+            "A",
+            "--given-name",
+            "B",
+            "--birth-date",
+            "1990-05-12",
+            "--sex",
+            "male",
+            "--region",
+            "1703",
+            "--district",
+            "1703202",
+        ],
         Some("admin-pass-1"),
         None,
     );
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("JShShIR"), "uz-Latn message");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("JShShIR"),
+        "uz-Latn message"
+    );
 
-    assert_eq!(ok(&ariza(&db, &["--json", "list", "--all"], None, None)), before);
+    assert_eq!(
+        ok(&ariza(&db, &["--json", "list", "--all"], None, None)),
+        before
+    );
 }
 
 #[test]
 fn file_help_documents_the_json_input() {
-    let out = Command::new(env!("CARGO_BIN_EXE_ariza")).args(["file", "--help"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ariza"))
+        .args(["file", "--help"])
+        .output()
+        .unwrap();
     let help = String::from_utf8_lossy(&out.stdout);
-    assert!(help.contains("citizen_pinfl") && help.contains("service_code") && help.contains("form"), "{help}");
+    assert!(
+        help.contains("citizen_pinfl") && help.contains("service_code") && help.contains("form"),
+        "{help}"
+    );
 }

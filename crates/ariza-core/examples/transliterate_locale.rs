@@ -56,7 +56,9 @@ fn main() -> std::io::Result<()> {
                 out.push_str(" = ");
                 out.push_str(&transliterate_value(value));
             }
-            _ if line.starts_with("## ") => out.push_str(&format!("## {}", latin_to_cyrillic(&line[3..]))),
+            _ if line.starts_with("## ") => {
+                out.push_str(&format!("## {}", latin_to_cyrillic(&line[3..])))
+            }
             _ => out.push_str(line),
         }
         out.push('\n');

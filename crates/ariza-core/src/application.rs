@@ -91,7 +91,10 @@ pub fn check_transition(from: Status, to: Status, reason: Option<&str>) -> Resul
         return Err(DomainError::IllegalTransition { from, to });
     }
     if Status::needs_reason(to) && reason.is_none_or(|r| r.trim().chars().count() < 3) {
-        return Err(DomainError::Invalid(vec![FieldError::new("reason", "err-reason-required")]));
+        return Err(DomainError::Invalid(vec![FieldError::new(
+            "reason",
+            "err-reason-required",
+        )]));
     }
     Ok(())
 }
@@ -174,9 +177,16 @@ mod tests {
     fn legal_and_illegal_transitions() {
         use Status::*;
         let legal = [
-            (Draft, Filed), (Draft, Cancelled), (Filed, Delivered), (Filed, Cancelled),
-            (Delivered, InReview), (InReview, Completed), (InReview, Rejected),
-            (InReview, Returned), (Returned, Filed), (Returned, Cancelled),
+            (Draft, Filed),
+            (Draft, Cancelled),
+            (Filed, Delivered),
+            (Filed, Cancelled),
+            (Delivered, InReview),
+            (InReview, Completed),
+            (InReview, Rejected),
+            (InReview, Returned),
+            (Returned, Filed),
+            (Returned, Cancelled),
         ];
         for from in Status::ALL {
             for to in Status::ALL {
@@ -195,19 +205,31 @@ mod tests {
     fn cancel_after_delivery_is_illegal() {
         assert_eq!(
             check_transition(Status::Delivered, Status::Cancelled, Some("too late")),
-            Err(DomainError::IllegalTransition { from: Status::Delivered, to: Status::Cancelled })
+            Err(DomainError::IllegalTransition {
+                from: Status::Delivered,
+                to: Status::Cancelled
+            })
         );
     }
 
     #[test]
     fn reasons_are_required_where_they_matter() {
         for to in [Status::Cancelled] {
-            assert!(matches!(check_transition(Status::Filed, to, None), Err(DomainError::Invalid(_))));
-            assert!(matches!(check_transition(Status::Filed, to, Some("  ")), Err(DomainError::Invalid(_))));
+            assert!(matches!(
+                check_transition(Status::Filed, to, None),
+                Err(DomainError::Invalid(_))
+            ));
+            assert!(matches!(
+                check_transition(Status::Filed, to, Some("  ")),
+                Err(DomainError::Invalid(_))
+            ));
             assert!(check_transition(Status::Filed, to, Some("duplicate")).is_ok());
         }
         assert!(check_transition(Status::Draft, Status::Filed, None).is_ok());
-        assert!(matches!(check_transition(Status::InReview, Status::Rejected, None), Err(DomainError::Invalid(_))));
+        assert!(matches!(
+            check_transition(Status::InReview, Status::Rejected, None),
+            Err(DomainError::Invalid(_))
+        ));
     }
 
     #[test]

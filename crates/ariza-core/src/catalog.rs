@@ -107,7 +107,9 @@ impl Catalog {
         for s in &mut self.services {
             s.name.fill_cyrillic();
             s.agency.fill_cyrillic();
-            s.documents.iter_mut().for_each(LocalizedText::fill_cyrillic);
+            s.documents
+                .iter_mut()
+                .for_each(LocalizedText::fill_cyrillic);
             for f in &mut s.fields {
                 f.label.fill_cyrillic();
                 if let FieldKind::Choice { options } = &mut f.kind {
@@ -132,16 +134,30 @@ mod tests {
         assert!(c.service("eri-key").is_some());
         assert!(c.service("preschool-place").is_some());
         for s in &c.services {
-            for text in std::iter::once(&s.name).chain(std::iter::once(&s.agency)).chain(s.documents.iter()).chain(s.fields.iter().map(|f| &f.label)) {
+            for text in std::iter::once(&s.name)
+                .chain(std::iter::once(&s.agency))
+                .chain(s.documents.iter())
+                .chain(s.fields.iter().map(|f| &f.label))
+            {
                 for v in [&text.uz_latn, &text.uz_cyrl, &text.ru, &text.en] {
                     assert!(!v.trim().is_empty(), "{}: empty text in {text:?}", s.code);
                 }
-                assert!(!text.uz_latn.contains('\''), "{}: ASCII apostrophe in {}", s.code, text.uz_latn);
+                assert!(
+                    !text.uz_latn.contains('\''),
+                    "{}: ASCII apostrophe in {}",
+                    s.code,
+                    text.uz_latn
+                );
             }
             assert!(s.fee_uzs >= 0);
             assert!(s.deadline_working_days > 0);
             let keys: HashSet<_> = s.fields.iter().map(|f| &f.key).collect();
-            assert_eq!(keys.len(), s.fields.len(), "{}: field keys are unique", s.code);
+            assert_eq!(
+                keys.len(),
+                s.fields.len(),
+                "{}: field keys are unique",
+                s.code
+            );
         }
     }
 }

@@ -118,9 +118,9 @@ fn normalize_name(input: &str) -> String {
 }
 
 fn valid_name(name: &str) -> bool {
-    name.chars().all(|c| {
-        c.is_alphabetic() || matches!(c, ' ' | '-' | translit::OKINA | translit::TUTUQ)
-    }) && name.chars().any(char::is_alphabetic)
+    name.chars()
+        .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | translit::OKINA | translit::TUTUQ))
+        && name.chars().any(char::is_alphabetic)
 }
 
 impl CitizenInput {
@@ -162,10 +162,12 @@ impl CitizenInput {
         }
 
         let pinfl = match (birth_date, self.sex) {
-            (Some(bd), Some(sex)) => {
-                v.check(Pinfl::parse_for(&self.pinfl, bd, sex), |e| FieldError::new("pinfl", e.message_key()))
-            }
-            _ => v.check(Pinfl::parse(&self.pinfl), |e| FieldError::new("pinfl", e.message_key())),
+            (Some(bd), Some(sex)) => v.check(Pinfl::parse_for(&self.pinfl, bd, sex), |e| {
+                FieldError::new("pinfl", e.message_key())
+            }),
+            _ => v.check(Pinfl::parse(&self.pinfl), |e| {
+                FieldError::new("pinfl", e.message_key())
+            }),
         };
 
         let document_number = match self.document_kind {
@@ -173,22 +175,34 @@ impl CitizenInput {
                 v.push(FieldError::new("document_kind", "err-required"));
                 None
             }
-            Some(kind) => v.check(document::normalize_number(kind, &self.document_number), |_| {
-                FieldError::new("document_number", match kind {
-                    DocumentKind::BirthCertificate => "err-birth-certificate-number",
-                    _ => "err-document-number",
-                })
-            }),
+            Some(kind) => v.check(
+                document::normalize_number(kind, &self.document_number),
+                |_| {
+                    FieldError::new(
+                        "document_number",
+                        match kind {
+                            DocumentKind::BirthCertificate => "err-birth-certificate-number",
+                            _ => "err-document-number",
+                        },
+                    )
+                },
+            ),
         };
 
         let phone = if self.phone.trim().is_empty() {
             None
         } else {
-            v.check(phone::normalize(&self.phone), |_| FieldError::new("phone", "err-phone"))
+            v.check(phone::normalize(&self.phone), |_| {
+                FieldError::new("phone", "err-phone")
+            })
         };
 
         if !regions::district_in_region(self.region.trim(), self.district.trim()) {
-            let field = if regions::all().iter().any(|r| r.soato == self.region.trim()) { "district" } else { "region" };
+            let field = if regions::all().iter().any(|r| r.soato == self.region.trim()) {
+                "district"
+            } else {
+                "region"
+            };
             v.push(FieldError::new(field, "err-district"));
         }
         let street = translit::normalize_latin(&self.street);
@@ -197,27 +211,35 @@ impl CitizenInput {
         }
 
         let errors = v.0;
-        match (pinfl, document_number, birth_date, self.sex, self.document_kind) {
-            (Some(pinfl), Some(document_number), Some(birth_date), Some(sex), Some(document_kind))
-                if errors.is_empty() =>
-            {
-                Ok(NewCitizen {
-                    pinfl,
-                    document_kind,
-                    document_number,
-                    surname,
-                    given_name,
-                    patronymic,
-                    birth_date,
-                    sex,
-                    phone,
-                    address: Address {
-                        region: self.region.trim().to_string(),
-                        district: self.district.trim().to_string(),
-                        street,
-                    },
-                })
-            }
+        match (
+            pinfl,
+            document_number,
+            birth_date,
+            self.sex,
+            self.document_kind,
+        ) {
+            (
+                Some(pinfl),
+                Some(document_number),
+                Some(birth_date),
+                Some(sex),
+                Some(document_kind),
+            ) if errors.is_empty() => Ok(NewCitizen {
+                pinfl,
+                document_kind,
+                document_number,
+                surname,
+                given_name,
+                patronymic,
+                birth_date,
+                sex,
+                phone,
+                address: Address {
+                    region: self.region.trim().to_string(),
+                    district: self.district.trim().to_string(),
+                    street,
+                },
+            }),
             _ => Err(DomainError::Invalid(errors)),
         }
     }
@@ -266,7 +288,9 @@ mod tests {
         input.surname = "".into();
         input.phone = "12".into();
         input.district = "1703202".into();
-        let Err(DomainError::Invalid(errors)) = input.validate(today()) else { panic!() };
+        let Err(DomainError::Invalid(errors)) = input.validate(today()) else {
+            panic!()
+        };
         let fields: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.key)).collect();
         assert_eq!(
             fields,
@@ -284,10 +308,14 @@ mod tests {
     fn birth_date_must_agree_with_pinfl() {
         let mut input = sample();
         input.birth_date = "1990-05-13".into();
-        let Err(DomainError::Invalid(errors)) = input.validate(today()) else { panic!() };
+        let Err(DomainError::Invalid(errors)) = input.validate(today()) else {
+            panic!()
+        };
         assert_eq!(errors[0].key, "err-pinfl-birth-date-mismatch");
         input.birth_date = "2027-01-01".into();
-        let Err(DomainError::Invalid(errors)) = input.validate(today()) else { panic!() };
+        let Err(DomainError::Invalid(errors)) = input.validate(today()) else {
+            panic!()
+        };
         assert_eq!(errors[0].key, "err-date-future");
     }
 

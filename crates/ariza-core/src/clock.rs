@@ -67,6 +67,9 @@ mod tests {
         let c = FixedClock::new(Utc.with_ymd_and_hms(2026, 11, 21, 19, 30, 0).unwrap());
         assert_eq!(c.today(), NaiveDate::from_ymd_opt(2026, 11, 22).unwrap());
         let c = FixedClock::at_tashkent(2026, 11, 22, 9, 0);
-        assert_eq!(c.now(), Utc.with_ymd_and_hms(2026, 11, 22, 4, 0, 0).unwrap());
+        assert_eq!(
+            c.now(),
+            Utc.with_ymd_and_hms(2026, 11, 22, 4, 0, 0).unwrap()
+        );
     }
 }

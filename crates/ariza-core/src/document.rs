@@ -63,7 +63,11 @@ pub fn normalize_number(kind: DocumentKind, input: &str) -> Result<String, Docum
             None => false,
         },
     };
-    if ok { Ok(compact) } else { Err(DocumentNumberError) }
+    if ok {
+        Ok(compact)
+    } else {
+        Err(DocumentNumberError)
+    }
 }
 
 #[cfg(test)]
@@ -72,11 +76,17 @@ mod tests {
 
     #[test]
     fn passport_and_id_card() {
-        assert_eq!(normalize_number(DocumentKind::Passport, "ab 1234567").unwrap(), "AB1234567");
+        assert_eq!(
+            normalize_number(DocumentKind::Passport, "ab 1234567").unwrap(),
+            "AB1234567"
+        );
         assert!(normalize_number(DocumentKind::IdCard, "AD1234567").is_ok());
         assert!(normalize_number(DocumentKind::Passport, "A12345678").is_err());
         assert!(normalize_number(DocumentKind::Passport, "AB123456").is_err());
-        assert!(normalize_number(DocumentKind::Passport, "АВ1234567").is_err(), "Cyrillic letters");
+        assert!(
+            normalize_number(DocumentKind::Passport, "АВ1234567").is_err(),
+            "Cyrillic letters"
+        );
     }
 
     #[test]

@@ -58,7 +58,11 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, key: &'static str) -> FieldError {
-        FieldError { field: field.into(), key, args: Vec::new() }
+        FieldError {
+            field: field.into(),
+            key,
+            args: Vec::new(),
+        }
     }
 
     pub fn with(mut self, name: &'static str, value: impl ToString) -> FieldError {
@@ -107,7 +111,10 @@ impl Describe for DomainError {
             }
             DomainError::IllegalTransition { from, to } => (
                 "err-illegal-transition",
-                vec![("from", from.as_str().to_string()), ("to", to.as_str().to_string())],
+                vec![
+                    ("from", from.as_str().to_string()),
+                    ("to", to.as_str().to_string()),
+                ],
             ),
             DomainError::Forbidden(_) => ("err-forbidden", Vec::new()),
         }
@@ -130,7 +137,11 @@ impl Validation {
         self.0.push(e);
     }
 
-    pub fn check<T, E>(&mut self, r: Result<T, E>, on_err: impl FnOnce(E) -> FieldError) -> Option<T> {
+    pub fn check<T, E>(
+        &mut self,
+        r: Result<T, E>,
+        on_err: impl FnOnce(E) -> FieldError,
+    ) -> Option<T> {
         match r {
             Ok(v) => Some(v),
             Err(e) => {
@@ -141,7 +152,11 @@ impl Validation {
     }
 
     pub fn finish(self) -> Result<(), DomainError> {
-        if self.0.is_empty() { Ok(()) } else { Err(DomainError::Invalid(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(DomainError::Invalid(self.0))
+        }
     }
 }
 
@@ -172,7 +187,10 @@ impl Fault {
             fields: err
                 .field_errors()
                 .iter()
-                .map(|f| FieldFault { field: f.field.clone(), message: l.tr(locale, f.key, &f.args) })
+                .map(|f| FieldFault {
+                    field: f.field.clone(),
+                    message: l.tr(locale, f.key, &f.args),
+                })
                 .collect(),
         }
     }

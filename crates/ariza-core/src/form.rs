@@ -27,7 +27,11 @@ fn as_text(v: &Value) -> Option<String> {
 
 /// Checks `values` against `service`'s fields. Unknown keys are refused so a typo in a
 /// script's JSON is not silently dropped. Field errors are reported as `form.<key>`.
-pub fn validate(service: &Service, values: &BTreeMap<String, Value>, today: NaiveDate) -> Result<FormValues, DomainError> {
+pub fn validate(
+    service: &Service,
+    values: &BTreeMap<String, Value>,
+    today: NaiveDate,
+) -> Result<FormValues, DomainError> {
     let mut v = Validation::default();
     let mut out = FormValues::new();
     for key in values.keys() {
@@ -37,7 +41,10 @@ pub fn validate(service: &Service, values: &BTreeMap<String, Value>, today: Naiv
     }
     for field in &service.fields {
         let name = format!("form.{}", field.key);
-        let raw = values.get(&field.key).and_then(as_text).filter(|s| !s.is_empty());
+        let raw = values
+            .get(&field.key)
+            .and_then(as_text)
+            .filter(|s| !s.is_empty());
         let Some(raw) = raw else {
             if field.required {
                 v.push(FieldError::new(name, "err-required"));
@@ -54,13 +61,20 @@ pub fn validate(service: &Service, values: &BTreeMap<String, Value>, today: Naiv
                     Some(t)
                 }
             }
-            FieldKind::Number { min, max } => match raw.replace([' ', '\u{a0}'], "").parse::<i64>() {
+            FieldKind::Number { min, max } => match raw.replace([' ', '\u{a0}'], "").parse::<i64>()
+            {
                 Ok(n) if min.is_some_and(|m| n < m) => {
-                    v.push(FieldError::new(name, "err-number-min").with("min", min.unwrap_or_default()));
+                    v.push(
+                        FieldError::new(name, "err-number-min")
+                            .with("min", min.unwrap_or_default()),
+                    );
                     None
                 }
                 Ok(n) if max.is_some_and(|m| n > m) => {
-                    v.push(FieldError::new(name, "err-number-max").with("max", max.unwrap_or_default()));
+                    v.push(
+                        FieldError::new(name, "err-number-max")
+                            .with("max", max.unwrap_or_default()),
+                    );
                     None
                 }
                 Ok(n) => Some(n.to_string()),
@@ -69,7 +83,10 @@ pub fn validate(service: &Service, values: &BTreeMap<String, Value>, today: Naiv
                     None
                 }
             },
-            FieldKind::Date { past_only, future_only } => match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
+            FieldKind::Date {
+                past_only,
+                future_only,
+            } => match NaiveDate::parse_from_str(&raw, "%Y-%m-%d") {
                 Ok(d) if *past_only && d > today => {
                     v.push(FieldError::new(name, "err-date-future"));
                     None
@@ -93,14 +110,18 @@ pub fn validate(service: &Service, values: &BTreeMap<String, Value>, today: Naiv
                 }
             }
             FieldKind::Pinfl => v
-                .check(Pinfl::parse(&raw), |e| FieldError::new(name, e.message_key()))
+                .check(Pinfl::parse(&raw), |e| {
+                    FieldError::new(name, e.message_key())
+                })
                 .map(|p| p.as_str().to_string()),
             FieldKind::DocumentNumber => {
                 let any = document::normalize_number(DocumentKind::Passport, &raw)
                     .or_else(|_| document::normalize_number(DocumentKind::BirthCertificate, &raw));
                 v.check(any, |_| FieldError::new(name, "err-document-number"))
             }
-            FieldKind::Phone => v.check(phone::normalize(&raw), |_| FieldError::new(name, "err-phone")),
+            FieldKind::Phone => v.check(phone::normalize(&raw), |_| {
+                FieldError::new(name, "err-phone")
+            }),
             FieldKind::Stir => {
                 let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
                 if digits.len() == 9 && digits.chars().all(|c| c.is_ascii_digit()) {
@@ -153,7 +174,12 @@ mod tests {
         };
         assert_eq!(errs.len(), 1);
         assert_eq!(errs[0].field, "form.child_pinfl");
-        let good_pinfl = Pinfl::compose(crate::citizen::Sex::Female, NaiveDate::from_ymd_opt(2015, 1, 28).unwrap(), 26, 1);
+        let good_pinfl = Pinfl::compose(
+            crate::citizen::Sex::Female,
+            NaiveDate::from_ymd_opt(2015, 1, 28).unwrap(),
+            26,
+            1,
+        );
         let ok = validate(
             service,
             &values(json!({
@@ -174,15 +200,29 @@ mod tests {
         let service = catalog.service("preschool-place").unwrap();
         let Err(DomainError::Invalid(errs)) = validate(
             service,
-            &values(json!({ "preferred_language": "fr", "wished_start": "2020-01-01", "colour": "red" })),
+            &values(
+                json!({ "preferred_language": "fr", "wished_start": "2020-01-01", "colour": "red" }),
+            ),
             today(),
         ) else {
             panic!()
         };
         let got: Vec<_> = errs.iter().map(|e| (e.field.as_str(), e.key)).collect();
-        assert!(got.contains(&("form.colour", "err-unknown-field")), "{got:?}");
-        assert!(got.contains(&("form.child_pinfl", "err-required")), "{got:?}");
-        assert!(got.contains(&("form.preferred_language", "err-choice")), "{got:?}");
-        assert!(got.contains(&("form.wished_start", "err-date-past")), "{got:?}");
+        assert!(
+            got.contains(&("form.colour", "err-unknown-field")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("form.child_pinfl", "err-required")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("form.preferred_language", "err-choice")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("form.wished_start", "err-date-past")),
+            "{got:?}"
+        );
     }
 }

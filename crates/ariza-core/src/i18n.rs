@@ -36,7 +36,12 @@ impl Locale {
 
     /// Accepts the tags above and common spellings ("uz", "uz_Latn", "ru-RU", "en_US.UTF-8").
     pub fn parse(tag: &str) -> Option<Locale> {
-        let t = tag.split('.').next().unwrap_or(tag).replace('_', "-").to_lowercase();
+        let t = tag
+            .split('.')
+            .next()
+            .unwrap_or(tag)
+            .replace('_', "-")
+            .to_lowercase();
         match t.as_str() {
             "uz" | "uz-latn" | "uz-latn-uz" | "uz-uz" => Some(Locale::UzLatn),
             "uz-cyrl" | "uz-cyrl-uz" => Some(Locale::UzCyrl),
@@ -122,7 +127,9 @@ impl Localizer {
     }
 
     pub fn has(&self, locale: Locale, key: &str) -> bool {
-        self.bundles.get(&locale).is_some_and(|b| b.has_message(key))
+        self.bundles
+            .get(&locale)
+            .is_some_and(|b| b.has_message(key))
     }
 
     /// The message in `locale`, falling back to Uzbek Latin, then to the key itself so a
@@ -162,8 +169,11 @@ impl Localizer {
                 let (id, _) = line.split_once('=')?;
                 let id = id.trim_end();
                 let first = id.chars().next()?;
-                (first.is_ascii_alphabetic() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
-                    .then(|| id.to_string())
+                (first.is_ascii_alphabetic()
+                    && id
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                .then(|| id.to_string())
             })
             .collect()
     }
@@ -180,7 +190,7 @@ pub fn format_uzs(amount: i64) -> String {
     let digits = amount.unsigned_abs().to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push('\u{00A0}');
         }
         out.push(c);
@@ -195,8 +205,13 @@ mod tests {
 
     #[test]
     fn every_locale_has_every_key_and_parses() {
-        let reference: BTreeSet<String> = Localizer::message_ids(Locale::UzLatn).into_iter().collect();
-        assert!(reference.len() > 50, "uz-Latn has only {} keys", reference.len());
+        let reference: BTreeSet<String> =
+            Localizer::message_ids(Locale::UzLatn).into_iter().collect();
+        assert!(
+            reference.len() > 50,
+            "uz-Latn has only {} keys",
+            reference.len()
+        );
         for locale in Locale::ALL {
             let ids: Vec<String> = Localizer::message_ids(locale);
             let set: BTreeSet<String> = ids.iter().cloned().collect();
@@ -204,7 +219,11 @@ mod tests {
             let missing: Vec<_> = reference.difference(&set).collect();
             let extra: Vec<_> = set.difference(&reference).collect();
             assert!(missing.is_empty(), "{} lacks {missing:?}", locale.tag());
-            assert!(extra.is_empty(), "{} has keys uz-Latn lacks: {extra:?}", locale.tag());
+            assert!(
+                extra.is_empty(),
+                "{} has keys uz-Latn lacks: {extra:?}",
+                locale.tag()
+            );
             if let Err((_, errors)) = FluentResource::try_new(locale.source().to_string()) {
                 panic!("{} does not parse: {errors:?}", locale.tag());
             }

@@ -107,7 +107,11 @@ impl Pinfl {
     }
 
     pub fn sex(&self) -> Sex {
-        if self.digit(0) % 2 == 1 { Sex::Male } else { Sex::Female }
+        if self.digit(0) % 2 == 1 {
+            Sex::Male
+        } else {
+            Sex::Female
+        }
     }
 
     pub fn birth_date(&self) -> Option<NaiveDate> {
@@ -130,7 +134,11 @@ impl Pinfl {
             1900..=1999 => 3,
             _ => 5,
         };
-        let first = if sex == Sex::Male { century_base } else { century_base + 1 };
+        let first = if sex == Sex::Male {
+            century_base
+        } else {
+            century_base + 1
+        };
         let body = format!(
             "{first}{:02}{:02}{:02}{:03}{:03}",
             birth_date.day(),

@@ -48,7 +48,11 @@ fn rows(tsv: &'static str) -> impl Iterator<Item = (String, LocalizedText)> {
 /// All regions in the official order, each with its districts sorted by code.
 pub fn all() -> Vec<Region> {
     let mut regions: Vec<Region> = rows(REGIONS_TSV)
-        .map(|(soato, name)| Region { soato, name, districts: Vec::new() })
+        .map(|(soato, name)| Region {
+            soato,
+            name,
+            districts: Vec::new(),
+        })
         .collect();
     for (soato, name) in rows(DISTRICTS_TSV) {
         if let Some(region) = regions.iter_mut().find(|r| soato.starts_with(&r.soato)) {
@@ -74,7 +78,12 @@ mod tests {
         let regions = all();
         assert_eq!(regions.len(), 14);
         for r in &regions {
-            assert!(r.districts.len() >= 5, "{} has {}", r.name.en, r.districts.len());
+            assert!(
+                r.districts.len() >= 5,
+                "{} has {}",
+                r.name.en,
+                r.districts.len()
+            );
             for d in &r.districts {
                 assert_eq!(d.soato.len(), 7);
                 assert!(d.soato.starts_with(&r.soato));

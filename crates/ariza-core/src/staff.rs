@@ -1,7 +1,9 @@
 //! Staff accounts, roles and what each role may do. Permissions are decided here, in the
 //! core, so no front end can skip them.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Params, Version};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -35,14 +37,19 @@ impl Role {
     pub fn may(self, action: Action) -> bool {
         use Action::*;
         match action {
-            RegisterCitizen | ViewCitizen | FileApplication | ViewApplications | CancelOwnApplication => true,
+            RegisterCitizen | ViewCitizen | FileApplication | ViewApplications
+            | CancelOwnApplication => true,
             CancelAnyApplication => matches!(self, Role::Supervisor | Role::Admin),
             ManageStaff | ManageCenter => self == Role::Admin,
         }
     }
 
     pub fn require(self, action: Action) -> Result<(), DomainError> {
-        if self.may(action) { Ok(()) } else { Err(DomainError::Forbidden(action)) }
+        if self.may(action) {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(action))
+        }
     }
 }
 
@@ -96,7 +103,9 @@ impl NewStaff {
     pub fn validate(&self) -> Result<String, DomainError> {
         let mut v = Validation::default();
         let username = self.username.trim().to_lowercase();
-        let ok_chars = username.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        let ok_chars = username
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
         if username.len() < 2 || username.len() > 32 || !ok_chars {
             v.push(FieldError::new("username", "err-username"));
         }
@@ -121,12 +130,18 @@ fn argon2() -> Argon2<'static> {
 /// An Argon2id PHC string for the password.
 pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(argon2().hash_password(password.as_bytes(), &salt)?.to_string())
+    Ok(argon2()
+        .hash_password(password.as_bytes(), &salt)?
+        .to_string())
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
     PasswordHash::new(phc)
-        .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            argon2()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -149,8 +164,14 @@ mod tests {
     fn permission_matrix() {
         use Action::*;
         let all = [
-            RegisterCitizen, ViewCitizen, FileApplication, ViewApplications,
-            CancelOwnApplication, CancelAnyApplication, ManageStaff, ManageCenter,
+            RegisterCitizen,
+            ViewCitizen,
+            FileApplication,
+            ViewApplications,
+            CancelOwnApplication,
+            CancelAnyApplication,
+            ManageStaff,
+            ManageCenter,
         ];
         let expected = |role: Role, action: Action| match (role, action) {
             (Role::Clerk, CancelAnyApplication | ManageStaff | ManageCenter) => false,
@@ -159,7 +180,11 @@ mod tests {
         };
         for role in Role::ALL {
             for action in all {
-                assert_eq!(role.may(action), expected(role, action), "{role:?} {action:?}");
+                assert_eq!(
+                    role.may(action),
+                    expected(role, action),
+                    "{role:?} {action:?}"
+                );
                 assert_eq!(role.require(action).is_ok(), expected(role, action));
             }
         }
@@ -167,9 +192,19 @@ mod tests {
 
     #[test]
     fn new_staff_validation() {
-        let ok = NewStaff { username: " Dilnoza.K ".into(), full_name: "Dilnoza".into(), role: Role::Clerk, password: "12345678".into() };
+        let ok = NewStaff {
+            username: " Dilnoza.K ".into(),
+            full_name: "Dilnoza".into(),
+            role: Role::Clerk,
+            password: "12345678".into(),
+        };
         assert_eq!(ok.validate().unwrap(), "dilnoza.k");
-        let bad = NewStaff { username: "a b".into(), full_name: " ".into(), role: Role::Clerk, password: "short".into() };
+        let bad = NewStaff {
+            username: "a b".into(),
+            full_name: " ".into(),
+            role: Role::Clerk,
+            password: "short".into(),
+        };
         match bad.validate() {
             Err(DomainError::Invalid(f)) => {
                 let fields: Vec<_> = f.iter().map(|e| e.field.as_str()).collect();

@@ -106,7 +106,11 @@ pub fn cyrillic_to_latin(input: &str) -> String {
                 let after_vowel_or_sign = prev.is_some_and(|p| {
                     is_cyr_vowel(p) || matches!(p.to_lowercase().next(), Some('ъ' | 'ь'))
                 });
-                if word_start || after_vowel_or_sign { "ye" } else { "e" }
+                if word_start || after_vowel_or_sign {
+                    "ye"
+                } else {
+                    "e"
+                }
             }
             'ё' => "yo",
             'ж' => "j",
@@ -175,7 +179,9 @@ pub fn latin_to_cyrillic(input: &str) -> String {
         let c = chars[i];
         let lower = c.to_lowercase().next().unwrap_or(c);
         let upper = c != lower;
-        let next = chars.get(i + 1).map(|n| n.to_lowercase().next().unwrap_or(*n));
+        let next = chars
+            .get(i + 1)
+            .map(|n| n.to_lowercase().next().unwrap_or(*n));
         let prev = if i > 0 { Some(chars[i - 1]) } else { None };
         let word_start = prev.is_none_or(|p| !p.is_alphabetic() && p != OKINA && p != TUTUQ);
         let (cyr, used): (&str, usize) = match (lower, next) {
@@ -301,7 +307,9 @@ mod tests {
 
     #[test]
     fn latin_to_cyrillic_round_trips_names() {
-        for name in ["Sherzod", "Gʻulom", "Oʻtkir", "Chori", "Yoqub", "Yusuf", "Qodir", "Erkin"] {
+        for name in [
+            "Sherzod", "Gʻulom", "Oʻtkir", "Chori", "Yoqub", "Yusuf", "Qodir", "Erkin",
+        ] {
             let cyr = latin_to_cyrillic(name);
             assert_eq!(cyrillic_to_latin(&cyr), name, "{name} via {cyr}");
         }

@@ -38,7 +38,13 @@ mod tests {
         assert_eq!(add_working_days(d(2026, 11, 18), 5, &[]), d(2026, 11, 25));
         // Constitution Day 8 December 2026 is a Tuesday.
         let holidays = [d(2026, 12, 8)];
-        assert_eq!(add_working_days(d(2026, 12, 7), 1, &holidays), d(2026, 12, 9));
-        assert_eq!(add_working_days(d(2026, 12, 7), 0, &holidays), d(2026, 12, 7));
+        assert_eq!(
+            add_working_days(d(2026, 12, 7), 1, &holidays),
+            d(2026, 12, 9)
+        );
+        assert_eq!(
+            add_working_days(d(2026, 12, 7), 0, &holidays),
+            d(2026, 12, 7)
+        );
     }
 }

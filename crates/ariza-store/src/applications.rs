@@ -32,7 +32,8 @@ pub struct ListFilter {
     pub limit: Option<u32>,
 }
 
-const SUMMARY_SQL: &str = "SELECT a.id, a.tracking_number, a.service_code, c.surname, c.given_name, c.patronymic,
+const SUMMARY_SQL: &str =
+    "SELECT a.id, a.tracking_number, a.service_code, c.surname, c.given_name, c.patronymic,
         s.username, a.status, a.filed_at, a.due_date, a.fee_uzs
      FROM application a JOIN citizen c ON c.id = a.citizen_id JOIN staff s ON s.id = a.clerk_id";
 
@@ -56,7 +57,12 @@ fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ApplicationSummary> {
 }
 
 fn join_name(parts: &[String]) -> String {
-    parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" ")
+    parts
+        .iter()
+        .filter(|p| !p.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
@@ -108,8 +114,20 @@ fn load_application(conn: &Connection, key: &str) -> Result<Application> {
         )
         .optional()?
         .ok_or(StoreError::NotFound("err-application-not-found"))?;
-    let (id, tracking, service_code, catalog_version, citizen_id, form, fee, clerk, clerk_name, status, filed_at, due) =
-        row;
+    let (
+        id,
+        tracking,
+        service_code,
+        catalog_version,
+        citizen_id,
+        form,
+        fee,
+        clerk,
+        clerk_name,
+        status,
+        filed_at,
+        due,
+    ) = row;
     let citizen = get_citizen(conn, citizen_id)?;
     Ok(Application {
         id: Uuid::parse_str(&id).unwrap_or_default(),
@@ -133,12 +151,21 @@ fn load_application(conn: &Connection, key: &str) -> Result<Application> {
 impl Store {
     /// Validates and files an application in one durable transaction: the application, its
     /// first history entry, its tracking number and its place in the outbox.
-    pub fn file_application(&self, actor: &Actor, req: &FileRequest, clock: &dyn Clock) -> Result<Application> {
+    pub fn file_application(
+        &self,
+        actor: &Actor,
+        req: &FileRequest,
+        clock: &dyn Clock,
+    ) -> Result<Application> {
         actor.role.require(Action::FileApplication)?;
         let center = self.require_center()?;
         let catalog = self.catalog()?;
         let Some(service) = catalog.service(&req.service_code) else {
-            return Err(DomainError::Invalid(vec![FieldError::new("service_code", "err-service-not-found")]).into());
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "service_code",
+                "err-service-not-found",
+            )])
+            .into());
         };
         let now = clock.now();
         let today = now.with_timezone(&tashkent()).date_naive();
@@ -150,9 +177,17 @@ impl Store {
         // IMMEDIATE takes the write lock up front, so the sequence read and the insert cannot
         // interleave with another writer (the CLI running beside the desk).
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let citizen_exists: i64 = tx.query_row("SELECT count(*) FROM citizen WHERE id = ?1", [req.citizen_id], |r| r.get(0))?;
+        let citizen_exists: i64 = tx.query_row(
+            "SELECT count(*) FROM citizen WHERE id = ?1",
+            [req.citizen_id],
+            |r| r.get(0),
+        )?;
         if citizen_exists == 0 {
-            return Err(DomainError::Invalid(vec![FieldError::new("citizen_id", "err-citizen-not-found")]).into());
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "citizen_id",
+                "err-citizen-not-found",
+            )])
+            .into());
         }
         let day = today.format("%Y-%m-%d").to_string();
         let seq: u32 = tx.query_row(
@@ -186,7 +221,10 @@ impl Store {
              VALUES (?1, 'draft', 'filed', ?2, ?3)",
             params![id.to_string(), at, actor.staff_id],
         )?;
-        tx.execute("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)", params![id.to_string(), at])?;
+        tx.execute(
+            "INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)",
+            params![id.to_string(), at],
+        )?;
         let app = load_application(&tx, &id.to_string())?;
         tx.commit()?;
         tracing::info!(application = %id, service = %service.code, by = actor.staff_id, "application filed");
@@ -217,7 +255,10 @@ impl Store {
             args.push(c.clone());
             sql.push_str(&format!(" AND s.username = ?{}", args.len()));
         }
-        sql.push_str(&format!(" ORDER BY a.filed_at DESC LIMIT {}", filter.limit.unwrap_or(500)));
+        sql.push_str(&format!(
+            " ORDER BY a.filed_at DESC LIMIT {}",
+            filter.limit.unwrap_or(500)
+        ));
         let conn = self.conn();
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), summary_from_row)?;
@@ -225,7 +266,13 @@ impl Store {
     }
 
     /// Cancels before delivery, with a reason. A clerk may cancel only what they filed.
-    pub fn cancel_application(&self, actor: &Actor, key: &str, reason: &str, clock: &dyn Clock) -> Result<Application> {
+    pub fn cancel_application(
+        &self,
+        actor: &Actor,
+        key: &str,
+        reason: &str,
+        clock: &dyn Clock,
+    ) -> Result<Application> {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let app = load_application(&tx, key.trim())?;
@@ -238,14 +285,20 @@ impl Store {
         check_transition(app.status, Status::Cancelled, Some(reason))?;
         let at = ts(clock.now());
         let id = app.id.to_string();
-        tx.execute("UPDATE application SET status = 'cancelled', updated_at = ?2 WHERE id = ?1", params![id, at])?;
+        tx.execute(
+            "UPDATE application SET status = 'cancelled', updated_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )?;
         tx.execute(
             "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id, reason)
              VALUES (?1, ?2, 'cancelled', ?3, ?4, ?5)",
             params![id, app.status.as_str(), at, actor.staff_id, reason],
         )?;
         // A cancelled application is not delivered: it leaves the queue.
-        tx.execute("DELETE FROM outbox WHERE application_id = ?1 AND delivered_at IS NULL", [&id])?;
+        tx.execute(
+            "DELETE FROM outbox WHERE application_id = ?1 AND delivered_at IS NULL",
+            [&id],
+        )?;
         let app = load_application(&tx, &id)?;
         tx.commit()?;
         tracing::info!(application = %id, by = actor.staff_id, "application cancelled");
@@ -254,6 +307,10 @@ impl Store {
 
     /// How many filed applications wait for delivery.
     pub fn outbox_backlog(&self) -> Result<i64> {
-        Ok(self.conn().query_row("SELECT count(*) FROM outbox WHERE delivered_at IS NULL", [], |r| r.get(0))?)
+        Ok(self.conn().query_row(
+            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
     }
 }

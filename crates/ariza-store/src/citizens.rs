@@ -48,7 +48,11 @@ fn citizen_from_row(r: &Row<'_>) -> rusqlite::Result<Citizen> {
             birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d").unwrap_or_default(),
             sex: Sex::parse(&sex).unwrap_or(Sex::Male),
             phone: r.get(9)?,
-            address: Address { region: r.get(10)?, district: r.get(11)?, street: r.get(12)? },
+            address: Address {
+                region: r.get(10)?,
+                district: r.get(11)?,
+                street: r.get(12)?,
+            },
         },
     })
 }
@@ -58,36 +62,62 @@ fn match_from_row(r: &Row<'_>) -> rusqlite::Result<CitizenMatch> {
     Ok(CitizenMatch {
         id: r.get(0)?,
         pinfl: r.get(1)?,
-        full_name: parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" "),
+        full_name: parts
+            .iter()
+            .filter(|p| !p.is_empty())
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(" "),
         document_number: r.get(5)?,
         birth_date: r.get(6)?,
     })
 }
 
-const MATCH_COLUMNS: &str = "c.id, c.pinfl, c.surname, c.given_name, c.patronymic, c.document_number, c.birth_date";
+const MATCH_COLUMNS: &str =
+    "c.id, c.pinfl, c.surname, c.given_name, c.patronymic, c.document_number, c.birth_date";
 
 /// Builds an FTS5 query: every token of the name must match as a prefix, in any order.
 fn fts_query(key: &str) -> Option<String> {
-    let tokens: Vec<String> = key.split_whitespace().map(|t| format!("\"{t}\"*")).collect();
+    let tokens: Vec<String> = key
+        .split_whitespace()
+        .map(|t| format!("\"{t}\"*"))
+        .collect();
     (!tokens.is_empty()).then(|| tokens.join(" AND "))
 }
 
 pub(crate) fn get_citizen(conn: &Connection, id: i64) -> Result<Citizen> {
-    conn.query_row(&format!("SELECT {CITIZEN_COLUMNS} FROM citizen WHERE id = ?1"), [id], citizen_from_row)
-        .optional()?
-        .ok_or(StoreError::NotFound("err-citizen-not-found"))
+    conn.query_row(
+        &format!("SELECT {CITIZEN_COLUMNS} FROM citizen WHERE id = ?1"),
+        [id],
+        citizen_from_row,
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound("err-citizen-not-found"))
 }
 
 impl Store {
-    pub fn register_citizen(&self, actor: &Actor, input: &CitizenInput, clock: &dyn Clock) -> Result<Citizen> {
+    pub fn register_citizen(
+        &self,
+        actor: &Actor,
+        input: &CitizenInput,
+        clock: &dyn Clock,
+    ) -> Result<Citizen> {
         actor.role.require(Action::RegisterCitizen)?;
         let c = input.validate(clock.today())?;
         let conn = self.conn();
         let taken: Option<i64> = conn
-            .query_row("SELECT id FROM citizen WHERE pinfl = ?1", [c.pinfl.as_str()], |r| r.get(0))
+            .query_row(
+                "SELECT id FROM citizen WHERE pinfl = ?1",
+                [c.pinfl.as_str()],
+                |r| r.get(0),
+            )
             .optional()?;
         if taken.is_some() {
-            return Err(DomainError::Invalid(vec![FieldError::new("pinfl", "err-duplicate-pinfl")]).into());
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "pinfl",
+                "err-duplicate-pinfl",
+            )])
+            .into());
         }
         conn.execute(
             "INSERT INTO citizen (pinfl, document_kind, document_number, surname, given_name, patronymic,
@@ -124,7 +154,11 @@ impl Store {
     /// number, an application's tracking number, or a name in Latin or Cyrillic.
     pub fn find_citizens(&self, query: &str, limit: usize) -> Result<Vec<CitizenMatch>> {
         let q = query.trim();
-        let compact: String = q.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+        let compact: String = q
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_uppercase();
         if compact.is_empty() {
             return Ok(Vec::new());
         }
@@ -136,7 +170,10 @@ impl Store {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {MATCH_COLUMNS} FROM citizen c WHERE c.pinfl >= ?1 AND c.pinfl < ?2 ORDER BY c.pinfl LIMIT ?3"
             ))?;
-            let rows = stmt.query_map(params![compact, format!("{compact}:"), limit], match_from_row)?;
+            let rows = stmt.query_map(
+                params![compact, format!("{compact}:"), limit],
+                match_from_row,
+            )?;
             return Ok(rows.collect::<std::result::Result<_, _>>()?);
         }
         if let Ok(tracking) = TrackingNumber::parse(&compact) {
@@ -149,16 +186,23 @@ impl Store {
         }
         let looks_like_document = compact.len() >= 3
             && compact.chars().any(|c| c.is_ascii_digit())
-            && compact.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            && compact
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-');
         if looks_like_document {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {MATCH_COLUMNS} FROM citizen c WHERE c.document_number >= ?1 AND c.document_number < ?2
                  ORDER BY c.document_number LIMIT ?3"
             ))?;
-            let rows = stmt.query_map(params![compact, format!("{compact}\u{10FFFF}"), limit], match_from_row)?;
+            let rows = stmt.query_map(
+                params![compact, format!("{compact}\u{10FFFF}"), limit],
+                match_from_row,
+            )?;
             return Ok(rows.collect::<std::result::Result<_, _>>()?);
         }
-        let Some(fts) = fts_query(&translit::search_key(q)) else { return Ok(Vec::new()) };
+        let Some(fts) = fts_query(&translit::search_key(q)) else {
+            return Ok(Vec::new());
+        };
         let mut stmt = conn.prepare(&format!(
             "SELECT {MATCH_COLUMNS} FROM citizen_name f JOIN citizen c ON c.id = f.rowid
              WHERE citizen_name MATCH ?1 ORDER BY f.rank LIMIT ?2"
@@ -174,7 +218,10 @@ mod tests {
 
     #[test]
     fn fts_query_quotes_tokens() {
-        assert_eq!(fts_query("gulom sher").as_deref(), Some("\"gulom\"* AND \"sher\"*"));
+        assert_eq!(
+            fts_query("gulom sher").as_deref(),
+            Some("\"gulom\"* AND \"sher\"*")
+        );
         assert_eq!(fts_query(""), None);
     }
 }

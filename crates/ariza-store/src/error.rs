@@ -55,10 +55,17 @@ impl Describe for StoreError {
             StoreError::Duplicate(key, _) => (key, vec![]),
             StoreError::SchemaTooNew { found, supported } => (
                 "err-schema-too-new",
-                vec![("found", found.to_string()), ("supported", supported.to_string())],
+                vec![
+                    ("found", found.to_string()),
+                    ("supported", supported.to_string()),
+                ],
             ),
-            StoreError::MigrationChanged { name } => ("err-migration-changed", vec![("name", name.clone())]),
-            StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Io(_) => ("err-storage", vec![]),
+            StoreError::MigrationChanged { name } => {
+                ("err-migration-changed", vec![("name", name.clone())])
+            }
+            StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Io(_) => {
+                ("err-storage", vec![])
+            }
             StoreError::Hash => ("err-internal", vec![]),
         }
     }

@@ -20,14 +20,20 @@ pub const MIGRATIONS: &[Migration] = &[Migration {
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 fn digest(sql: &str) -> String {
-    Sha256::digest(sql.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(sql.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 pub fn run(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::SchemaTooNew { found, supported: SCHEMA_VERSION });
+        return Err(StoreError::SchemaTooNew {
+            found,
+            supported: SCHEMA_VERSION,
+        });
     }
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migration (
@@ -38,11 +44,19 @@ pub fn run(conn: &mut Connection) -> Result<()> {
     for (i, m) in MIGRATIONS.iter().enumerate() {
         let version = i as i64 + 1;
         let applied: Option<String> = tx
-            .query_row("SELECT sha256 FROM schema_migration WHERE version = ?1", [version], |r| r.get(0))
+            .query_row(
+                "SELECT sha256 FROM schema_migration WHERE version = ?1",
+                [version],
+                |r| r.get(0),
+            )
             .optional()?;
         match applied {
             Some(sha) if sha == digest(m.sql) => {}
-            Some(_) => return Err(StoreError::MigrationChanged { name: m.name.to_string() }),
+            Some(_) => {
+                return Err(StoreError::MigrationChanged {
+                    name: m.name.to_string(),
+                });
+            }
             None => {
                 tx.execute_batch(m.sql)?;
                 tx.execute(

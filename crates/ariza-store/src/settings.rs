@@ -40,11 +40,15 @@ impl Store {
     pub fn settings(&self) -> Result<DeskSettings> {
         let body: Option<String> = self
             .conn()
-            .query_row("SELECT value FROM setting WHERE key = 'desk'", [], |r| r.get(0))
+            .query_row("SELECT value FROM setting WHERE key = 'desk'", [], |r| {
+                r.get(0)
+            })
             .optional()?;
         // Settings written by a later version may have fields this one does not know; fall
         // back to defaults rather than refuse to start.
-        Ok(body.and_then(|b| serde_json::from_str(&b).ok()).unwrap_or_default())
+        Ok(body
+            .and_then(|b| serde_json::from_str(&b).ok())
+            .unwrap_or_default())
     }
 
     pub fn save_settings(&self, settings: &DeskSettings) -> Result<()> {

@@ -4,7 +4,9 @@ use ariza_core::catalog::{Catalog, default_catalog};
 use ariza_core::clock::Clock;
 use ariza_core::error::{DomainError, FieldError, Validation};
 use ariza_core::regions;
-use ariza_core::staff::{Action, Actor, NewStaff, Role, StaffMember, hash_password, verify_password};
+use ariza_core::staff::{
+    Action, Actor, NewStaff, Role, StaffMember, hash_password, verify_password,
+};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -44,15 +46,19 @@ impl Store {
     pub fn center(&self) -> Result<Option<Center>> {
         Ok(self
             .conn()
-            .query_row("SELECT code, name, region, district, device_number FROM center", [], |r| {
-                Ok(Center {
-                    code: r.get(0)?,
-                    name: r.get(1)?,
-                    region: r.get(2)?,
-                    district: r.get(3)?,
-                    device_number: r.get(4)?,
-                })
-            })
+            .query_row(
+                "SELECT code, name, region, district, device_number FROM center",
+                [],
+                |r| {
+                    Ok(Center {
+                        code: r.get(0)?,
+                        name: r.get(1)?,
+                        region: r.get(2)?,
+                        district: r.get(3)?,
+                        device_number: r.get(4)?,
+                    })
+                },
+            )
             .optional()?)
     }
 
@@ -108,7 +114,12 @@ impl Store {
         )?;
         tx.commit()?;
         tracing::info!(center = %code, "desk set up");
-        Ok(Actor { staff_id: id, username, full_name: req.admin.full_name.trim().to_string(), role: Role::Admin })
+        Ok(Actor {
+            staff_id: id,
+            username,
+            full_name: req.admin.full_name.trim().to_string(),
+            role: Role::Admin,
+        })
     }
 
     /// Checks a password offline against the local Argon2id hash.
@@ -133,17 +144,35 @@ impl Store {
         }
         let role = Role::parse(&role).ok_or(StoreError::BadCredentials)?;
         tracing::info!(staff_id = id, "signed in");
-        Ok(Actor { staff_id: id, username, full_name, role })
+        Ok(Actor {
+            staff_id: id,
+            username,
+            full_name,
+            role,
+        })
     }
 
-    pub fn add_staff(&self, actor: &Actor, new: &NewStaff, clock: &dyn Clock) -> Result<StaffMember> {
+    pub fn add_staff(
+        &self,
+        actor: &Actor,
+        new: &NewStaff,
+        clock: &dyn Clock,
+    ) -> Result<StaffMember> {
         actor.role.require(Action::ManageStaff)?;
         let username = new.validate()?;
         let hash = hash_password(&new.password).map_err(|_| StoreError::Hash)?;
         let conn = self.conn();
-        let taken: i64 = conn.query_row("SELECT count(*) FROM staff WHERE username = ?1", [&username], |r| r.get(0))?;
+        let taken: i64 = conn.query_row(
+            "SELECT count(*) FROM staff WHERE username = ?1",
+            [&username],
+            |r| r.get(0),
+        )?;
         if taken > 0 {
-            return Err(DomainError::Invalid(vec![FieldError::new("username", "err-duplicate-username")]).into());
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "username",
+                "err-duplicate-username",
+            )])
+            .into());
         }
         conn.execute(
             "INSERT INTO staff (username, full_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -151,12 +180,19 @@ impl Store {
         )?;
         let id = conn.last_insert_rowid();
         tracing::info!(staff_id = id, by = actor.staff_id, "staff added");
-        Ok(StaffMember { id, username, full_name: new.full_name.trim().to_string(), role: new.role, active: true })
+        Ok(StaffMember {
+            id,
+            username,
+            full_name: new.full_name.trim().to_string(),
+            role: new.role,
+            active: true,
+        })
     }
 
     pub fn list_staff(&self) -> Result<Vec<StaffMember>> {
         let conn = self.conn();
-        let mut stmt = conn.prepare("SELECT id, username, full_name, role, active FROM staff ORDER BY username")?;
+        let mut stmt = conn
+            .prepare("SELECT id, username, full_name, role, active FROM staff ORDER BY username")?;
         let rows = stmt.query_map([], |r| {
             let role: String = r.get(3)?;
             Ok(StaffMember {
@@ -174,7 +210,11 @@ impl Store {
     pub fn catalog(&self) -> Result<Catalog> {
         let body: Option<String> = self
             .conn()
-            .query_row("SELECT body FROM catalog ORDER BY version DESC LIMIT 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT body FROM catalog ORDER BY version DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()?;
         match body {
             Some(b) => Ok(serde_json::from_str(&b)?),

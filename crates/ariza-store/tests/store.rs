@@ -1,5 +1,8 @@
 //! The store on a real SQLite file.
 
+// Test helpers fail loudly on purpose: a panic is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::collections::BTreeMap;
 
 use ariza_core::application::{FileRequest, Status};
@@ -26,7 +29,12 @@ fn setup(dir: &tempfile::TempDir) -> (Store, Actor) {
                 center_name: "Chilonzor DXM".into(),
                 region: "1726".into(),
                 district: "1726294".into(),
-                admin: NewStaff { username: "admin".into(), full_name: "Aziza Karimova".into(), role: Role::Admin, password: "admin-pass-1".into() },
+                admin: NewStaff {
+                    username: "admin".into(),
+                    full_name: "Aziza Karimova".into(),
+                    role: Role::Admin,
+                    password: "admin-pass-1".into(),
+                },
             },
             &clock(),
         )
@@ -37,7 +45,9 @@ fn setup(dir: &tempfile::TempDir) -> (Store, Actor) {
 fn citizen(surname: &str, given: &str, seq: u32) -> CitizenInput {
     let birth = NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
     CitizenInput {
-        pinfl: Pinfl::compose(Sex::Male, birth, 26, seq).as_str().to_string(),
+        pinfl: Pinfl::compose(Sex::Male, birth, 26, seq)
+            .as_str()
+            .to_string(),
         document_kind: Some(DocumentKind::Passport),
         document_number: format!("AA{:07}", 1000 + seq),
         surname: surname.into(),
@@ -54,8 +64,13 @@ fn citizen(surname: &str, given: &str, seq: u32) -> CitizenInput {
 
 fn eri(citizen_id: i64) -> FileRequest {
     let form: BTreeMap<String, serde_json::Value> =
-        serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"})).unwrap();
-    FileRequest { citizen_id, service_code: "eri-key".into(), form }
+        serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}))
+            .unwrap();
+    FileRequest {
+        citizen_id,
+        service_code: "eri-key".into(),
+        form,
+    }
 }
 
 #[test]
@@ -68,10 +83,16 @@ fn migrates_an_empty_file_and_reopens() {
         assert_eq!(store.integrity_check().unwrap(), "ok");
     }
     let conn = rusqlite::Connection::open(&path).unwrap();
-    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    let v: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(v, SCHEMA_VERSION);
     let strict: i64 = conn
-        .query_row("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT'", [], |r| r.get(0))
+        .query_row(
+            "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%STRICT'",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(strict >= 9, "{strict} STRICT tables");
     drop(conn);
@@ -84,7 +105,8 @@ fn refuses_a_newer_schema_without_touching_it() {
     let path = dir.path().join("desk.db");
     drop(Store::open(&path).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).unwrap();
+    conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+        .unwrap();
     drop(conn);
     let before = std::fs::read(&path).unwrap();
     match Store::open(&path) {
@@ -100,9 +122,16 @@ fn refuses_an_edited_migration() {
     let path = dir.path().join("desk.db");
     drop(Store::open(&path).unwrap());
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("UPDATE schema_migration SET sha256 = 'x' WHERE version = 1", []).unwrap();
+    conn.execute(
+        "UPDATE schema_migration SET sha256 = 'x' WHERE version = 1",
+        [],
+    )
+    .unwrap();
     drop(conn);
-    assert!(matches!(Store::open(&path), Err(StoreError::MigrationChanged { .. })));
+    assert!(matches!(
+        Store::open(&path),
+        Err(StoreError::MigrationChanged { .. })
+    ));
 }
 
 #[test]
@@ -117,20 +146,52 @@ fn setup_once_and_sign_in() {
             center_name: "x".into(),
             region: "1726".into(),
             district: "1726294".into(),
-            admin: NewStaff { username: "other".into(), full_name: "O".into(), role: Role::Admin, password: "12345678".into() },
+            admin: NewStaff {
+                username: "other".into(),
+                full_name: "O".into(),
+                role: Role::Admin,
+                password: "12345678".into(),
+            },
         },
         &clock(),
     );
     assert!(matches!(again, Err(StoreError::AlreadySetUp)));
-    assert_eq!(store.sign_in("ADMIN", "admin-pass-1").unwrap().staff_id, admin.staff_id);
-    assert!(matches!(store.sign_in("admin", "wrong"), Err(StoreError::BadCredentials)));
-    assert!(matches!(store.sign_in("nobody", "admin-pass-1"), Err(StoreError::BadCredentials)));
+    assert_eq!(
+        store.sign_in("ADMIN", "admin-pass-1").unwrap().staff_id,
+        admin.staff_id
+    );
+    assert!(matches!(
+        store.sign_in("admin", "wrong"),
+        Err(StoreError::BadCredentials)
+    ));
+    assert!(matches!(
+        store.sign_in("nobody", "admin-pass-1"),
+        Err(StoreError::BadCredentials)
+    ));
 
     let clerk = store
-        .add_staff(&admin, &NewStaff { username: "dilnoza".into(), full_name: "Dilnoza".into(), role: Role::Clerk, password: "clerk-pass".into() }, &clock())
+        .add_staff(
+            &admin,
+            &NewStaff {
+                username: "dilnoza".into(),
+                full_name: "Dilnoza".into(),
+                role: Role::Clerk,
+                password: "clerk-pass".into(),
+            },
+            &clock(),
+        )
         .unwrap();
     let clerk = store.sign_in(&clerk.username, "clerk-pass").unwrap();
-    let refused = store.add_staff(&clerk, &NewStaff { username: "x2".into(), full_name: "X".into(), role: Role::Admin, password: "12345678".into() }, &clock());
+    let refused = store.add_staff(
+        &clerk,
+        &NewStaff {
+            username: "x2".into(),
+            full_name: "X".into(),
+            role: Role::Admin,
+            password: "12345678".into(),
+        },
+        &clock(),
+    );
     assert_eq!(refused.unwrap_err().code(), Code::Forbidden);
     assert_eq!(store.list_staff().unwrap().len(), 2);
 }
@@ -140,18 +201,42 @@ fn search_finds_names_across_scripts() {
     let dir = tempfile::tempdir().unwrap();
     let (store, admin) = setup(&dir);
     let c = clock();
-    let sherzod = store.register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &c).unwrap();
-    let gulom = store.register_citizen(&admin, &citizen("Ғуломов", "Ўткир", 2), &c).unwrap();
-    let other = store.register_citizen(&admin, &citizen("Rahimova", "Nodira", 3), &c).unwrap();
+    let sherzod = store
+        .register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &c)
+        .unwrap();
+    let gulom = store
+        .register_citizen(&admin, &citizen("Ғуломов", "Ўткир", 2), &c)
+        .unwrap();
+    let other = store
+        .register_citizen(&admin, &citizen("Rahimova", "Nodira", 3), &c)
+        .unwrap();
 
-    let ids = |q: &str| store.find_citizens(q, 10).unwrap().into_iter().map(|m| m.id).collect::<Vec<_>>();
+    let ids = |q: &str| {
+        store
+            .find_citizens(q, 10)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.id)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(ids("Шерзод"), [sherzod.id]);
     assert_eq!(ids("sherzod"), [sherzod.id]);
     assert_eq!(ids("Карим"), [sherzod.id], "prefix in Cyrillic");
-    for q in ["Gʻulomov", "G'ulomov", "G‘ulomov", "G`ulomov", "gulomov", "Ғуломов"] {
+    for q in [
+        "Gʻulomov",
+        "G'ulomov",
+        "G‘ulomov",
+        "G`ulomov",
+        "gulomov",
+        "Ғуломов",
+    ] {
         assert_eq!(ids(q), [gulom.id], "{q}");
     }
-    assert_eq!(ids("O'tkir G'ulom"), [gulom.id], "both names, any order, prefixes");
+    assert_eq!(
+        ids("O'tkir G'ulom"),
+        [gulom.id],
+        "both names, any order, prefixes"
+    );
     assert_eq!(ids("Rahimova"), [other.id]);
     assert!(ids("Zafar").is_empty());
 
@@ -163,7 +248,10 @@ fn search_finds_names_across_scripts() {
 
     // Tracking number.
     let app = store.file_application(&admin, &eri(gulom.id), &c).unwrap();
-    assert_eq!(ids(&app.tracking_number.as_str().to_lowercase()), [gulom.id]);
+    assert_eq!(
+        ids(&app.tracking_number.as_str().to_lowercase()),
+        [gulom.id]
+    );
 }
 
 #[test]
@@ -174,7 +262,11 @@ fn search_uses_indexes_not_scans() {
     let conn = rusqlite::Connection::open(dir.path().join("desk.db")).unwrap();
     let plan = |sql: &str| -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        stmt.query_map([], |r| r.get::<_, String>(3)).unwrap().map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
+        stmt.query_map([], |r| r.get::<_, String>(3))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect::<Vec<_>>()
+            .join("; ")
     };
     let p = plan("SELECT id FROM citizen WHERE pinfl >= '3120' AND pinfl < '3120:'");
     assert!(p.contains("USING") && p.contains("INDEX"), "{p}");
@@ -189,11 +281,27 @@ fn filing_gives_tracking_number_due_date_history_and_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let (store, admin) = setup(&dir);
     let c = clock();
-    let citizen = store.register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &c).unwrap();
-    let a1 = store.file_application(&admin, &eri(citizen.id), &c).unwrap();
-    let a2 = store.file_application(&admin, &eri(citizen.id), &c).unwrap();
-    assert!(a1.tracking_number.as_str().starts_with("TSH07-261120-01-00001-"), "{}", a1.tracking_number);
-    assert!(a2.tracking_number.as_str().starts_with("TSH07-261120-01-00002-"));
+    let citizen = store
+        .register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &c)
+        .unwrap();
+    let a1 = store
+        .file_application(&admin, &eri(citizen.id), &c)
+        .unwrap();
+    let a2 = store
+        .file_application(&admin, &eri(citizen.id), &c)
+        .unwrap();
+    assert!(
+        a1.tracking_number
+            .as_str()
+            .starts_with("TSH07-261120-01-00001-"),
+        "{}",
+        a1.tracking_number
+    );
+    assert!(
+        a2.tracking_number
+            .as_str()
+            .starts_with("TSH07-261120-01-00002-")
+    );
     assert_eq!(a1.status, Status::Filed);
     assert_eq!(a1.fee_uzs, 123_600);
     // Filed on Friday with a 1-working-day deadline: due Monday.
@@ -203,11 +311,33 @@ fn filing_gives_tracking_number_due_date_history_and_outbox() {
     assert_eq!(a1.history[0].actor, "admin");
     assert_eq!(store.outbox_backlog().unwrap(), 2);
 
-    let today = store.list_applications(&ListFilter { date: Some("2026-11-20".into()), ..Default::default() }).unwrap();
+    let today = store
+        .list_applications(&ListFilter {
+            date: Some("2026-11-20".into()),
+            ..Default::default()
+        })
+        .unwrap();
     assert_eq!(today.len(), 2);
-    assert!(store.list_applications(&ListFilter { date: Some("2026-11-21".into()), ..Default::default() }).unwrap().is_empty());
-    assert_eq!(store.application(a1.tracking_number.as_str()).unwrap().id, a1.id);
-    assert_eq!(store.application(&a1.id.to_string()).unwrap().tracking_number, a1.tracking_number);
+    assert!(
+        store
+            .list_applications(&ListFilter {
+                date: Some("2026-11-21".into()),
+                ..Default::default()
+            })
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.application(a1.tracking_number.as_str()).unwrap().id,
+        a1.id
+    );
+    assert_eq!(
+        store
+            .application(&a1.id.to_string())
+            .unwrap()
+            .tracking_number,
+        a1.tracking_number
+    );
 }
 
 #[test]
@@ -215,22 +345,65 @@ fn cancel_needs_a_reason_and_permission_and_leaves_the_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let (store, admin) = setup(&dir);
     let c = clock();
-    let clerk_a = store.add_staff(&admin, &NewStaff { username: "a".repeat(3), full_name: "A".into(), role: Role::Clerk, password: "password-a".into() }, &c).unwrap();
-    let clerk_b = store.add_staff(&admin, &NewStaff { username: "b".repeat(3), full_name: "B".into(), role: Role::Clerk, password: "password-b".into() }, &c).unwrap();
+    let clerk_a = store
+        .add_staff(
+            &admin,
+            &NewStaff {
+                username: "a".repeat(3),
+                full_name: "A".into(),
+                role: Role::Clerk,
+                password: "password-a".into(),
+            },
+            &c,
+        )
+        .unwrap();
+    let clerk_b = store
+        .add_staff(
+            &admin,
+            &NewStaff {
+                username: "b".repeat(3),
+                full_name: "B".into(),
+                role: Role::Clerk,
+                password: "password-b".into(),
+            },
+            &c,
+        )
+        .unwrap();
     let a = store.sign_in(&clerk_a.username, "password-a").unwrap();
     let b = store.sign_in(&clerk_b.username, "password-b").unwrap();
-    let citizen = store.register_citizen(&a, &citizen("Karimov", "Sherzod", 1), &c).unwrap();
+    let citizen = store
+        .register_citizen(&a, &citizen("Karimov", "Sherzod", 1), &c)
+        .unwrap();
     let app = store.file_application(&a, &eri(citizen.id), &c).unwrap();
     let key = app.id.to_string();
 
-    assert_eq!(store.cancel_application(&b, &key, "not mine", &c).unwrap_err().code(), Code::Forbidden);
-    assert_eq!(store.cancel_application(&a, &key, " ", &c).unwrap_err().code(), Code::Validation);
-    let cancelled = store.cancel_application(&a, &key, "citizen changed their mind", &c).unwrap();
+    assert_eq!(
+        store
+            .cancel_application(&b, &key, "not mine", &c)
+            .unwrap_err()
+            .code(),
+        Code::Forbidden
+    );
+    assert_eq!(
+        store
+            .cancel_application(&a, &key, " ", &c)
+            .unwrap_err()
+            .code(),
+        Code::Validation
+    );
+    let cancelled = store
+        .cancel_application(&a, &key, "citizen changed their mind", &c)
+        .unwrap();
     assert_eq!(cancelled.status, Status::Cancelled);
     assert_eq!(cancelled.history.len(), 2);
-    assert_eq!(cancelled.history[1].reason.as_deref(), Some("citizen changed their mind"));
+    assert_eq!(
+        cancelled.history[1].reason.as_deref(),
+        Some("citizen changed their mind")
+    );
     assert_eq!(store.outbox_backlog().unwrap(), 0);
-    let again = store.cancel_application(&admin, &key, "twice", &c).unwrap_err();
+    let again = store
+        .cancel_application(&admin, &key, "twice", &c)
+        .unwrap_err();
     assert_eq!(again.code(), Code::IllegalTransition);
 }
 
@@ -242,23 +415,53 @@ fn bad_input_changes_nothing() {
     let mut bad = citizen("Karimov", "Sherzod", 1);
     let check = bad.pinfl.as_bytes()[13] - b'0';
     bad.pinfl = format!("{}{}", &bad.pinfl[..13], (check + 1) % 10);
-    assert_eq!(store.register_citizen(&admin, &bad, &c).unwrap_err().code(), Code::Validation);
+    assert_eq!(
+        store.register_citizen(&admin, &bad, &c).unwrap_err().code(),
+        Code::Validation
+    );
     assert!(store.find_citizens("Karimov", 10).unwrap().is_empty());
 
-    let ok = store.register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &c).unwrap();
-    let dup = store.register_citizen(&admin, &citizen("Other", "Name", 1), &c).unwrap_err();
+    let ok = store
+        .register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &c)
+        .unwrap();
+    let dup = store
+        .register_citizen(&admin, &citizen("Other", "Name", 1), &c)
+        .unwrap_err();
     assert_eq!(dup.field_errors()[0].key, "err-duplicate-pinfl");
 
     let mut req = eri(ok.id);
     req.form.insert("holder_type".into(), json!("alien"));
     let err = store.file_application(&admin, &req, &c).unwrap_err();
     assert_eq!(err.field_errors()[0].field, "form.holder_type");
-    let unknown = FileRequest { service_code: "no-such".into(), ..eri(ok.id) };
-    assert_eq!(store.file_application(&admin, &unknown, &c).unwrap_err().code(), Code::Validation);
-    let nobody = FileRequest { citizen_id: 999, ..eri(ok.id) };
-    assert_eq!(store.file_application(&admin, &nobody, &c).unwrap_err().code(), Code::Validation);
+    let unknown = FileRequest {
+        service_code: "no-such".into(),
+        ..eri(ok.id)
+    };
+    assert_eq!(
+        store
+            .file_application(&admin, &unknown, &c)
+            .unwrap_err()
+            .code(),
+        Code::Validation
+    );
+    let nobody = FileRequest {
+        citizen_id: 999,
+        ..eri(ok.id)
+    };
+    assert_eq!(
+        store
+            .file_application(&admin, &nobody, &c)
+            .unwrap_err()
+            .code(),
+        Code::Validation
+    );
     assert_eq!(store.outbox_backlog().unwrap(), 0);
-    assert!(store.list_applications(&ListFilter::default()).unwrap().is_empty());
+    assert!(
+        store
+            .list_applications(&ListFilter::default())
+            .unwrap()
+            .is_empty()
+    );
     // The tracking sequence did not advance either.
     let app = store.file_application(&admin, &eri(ok.id), &c).unwrap();
     assert!(app.tracking_number.as_str().contains("-00001-"));

@@ -26,7 +26,12 @@ fn main() -> anyhow::Result<()> {
                 center_name: "Crash test".into(),
                 region: "1726".into(),
                 district: "1726294".into(),
-                admin: NewStaff { username: "admin".into(), full_name: "Admin".into(), role: Role::Admin, password: "crash-pass".into() },
+                admin: NewStaff {
+                    username: "admin".into(),
+                    full_name: "Admin".into(),
+                    role: Role::Admin,
+                    password: "crash-pass".into(),
+                },
             },
             &clock,
         )?
@@ -61,7 +66,11 @@ fn main() -> anyhow::Result<()> {
     };
     let form: BTreeMap<String, serde_json::Value> =
         serde_json::from_value(serde_json::json!({"purpose": "crash test", "copies": 1}))?;
-    let req = FileRequest { citizen_id: citizen, service_code: "no-criminal-record".into(), form };
+    let req = FileRequest {
+        citizen_id: citizen,
+        service_code: "no-criminal-record".into(),
+        form,
+    };
     let stdout = std::io::stdout();
     loop {
         let app = store.file_application(&actor, &req, &clock)?;

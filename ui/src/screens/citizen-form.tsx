@@ -6,7 +6,7 @@ import type { DocumentKind } from "../bindings/DocumentKind";
 import type { Fault } from "../bindings/Fault";
 import type { Region } from "../bindings/Region";
 import type { Sex } from "../bindings/Sex";
-import { FaultBanner, Field, Select, input } from "../components";
+import { FaultBanner, Field, Select, input, useAutofocus } from "../components";
 import { t, text } from "../i18n";
 
 const EMPTY: CitizenInput = {
@@ -28,6 +28,7 @@ export function CitizenForm(props: { regions: Region[]; onSaved: (c: Citizen) =>
   const [c, setC] = useState<CitizenInput>(EMPTY);
   const [fault, setFault] = useState<Fault | null>(null);
   const [busy, setBusy] = useState(false);
+  const first = useAutofocus<HTMLInputElement>();
   const set = (k: keyof CitizenInput) => (v: string) => setC({ ...c, [k]: v });
   const districts = props.regions.find((r) => r.soato === c.region)?.districts ?? [];
 
@@ -49,7 +50,7 @@ export function CitizenForm(props: { regions: Region[]; onSaved: (c: Citizen) =>
       <FaultBanner fault={fault} />
       <div class="grid three">
         <Field name="surname" label={t("field-surname")} fault={fault}>
-          <input id="surname" value={c.surname} onInput={input(set("surname"))} autofocus />
+          <input id="surname" ref={first} value={c.surname} onInput={input(set("surname"))} />
         </Field>
         <Field name="given_name" label={t("field-given-name")} fault={fault}>
           <input id="given_name" value={c.given_name} onInput={input(set("given_name"))} />
@@ -57,7 +58,7 @@ export function CitizenForm(props: { regions: Region[]; onSaved: (c: Citizen) =>
         <Field name="patronymic" label={t("field-patronymic")} fault={fault}>
           <input id="patronymic" value={c.patronymic} onInput={input(set("patronymic"))} />
         </Field>
-        <Field name="birth_date" label={t("field-birth-date")} fault={fault} hint="2026-01-31">
+        <Field name="birth_date" label={t("field-birth-date")} fault={fault}>
           <input id="birth_date" value={c.birth_date} onInput={input(set("birth_date"))} placeholder="YYYY-MM-DD" inputMode="numeric" />
         </Field>
         <Field name="sex" label={t("field-sex")} fault={fault}>

@@ -57,7 +57,7 @@ export function Detail(props: { applicationKey: string; catalog: Catalog; onBack
           </tr>
           <tr>
             <th>{t("ui-receipt-fee")}</th>
-            <td>{app.fee_uzs > 0 ? t("ui-service-fee", { fee: formatUzs(app.fee_uzs) }) : t("ui-service-free")}</td>
+            <td>{app.fee_uzs > 0 ? t("ui-amount-uzs", { fee: formatUzs(app.fee_uzs) }) : t("ui-service-free")}</td>
           </tr>
           <tr>
             <th>{t("ui-receipt-due")}</th>

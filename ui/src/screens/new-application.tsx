@@ -7,7 +7,7 @@ import type { Fault } from "../bindings/Fault";
 import type { FieldSpec } from "../bindings/FieldSpec";
 import type { Region } from "../bindings/Region";
 import type { Service } from "../bindings/Service";
-import { FaultBanner, Field, input } from "../components";
+import { FaultBanner, Field, input, useAutofocus } from "../components";
 import { formatUzs, t, text } from "../i18n";
 import { CitizenForm } from "./citizen-form";
 
@@ -30,6 +30,7 @@ function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; 
   const [active, setActive] = useState(0);
   const [registering, setRegistering] = useState(false);
   const [fault, setFault] = useState<Fault | null>(null);
+  const searchRef = useAutofocus<HTMLInputElement>();
 
   useEffect(() => {
     if (query.trim().length < 2) {
@@ -74,7 +75,7 @@ function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; 
     <section class="card wide" id="citizen-step">
       <h1>{t("ui-citizen-find-title")}</h1>
       <FaultBanner fault={fault} />
-      <input id="citizen-search" class="search" value={query} onInput={input(setQuery)} onKeyDown={onKey} placeholder={t("ui-citizen-find-hint")} autofocus autocomplete="off" />
+      <input id="citizen-search" ref={searchRef} class="search" value={query} onInput={input(setQuery)} onKeyDown={onKey} placeholder={t("ui-citizen-find-hint")} autocomplete="off" />
       {matches && matches.length > 0 && (
         <ul class="results" id="citizen-results" role="listbox">
           {matches.map((m, i) => (
@@ -103,6 +104,7 @@ function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; 
 function ServiceStep(props: { catalog: Catalog; citizen: Chosen; onChosen: (s: Service) => void; onBack: () => void }) {
   const [query, setQuery] = useState("");
   const [active, setActive] = useState(0);
+  const searchRef = useAutofocus<HTMLInputElement>();
   const list = useMemo(() => {
     const q = query.trim().toLowerCase();
     return props.catalog.services.filter(
@@ -127,6 +129,7 @@ function ServiceStep(props: { catalog: Catalog; citizen: Chosen; onChosen: (s: S
       <h1>{t("ui-service-title")}</h1>
       <input
         id="service-search"
+        ref={searchRef}
         class="search"
         value={query}
         onInput={(e) => {
@@ -135,7 +138,6 @@ function ServiceStep(props: { catalog: Catalog; citizen: Chosen; onChosen: (s: S
         }}
         onKeyDown={onKey}
         placeholder={t("ui-service-search")}
-        autofocus
         autocomplete="off"
       />
       <ul class="results services" id="service-results" role="listbox">
@@ -157,12 +159,12 @@ function ServiceStep(props: { catalog: Catalog; citizen: Chosen; onChosen: (s: S
   );
 }
 
-function FieldInput(props: { spec: FieldSpec; value: string; onChange: (v: string) => void; first: boolean }) {
+function FieldInput(props: { spec: FieldSpec; value: string; onChange: (v: string) => void }) {
   const id = `form-${props.spec.key}`;
   const k = props.spec.kind;
   if (k.type === "choice") {
     return (
-      <select id={id} value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)} autofocus={props.first}>
+      <select id={id} value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
         <option value="">{t("ui-choose")}</option>
         {k.options.map((o) => (
           <option key={o.value} value={o.value}>
@@ -174,7 +176,7 @@ function FieldInput(props: { spec: FieldSpec; value: string; onChange: (v: strin
   }
   const placeholder = k.type === "date" ? "YYYY-MM-DD" : k.type === "phone" ? "+998 90 123 45 67" : undefined;
   const numeric = k.type === "number" || k.type === "pinfl" || k.type === "stir" || k.type === "date";
-  return <input id={id} value={props.value} onInput={input(props.onChange)} placeholder={placeholder} inputMode={numeric ? "numeric" : undefined} autofocus={props.first} autocomplete="off" />;
+  return <input id={id} value={props.value} onInput={input(props.onChange)} placeholder={placeholder} inputMode={numeric ? "numeric" : undefined} autocomplete="off" />;
 }
 
 function FormStep(props: { citizen: Chosen; service: Service; onFiled: (a: Application) => void; onBack: () => void }) {
@@ -214,9 +216,9 @@ function FormStep(props: { citizen: Chosen; service: Service; onFiled: (a: Appli
       <FaultBanner fault={fault} />
       <h2>{t("ui-form-title")}</h2>
       <div class="grid two">
-        {s.fields.map((f, i) => (
+        {s.fields.map((f) => (
           <Field key={f.key} name={`form.${f.key}`} label={text(f.label) + (f.required ? " *" : "")} fault={fault}>
-            <FieldInput spec={f} value={values[f.key] ?? ""} first={i === 0} onChange={(v) => setValues({ ...values, [f.key]: v })} />
+            <FieldInput spec={f} value={values[f.key] ?? ""} onChange={(v) => setValues({ ...values, [f.key]: v })} />
           </Field>
         ))}
       </div>

@@ -29,7 +29,7 @@ export function Receipt(props: { application: Application; catalog: Catalog; cen
         <tbody>
           {row(t("ui-receipt-citizen"), `${a.citizen_name} (${a.citizen_pinfl})`)}
           {row(t("ui-receipt-service"), serviceName(props.catalog, a.service_code))}
-          {row(t("ui-receipt-fee"), a.fee_uzs > 0 ? t("ui-service-fee", { fee: formatUzs(a.fee_uzs) }) : t("ui-service-free"))}
+          {row(t("ui-receipt-fee"), a.fee_uzs > 0 ? t("ui-amount-uzs", { fee: formatUzs(a.fee_uzs) }) : t("ui-service-free"))}
           {row(t("ui-receipt-due"), a.due_date, "receipt-due")}
           {row(t("ui-receipt-filed-at"), tashkentTime(a.filed_at, true))}
           {row(t("ui-receipt-center"), `${props.center.name} (${props.center.code})`)}

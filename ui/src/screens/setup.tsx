@@ -3,7 +3,7 @@ import * as api from "../api";
 import type { DeskSettings } from "../bindings/DeskSettings";
 import type { Fault } from "../bindings/Fault";
 import type { Region } from "../bindings/Region";
-import { FaultBanner, Field, Select, input } from "../components";
+import { FaultBanner, Field, Select, input, useAutofocus } from "../components";
 import { t, text } from "../i18n";
 import { LanguagePicker } from "./language-picker";
 
@@ -23,6 +23,7 @@ export function Setup(props: {
   const [repeat, setRepeat] = useState("");
   const [fault, setFault] = useState<Fault | null>(null);
   const [busy, setBusy] = useState(false);
+  const first = useAutofocus<HTMLInputElement>();
   const districts = props.regions.find((r) => r.soato === region)?.districts ?? [];
 
   const submit = async (e: Event) => {
@@ -59,7 +60,7 @@ export function Setup(props: {
         <FaultBanner fault={fault} />
         <div class="grid two">
           <Field name="center_code" label={t("field-center-code")} fault={fault}>
-            <input id="center_code" value={code} onInput={input(setCode)} autofocus autocomplete="off" />
+            <input id="center_code" ref={first} value={code} onInput={input(setCode)} autocomplete="off" />
           </Field>
           <Field name="center_name" label={t("field-center-name")} fault={fault}>
             <input id="center_name" value={name} onInput={input(setName)} />

@@ -3,7 +3,7 @@ import * as api from "../api";
 import type { Center } from "../bindings/Center";
 import type { DeskSettings } from "../bindings/DeskSettings";
 import type { Fault } from "../bindings/Fault";
-import { FaultBanner, Field, input } from "../components";
+import { FaultBanner, Field, input, useAutofocus } from "../components";
 import { t } from "../i18n";
 import { LanguagePicker } from "./language-picker";
 
@@ -12,6 +12,7 @@ export function SignIn(props: { center: Center; settings: DeskSettings; onSettin
   const [password, setPassword] = useState("");
   const [fault, setFault] = useState<Fault | null>(null);
   const [busy, setBusy] = useState(false);
+  const first = useAutofocus<HTMLInputElement>();
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -39,7 +40,7 @@ export function SignIn(props: { center: Center; settings: DeskSettings; onSettin
         </p>
         <FaultBanner fault={fault} />
         <Field name="username" label={t("field-username")} fault={fault}>
-          <input id="username" value={username} onInput={input(setUsername)} autofocus autocomplete="username" />
+          <input id="username" ref={first} value={username} onInput={input(setUsername)} autocomplete="username" />
         </Field>
         <Field name="password" label={t("field-password")} fault={fault}>
           <input id="password" type="password" value={password} onInput={input(setPassword)} autocomplete="current-password" />

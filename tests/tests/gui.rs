@@ -1,0 +1,452 @@
+//! GUI end to end: the real `ariza-desk` binary in WebKitGTK under Xvfb, driven through
+//! WebDriver (`tauri-driver` + Debian's `WebKitWebDriver`). Screenshots of every screen go to
+//! `test-output/screenshots/` (or ARIZA_SCREENSHOTS).
+//!
+//! Run through `scripts/test.sh`, which builds the desk and starts Xvfb; alone:
+//! `xvfb-run -a cargo test -p ariza-e2e --test gui -- --ignored --nocapture`.
+
+// Test helpers fail loudly on purpose: a panic is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    agent: ureq::Agent,
+    base: String,
+    session: String,
+    shots: PathBuf,
+    shot_no: std::cell::Cell<usize>,
+}
+
+impl Driver {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        let resp = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, Some(b)) => self.agent.post(&url).send_json(b),
+            (_, None) => self.agent.post(&url).send_json(json!({})),
+        };
+        let mut resp = resp.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let v: Value = resp.body_mut().read_json().unwrap();
+        v["value"].clone()
+    }
+
+    fn find(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = format!("{}/session/{}/element", self.base, self.session);
+            let r = self
+                .agent
+                .post(&url)
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send_json(json!({"using": "css selector", "value": css}));
+            if let Ok(mut r) = r {
+                let v: Value = r.body_mut().read_json().unwrap_or(Value::Null);
+                if let Some(id) = v["value"][ELEMENT].as_str() {
+                    return id.to_string();
+                }
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED");
+                panic!("no element {css}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Clicks, retrying briefly: a list that re-renders after loading replaces its rows, and a
+    /// click on the old row is refused as stale.
+    fn click(&self, css: &str) {
+        for _ in 0..20 {
+            let id = self.find(css);
+            let url = format!("{}/session/{}/element/{id}/click", self.base, self.session);
+            let r = self
+                .agent
+                .post(&url)
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send_json(json!({}));
+            match r {
+                Ok(r) if r.status().is_success() => return,
+                Ok(mut r) => eprintln!(
+                    "click {css}: {}",
+                    r.body_mut().read_to_string().unwrap_or_default()
+                ),
+                Err(e) => eprintln!("click {css}: {e}"),
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        self.screenshot("FAILED");
+        panic!("could not click {css}");
+    }
+
+    fn clear_and_type(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/clear"), None);
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        );
+    }
+
+    /// Waits until the element has the keyboard focus, as a clerk waits for the cursor.
+    fn wait_focus(&self, css: &str) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !self
+            .js(
+                "return document.activeElement && document.activeElement.matches(arguments[0])",
+                json!([css]),
+            )
+            .as_bool()
+            .unwrap_or(false)
+        {
+            if Instant::now() > deadline {
+                self.screenshot("FAILED");
+                panic!("{css} never got the focus");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// Sends keys to whatever has focus, as a person at the keyboard would.
+    fn keys(&self, text: &str) {
+        let id = self.js("return document.activeElement", json!([]));
+        let id = id[ELEMENT]
+            .as_str()
+            .expect("something has focus")
+            .to_string();
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        );
+    }
+
+    fn text(&self, css: &str) -> String {
+        let id = self.find(css);
+        self.call("GET", &format!("/element/{id}/text"), None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    fn select(&self, css: &str, value: &str) {
+        self.find(css);
+        self.js(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1];
+             s.dispatchEvent(new Event('change', { bubbles: true })); return s.value",
+            json!([css, value]),
+        );
+    }
+
+    fn js(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let t = self.text(css);
+            if t.contains(needle) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED");
+                panic!("{css} never showed {needle:?}; it shows {t:?}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits two animation frames so the picture shows the DOM as it is now.
+    fn screenshot(&self, name: &str) -> PathBuf {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", "args": []})),
+        );
+        let b64 = self.call("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        assert!(png.len() > 1000, "{name}: empty screenshot");
+        self.shot_no.set(self.shot_no.get() + 1);
+        let path = self
+            .shots
+            .join(format!("{:02}-{name}.png", self.shot_no.get()));
+        std::fs::write(&path, png).unwrap();
+        println!("screenshot {}", path.display());
+        path
+    }
+}
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    /// SIGTERM first: tauri-driver then stops the WebKitWebDriver it started, which SIGKILL
+    /// would leave running (and holding its port) for the next run.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(4444)
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Ok(p) = std::env::var("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cached = Path::new(&home).join(".cache/ariza-tools/bin/tauri-driver");
+    if cached.exists() {
+        cached
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
+fn a_clerk_files_an_application_offline() {
+    let desk = ariza_e2e::binary("ariza-desk");
+    assert!(
+        desk.exists(),
+        "build the desk first: cargo build -p ariza-desk ({})",
+        desk.display()
+    );
+    let shots = std::env::var("ARIZA_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| ariza_e2e::workspace_root().join("test-output/screenshots"));
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk/ariza.db");
+
+    // The desk inherits tauri-driver's environment: point its database and XDG folders into
+    // the temporary home before starting the driver.
+    let port = free_port();
+    let native_port = free_port();
+    let driver = Command::new(tauri_driver())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("ARIZA_DB", &db)
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tauri-driver (cargo install tauri-driver)");
+    let _driver = KillOnDrop(driver);
+    let base = format!("http://127.0.0.1:{port}");
+    // One keep-alive connection for the whole test: closing it per request made tauri-driver
+    // drop requests now and then.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while agent.get(&format!("{base}/status")).call().is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not start");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": desk}}}});
+    let mut r = agent
+        .post(&format!("{base}/session"))
+        .send_json(caps)
+        .expect("new session");
+    let v: Value = r.body_mut().read_json().unwrap();
+    let session = v["value"]["sessionId"]
+        .as_str()
+        .expect("session id")
+        .to_string();
+    let d = Driver {
+        agent,
+        base,
+        session,
+        shots,
+        shot_no: std::cell::Cell::new(0),
+    };
+
+    // First run: create the center and its administrator.
+    d.find("#setup-form");
+    d.screenshot("setup-empty");
+    d.clear_and_type("#center_code", "tsh07");
+    d.clear_and_type("#center_name", "Chilonzor tumani DXM");
+    d.select("#region", "1726");
+    d.select("#district", "1726294");
+    d.clear_and_type("#username", "aziza");
+    d.clear_and_type("#full_name", "Aziza Karimova");
+    d.clear_and_type("#password", "aziza-pass-1");
+    d.clear_and_type("#password_repeat", "aziza-pass-2");
+    d.click("#setup-submit");
+    d.wait_for_text("[data-field=password_repeat] .error", "mos emas");
+    d.screenshot("setup-password-mismatch");
+    d.clear_and_type("#password_repeat", "aziza-pass-1");
+    d.click("#setup-submit");
+    d.wait_for_text("#signed-in-as", "Aziza Karimova");
+    d.screenshot("today-empty");
+
+    // Sign out and back in; a wrong password is refused with a translated message.
+    d.click("#sign-out");
+    d.find("#sign-in-form");
+    d.clear_and_type("#username", "aziza");
+    d.clear_and_type("#password", "wrong-pass");
+    d.click("#sign-in-submit");
+    d.wait_for_text(".banner.error", "Login yoki parol notoʻgʻri");
+    d.screenshot("sign-in-refused");
+    d.clear_and_type("#password", "aziza-pass-1");
+    d.keys("\u{E007}"); // Enter submits
+    d.wait_for_text("#signed-in-as", "Aziza Karimova");
+
+    // New application (Alt+N): no such citizen yet, so register one, in Latin.
+    d.click("#nav-new");
+    d.clear_and_type("#citizen-search", "Gʻulomov");
+    d.wait_for_text("#citizen-step", "Fuqaro topilmadi");
+    d.click("#register-citizen");
+    d.clear_and_type("#surname", "G'ulomov");
+    d.clear_and_type("#given_name", "Sherzod");
+    d.clear_and_type("#patronymic", "Akmalovich");
+    d.clear_and_type("#birth_date", "1990-05-12");
+    d.select("#sex", "male");
+    d.clear_and_type("#pinfl", "31205900260128");
+    d.clear_and_type("#document_number", "ab1234567");
+    d.clear_and_type("#phone", "90 123 45 67");
+    d.select("#citizen_region", "1726");
+    d.select("#citizen_district", "1726294");
+    d.clear_and_type("#street", "Bunyodkor ko'chasi, 12");
+    d.click("#citizen-save");
+    d.wait_for_text("[data-field=pinfl] .error", "nazorat raqami");
+    d.screenshot("citizen-invalid-pinfl");
+    d.clear_and_type("#pinfl", "31205900260129");
+    d.click("#citizen-save");
+
+    // Pick the service by typing, then Enter.
+    d.wait_focus("#service-search");
+    d.screenshot("service-picker");
+    d.keys("ERI");
+    d.wait_for_text("#service-results", "Elektron raqamli imzo");
+    d.keys("\u{E007}");
+    d.find("#application-form");
+    d.select("#form-holder_type", "individual");
+    d.clear_and_type("#form-phone", "+998 90 123 45 67");
+    d.screenshot("application-form");
+    d.click("#file-submit");
+    let tracking = d.wait_for_text("#receipt-tracking", "TSH07-");
+    let tracking = tracking.trim().to_string();
+    assert_eq!(
+        tracking.len(),
+        "TSH07-261122-01-00001-X".len(),
+        "{tracking}"
+    );
+    let receipt = d.text("#receipt");
+    assert!(receipt.contains("Gʻulomov Sherzod Akmalovich"), "{receipt}");
+    assert!(
+        receipt.contains("123 600") || receipt.contains("123\u{a0}600"),
+        "fee on the receipt: {receipt}"
+    );
+    d.screenshot("receipt");
+
+    // Today's list shows it.
+    d.click("#nav-today");
+    d.wait_for_text("#today-list", &tracking);
+    d.screenshot("today-list");
+
+    // Switch to Russian at run time, and back.
+    d.click("#nav-settings");
+    d.select("#language", "ru");
+    d.wait_for_text("#nav-today", "Сегодня");
+    d.click("#theme-dark");
+    d.screenshot("settings-russian-dark");
+    d.click("#nav-today");
+    d.wait_for_text("#today", "Заявления за сегодня");
+    d.wait_for_text("#today-list", "Подано");
+    d.screenshot("today-russian");
+    d.click("#nav-settings");
+    d.click("#theme-light");
+    d.select("#language", "uz-Latn");
+    d.wait_for_text("#nav-today", "Bugun");
+
+    // Find the citizen by the name typed in Cyrillic, and file a second application with the
+    // keyboard alone: type, Enter, type, Enter, fill, Enter.
+    d.click("#nav-new");
+    d.wait_focus("#citizen-search");
+    d.keys("Ғуломов Шерзод");
+    d.wait_for_text("#citizen-results", "Gʻulomov Sherzod");
+    d.screenshot("found-by-cyrillic-name");
+    d.keys("\u{E007}");
+    d.wait_focus("#service-search");
+    d.keys("sudlanmaganlik");
+    d.wait_for_text("#service-results", "Sudlanmaganlik");
+    d.keys("\u{E007}");
+    d.wait_focus("#form-purpose");
+    d.keys("Viza uchun");
+    d.keys("\u{E004}2"); // Tab to the number of copies
+    d.keys("\u{E007}");
+    let second = d.wait_for_text("#receipt-tracking", "TSH07-");
+    assert_ne!(second.trim(), tracking);
+    assert!(second.contains("-00002-"), "{second}");
+    d.screenshot("receipt-keyboard-only");
+
+    // Cancel the second one with a reason; the history shows who and why.
+    d.click("#nav-today");
+    d.click(&format!("tr[data-tracking='{}'] td.mono", second.trim()));
+    d.find("#cancel-form");
+    d.click("#cancel-submit");
+    d.wait_for_text("[data-field=reason] .error", "Sababini yozing");
+    d.clear_and_type("#cancel-reason", "Fuqaro fikridan qaytdi");
+    d.click("#cancel-submit");
+    d.wait_for_text("#detail-status", "Bekor qilingan");
+    let history = d.text("#history");
+    assert!(
+        history.contains("Fuqaro fikridan qaytdi") && history.contains("Aziza Karimova"),
+        "{history}"
+    );
+    d.screenshot("cancelled-detail");
+
+    d.call("DELETE", "", None);
+
+    // What the desk wrote is really on disk, in the database the test chose.
+    let store = ariza_store::Store::open(&db).unwrap();
+    assert_eq!(
+        store.application(&tracking).unwrap().status,
+        ariza_core::application::Status::Filed
+    );
+    assert_eq!(store.outbox_backlog().unwrap(), 1);
+}
