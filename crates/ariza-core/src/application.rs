@@ -214,16 +214,20 @@ mod tests {
 
     #[test]
     fn reasons_are_required_where_they_matter() {
-        for to in [Status::Cancelled] {
+        for (from, to) in [
+            (Status::Filed, Status::Cancelled),
+            (Status::InReview, Status::Rejected),
+            (Status::InReview, Status::Returned),
+        ] {
             assert!(matches!(
-                check_transition(Status::Filed, to, None),
+                check_transition(from, to, None),
                 Err(DomainError::Invalid(_))
             ));
             assert!(matches!(
-                check_transition(Status::Filed, to, Some("  ")),
+                check_transition(from, to, Some("  ")),
                 Err(DomainError::Invalid(_))
             ));
-            assert!(check_transition(Status::Filed, to, Some("duplicate")).is_ok());
+            assert!(check_transition(from, to, Some("duplicate")).is_ok());
         }
         assert!(check_transition(Status::Draft, Status::Filed, None).is_ok());
         assert!(matches!(

@@ -173,10 +173,14 @@ mod tests {
             ManageStaff,
             ManageCenter,
         ];
-        let expected = |role: Role, action: Action| match (role, action) {
-            (Role::Clerk, CancelAnyApplication | ManageStaff | ManageCenter) => false,
-            (Role::Supervisor, ManageStaff | ManageCenter) => false,
-            _ => true,
+        let expected = |role: Role, action: Action| {
+            !matches!(
+                (role, action),
+                (
+                    Role::Clerk,
+                    CancelAnyApplication | ManageStaff | ManageCenter
+                ) | (Role::Supervisor, ManageStaff | ManageCenter)
+            )
         };
         for role in Role::ALL {
             for action in all {
