@@ -1,1 +1,310 @@
-fn main() {}
+//! Desk benchmarks; prints its figures (run: `cargo bench -p ariza-store --bench desk`).
+//!
+//! 1. Filing latency, durable commit (WAL + synchronous=FULL), p50/p99, beside a bare
+//!    single-row INSERT + COMMIT with the same settings in the same folder, in one run.
+//! 2. Cross-script name search among 1,000,000 citizens (ARIZA_BENCH_CITIZENS to change):
+//!    p50/p95 of `find_citizens`, beside a `LIKE '%…%'` scan of the same data.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use ariza_core::application::FileRequest;
+use ariza_core::citizen::{CitizenInput, Sex};
+use ariza_core::clock::FixedClock;
+use ariza_core::document::DocumentKind;
+use ariza_core::pinfl::Pinfl;
+use ariza_core::staff::{NewStaff, Role};
+use ariza_core::translit;
+use ariza_store::{SetupRequest, Store, open_bare};
+use chrono::NaiveDate;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const SURNAMES: &[&str] = &[
+    "Karimov",
+    "Rahimov",
+    "Yusupov",
+    "Aliyev",
+    "Gʻulomov",
+    "Toshmatov",
+    "Ergashev",
+    "Xolmatov",
+    "Qodirov",
+    "Saidov",
+    "Oʻtkirov",
+    "Nazarov",
+    "Abdullayev",
+    "Mirzayev",
+    "Hasanov",
+    "Ismoilov",
+    "Jurayev",
+    "Sharipov",
+    "Umarov",
+    "Zokirov",
+    "Boboyev",
+    "Normatov",
+    "Sobirov",
+    "Yoʻldoshev",
+];
+const GIVEN: &[&str] = &[
+    "Sherzod",
+    "Oʻtkir",
+    "Dilnoza",
+    "Malika",
+    "Jasur",
+    "Gulnora",
+    "Bekzod",
+    "Nodira",
+    "Sardor",
+    "Shahnoza",
+    "Akmal",
+    "Feruza",
+    "Gʻayrat",
+    "Zafar",
+    "Lola",
+    "Timur",
+    "Kamola",
+    "Rustam",
+    "Sevara",
+    "Ulugʻbek",
+    "Nigora",
+    "Doniyor",
+    "Madina",
+    "Behruz",
+];
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn summary(mut v: Vec<Duration>) -> (f64, f64, f64) {
+    v.sort();
+    (
+        ms(percentile(&v, 0.5)),
+        ms(percentile(&v, 0.95)),
+        ms(percentile(&v, 0.99)),
+    )
+}
+
+fn setup(path: &std::path::Path, clock: &FixedClock) -> (Store, ariza_core::staff::Actor) {
+    let store = Store::open(path).unwrap();
+    let admin = store
+        .setup(
+            &SetupRequest {
+                center_code: "BENCH".into(),
+                center_name: "Bench".into(),
+                region: "1726".into(),
+                district: "1726294".into(),
+                admin: NewStaff {
+                    username: "admin".into(),
+                    full_name: "Admin".into(),
+                    role: Role::Admin,
+                    password: "bench-pass".into(),
+                },
+            },
+            clock,
+        )
+        .unwrap();
+    (store, admin)
+}
+
+fn filing(dir: &std::path::Path) {
+    let n: usize = std::env::var("ARIZA_BENCH_FILINGS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(500);
+    let clock = FixedClock::at_tashkent(2026, 11, 20, 10, 0);
+    let (store, admin) = setup(&dir.join("filing.db"), &clock);
+    let birth = NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
+    let citizen = store
+        .register_citizen(
+            &admin,
+            &CitizenInput {
+                pinfl: Pinfl::compose(Sex::Male, birth, 26, 1).to_string(),
+                document_kind: Some(DocumentKind::Passport),
+                document_number: "AA1234567".into(),
+                surname: "Karimov".into(),
+                given_name: "Sherzod".into(),
+                patronymic: String::new(),
+                birth_date: "1990-05-12".into(),
+                sex: Some(Sex::Male),
+                phone: String::new(),
+                region: "1726".into(),
+                district: "1726294".into(),
+                street: String::new(),
+            },
+            &clock,
+        )
+        .unwrap();
+    let form: BTreeMap<String, serde_json::Value> = serde_json::from_value(
+        serde_json::json!({"holder_type": "individual", "phone": "+998901234567"}),
+    )
+    .unwrap();
+    let req = FileRequest {
+        citizen_id: citizen.id,
+        service_code: "eri-key".into(),
+        form,
+    };
+
+    let bare = open_bare(&dir.join("bare.db")).unwrap();
+    bare.execute_batch("CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT")
+        .unwrap();
+    let body = serde_json::to_string(&req).unwrap();
+
+    // Interleave the two so that disk state and noise hit both alike.
+    let mut filed = Vec::with_capacity(n);
+    let mut inserted = Vec::with_capacity(n);
+    for i in 0..n {
+        let t = Instant::now();
+        store.file_application(&admin, &req, &clock).unwrap();
+        filed.push(t.elapsed());
+
+        let t = Instant::now();
+        bare.execute(
+            "INSERT INTO t (id, body) VALUES (?1, ?2)",
+            rusqlite::params![format!("row-{i}"), body],
+        )
+        .unwrap();
+        inserted.push(t.elapsed());
+    }
+    let (f50, _, f99) = summary(filed);
+    let (b50, _, b99) = summary(inserted);
+    println!("filing latency, {n} durable commits each (WAL, synchronous=FULL), same folder:");
+    println!("  file_application   p50 {f50:8.3} ms   p99 {f99:8.3} ms");
+    println!("  bare insert+commit p50 {b50:8.3} ms   p99 {b99:8.3} ms");
+    println!(
+        "  ratio              p50 {:8.2} x     p99 {:8.2} x   (target ≤ 1.5 x)",
+        f50 / b50,
+        f99 / b99
+    );
+}
+
+fn search(dir: &std::path::Path) {
+    let n: usize = std::env::var("ARIZA_BENCH_CITIZENS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let clock = FixedClock::at_tashkent(2026, 11, 20, 10, 0);
+    let path = dir.join("search.db");
+    let (store, admin) = setup(&path, &clock);
+    let mut rng = StdRng::seed_from_u64(7);
+
+    // Bulk load through one transaction with the store's own name keys; half of the names are
+    // stored in Cyrillic, as clerks type them.
+    let t = Instant::now();
+    {
+        let mut conn = open_bare(&path).unwrap();
+        let tx = conn.transaction().unwrap();
+        {
+            let mut stmt = tx
+                .prepare(
+                    "INSERT INTO citizen (pinfl, document_kind, document_number, surname, given_name, patronymic,
+                        birth_date, sex, phone, region, district, street, name_key, created_at, created_by)
+                     VALUES (?1, 'passport', ?2, ?3, ?4, ?5, '1990-01-01', 'male', NULL, '1726', '1726294', '', ?6, '2026-11-20T05:00:00.000Z', ?7)",
+                )
+                .unwrap();
+            for i in 0..n {
+                let mut surname = SURNAMES[rng.random_range(0..SURNAMES.len())].to_string();
+                let mut given = GIVEN[rng.random_range(0..GIVEN.len())].to_string();
+                let mut patronymic = format!("{}ovich", GIVEN[rng.random_range(0..GIVEN.len())]);
+                if i % 2 == 0 {
+                    surname = translit::latin_to_cyrillic(&surname);
+                    given = translit::latin_to_cyrillic(&given);
+                    patronymic = translit::latin_to_cyrillic(&patronymic);
+                }
+                let key = translit::search_key(&format!("{surname} {given} {patronymic}"));
+                stmt.execute(rusqlite::params![
+                    format!("{:014}", 10_000_000_000_000u64 + i as u64),
+                    format!("AA{:07}", i),
+                    surname,
+                    given,
+                    patronymic,
+                    key,
+                    admin.staff_id
+                ])
+                .unwrap();
+            }
+        }
+        tx.commit().unwrap();
+    }
+    println!(
+        "\nname search among {n} citizens (loaded in {:.1} s):",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Queries typed in the other script from the stored one, and with apostrophe variants.
+    let queries: Vec<String> = (0..200)
+        .map(|i| {
+            let s = SURNAMES[rng.random_range(0..SURNAMES.len())].replace('ʻ', "'");
+            let g = GIVEN[rng.random_range(0..GIVEN.len())];
+            let q = format!("{s} {g}");
+            if i % 2 == 0 {
+                translit::latin_to_cyrillic(&q)
+            } else {
+                q
+            }
+        })
+        .collect();
+    for q in queries.iter().take(20) {
+        store.find_citizens(q, 20).unwrap(); // warm the page cache
+    }
+    let mut indexed = Vec::new();
+    let mut hits = 0;
+    for q in &queries {
+        let t = Instant::now();
+        hits += store.find_citizens(q, 20).unwrap().len();
+        indexed.push(t.elapsed());
+    }
+    let (i50, i95, i99) = summary(indexed);
+
+    let conn = open_bare(&path).unwrap();
+    let mut scan = Vec::new();
+    let mut scan_hits = 0;
+    for q in queries.iter().take(20) {
+        let key = translit::search_key(q);
+        let patterns: Vec<String> = key.split(' ').map(|t| format!("%{t}%")).collect();
+        let t = Instant::now();
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id FROM citizen WHERE name_key LIKE ?1 AND name_key LIKE ?2 LIMIT 20",
+            )
+            .unwrap();
+        scan_hits += stmt
+            .query_map(rusqlite::params![patterns[0], patterns[1]], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap()
+            .count();
+        scan.push(t.elapsed());
+    }
+    let (s50, s95, _) = summary(scan);
+    println!(
+        "  find_citizens (FTS5, {} queries)  p50 {i50:8.3} ms   p95 {i95:8.3} ms   p99 {i99:8.3} ms   (target p95 ≤ 10 ms)",
+        queries.len()
+    );
+    println!(
+        "  LIKE '%…%' scan ({} queries)       p50 {s50:8.3} ms   p95 {s95:8.3} ms",
+        scan.len()
+    );
+    println!(
+        "  speed-up at p50: {:.0} x; results per query: {:.1} indexed, {:.1} scan",
+        s50 / i50,
+        hits as f64 / queries.len() as f64,
+        scan_hits as f64 / 20.0
+    );
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else to parse.
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    println!("bench folder: {}", dir.path().display());
+    filing(dir.path());
+    search(dir.path());
+}
