@@ -82,7 +82,10 @@ pub fn regions() -> Reply<Vec<Region>> {
 #[tauri::command]
 pub fn catalog(desk: State<'_, Desk>) -> Reply<Catalog> {
     desk.actor()?;
-    desk.store.catalog().map_err(|e| desk.fault(&e))
+    desk.store
+        .catalog()
+        .map(|c| c.as_ref().clone())
+        .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]

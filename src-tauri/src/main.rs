@@ -47,6 +47,21 @@ fn start_logging(dir: &std::path::Path) -> tracing_appender::non_blocking::Worke
     guard
 }
 
+/// Checkpoints the WAL every half minute on a background thread, so a clerk's "file" never
+/// pays for copying the log into the database file.
+fn start_idle_checkpoints(app: tauri::AppHandle) {
+    use tauri::Manager;
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(30));
+            let desk = app.state::<Desk>();
+            if let Err(e) = desk.store.checkpoint() {
+                tracing::warn!(error = %e, "checkpoint failed");
+            }
+        }
+    });
+}
+
 fn main() -> anyhow::Result<()> {
     let db = database_path()?;
     let dir = db.parent().map(PathBuf::from).unwrap_or_default();
@@ -56,6 +71,10 @@ fn main() -> anyhow::Result<()> {
     let desk = Desk::open(&db)?;
     tauri::Builder::default()
         .manage(desk)
+        .setup(|app| {
+            start_idle_checkpoints(app.handle().clone());
+            Ok(())
+        })
         .invoke_handler(tauri::generate_handler![
             commands::desk_status,
             commands::setup_desk,

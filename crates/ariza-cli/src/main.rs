@@ -278,7 +278,16 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
         None => default_db().map_err(Failure::Other)?,
     };
     let store = Store::open(&path)?;
-    match cli.command {
+    let result = execute(cli.command, ctx, &store);
+    // Fold the WAL into the database before exiting, so a copied file is complete.
+    if let Err(e) = store.checkpoint() {
+        tracing::warn!(error = %e, "checkpoint failed");
+    }
+    result
+}
+
+fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
+    match command {
         Command::Init {
             center_code,
             center_name,
@@ -326,7 +335,7 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
                     actor,
                 },
         } => {
-            let actor = sign_in(ctx, &store, &actor)?;
+            let actor = sign_in(ctx, store, &actor)?;
             let role = Role::parse(&role).unwrap_or(Role::Clerk);
             let pw = password(
                 "ARIZA_NEW_PASSWORD",
@@ -407,7 +416,7 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
                     street,
                 },
         } => {
-            let actor = sign_in(ctx, &store, &actor)?;
+            let actor = sign_in(ctx, store, &actor)?;
             let input = CitizenInput {
                 pinfl,
                 document_kind: DocumentKind::parse(&document_kind),
@@ -458,7 +467,7 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
                     vec![("detail", e.to_string())],
                 )
             })?;
-            let actor = sign_in(ctx, &store, &actor)?;
+            let actor = sign_in(ctx, store, &actor)?;
             let citizen_id = match (parsed.citizen_id, parsed.citizen_pinfl) {
                 (Some(id), _) => id,
                 (None, Some(pinfl)) => {
@@ -592,7 +601,7 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
             }
         }
         Command::Cancel { key, reason, actor } => {
-            let actor = sign_in(ctx, &store, &actor)?;
+            let actor = sign_in(ctx, store, &actor)?;
             let app = store.cancel_application(&actor, &key, &reason, &ctx.clock)?;
             if ctx.json {
                 ctx.print_json(&app)?;

@@ -177,56 +177,84 @@ impl Store {
         // IMMEDIATE takes the write lock up front, so the sequence read and the insert cannot
         // interleave with another writer (the CLI running beside the desk).
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let citizen_exists: i64 = tx.query_row(
-            "SELECT count(*) FROM citizen WHERE id = ?1",
-            [req.citizen_id],
-            |r| r.get(0),
-        )?;
-        if citizen_exists == 0 {
+        let citizen: Option<(String, String, String, String)> = tx
+            .prepare_cached(
+                "SELECT surname, given_name, patronymic, pinfl FROM citizen WHERE id = ?1",
+            )?
+            .query_row([req.citizen_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .optional()?;
+        let Some((surname, given_name, patronymic, pinfl)) = citizen else {
             return Err(DomainError::Invalid(vec![FieldError::new(
                 "citizen_id",
                 "err-citizen-not-found",
             )])
             .into());
-        }
+        };
         let day = today.format("%Y-%m-%d").to_string();
-        let seq: u32 = tx.query_row(
-            "INSERT INTO tracking_sequence (day, last) VALUES (?1, 1)
+        let seq: u32 = tx
+            .prepare_cached(
+                "INSERT INTO tracking_sequence (day, last) VALUES (?1, 1)
              ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last",
-            [&day],
-            |r| r.get(0),
-        )?;
+            )?
+            .query_row([&day], |r| r.get(0))?;
         let tracking = TrackingNumber::new(&center.code, today, center.device_number, seq);
         let at = ts(now);
-        tx.execute(
+        let id_text = id.to_string();
+        tx.prepare_cached(
             "INSERT INTO application (id, tracking_number, service_code, catalog_version, citizen_id, form, fee_uzs,
                 clerk_id, status, filed_at, filed_date, due_date, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'filed', ?9, ?10, ?11, ?9)",
-            params![
-                id.to_string(),
-                tracking.as_str(),
-                service.code,
-                catalog.version,
-                req.citizen_id,
-                serde_json::to_string(&values)?,
-                service.fee_uzs,
-                actor.staff_id,
-                at,
-                day,
-                due.format("%Y-%m-%d").to_string(),
-            ],
-        )?;
-        tx.execute(
+        )?
+        .execute(params![
+            id_text,
+            tracking.as_str(),
+            service.code,
+            catalog.version,
+            req.citizen_id,
+            serde_json::to_string(&values)?,
+            service.fee_uzs,
+            actor.staff_id,
+            at,
+            day,
+            due.format("%Y-%m-%d").to_string(),
+        ])?;
+        tx.prepare_cached(
             "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id)
              VALUES (?1, 'draft', 'filed', ?2, ?3)",
-            params![id.to_string(), at, actor.staff_id],
-        )?;
-        tx.execute(
-            "INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)",
-            params![id.to_string(), at],
-        )?;
-        let app = load_application(&tx, &id.to_string())?;
+        )?
+        .execute(params![id_text, at, actor.staff_id])?;
+        tx.prepare_cached("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)")?
+            .execute(params![id_text, at])?;
         tx.commit()?;
+        // Built from what was just written rather than read back: filing is the clerk's hot
+        // path. The store tests compare it with a fresh read.
+        let filed_at = parse_ts(&at);
+        let app = Application {
+            id,
+            tracking_number: tracking,
+            service_code: service.code.clone(),
+            catalog_version: catalog.version,
+            citizen_id: req.citizen_id,
+            citizen_name: join_name(&[surname, given_name, patronymic]),
+            citizen_pinfl: pinfl,
+            form: values,
+            fee_uzs: service.fee_uzs,
+            clerk: actor.username.clone(),
+            clerk_name: actor.full_name.clone(),
+            status: Status::Filed,
+            filed_at,
+            due_date: due,
+            history: vec![HistoryEntry {
+                from: Some(Status::Draft),
+                to: Status::Filed,
+                at: filed_at,
+                actor: actor.username.clone(),
+                actor_name: actor.full_name.clone(),
+                reason: None,
+            }],
+        };
         tracing::info!(application = %id, service = %service.code, by = actor.staff_id, "application filed");
         Ok(app)
     }

@@ -7,6 +7,8 @@ use ariza_core::regions;
 use ariza_core::staff::{
     Action, Actor, NewStaff, Role, StaffMember, hash_password, verify_password,
 };
+use std::sync::Arc;
+
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -46,19 +48,16 @@ impl Store {
     pub fn center(&self) -> Result<Option<Center>> {
         Ok(self
             .conn()
-            .query_row(
-                "SELECT code, name, region, district, device_number FROM center",
-                [],
-                |r| {
-                    Ok(Center {
-                        code: r.get(0)?,
-                        name: r.get(1)?,
-                        region: r.get(2)?,
-                        district: r.get(3)?,
-                        device_number: r.get(4)?,
-                    })
-                },
-            )
+            .prepare_cached("SELECT code, name, region, district, device_number FROM center")?
+            .query_row([], |r| {
+                Ok(Center {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                    region: r.get(2)?,
+                    district: r.get(3)?,
+                    device_number: r.get(4)?,
+                })
+            })
             .optional()?)
     }
 
@@ -206,8 +205,12 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// The newest catalog version this desk has.
-    pub fn catalog(&self) -> Result<Catalog> {
+    /// The newest catalog version this desk has (cached after the first read).
+    pub fn catalog(&self) -> Result<Arc<Catalog>> {
+        let mut cached = self.catalog.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(c) = cached.as_ref() {
+            return Ok(Arc::clone(c));
+        }
         let body: Option<String> = self
             .conn()
             .query_row(
@@ -217,8 +220,13 @@ impl Store {
             )
             .optional()?;
         match body {
-            Some(b) => Ok(serde_json::from_str(&b)?),
-            None => Ok(default_catalog()?),
+            Some(b) => {
+                let catalog: Arc<Catalog> = Arc::new(serde_json::from_str(&b)?);
+                *cached = Some(Arc::clone(&catalog));
+                Ok(catalog)
+            }
+            // Before set-up nothing is stored yet: show the shipped catalog, cache nothing.
+            None => Ok(Arc::new(default_catalog()?)),
         }
     }
 }
