@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use ariza_core::application::{FileRequest, Status};
 use ariza_core::citizen::{CitizenInput, Sex};
-use ariza_core::clock::{Clock, SystemClock};
+use ariza_core::clock::{Clock, SystemClock, tashkent};
 use ariza_core::document::DocumentKind;
 use ariza_core::error::{Code, Describe, Fault};
 use ariza_core::i18n::{Locale, Localizer, format_uzs};
@@ -386,7 +386,7 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
         } => {
             let catalog = store.catalog()?;
             if ctx.json {
-                ctx.print_json(&catalog)?;
+                ctx.print_json(catalog.as_ref())?;
             } else {
                 for s in &catalog.services {
                     let fee = if s.fee_uzs > 0 {
@@ -539,7 +539,9 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                     println!(
                         "{}  {}  {:<24} {:<26} {}",
                         r.tracking_number,
-                        r.filed_at.format("%Y-%m-%d %H:%M"),
+                        r.filed_at
+                            .with_timezone(&tashkent())
+                            .format("%Y-%m-%d %H:%M"),
                         status,
                         r.service_code,
                         r.citizen_name
@@ -591,7 +593,7 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                         .unwrap_or_default();
                     println!(
                         "  {}  {}{}  {}  {}",
-                        h.at.format("%Y-%m-%d %H:%M"),
+                        h.at.with_timezone(&tashkent()).format("%Y-%m-%d %H:%M"),
                         from,
                         ctx.tr(&h.to.message_key(), &[]),
                         h.actor,
