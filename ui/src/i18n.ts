@@ -79,3 +79,13 @@ export function tashkentTime(iso: string, withDate = false): string {
   const hm = d.toISOString().slice(11, 16);
   return withDate ? `${d.toISOString().slice(0, 10)} ${hm}` : hm;
 }
+
+/// A fee as shown everywhere: "Toʻlov: 123 600 soʻm", or "Bepul" when there is none.
+export function feeLabel(amount: number): string {
+  return amount > 0 ? t("ui-service-fee", { fee: formatUzs(amount) }) : t("ui-service-free");
+}
+
+/// An amount alone, for a labelled row: "123 600 soʻm", or "Bepul".
+export function amountLabel(amount: number): string {
+  return amount > 0 ? t("ui-amount-uzs", { fee: formatUzs(amount) }) : t("ui-service-free");
+}

@@ -229,6 +229,21 @@ impl Ctx {
         }
     }
 
+    /// Prints `value` as JSON for scripts, or the localized message `key` for people.
+    fn report(
+        &self,
+        value: &impl serde::Serialize,
+        key: &str,
+        args: &[(&str, String)],
+    ) -> Result<(), Failure> {
+        if self.json {
+            self.print_json(value)
+        } else {
+            println!("{}", self.tr(key, args));
+            Ok(())
+        }
+    }
+
     fn print_json(&self, value: &impl serde::Serialize) -> Result<(), Failure> {
         let text = serde_json::to_string_pretty(value).map_err(|e| Failure::Other(e.into()))?;
         println!("{text}");
@@ -314,17 +329,11 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
             };
             let actor = store.setup(&req, &ctx.clock)?;
             let center = store.require_center()?;
-            if ctx.json {
-                ctx.print_json(&center)?;
-            } else {
-                println!(
-                    "{}",
-                    ctx.tr(
-                        "cli-center-created",
-                        &[("code", center.code), ("username", actor.username)]
-                    )
-                );
-            }
+            ctx.report(
+                &center,
+                "cli-center-created",
+                &[("code", center.code.clone()), ("username", actor.username)],
+            )?;
         }
         Command::Staff {
             command:
@@ -432,14 +441,7 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                 street,
             };
             let c = store.register_citizen(&actor, &input, &ctx.clock)?;
-            if ctx.json {
-                ctx.print_json(&c)?;
-            } else {
-                println!(
-                    "{}",
-                    ctx.tr("cli-citizen-added", &[("id", c.id.to_string())])
-                );
-            }
+            ctx.report(&c, "cli-citizen-added", &[("id", c.id.to_string())])?;
         }
         Command::Citizen {
             command: CitizenCommand::Find { query },
@@ -497,17 +499,11 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                 form: parsed.form,
             };
             let app = store.file_application(&actor, &req, &ctx.clock)?;
-            if ctx.json {
-                ctx.print_json(&app)?;
-            } else {
-                println!(
-                    "{}",
-                    ctx.tr(
-                        "cli-filed",
-                        &[("tracking", app.tracking_number.to_string())]
-                    )
-                );
-            }
+            ctx.report(
+                &app,
+                "cli-filed",
+                &[("tracking", app.tracking_number.to_string())],
+            )?;
         }
         Command::List { date, all, status } => {
             let status = match status {
@@ -605,17 +601,11 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
         Command::Cancel { key, reason, actor } => {
             let actor = sign_in(ctx, store, &actor)?;
             let app = store.cancel_application(&actor, &key, &reason, &ctx.clock)?;
-            if ctx.json {
-                ctx.print_json(&app)?;
-            } else {
-                println!(
-                    "{}",
-                    ctx.tr(
-                        "cli-cancelled",
-                        &[("tracking", app.tracking_number.to_string())]
-                    )
-                );
-            }
+            ctx.report(
+                &app,
+                "cli-cancelled",
+                &[("tracking", app.tracking_number.to_string())],
+            )?;
         }
     }
     Ok(())

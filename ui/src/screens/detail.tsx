@@ -4,7 +4,7 @@ import type { Application } from "../bindings/Application";
 import type { Catalog } from "../bindings/Catalog";
 import type { Fault } from "../bindings/Fault";
 import { FaultBanner, Field, input } from "../components";
-import { formatUzs, t, tashkentTime, text } from "../i18n";
+import { amountLabel, t, tashkentTime, text } from "../i18n";
 import { serviceName, statusLabel } from "./today";
 
 export function Detail(props: { applicationKey: string; catalog: Catalog; onBack: () => void; onChanged: () => void }) {
@@ -57,7 +57,7 @@ export function Detail(props: { applicationKey: string; catalog: Catalog; onBack
           </tr>
           <tr>
             <th>{t("ui-receipt-fee")}</th>
-            <td>{app.fee_uzs > 0 ? t("ui-amount-uzs", { fee: formatUzs(app.fee_uzs) }) : t("ui-service-free")}</td>
+            <td>{amountLabel(app.fee_uzs)}</td>
           </tr>
           <tr>
             <th>{t("ui-receipt-due")}</th>

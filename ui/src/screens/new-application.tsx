@@ -8,7 +8,7 @@ import type { FieldSpec } from "../bindings/FieldSpec";
 import type { Region } from "../bindings/Region";
 import type { Service } from "../bindings/Service";
 import { FaultBanner, Field, input, useAutofocus } from "../components";
-import { formatUzs, t, text } from "../i18n";
+import { feeLabel, t, text } from "../i18n";
 import { CitizenForm } from "./citizen-form";
 
 type Chosen = { id: number; full_name: string; pinfl: string };
@@ -145,7 +145,7 @@ function ServiceStep(props: { catalog: Catalog; citizen: Chosen; onChosen: (s: S
           <li key={s.code} role="option" aria-selected={i === active} class={i === active ? "active" : ""} onClick={() => props.onChosen(s)} data-service={s.code}>
             <strong>{text(s.name)}</strong>
             <span class="muted">{text(s.agency)}</span>
-            <span>{s.fee_uzs > 0 ? t("ui-service-fee", { fee: formatUzs(s.fee_uzs) }) : t("ui-service-free")}</span>
+            <span>{feeLabel(s.fee_uzs)}</span>
             <span>{t("ui-service-deadline", { days: s.deadline_working_days })}</span>
           </li>
         ))}
@@ -211,7 +211,7 @@ function FormStep(props: { citizen: Chosen; service: Service; onFiled: (a: Appli
       </p>
       <h1>{text(s.name)}</h1>
       <p>
-        {text(s.agency)} · {s.fee_uzs > 0 ? t("ui-service-fee", { fee: formatUzs(s.fee_uzs) }) : t("ui-service-free")} · {t("ui-service-deadline", { days: s.deadline_working_days })}
+        {text(s.agency)} · {feeLabel(s.fee_uzs)} · {t("ui-service-deadline", { days: s.deadline_working_days })}
       </p>
       <FaultBanner fault={fault} />
       <h2>{t("ui-form-title")}</h2>

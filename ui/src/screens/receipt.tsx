@@ -2,7 +2,7 @@ import { useEffect, useRef } from "preact/hooks";
 import type { Application } from "../bindings/Application";
 import type { Catalog } from "../bindings/Catalog";
 import type { Center } from "../bindings/Center";
-import { formatUzs, t, tashkentTime } from "../i18n";
+import { amountLabel, t, tashkentTime } from "../i18n";
 import { serviceName } from "./today";
 
 /// The citizen's receipt. Printing prints only this card (see the print rules in style.css).
@@ -29,7 +29,7 @@ export function Receipt(props: { application: Application; catalog: Catalog; cen
         <tbody>
           {row(t("ui-receipt-citizen"), `${a.citizen_name} (${a.citizen_pinfl})`)}
           {row(t("ui-receipt-service"), serviceName(props.catalog, a.service_code))}
-          {row(t("ui-receipt-fee"), a.fee_uzs > 0 ? t("ui-amount-uzs", { fee: formatUzs(a.fee_uzs) }) : t("ui-service-free"))}
+          {row(t("ui-receipt-fee"), amountLabel(a.fee_uzs))}
           {row(t("ui-receipt-due"), a.due_date, "receipt-due")}
           {row(t("ui-receipt-filed-at"), tashkentTime(a.filed_at, true))}
           {row(t("ui-receipt-center"), `${props.center.name} (${props.center.code})`)}
