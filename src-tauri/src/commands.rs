@@ -7,7 +7,7 @@ use ariza_core::citizen::{Citizen, CitizenInput};
 use ariza_core::clock::Clock;
 use ariza_core::error::Fault;
 use ariza_core::regions::Region;
-use ariza_core::staff::Actor;
+use ariza_core::staff::{Actor, NewStaff, StaffMember};
 use ariza_store::{Center, CitizenMatch, DeskSettings, ListFilter, SetupRequest};
 use serde::Serialize;
 use tauri::State;
@@ -148,6 +148,20 @@ pub fn cancel_application(
 }
 
 #[tauri::command]
+pub fn list_staff(desk: State<'_, Desk>) -> Reply<Vec<StaffMember>> {
+    desk.actor()?;
+    desk.store.list_staff().map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn add_staff(desk: State<'_, Desk>, staff: NewStaff) -> Reply<StaffMember> {
+    let actor = desk.actor()?;
+    desk.store
+        .add_staff(&actor, &staff, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
 pub fn save_settings(desk: State<'_, Desk>, settings: DeskSettings) -> Reply<DeskSettings> {
     desk.store
         .save_settings(&settings)
@@ -217,6 +231,12 @@ mod bindings {
                 "cancel_application",
                 vec![("key", ts::<String>()), ("reason", ts::<String>())],
                 ts::<Application>(),
+            ),
+            ("list_staff", vec![], ts::<Vec<StaffMember>>()),
+            (
+                "add_staff",
+                vec![("staff", ts::<NewStaff>())],
+                ts::<StaffMember>(),
             ),
             (
                 "save_settings",

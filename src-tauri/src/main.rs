@@ -89,6 +89,8 @@ fn main() -> anyhow::Result<()> {
             commands::list_applications,
             commands::get_application,
             commands::cancel_application,
+            commands::list_staff,
+            commands::add_staff,
             commands::save_settings,
         ])
         .run(tauri::generate_context!())

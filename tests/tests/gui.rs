@@ -335,6 +335,18 @@ fn a_clerk_files_an_application_offline() {
     d.keys("\u{E007}"); // Enter submits
     d.wait_for_text("#signed-in-as", "Aziza Karimova");
 
+    // The administrator adds a clerk.
+    d.click("#nav-staff");
+    d.clear_and_type("#staff-username", "dilnoza");
+    d.clear_and_type("#staff-full-name", "Dilnoza Yusupova");
+    d.select("#staff-role", "clerk");
+    d.clear_and_type("#staff-password", "dilnoza-pass-1");
+    d.clear_and_type("#staff-password-repeat", "dilnoza-pass-1");
+    d.click("#staff-submit");
+    d.wait_for_text("#staff-list", "Dilnoza Yusupova");
+    d.wait_for_text(".banner.ok", "dilnoza");
+    d.screenshot("staff-added");
+
     // New application (Alt+N): no such citizen yet, so register one, in Latin.
     d.click("#nav-new");
     d.clear_and_type("#citizen-search", "Gʻulomov");
@@ -439,6 +451,29 @@ fn a_clerk_files_an_application_offline() {
         "{history}"
     );
     d.screenshot("cancelled-detail");
+
+    // The clerk signs in: no staff screen, and the core refuses to let her cancel an
+    // application someone else filed.
+    d.click("#sign-out");
+    d.clear_and_type("#username", "dilnoza");
+    d.clear_and_type("#password", "dilnoza-pass-1");
+    d.click("#sign-in-submit");
+    d.wait_for_text("#signed-in-as", "Dilnoza Yusupova (Operator)");
+    assert!(
+        !d.js(
+            "return document.querySelector('#nav-staff') !== null",
+            json!([])
+        )
+        .as_bool()
+        .unwrap()
+    );
+    d.wait_for_text("#today-list", &tracking);
+    d.screenshot("today-as-clerk");
+    d.click(&format!("tr[data-tracking='{tracking}'] td.mono"));
+    d.clear_and_type("#cancel-reason", "Sinov uchun");
+    d.click("#cancel-submit");
+    d.wait_for_text(".banner.error", "rolingiz bunga ruxsat bermaydi");
+    d.screenshot("clerk-may-not-cancel");
 
     d.call("DELETE", "", None);
 

@@ -13,6 +13,7 @@ import { NewApplication } from "./screens/new-application";
 import { Receipt } from "./screens/receipt";
 import { Settings } from "./screens/settings";
 import { Setup } from "./screens/setup";
+import { Staff } from "./screens/staff";
 import { SignIn } from "./screens/sign-in";
 import { Today } from "./screens/today";
 
@@ -21,7 +22,8 @@ export type View =
   | { name: "new" }
   | { name: "detail"; key: string }
   | { name: "receipt"; application: Application }
-  | { name: "settings" };
+  | { name: "settings" }
+  | { name: "staff" };
 
 function applySettings(s: DeskSettings) {
   setLocale(s.locale);
@@ -101,7 +103,7 @@ export function App() {
     setView({ name: "today" });
     await reload();
   };
-  const nav = (name: "today" | "new" | "settings", key: string, hotkey?: string) => (
+  const nav = (name: "today" | "new" | "settings" | "staff", key: string, hotkey?: string) => (
     <button
       type="button"
       class={view.name === name ? "nav active" : "nav"}
@@ -125,6 +127,7 @@ export function App() {
         <nav>
           {nav("today", "ui-nav-today", "Alt+T")}
           {nav("new", "ui-nav-new", "Alt+N")}
+          {actor.role === "admin" && nav("staff", "ui-nav-staff")}
           {nav("settings", "ui-nav-settings")}
         </nav>
         <div class="who">
@@ -160,6 +163,7 @@ export function App() {
         {view.name === "detail" && catalog && (
           <Detail applicationKey={view.key} catalog={catalog} onBack={() => setView({ name: "today" })} onChanged={reload} />
         )}
+        {view.name === "staff" && <Staff />}
         {view.name === "settings" && <Settings settings={status.settings} onSettings={saveSettings} database={status.database} />}
       </main>
       <footer class="statusbar">

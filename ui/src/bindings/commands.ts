@@ -12,8 +12,10 @@ import type { DeskSettings } from "./DeskSettings";
 import type { DeskStatus } from "./DeskStatus";
 import type { FileRequest } from "./FileRequest";
 import type { ListFilter } from "./ListFilter";
+import type { NewStaff } from "./NewStaff";
 import type { Region } from "./Region";
 import type { SetupRequest } from "./SetupRequest";
+import type { StaffMember } from "./StaffMember";
 
 export function deskStatus(): Promise<DeskStatus> {
   return invoke<DeskStatus>("desk_status");
@@ -65,6 +67,14 @@ export function getApplication(key: string): Promise<Application> {
 
 export function cancelApplication(key: string, reason: string): Promise<Application> {
   return invoke<Application>("cancel_application", { key, reason });
+}
+
+export function listStaff(): Promise<Array<StaffMember>> {
+  return invoke<Array<StaffMember>>("list_staff");
+}
+
+export function addStaff(staff: NewStaff): Promise<StaffMember> {
+  return invoke<StaffMember>("add_staff", { staff });
 }
 
 export function saveSettings(settings: DeskSettings): Promise<DeskSettings> {
