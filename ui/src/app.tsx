@@ -139,7 +139,7 @@ export function App() {
       </header>
       <main class="content">
         <FaultBanner fault={fault} />
-        {view.name === "today" && <Today today={status.today} catalog={catalog} onOpen={(key) => setView({ name: "detail", key })} />}
+        {view.name === "today" && <Today today={status.today} username={actor.username} catalog={catalog} onOpen={(key) => setView({ name: "detail", key })} />}
         {view.name === "new" && catalog && (
           <NewApplication
             catalog={catalog}

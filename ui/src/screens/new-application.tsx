@@ -59,6 +59,11 @@ function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; 
   const onKey = (e: KeyboardEvent) => {
     if (!matches?.length) {
       if (e.key === "Escape") props.onCancel();
+      // Nobody found: Enter goes straight on to registering them.
+      if (e.key === "Enter" && matches) {
+        e.preventDefault();
+        setRegistering(true);
+      }
       return;
     }
     if (e.key === "ArrowDown") setActive(Math.min(active + 1, matches.length - 1));

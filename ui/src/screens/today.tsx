@@ -18,16 +18,17 @@ export function serviceName(catalog: Catalog | null, code: string): string {
   return s ? text(s.name) : code;
 }
 
-export function Today(props: { today: string; catalog: Catalog | null; onOpen: (key: string) => void }) {
+export function Today(props: { today: string; username: string; catalog: Catalog | null; onOpen: (key: string) => void }) {
   const [status, setStatus] = useState<string>("");
+  const [mine, setMine] = useState(false);
   const [rows, setRows] = useState<ApplicationSummary[]>([]);
   const [fault, setFault] = useState<Fault | null>(null);
 
   useEffect(() => {
     api
-      .listApplications({ date: props.today, status: (status || null) as Status | null, clerk: null, limit: null })
+      .listApplications({ date: props.today, status: (status || null) as Status | null, clerk: mine ? props.username : null, limit: null })
       .then(setRows, (e) => setFault(api.asFault(e, t("err-internal"))));
-  }, [props.today, status]);
+  }, [props.today, props.username, status, mine]);
 
   return (
     <section id="today">
@@ -44,6 +45,10 @@ export function Today(props: { today: string; catalog: Catalog | null; onOpen: (
               </option>
             ))}
           </select>
+        </label>
+        <label class="radio">
+          <input type="checkbox" id="filter-mine" checked={mine} onChange={(e) => setMine((e.target as HTMLInputElement).checked)} />
+          {t("ui-filter-mine")}
         </label>
       </div>
       <FaultBanner fault={fault} />
