@@ -17,6 +17,7 @@ pub mod regions;
 pub mod staff;
 pub mod tracking;
 pub mod translit;
+pub mod wire;
 pub mod working_days;
 
 pub use error::{Code, Describe, DomainError, Fault, FieldError};

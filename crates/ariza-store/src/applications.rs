@@ -65,7 +65,8 @@ fn join_name(parts: &[String]) -> String {
         .join(" ")
 }
 
-fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
+/// An application's history, oldest first.
+pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare(
         "SELECT h.from_status, h.to_status, h.at, s.username, s.full_name, h.reason
          FROM application_history h JOIN staff s ON s.id = h.staff_id
@@ -336,7 +337,7 @@ impl Store {
     /// How many filed applications wait for delivery.
     pub fn outbox_backlog(&self) -> Result<i64> {
         Ok(self.conn().query_row(
-            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL",
+            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND quarantined_at IS NULL",
             [],
             |r| r.get(0),
         )?)

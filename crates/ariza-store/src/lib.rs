@@ -10,6 +10,7 @@ mod error;
 mod migrate;
 mod settings;
 mod staff;
+mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -23,6 +24,7 @@ pub use error::StoreError;
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use settings::{DeskSettings, FontSize, Theme};
 pub use staff::{Center, SetupRequest};
+pub use sync::{Enrollment, PushApplied, SyncStatus};
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 

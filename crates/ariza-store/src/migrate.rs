@@ -12,10 +12,16 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    name: "0001_initial",
-    sql: include_str!("../../../migrations/desk/0001_initial.sql"),
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_initial",
+        sql: include_str!("../../../migrations/desk/0001_initial.sql"),
+    },
+    Migration {
+        name: "0002_sync",
+        sql: include_str!("../../../migrations/desk/0002_sync.sql"),
+    },
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 

@@ -191,7 +191,7 @@ impl Store {
     pub fn list_staff(&self) -> Result<Vec<StaffMember>> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT id, username, full_name, role, active FROM staff ORDER BY username")?;
+            .prepare("SELECT id, username, full_name, role, active FROM staff WHERE password_hash != '!' ORDER BY username")?;
         let rows = stmt.query_map([], |r| {
             let role: String = r.get(3)?;
             Ok(StaffMember {

@@ -1,0 +1,156 @@
+//! What crosses the network between desk and portal. Both sides use these very types, so they
+//! cannot drift; the portal's OpenAPI document is generated from them.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::application::{HistoryEntry, Status};
+use crate::citizen::Sex;
+use crate::document::DocumentKind;
+
+/// How an application reached the system.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    InPerson,
+    Online,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollRequest {
+    pub code: String,
+    pub device_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireCenter {
+    pub code: String,
+    pub name: String,
+    pub region: String,
+    pub district: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrollResponse {
+    pub device_id: Uuid,
+    /// The device's bearer credential; shown once, stored by the desk.
+    pub token: String,
+    pub device_number: u32,
+    pub center: WireCenter,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireCitizen {
+    pub pinfl: String,
+    pub document_kind: DocumentKind,
+    pub document_number: String,
+    pub surname: String,
+    pub given_name: String,
+    pub patronymic: String,
+    pub birth_date: NaiveDate,
+    pub sex: Sex,
+}
+
+/// One application as the desk delivers it: content and the history so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WireApplication {
+    pub id: Uuid,
+    pub tracking_number: String,
+    pub channel: Channel,
+    pub service_code: String,
+    pub catalog_version: u32,
+    pub citizen: WireCitizen,
+    pub form: BTreeMap<String, String>,
+    pub fee_uzs: i64,
+    pub clerk: String,
+    /// The desk's clock at filing: kept for the record, never used for order or deadlines
+    /// (the portal's receive time is).
+    pub filed_at: DateTime<Utc>,
+    pub history: Vec<HistoryEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushBatch {
+    pub applications: Vec<WireApplication>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Stored now.
+    Accepted,
+    /// Already stored with the same content: acknowledged again, no second row.
+    Duplicate,
+    /// The same id was stored with different content: recorded on the portal, not stored.
+    Conflict,
+    /// Refused (invalid); `code` and `message_key` say why.
+    Rejected,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemResult {
+    pub id: Uuid,
+    pub outcome: Outcome,
+    pub code: Option<String>,
+    /// A Fluent key the desk shows in the clerk's language.
+    pub message_key: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushResponse {
+    pub results: Vec<ItemResult>,
+    pub received_at: DateTime<Utc>,
+}
+
+/// A decision or status change made on the portal, for the center that filed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Change {
+    pub seq: i64,
+    pub application_id: Uuid,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesResponse {
+    pub changes: Vec<Change>,
+    /// Pass as `after` next time; advance it only once these changes are committed locally.
+    pub next_cursor: i64,
+}
+
+/// Every error body: a stable code and a message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiError {
+    pub code: String,
+    pub message: String,
+}
+
+impl WireApplication {
+    /// SHA-256 of the canonical JSON of the content, the identity the portal compares when an
+    /// id arrives again. History is left out: it grows as the application moves on.
+    pub fn content_digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let content = serde_json::json!({
+            "id": self.id,
+            "tracking_number": self.tracking_number,
+            "channel": self.channel,
+            "service_code": self.service_code,
+            "catalog_version": self.catalog_version,
+            "citizen": self.citizen,
+            "form": self.form,
+            "fee_uzs": self.fee_uzs,
+            "clerk": self.clerk,
+            "filed_at": self.filed_at,
+        });
+        let bytes = serde_json::to_vec(&content).unwrap_or_default();
+        Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+}

@@ -1,0 +1,113 @@
+//! What the portal's operators do from the command line.
+
+use ariza_core::application::{Status, check_transition};
+use ariza_core::tracking::TrackingNumber;
+use chrono::{Duration, Utc};
+use uuid::Uuid;
+
+use crate::{Portal, random_hex, sha256_hex};
+
+pub async fn add_center(
+    portal: &Portal,
+    code: &str,
+    name: &str,
+    region: &str,
+    district: &str,
+) -> anyhow::Result<()> {
+    if !ariza_core::regions::district_in_region(region, district) {
+        anyhow::bail!("district {district} is not in region {region}");
+    }
+    sqlx::query("INSERT INTO center (code, name, region, district) VALUES ($1, $2, $3, $4)")
+        .bind(code.trim().to_uppercase())
+        .bind(name.trim())
+        .bind(region)
+        .bind(district)
+        .execute(&portal.pool)
+        .await?;
+    Ok(())
+}
+
+/// A one-time code for one new device of `center`, valid for `hours`. Only its hash is kept.
+pub async fn new_enroll_code(portal: &Portal, center: &str, hours: i64) -> anyhow::Result<String> {
+    // 16 hex characters, grouped for reading aloud over the phone.
+    let raw = random_hex(8).to_uppercase();
+    let code = format!(
+        "{}-{}-{}-{}",
+        &raw[0..4],
+        &raw[4..8],
+        &raw[8..12],
+        &raw[12..16]
+    );
+    sqlx::query(
+        "INSERT INTO enroll_code (code_sha256, center_code, expires_at) VALUES ($1, $2, $3)",
+    )
+    .bind(sha256_hex(code.as_bytes()))
+    .bind(center.trim().to_uppercase())
+    .bind(Utc::now() + Duration::hours(hours))
+    .execute(&portal.pool)
+    .await?;
+    Ok(code)
+}
+
+pub async fn add_user(
+    portal: &Portal,
+    username: &str,
+    full_name: &str,
+    role: &str,
+    agency: Option<&str>,
+    password: &str,
+) -> anyhow::Result<()> {
+    let hash = ariza_core::staff::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    sqlx::query("INSERT INTO portal_user (username, full_name, role, agency, password_hash) VALUES ($1, $2, $3, $4, $5)")
+        .bind(username.trim().to_lowercase())
+        .bind(full_name.trim())
+        .bind(role)
+        .bind(agency)
+        .bind(hash)
+        .execute(&portal.pool)
+        .await?;
+    Ok(())
+}
+
+/// Records an agency's decision on an application (by id or tracking number) and puts it on
+/// the filing center's change feed.
+pub async fn decide(
+    portal: &Portal,
+    key: &str,
+    to: Status,
+    reason: Option<&str>,
+    actor: &str,
+) -> anyhow::Result<Uuid> {
+    let mut tx = portal.pool.begin().await?;
+    let by_id = Uuid::parse_str(key.trim()).ok();
+    let tracking = TrackingNumber::parse(key)
+        .map(|t| t.as_str().to_string())
+        .unwrap_or_default();
+    let row: Option<(Uuid, String, String)> = sqlx::query_as(
+        "SELECT id, center_code, status FROM application WHERE id = $1 OR tracking_number = $2 FOR UPDATE",
+    )
+    .bind(by_id.unwrap_or_default())
+    .bind(&tracking)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some((id, center, status)) = row else {
+        anyhow::bail!("no application {key}")
+    };
+    let from = Status::parse(&status).ok_or_else(|| anyhow::anyhow!("unknown status {status}"))?;
+    check_transition(from, to, reason).map_err(|e| anyhow::anyhow!("{e}"))?;
+    sqlx::query("UPDATE application SET status = $2, updated_at = now() WHERE id = $1")
+        .bind(id)
+        .bind(to.as_str())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO change (center_code, application_id, status, reason, actor) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&center)
+        .bind(id)
+        .bind(to.as_str())
+        .bind(reason)
+        .bind(actor)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}

@@ -1,0 +1,306 @@
+//! The desk's side of delivery: what waits in the outbox, what the portal answered, and the
+//! decisions it sends back. Each step is one transaction, so a kill at any point leaves either
+//! the old state or the new one, and the sync engine simply runs again.
+
+use std::collections::BTreeMap;
+
+use ariza_core::application::Status;
+use ariza_core::citizen::Sex;
+use ariza_core::document::DocumentKind;
+use ariza_core::wire::{
+    Change, ChangesResponse, Channel, EnrollResponse, Outcome, PushResponse, WireApplication,
+    WireCitizen,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{OptionalExtension, Transaction, params};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::{Result, Store, StoreError, parse_ts, ts};
+
+/// The device's enrollment with the portal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Enrollment {
+    pub portal_url: String,
+    pub device_id: Uuid,
+    pub token: String,
+}
+
+/// What the desk shows about delivery.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SyncStatus {
+    pub portal_url: Option<String>,
+    #[ts(type = "string | null")]
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// A Fluent key for the last failure, cleared by the next success.
+    pub last_error: Option<String>,
+    #[ts(type = "number")]
+    pub backlog: i64,
+    #[ts(type = "number")]
+    pub quarantined: i64,
+}
+
+/// What one push changed locally.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PushApplied {
+    pub delivered: usize,
+    pub conflicts: usize,
+    pub rejected: usize,
+}
+
+fn get(tx: &rusqlite::Connection, key: &str) -> rusqlite::Result<Option<String>> {
+    tx.prepare_cached("SELECT value FROM sync_state WHERE key = ?1")?
+        .query_row([key], |r| r.get(0))
+        .optional()
+}
+
+fn set(tx: &rusqlite::Connection, key: &str, value: &str) -> rusqlite::Result<()> {
+    tx.prepare_cached(
+        "INSERT INTO sync_state (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?
+    .execute(params![key, value])?;
+    Ok(())
+}
+
+fn portal_staff_id(tx: &rusqlite::Connection) -> rusqlite::Result<i64> {
+    tx.query_row("SELECT id FROM staff WHERE username = 'portal'", [], |r| {
+        r.get(0)
+    })
+}
+
+/// Moves an application to `to` with a history entry, if that is a legal move from where it is
+/// now; returns false (and changes nothing) when it is already there or the move is illegal,
+/// which makes re-applying the same change harmless.
+fn transition(
+    tx: &Transaction<'_>,
+    id: &str,
+    to: Status,
+    reason: Option<&str>,
+    at: &str,
+    staff_id: i64,
+) -> Result<bool> {
+    let current: Option<String> = tx
+        .prepare_cached("SELECT status FROM application WHERE id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let Some(current) = current.as_deref().and_then(Status::parse) else {
+        return Ok(false);
+    };
+    if current == to || !current.can_become(to) {
+        return Ok(false);
+    }
+    tx.prepare_cached("UPDATE application SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, to.as_str(), at])?;
+    tx.prepare_cached(
+        "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id, reason)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![id, current.as_str(), to.as_str(), at, staff_id, reason])?;
+    Ok(true)
+}
+
+impl Store {
+    pub fn enrollment(&self) -> Result<Option<Enrollment>> {
+        let conn = self.conn();
+        let (Some(url), Some(device), Some(token)) = (
+            get(&conn, "portal_url")?,
+            get(&conn, "device_id")?,
+            get(&conn, "device_token")?,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(Enrollment {
+            portal_url: url,
+            device_id: Uuid::parse_str(&device).unwrap_or_default(),
+            token,
+        }))
+    }
+
+    /// Records the portal's answer to enrollment. The desk must have been set up for the same
+    /// center; the portal's device number replaces the provisional one.
+    pub fn save_enrollment(&self, portal_url: &str, resp: &EnrollResponse) -> Result<()> {
+        let center = self.require_center()?;
+        if center.code != resp.center.code {
+            return Err(StoreError::NotFound("err-enroll-center-mismatch"));
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        set(&tx, "portal_url", portal_url.trim_end_matches('/'))?;
+        set(&tx, "device_id", &resp.device_id.to_string())?;
+        set(&tx, "device_token", &resp.token)?;
+        set(&tx, "cursor", "0")?;
+        tx.execute("UPDATE center SET device_number = ?1", [resp.device_number])?;
+        tx.commit()?;
+        tracing::info!(device = %resp.device_id, "enrolled with the portal");
+        Ok(())
+    }
+
+    /// Up to `limit` applications waiting for delivery, oldest first, as the wire carries them.
+    pub fn outbox_batch(&self, limit: usize) -> Result<Vec<WireApplication>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT a.id, a.tracking_number, a.service_code, a.catalog_version, a.form, a.fee_uzs, s.username, a.filed_at,
+                    c.pinfl, c.document_kind, c.document_number, c.surname, c.given_name, c.patronymic, c.birth_date, c.sex
+             FROM outbox o JOIN application a ON a.id = o.application_id
+             JOIN citizen c ON c.id = a.citizen_id JOIN staff s ON s.id = a.clerk_id
+             WHERE o.delivered_at IS NULL AND o.quarantined_at IS NULL
+             ORDER BY o.id LIMIT ?1",
+        )?;
+        let rows = stmt.query_map([limit as i64], |r| {
+            let form: String = r.get(4)?;
+            let filed_at: String = r.get(7)?;
+            let kind: String = r.get(9)?;
+            let birth: String = r.get(14)?;
+            let sex: String = r.get(15)?;
+            Ok((
+                r.get::<_, String>(0)?,
+                WireApplication {
+                    id: Uuid::nil(),
+                    tracking_number: r.get(1)?,
+                    channel: Channel::InPerson,
+                    service_code: r.get(2)?,
+                    catalog_version: r.get(3)?,
+                    citizen: WireCitizen {
+                        pinfl: r.get(8)?,
+                        document_kind: DocumentKind::parse(&kind).unwrap_or(DocumentKind::Passport),
+                        document_number: r.get(10)?,
+                        surname: r.get(11)?,
+                        given_name: r.get(12)?,
+                        patronymic: r.get(13)?,
+                        birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d")
+                            .unwrap_or_default(),
+                        sex: Sex::parse(&sex).unwrap_or(Sex::Male),
+                    },
+                    form: serde_json::from_str::<BTreeMap<String, String>>(&form)
+                        .unwrap_or_default(),
+                    fee_uzs: r.get(5)?,
+                    clerk: r.get(6)?,
+                    filed_at: parse_ts(&filed_at),
+                    history: Vec::new(),
+                },
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, mut app) = row?;
+            app.id = Uuid::parse_str(&id).unwrap_or_default();
+            app.history = crate::applications::load_history(&conn, &id)?;
+            out.push(app);
+        }
+        Ok(out)
+    }
+
+    /// Applies the portal's answer to a push in one transaction: delivered items leave the
+    /// queue and become "delivered"; conflicts and refusals are quarantined with the reason.
+    pub fn apply_push(&self, resp: &PushResponse) -> Result<PushApplied> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let portal = portal_staff_id(&tx)?;
+        let at = ts(resp.received_at);
+        let mut applied = PushApplied::default();
+        for item in &resp.results {
+            let id = item.id.to_string();
+            match item.outcome {
+                Outcome::Accepted | Outcome::Duplicate => {
+                    let n = tx
+                        .prepare_cached("UPDATE outbox SET delivered_at = ?2 WHERE application_id = ?1 AND delivered_at IS NULL")?
+                        .execute(params![id, at])?;
+                    if n > 0 {
+                        transition(&tx, &id, Status::Delivered, None, &at, portal)?;
+                        applied.delivered += 1;
+                    }
+                }
+                Outcome::Conflict | Outcome::Rejected => {
+                    tx.prepare_cached(
+                        "UPDATE outbox SET quarantined_at = ?2, quarantine_code = ?3, quarantine_key = ?4, attempts = attempts + 1
+                         WHERE application_id = ?1 AND delivered_at IS NULL",
+                    )?
+                    .execute(params![id, at, item.code, item.message_key])?;
+                    if item.outcome == Outcome::Conflict {
+                        applied.conflicts += 1;
+                    } else {
+                        applied.rejected += 1;
+                    }
+                }
+            }
+        }
+        set(&tx, "last_success_at", &at)?;
+        tx.execute("DELETE FROM sync_state WHERE key = 'last_error'", [])?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Where the change feed was read up to.
+    pub fn change_cursor(&self) -> Result<i64> {
+        Ok(get(&self.conn(), "cursor")?
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0))
+    }
+
+    /// Applies decisions from the portal and advances the cursor in the same transaction, so a
+    /// change is never skipped and applying one twice changes nothing.
+    pub fn apply_changes(&self, resp: &ChangesResponse) -> Result<usize> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let portal = portal_staff_id(&tx)?;
+        let mut applied = 0;
+        for Change {
+            application_id,
+            status,
+            reason,
+            at,
+            ..
+        } in &resp.changes
+        {
+            // A decision can arrive before this desk saw the delivery acknowledged (the answer
+            // to its push was lost): the application is on the portal, so it is delivered.
+            let id = application_id.to_string();
+            let at = ts(*at);
+            if matches!(
+                status,
+                Status::InReview | Status::Completed | Status::Rejected | Status::Returned
+            ) {
+                if tx
+                    .prepare_cached("UPDATE outbox SET delivered_at = ?2 WHERE application_id = ?1 AND delivered_at IS NULL")?
+                    .execute(params![id, at])?
+                    > 0
+                {
+                    transition(&tx, &id, Status::Delivered, None, &at, portal)?;
+                }
+                if *status != Status::InReview {
+                    transition(&tx, &id, Status::InReview, None, &at, portal)?;
+                }
+            }
+            if transition(&tx, &id, *status, reason.as_deref(), &at, portal)? {
+                applied += 1;
+            }
+        }
+        set(&tx, "cursor", &resp.next_cursor.to_string())?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// Remembers why the last attempt failed (a Fluent key), for the desk's status line.
+    pub fn record_sync_error(&self, key: &str) -> Result<()> {
+        set(&self.conn(), "last_error", key)?;
+        Ok(())
+    }
+
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let conn = self.conn();
+        let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
+        Ok(SyncStatus {
+            portal_url: get(&conn, "portal_url")?,
+            last_success_at: get(&conn, "last_success_at")?.map(|s| parse_ts(&s)),
+            last_error: get(&conn, "last_error")?,
+            backlog: count(
+                "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND quarantined_at IS NULL",
+            )?,
+            quarantined: count(
+                "SELECT count(*) FROM outbox WHERE quarantined_at IS NOT NULL AND delivered_at IS NULL",
+            )?,
+        })
+    }
+}
