@@ -13,7 +13,7 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(build-essential pkg-config file curl libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 if [ "$want_test" = 1 ]; then
-  packages+=(xvfb xauth webkit2gtk-driver)
+  packages+=(xvfb xauth webkit2gtk-driver postgresql)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
@@ -39,6 +39,21 @@ if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.packa
 fi
 
 if [ "$want_test" = 1 ]; then
+  # PostgreSQL for the portal's tests: a running cluster and a test role that may create and
+  # drop the tests' own databases. Tests connect over TCP on 127.0.0.1 with a password.
+  cluster="$(pg_lsclusters -h 2>/dev/null | head -n 1)"
+  if [ -z "$cluster" ]; then
+    ver="$(ls /usr/lib/postgresql | sort -n | tail -n 1)"
+    as_root pg_createcluster "$ver" main
+    cluster="$(pg_lsclusters -h | head -n 1)"
+  fi
+  read -r pg_ver pg_name pg_port pg_status _ <<<"$cluster"
+  if [ "$pg_status" != "online" ]; then
+    as_root pg_ctlcluster "$pg_ver" "$pg_name" start
+  fi
+  as_root su postgres -c "psql -p $pg_port -tAc \"SELECT 1 FROM pg_roles WHERE rolname = 'ariza_test'\"" | grep -q 1 ||
+    as_root su postgres -c "psql -p $pg_port -c \"CREATE ROLE ariza_test LOGIN SUPERUSER PASSWORD 'ariza_test'\""
+
   tools="${ARIZA_TOOLS:-$HOME/.cache/ariza-tools}"
   if [ ! -x "$tools/bin/tauri-driver" ]; then
     echo "setup: installing tauri-driver into $tools"

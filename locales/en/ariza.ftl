@@ -179,3 +179,22 @@ cli-none = Nothing found.
 cli-password-prompt = Password for { $username }:
 cli-error = Error: { $message }
 cli-field-error = { $field }: { $message }
+
+## Sync
+err-enroll-center-mismatch = This desk was set up for another center than the enrollment code is for.
+err-enroll-code = The enrollment code is unknown, already used or expired. Ask the portal operators for a new one.
+err-not-enrolled = Not enrolled with a portal yet.
+err-sync-offline = The portal cannot be reached. Applications are kept and will be delivered later.
+err-sync-unauthorized = The portal does not accept this device any more. Ask IT to enroll it again.
+err-sync-portal = The portal could not take the delivery now; it will be retried.
+err-portal-wrong-center = The portal refused it: the tracking number belongs to another center.
+err-portal-unknown-service = The portal refused it: the service is not in its catalog.
+err-portal-invalid = The portal refused it: the citizen's data is not valid.
+err-portal-conflict = The portal already has an application with this id and different content.
+cli-enrolled = Enrolled with the portal: center { $center }, device { $device }.
+cli-synced = Delivered { $delivered }, decisions received { $decisions }, set aside { $quarantined }; { $backlog } still waiting.
+cli-never = never
+ui-sync-portal = Portal
+ui-sync-last = Last successful sync
+ui-sync-error = Last error
+ui-quarantined = Set aside by the portal: { $count }

@@ -179,3 +179,22 @@ cli-none = Ҳеч нарса топилмади.
 cli-password-prompt = { $username } пароли:
 cli-error = Хато: { $message }
 cli-field-error = { $field }: { $message }
+
+## Сйнc
+err-enroll-center-mismatch = Бу иш жойи рўйхатга олиш коди берилган марказдан бошқа марказ учун созланган.
+err-enroll-code = Рўйхатга олиш коди нотўғри, ишлатилган ёки муддати ўтган. Портал операторларидан янгисини сўранг.
+err-not-enrolled = Ҳали порталда рўйхатдан ўтмаган.
+err-sync-offline = Портал билан алоқа йўқ. Arizalar сақланади ва кейинроқ етказилади.
+err-sync-unauthorized = Портал бу қурилмани энди қабул қилмайди. АТ ходимидан қайта рўйхатга олишни сўранг.
+err-sync-portal = Портал ҳозир қабул қила олмади; қайта уринилади.
+err-portal-wrong-center = Портал рад этди: кузатув рақами бошқа марказга тегишли.
+err-portal-unknown-service = Портал рад этди: бундай хизмат каталогда йўқ.
+err-portal-invalid = Портал рад этди: фуқаро маълумотлари нотўғри.
+err-portal-conflict = Порталда шу идентификаторли, лекин бошқа мазмундаги ариза бор.
+cli-enrolled = Порталда рўйхатдан ўтилди: марказ { $center }, қурилма { $device }.
+cli-synced = Етказилди { $delivered }, қарорлар олинди { $decisions }, четга олинди { $quarantined }; { $backlog } та кутмоқда.
+cli-never = ҳеч қачон
+ui-sync-portal = Портал
+ui-sync-last = Охирги муваффақиятли синхронлаш
+ui-sync-error = Охирги хато
+ui-quarantined = Портал четга олган: { $count }

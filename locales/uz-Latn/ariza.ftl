@@ -179,3 +179,22 @@ cli-none = Hech narsa topilmadi.
 cli-password-prompt = { $username } paroli:
 cli-error = Xato: { $message }
 cli-field-error = { $field }: { $message }
+
+## Sync
+err-enroll-center-mismatch = Bu ish joyi roʻyxatga olish kodi berilgan markazdan boshqa markaz uchun sozlangan.
+err-enroll-code = Roʻyxatga olish kodi notoʻgʻri, ishlatilgan yoki muddati oʻtgan. Portal operatorlaridan yangisini soʻrang.
+err-not-enrolled = Hali portalda roʻyxatdan oʻtmagan.
+err-sync-offline = Portal bilan aloqa yoʻq. Arizalar saqlanadi va keyinroq yetkaziladi.
+err-sync-unauthorized = Portal bu qurilmani endi qabul qilmaydi. AT xodimidan qayta roʻyxatga olishni soʻrang.
+err-sync-portal = Portal hozir qabul qila olmadi; qayta uriniladi.
+err-portal-wrong-center = Portal rad etdi: kuzatuv raqami boshqa markazga tegishli.
+err-portal-unknown-service = Portal rad etdi: bunday xizmat katalogda yoʻq.
+err-portal-invalid = Portal rad etdi: fuqaro maʼlumotlari notoʻgʻri.
+err-portal-conflict = Portalda shu identifikatorli, lekin boshqa mazmundagi ariza bor.
+cli-enrolled = Portalda roʻyxatdan oʻtildi: markaz { $center }, qurilma { $device }.
+cli-synced = Yetkazildi { $delivered }, qarorlar olindi { $decisions }, chetga olindi { $quarantined }; { $backlog } ta kutmoqda.
+cli-never = hech qachon
+ui-sync-portal = Portal
+ui-sync-last = Oxirgi muvaffaqiyatli sinxronlash
+ui-sync-error = Oxirgi xato
+ui-quarantined = Portal chetga olgan: { $count }

@@ -109,6 +109,26 @@ enum Command {
     },
     /// Shows one application by tracking number or id.
     Show { key: String },
+    /// Enrolls this desk with the portal using a one-time code from the portal's operators.
+    Enroll {
+        #[arg(long)]
+        portal: String,
+        #[arg(long)]
+        code: String,
+        /// How the portal will name this device (default: the host name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Delivers waiting applications and brings decisions back; --watch keeps doing so.
+    Sync {
+        #[arg(long)]
+        watch: bool,
+        /// Seconds between runs with --watch.
+        #[arg(long, default_value_t = 30)]
+        every: u64,
+    },
+    /// Delivery status: portal, last success, backlog, quarantine, last error.
+    Status,
     /// Cancels an application before delivery.
     Cancel {
         key: String,
@@ -595,6 +615,73 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                         h.actor,
                         h.reason.clone().unwrap_or_default()
                     );
+                }
+            }
+        }
+        Command::Enroll { portal, code, name } => {
+            let engine = ariza_sync::Engine::new()?;
+            let name = name
+                .or_else(|| std::env::var("HOSTNAME").ok())
+                .unwrap_or_else(|| "ariza-desk".into());
+            let answer = engine.enroll(store, &portal, &code, &name)?;
+            ctx.report(
+                &answer.center,
+                "cli-enrolled",
+                &[
+                    ("center", answer.center.code.clone()),
+                    ("device", answer.device_number.to_string()),
+                ],
+            )?;
+        }
+        Command::Sync { watch, every } => {
+            let engine = ariza_sync::Engine::new()?;
+            if watch {
+                let stop = std::sync::atomic::AtomicBool::new(false);
+                engine.watch(store, std::time::Duration::from_secs(every), &stop);
+            } else {
+                let r = engine.sync_once(store)?;
+                let status = store.sync_status()?;
+                ctx.report(
+                    &status,
+                    "cli-synced",
+                    &[
+                        ("delivered", r.delivered.to_string()),
+                        ("decisions", r.decisions.to_string()),
+                        ("quarantined", (r.conflicts + r.rejected).to_string()),
+                        ("backlog", status.backlog.to_string()),
+                    ],
+                )?;
+            }
+        }
+        Command::Status => {
+            let s = store.sync_status()?;
+            if ctx.json {
+                ctx.print_json(&s)?;
+            } else {
+                let never = ctx.tr("cli-never", &[]);
+                println!(
+                    "{}: {}",
+                    ctx.tr("ui-sync-portal", &[]),
+                    s.portal_url
+                        .clone()
+                        .unwrap_or_else(|| ctx.tr("err-not-enrolled", &[]))
+                );
+                let last = s.last_success_at.map(|t| {
+                    t.with_timezone(&tashkent())
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                });
+                println!("{}: {}", ctx.tr("ui-sync-last", &[]), last.unwrap_or(never));
+                println!(
+                    "{}",
+                    ctx.tr("ui-backlog", &[("count", s.backlog.to_string())])
+                );
+                println!(
+                    "{}",
+                    ctx.tr("ui-quarantined", &[("count", s.quarantined.to_string())])
+                );
+                if let Some(key) = s.last_error {
+                    println!("{}: {}", ctx.tr("ui-sync-error", &[]), ctx.tr(&key, &[]));
                 }
             }
         }

@@ -25,6 +25,8 @@ pub enum Code {
     SchemaTooNew,
     MigrationChanged,
     Storage,
+    /// The portal could not be reached or did not answer usefully; retry later.
+    Unavailable,
     Internal,
 }
 
@@ -43,6 +45,7 @@ impl Code {
             Code::SchemaTooNew => "schema_too_new",
             Code::MigrationChanged => "migration_changed",
             Code::Storage => "storage",
+            Code::Unavailable => "unavailable",
             Code::Internal => "internal",
         }
     }

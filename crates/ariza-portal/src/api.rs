@@ -268,6 +268,9 @@ async fn push(
     }))
 }
 
+/// seq, application, status, reason, at, actor.
+type ChangeRow = (i64, Uuid, String, Option<String>, DateTime<Utc>, String);
+
 #[derive(Deserialize)]
 struct ChangesQuery {
     #[serde(default)]
@@ -282,7 +285,7 @@ async fn changes(
 ) -> Result<Json<ChangesResponse>, PortalError> {
     let device = device(&portal, &headers).await?;
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
-    let rows: Vec<(i64, Uuid, String, Option<String>, DateTime<Utc>, String)> = sqlx::query_as(
+    let rows: Vec<ChangeRow> = sqlx::query_as(
         "SELECT seq, application_id, status, reason, at, actor FROM change
          WHERE center_code = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     )

@@ -1,0 +1,426 @@
+//! Desk ↔ portal over real HTTP, against a real PostgreSQL (started by `scripts/setup.sh
+//! --test`; `ARIZA_TEST_PG` overrides the admin URL). Each test creates its own uniquely named
+//! database and drops it.
+
+// Test helpers fail loudly on purpose: a panic is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use ariza_core::application::{FileRequest, Status};
+use ariza_core::citizen::{CitizenInput, Sex};
+use ariza_core::clock::SystemClock;
+use ariza_core::document::DocumentKind;
+use ariza_core::pinfl::Pinfl;
+use ariza_core::staff::{Actor, NewStaff, Role};
+use ariza_core::wire::{Outcome, PushBatch, PushResponse};
+use ariza_portal::Portal;
+use ariza_store::{SetupRequest, Store};
+use ariza_sync::{Engine, SyncError};
+use chrono::NaiveDate;
+use sqlx::postgres::PgPoolOptions;
+
+const ADMIN_URL: &str = "postgres://ariza_test:ariza_test@127.0.0.1:5432/postgres";
+
+/// A portal on 127.0.0.1 with its own database, torn down on drop.
+struct TestPortal {
+    rt: tokio::runtime::Runtime,
+    portal: Portal,
+    url: String,
+    db: String,
+    admin_url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestPortal {
+    fn start() -> TestPortal {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let admin_url = std::env::var("ARIZA_TEST_PG").unwrap_or_else(|_| ADMIN_URL.to_string());
+        let db = format!(
+            "ariza_test_{}_{}",
+            std::process::id(),
+            uuid::Uuid::now_v7().simple()
+        );
+        let (portal, url, shutdown) = rt.block_on(async {
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&admin_url)
+                .await
+                .expect("PostgreSQL (scripts/setup.sh --test)");
+            sqlx::query(&format!("CREATE DATABASE {db}"))
+                .execute(&admin)
+                .await
+                .unwrap();
+            admin.close().await;
+            let base = admin_url.rsplit_once('/').unwrap().0;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect(&format!("{base}/{db}"))
+                .await
+                .unwrap();
+            ariza_portal::migrate(&pool).await.unwrap();
+            let portal = Portal { pool };
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let app = ariza_portal::router(portal.clone());
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+            (portal, url, tx)
+        });
+        TestPortal {
+            rt,
+            portal,
+            url,
+            db,
+            admin_url,
+            shutdown: Some(shutdown),
+        }
+    }
+
+    fn count(&self, sql: &str) -> i64 {
+        self.rt.block_on(async {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&self.portal.pool)
+                .await
+                .unwrap()
+        })
+    }
+
+    fn center_and_code(&self, code: &str) -> String {
+        self.rt.block_on(async {
+            ariza_portal::add_center(&self.portal, code, "Test DXM", "1726", "1726294")
+                .await
+                .unwrap();
+            ariza_portal::new_enroll_code(&self.portal, code, 1)
+                .await
+                .unwrap()
+        })
+    }
+
+    fn decide(&self, key: &str, to: Status, reason: Option<&str>) {
+        self.rt.block_on(async {
+            ariza_portal::decide(&self.portal, key, to, reason, "agency-user")
+                .await
+                .unwrap()
+        });
+    }
+}
+
+impl Drop for TestPortal {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let (admin_url, db) = (self.admin_url.clone(), self.db.clone());
+        self.rt.block_on(async {
+            self.portal.pool.close().await;
+            if let Ok(admin) = PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&admin_url)
+                .await
+            {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await;
+            }
+        });
+    }
+}
+
+fn desk(dir: &tempfile::TempDir, center: &str) -> (Store, Actor) {
+    let store = Store::open(&dir.path().join("desk.db")).unwrap();
+    let admin = store
+        .setup(
+            &SetupRequest {
+                center_code: center.into(),
+                center_name: "Test DXM".into(),
+                region: "1726".into(),
+                district: "1726294".into(),
+                admin: NewStaff {
+                    username: "admin".into(),
+                    full_name: "Admin".into(),
+                    role: Role::Admin,
+                    password: "admin-pass-1".into(),
+                },
+            },
+            &SystemClock,
+        )
+        .unwrap();
+    (store, admin)
+}
+
+fn file(store: &Store, actor: &Actor, n: usize) -> Vec<String> {
+    let birth = NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
+    let citizen = match store.find_citizens("Karimov", 1).unwrap().first() {
+        Some(c) => c.id,
+        None => {
+            store
+                .register_citizen(
+                    actor,
+                    &CitizenInput {
+                        pinfl: Pinfl::compose(Sex::Male, birth, 26, 1).to_string(),
+                        document_kind: Some(DocumentKind::Passport),
+                        document_number: "AA1234567".into(),
+                        surname: "Karimov".into(),
+                        given_name: "Sherzod".into(),
+                        patronymic: String::new(),
+                        birth_date: "1990-05-12".into(),
+                        sex: Some(Sex::Male),
+                        phone: String::new(),
+                        region: "1726".into(),
+                        district: "1726294".into(),
+                        street: String::new(),
+                    },
+                    &SystemClock,
+                )
+                .unwrap()
+                .id
+        }
+    };
+    let form: BTreeMap<String, serde_json::Value> =
+        serde_json::from_value(serde_json::json!({"reason": "expired"})).unwrap();
+    (0..n)
+        .map(|_| {
+            store
+                .file_application(
+                    actor,
+                    &FileRequest {
+                        citizen_id: citizen,
+                        service_code: "id-card".into(),
+                        form: form.clone(),
+                    },
+                    &SystemClock,
+                )
+                .unwrap()
+                .id
+                .to_string()
+        })
+        .collect()
+}
+
+fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
+    rusqlite::Connection::open(dir.path().join("desk.db")).unwrap()
+}
+
+#[test]
+fn applications_reach_the_portal_once_and_decisions_come_back() {
+    let portal = TestPortal::start();
+    let code = portal.center_and_code("TSH07");
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = desk(&dir, "TSH07");
+    let engine = Engine::new().unwrap();
+
+    // Filed before enrollment: they wait.
+    let ids = file(&store, &admin, 3);
+    assert!(matches!(
+        engine.sync_once(&store),
+        Err(SyncError::NotEnrolled)
+    ));
+    assert_eq!(
+        store.sync_status().unwrap().last_error.as_deref(),
+        Some("err-not-enrolled")
+    );
+
+    let enrolled = engine.enroll(&store, &portal.url, &code, "desk-1").unwrap();
+    assert_eq!(enrolled.center.code, "TSH07");
+    assert_eq!(enrolled.device_number, 1);
+
+    let report = engine.sync_once(&store).unwrap();
+    assert_eq!(report.delivered, 3);
+    assert_eq!(portal.count("SELECT count(*) FROM application"), 3);
+    let status = store.sync_status().unwrap();
+    assert_eq!((status.backlog, status.quarantined), (0, 0));
+    assert!(status.last_error.is_none() && status.last_success_at.is_some());
+    assert_eq!(
+        store.application(&ids[0]).unwrap().status,
+        Status::Delivered
+    );
+
+    // Again: nothing to send, nothing doubled.
+    assert_eq!(engine.sync_once(&store).unwrap().delivered, 0);
+    assert_eq!(portal.count("SELECT count(*) FROM application"), 3);
+
+    // The answer to a push was lost: the desk sends the same batch again. Acknowledged as
+    // duplicates, no second row.
+    raw(&dir)
+        .execute("UPDATE outbox SET delivered_at = NULL", [])
+        .unwrap();
+    let again = store.outbox_batch(10).unwrap();
+    assert_eq!(again.len(), 3);
+    let client = reqwest::blocking::Client::new();
+    let token = store.enrollment().unwrap().unwrap().token;
+    let resp: PushResponse = client
+        .post(format!("{}/api/v1/applications/batch", portal.url))
+        .header("authorization", format!("Bearer {token}"))
+        .json(&PushBatch {
+            applications: again,
+        })
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        resp.results.iter().all(|r| r.outcome == Outcome::Duplicate),
+        "{resp:?}"
+    );
+    assert_eq!(
+        engine.sync_once(&store).unwrap().delivered,
+        3,
+        "re-acknowledged"
+    );
+    assert_eq!(portal.count("SELECT count(*) FROM application"), 3);
+
+    // Decisions on the portal come back to the desk, once.
+    portal.decide(&ids[0], Status::InReview, None);
+    portal.decide(&ids[0], Status::Completed, None);
+    portal.decide(&ids[1], Status::InReview, None);
+    portal.decide(&ids[1], Status::Rejected, Some("hujjatlar toʻliq emas"));
+    let report = engine.sync_once(&store).unwrap();
+    assert_eq!(report.decisions, 4);
+    let done = store.application(&ids[0]).unwrap();
+    assert_eq!(done.status, Status::Completed);
+    let rejected = store.application(&ids[1]).unwrap();
+    assert_eq!(rejected.status, Status::Rejected);
+    let last = rejected.history.last().unwrap();
+    assert_eq!(
+        (last.actor.as_str(), last.reason.as_deref()),
+        ("portal", Some("hujjatlar toʻliq emas"))
+    );
+    assert_eq!(
+        store.application(&ids[2]).unwrap().status,
+        Status::Delivered
+    );
+    assert_eq!(
+        engine.sync_once(&store).unwrap().decisions,
+        0,
+        "the cursor advanced"
+    );
+}
+
+#[test]
+fn a_used_or_unknown_enrollment_code_is_refused() {
+    let portal = TestPortal::start();
+    let code = portal.center_and_code("AND01");
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = desk(&dir, "AND01");
+    let engine = Engine::new().unwrap();
+    engine.enroll(&store, &portal.url, &code, "desk-1").unwrap();
+
+    let dir2 = tempfile::tempdir().unwrap();
+    let (store2, _) = desk(&dir2, "AND01");
+    let err = engine
+        .enroll(&store2, &portal.url, &code, "desk-2")
+        .unwrap_err();
+    assert_eq!(err.message_key(), "err-enroll-code");
+    let err = engine
+        .enroll(&store2, &portal.url, "0000-0000-0000-0000", "desk-2")
+        .unwrap_err();
+    assert_eq!(err.message_key(), "err-enroll-code");
+    assert!(store2.enrollment().unwrap().is_none());
+    assert_eq!(portal.count("SELECT count(*) FROM device"), 1);
+}
+
+#[test]
+fn conflicts_and_refusals_are_quarantined_and_never_block_the_queue() {
+    let portal = TestPortal::start();
+    let code = portal.center_and_code("SAM02");
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = desk(&dir, "SAM02");
+    let engine = Engine::new().unwrap();
+    engine.enroll(&store, &portal.url, &code, "desk-1").unwrap();
+
+    let first = file(&store, &admin, 1);
+    engine.sync_once(&store).unwrap();
+
+    // Same id, different content: a conflict, recorded on the portal, never overwritten.
+    let db = raw(&dir);
+    db.execute(
+        "UPDATE application SET form = '{\"reason\":\"lost\"}' WHERE id = ?1",
+        [&first[0]],
+    )
+    .unwrap();
+    db.execute(
+        "UPDATE outbox SET delivered_at = NULL WHERE application_id = ?1",
+        [&first[0]],
+    )
+    .unwrap();
+    // And one the portal must refuse (a service it does not know), between two good ones.
+    let more = file(&store, &admin, 3);
+    db.execute(
+        "UPDATE application SET service_code = 'no-such-service' WHERE id = ?1",
+        [&more[1]],
+    )
+    .unwrap();
+
+    let report = engine.sync_once(&store).unwrap();
+    assert_eq!(
+        (report.delivered, report.conflicts, report.rejected),
+        (2, 1, 1)
+    );
+    assert_eq!(portal.count("SELECT count(*) FROM conflict"), 1);
+    assert_eq!(portal.count("SELECT count(*) FROM application"), 3);
+    let stored: String = portal.rt.block_on(async {
+        sqlx::query_scalar("SELECT body->'form'->>'reason' FROM application WHERE id = $1::uuid")
+            .bind(&first[0])
+            .fetch_one(&portal.portal.pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(stored, "expired", "the portal kept the first content");
+    let status = store.sync_status().unwrap();
+    assert_eq!((status.backlog, status.quarantined), (0, 2));
+    let key: String = db
+        .query_row(
+            "SELECT quarantine_key FROM outbox WHERE application_id = ?1",
+            [&more[1]],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(key, "err-portal-unknown-service");
+    // Later filings still flow.
+    file(&store, &admin, 1);
+    assert_eq!(engine.sync_once(&store).unwrap().delivered, 1);
+}
+
+#[test]
+fn an_unreachable_portal_keeps_everything_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = desk(&dir, "NUK01");
+    // Enrollment recorded by hand against a port nobody listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    store
+        .save_enrollment(
+            &url,
+            &ariza_core::wire::EnrollResponse {
+                device_id: uuid::Uuid::now_v7(),
+                token: "t".into(),
+                device_number: 1,
+                center: ariza_core::wire::WireCenter {
+                    code: "NUK01".into(),
+                    name: "n".into(),
+                    region: "1735".into(),
+                    district: "1735401".into(),
+                },
+            },
+        )
+        .unwrap();
+    file(&store, &admin, 2);
+    let err = Engine::new().unwrap().sync_once(&store).unwrap_err();
+    assert_eq!(err.message_key(), "err-sync-offline");
+    let status = store.sync_status().unwrap();
+    assert_eq!(status.backlog, 2);
+    assert_eq!(status.last_error.as_deref(), Some("err-sync-offline"));
+}
