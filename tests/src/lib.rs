@@ -1,5 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 
+pub mod fault_proxy;
+
 use std::path::PathBuf;
 
 /// The workspace root.

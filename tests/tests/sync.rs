@@ -424,3 +424,134 @@ fn an_unreachable_portal_keeps_everything_and_says_so() {
     assert_eq!(status.backlog, 2);
     assert_eq!(status.last_error.as_deref(), Some("err-sync-offline"));
 }
+
+/// Exactly once under faults: a proxy between engine and portal drops, resets, truncates and
+/// delays connections and answers 502 at random, while the desk keeps filing and the portal
+/// keeps deciding. Afterwards, with the link healed, every filed application is on the portal
+/// exactly once and every decision is back on the desk.
+#[test]
+fn exactly_once_through_a_faulty_link() {
+    use rand::{Rng, SeedableRng};
+    let rounds: usize = std::env::var("ARIZA_FAULT_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    let seed: u64 = std::env::var("ARIZA_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random);
+    println!("fault test: {rounds} rounds, seed {seed} (ARIZA_FAULT_SEED={seed} to repeat)");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+
+    let portal = TestPortal::start();
+    let code = portal.center_and_code("FLT01");
+    let upstream: std::net::SocketAddr = portal.url.trim_start_matches("http://").parse().unwrap();
+    let proxy = ariza_e2e::fault_proxy::FaultProxy::start(upstream, seed, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = desk(&dir, "FLT01");
+    let engine = Engine::new().unwrap();
+    proxy.set_faults(false);
+    engine
+        .enroll(&store, &proxy.url(), &code, "desk-1")
+        .unwrap();
+    proxy.set_faults(true);
+    // A fresh engine, so its keep-alive connections are made through the faulty proxy.
+    let engine = Engine::new().unwrap();
+
+    let mut filed: Vec<String> = Vec::new();
+    let (mut ok_runs, mut failed_runs) = (0, 0);
+    for _ in 0..rounds {
+        filed.extend(file(&store, &admin, rng.random_range(0..4)));
+        if rng.random_bool(0.4) {
+            let delivered: Vec<uuid::Uuid> = portal.rt.block_on(async {
+                sqlx::query_scalar("SELECT id FROM application WHERE status IN ('delivered', 'in_review') ORDER BY random() LIMIT 2")
+                    .fetch_all(&portal.portal.pool)
+                    .await
+                    .unwrap()
+            });
+            for id in delivered {
+                let key = id.to_string();
+                let current = portal.rt.block_on(async {
+                    sqlx::query_scalar::<_, String>("SELECT status FROM application WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&portal.portal.pool)
+                        .await
+                        .unwrap()
+                });
+                if current == "delivered" {
+                    portal.decide(&key, Status::InReview, None);
+                } else {
+                    match rng.random_range(0..3) {
+                        0 => portal.decide(&key, Status::Completed, None),
+                        1 => portal.decide(&key, Status::Rejected, Some("rad etildi")),
+                        _ => portal.decide(&key, Status::Returned, Some("tuzatish kerak")),
+                    }
+                }
+            }
+        }
+        match engine.sync_once(&store) {
+            Ok(_) => ok_runs += 1,
+            Err(_) => failed_runs += 1,
+        }
+    }
+    println!(
+        "fault test: {ok_runs} clean runs, {failed_runs} failed runs, {} connections",
+        proxy.connections.load(std::sync::atomic::Ordering::Relaxed)
+    );
+    assert!(
+        failed_runs > rounds / 10,
+        "the proxy injected too few faults ({failed_runs}); seed {seed}"
+    );
+
+    // Heal the link and let the engine catch up.
+    proxy.set_faults(false);
+    for _ in 0..20 {
+        if engine.sync_once(&store).is_ok() && store.sync_status().unwrap().backlog == 0 {
+            break;
+        }
+    }
+    engine.sync_once(&store).unwrap();
+
+    let on_portal = portal.count("SELECT count(*) FROM application");
+    assert_eq!(on_portal as usize, filed.len(), "seed {seed}");
+    let ids: Vec<uuid::Uuid> = filed
+        .iter()
+        .map(|s| uuid::Uuid::parse_str(s).unwrap())
+        .collect();
+    let found: i64 = portal.rt.block_on(async {
+        sqlx::query_scalar("SELECT count(DISTINCT id) FROM application WHERE id = ANY($1)")
+            .bind(&ids)
+            .fetch_one(&portal.portal.pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        found as usize,
+        filed.len(),
+        "every filed application is on the portal; seed {seed}"
+    );
+    assert_eq!(
+        portal.count("SELECT count(*) FROM conflict"),
+        0,
+        "seed {seed}"
+    );
+    let statuses: Vec<(uuid::Uuid, String)> = portal.rt.block_on(async {
+        sqlx::query_as("SELECT id, status FROM application")
+            .fetch_all(&portal.portal.pool)
+            .await
+            .unwrap()
+    });
+    let mut decided = 0;
+    for (id, status) in statuses {
+        let desk_status = store.application(&id.to_string()).unwrap().status;
+        assert_eq!(desk_status.as_str(), status, "{id}: seed {seed}");
+        if status != "delivered" {
+            decided += 1;
+        }
+    }
+    println!(
+        "fault test: {} applications exactly once, {decided} decided and back on the desk",
+        filed.len()
+    );
+    assert_eq!(store.sync_status().unwrap().quarantined, 0);
+}

@@ -1,0 +1,247 @@
+//! A fault-injecting TCP proxy on 127.0.0.1 for the sync tests and the soak script. Each
+//! connection gets one fault, drawn from a seeded RNG: pass, drop, reset, truncate the answer,
+//! delay, or answer 502 itself. It can also shape the link (bandwidth and round-trip time) for
+//! benchmarks.
+
+use std::io::{Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    Pass,
+    /// Close without reading or answering.
+    Drop,
+    /// Read part of the request, then reset the connection.
+    Reset,
+    /// Forward the request; pass only part of the answer, then close.
+    Truncate,
+    /// Wait before forwarding.
+    Delay,
+    /// Read the request and answer 502 without forwarding it.
+    BadGateway,
+}
+
+/// Link emulation: bytes per second each way and a one-way delay per write.
+#[derive(Debug, Clone, Copy)]
+pub struct Link {
+    pub up_bytes_per_sec: u64,
+    pub down_bytes_per_sec: u64,
+    pub one_way_delay: Duration,
+}
+
+pub struct FaultProxy {
+    pub addr: SocketAddr,
+    faults_on: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+    /// Bytes carried client → upstream and upstream → client.
+    pub bytes_up: Arc<AtomicU64>,
+    pub bytes_down: Arc<AtomicU64>,
+    pub connections: Arc<AtomicU64>,
+}
+
+impl FaultProxy {
+    /// Starts a proxy to `upstream`. With `faults`, connections draw faults from `seed`; with
+    /// `link`, traffic is shaped.
+    pub fn start(
+        upstream: SocketAddr,
+        seed: u64,
+        link: Option<Link>,
+    ) -> std::io::Result<FaultProxy> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        listener.set_nonblocking(true)?;
+        let faults_on = Arc::new(AtomicBool::new(true));
+        let stop = Arc::new(AtomicBool::new(false));
+        let bytes_up = Arc::new(AtomicU64::new(0));
+        let bytes_down = Arc::new(AtomicU64::new(0));
+        let connections = Arc::new(AtomicU64::new(0));
+        let rng = Arc::new(Mutex::new(StdRng::seed_from_u64(seed)));
+        let (f, s, up, down, conns) = (
+            faults_on.clone(),
+            stop.clone(),
+            bytes_up.clone(),
+            bytes_down.clone(),
+            connections.clone(),
+        );
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((client, _)) => {
+                        conns.fetch_add(1, Ordering::Relaxed);
+                        let faulty = f.load(Ordering::Relaxed);
+                        let fault = if faulty { draw(&rng) } else { Fault::Pass };
+                        let (up, down) = (up.clone(), down.clone());
+                        let cut = rng
+                            .lock()
+                            .map(|mut r| r.random_range(0..2048))
+                            .unwrap_or(100);
+                        std::thread::spawn(move || {
+                            let _ = handle(client, upstream, fault, faulty, cut, link, &up, &down);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Ok(FaultProxy {
+            addr,
+            faults_on,
+            stop,
+            bytes_up,
+            bytes_down,
+            connections,
+        })
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Turns fault injection on or off (the link shaping stays).
+    pub fn set_faults(&self, on: bool) {
+        self.faults_on.store(on, Ordering::Relaxed);
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn draw(rng: &Mutex<StdRng>) -> Fault {
+    let n = rng.lock().map(|mut r| r.random_range(0..100)).unwrap_or(0);
+    match n {
+        0..40 => Fault::Pass,
+        40..50 => Fault::Drop,
+        50..60 => Fault::Reset,
+        60..75 => Fault::Truncate,
+        75..88 => Fault::Delay,
+        _ => Fault::BadGateway,
+    }
+}
+
+/// Copies `from` → `to`, shaped by the link; stops after `limit` bytes, or when the
+/// connection's lifetime ends, when given.
+fn pump(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    limit: Option<u64>,
+    rate: Option<(u64, Duration)>,
+    deadline: Option<Instant>,
+    close_when_idle: bool,
+    count: &AtomicU64,
+) {
+    let mut buf = [0u8; 16 * 1024];
+    let mut sent = 0u64;
+    if deadline.is_some() || close_when_idle {
+        let _ = from.set_read_timeout(Some(Duration::from_millis(3)));
+    }
+    loop {
+        if deadline.is_some_and(|d| Instant::now() > d) {
+            break;
+        }
+        let want = match limit {
+            Some(l) if sent >= l => break,
+            Some(l) => buf.len().min((l - sent) as usize),
+            None => buf.len(),
+        };
+        let n = match from.read(&mut buf[..want]) {
+            Ok(0) => break,
+            Ok(n) => n,
+            // An answer has been passed on and the server went quiet: end the connection, so
+            // the client's next request meets a fresh draw.
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                if close_when_idle && sent > 0 {
+                    break;
+                }
+                continue;
+            }
+            Err(_) => break,
+        };
+        if let Some((bytes_per_sec, delay)) = rate {
+            std::thread::sleep(delay + Duration::from_secs_f64(n as f64 / bytes_per_sec as f64));
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+        sent += n as u64;
+        count.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    let _ = to.shutdown(Shutdown::Write);
+    let _ = from.shutdown(Shutdown::Read);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn handle(
+    client: TcpStream,
+    upstream: SocketAddr,
+    fault: Fault,
+    lifetime_limited: bool,
+    cut: u64,
+    link: Option<Link>,
+    up: &Arc<AtomicU64>,
+    down: &Arc<AtomicU64>,
+) -> std::io::Result<()> {
+    client.set_nonblocking(false)?;
+    match fault {
+        Fault::Drop => return Ok(()),
+        Fault::Reset => {
+            let mut c = client;
+            let mut buf = [0u8; 512];
+            let _ = c.read(&mut buf);
+            // Linger 0 turns the close into a TCP reset.
+            socket2::SockRef::from(&c).set_linger(Some(Duration::ZERO))?;
+            return Ok(());
+        }
+        Fault::BadGateway => {
+            let mut c = client;
+            let mut buf = [0u8; 64 * 1024];
+            let _ = c.read(&mut buf);
+            let body = r#"{"code":"bad_gateway","message":"injected"}"#;
+            let _ = write!(
+                c,
+                "HTTP/1.1 502 Bad Gateway\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            return Ok(());
+        }
+        Fault::Delay => std::thread::sleep(Duration::from_millis(50 + cut % 400)),
+        Fault::Pass | Fault::Truncate => {}
+    }
+    let server = TcpStream::connect(upstream)?;
+    let limit = (fault == Fault::Truncate).then_some(cut);
+    // With faults on, a connection carries one answer (see `pump`) and at most 30 s, so that
+    // keep-alive clients meet a fresh draw on their next requests.
+    let deadline = lifetime_limited.then(|| Instant::now() + Duration::from_secs(30));
+    let (c2, s2) = (client.try_clone()?, server.try_clone()?);
+    let up_rate = link.map(|l| (l.up_bytes_per_sec, l.one_way_delay));
+    let down_rate = link.map(|l| (l.down_bytes_per_sec, l.one_way_delay));
+    let up_count = up.clone();
+    let t = std::thread::spawn(move || pump(c2, s2, None, up_rate, deadline, false, &up_count));
+    let client_again = client.try_clone()?;
+    pump(
+        server,
+        client,
+        limit,
+        down_rate,
+        deadline,
+        lifetime_limited,
+        down,
+    );
+    // The answer's direction is done: end the whole connection so the other pump stops too.
+    let _ = client_again.shutdown(Shutdown::Both);
+    let _ = t.join();
+    Ok(())
+}
