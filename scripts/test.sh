@@ -47,7 +47,7 @@ step "GUI end to end (real desk, WebKitGTK, Xvfb, WebDriver)"
 cargo build -p ariza-desk
 PATH="${ARIZA_TOOLS:-$HOME/.cache/ariza-tools}/bin:$PATH" \
   xvfb-run -a -s "-screen 0 1280x900x24" \
-  cargo test -p ariza-e2e --test gui -- --ignored --nocapture 2>&1 | tee -a "$log"
+  cargo test -p ariza-e2e --test gui -- --ignored --nocapture --test-threads=1 2>&1 | tee -a "$log"
 
 passed=$( (grep -Eo 'test result: ok\. [0-9]+ passed' "$log" || true) | awk '{s+=$4} END {print s+0}')
 ui_passed=$( (grep -Eo 'Tests +[0-9]+ passed' "$log" || true) | awk '{s+=$2} END {print s+0}')

@@ -7,8 +7,9 @@ use ariza_core::citizen::{Citizen, CitizenInput};
 use ariza_core::clock::Clock;
 use ariza_core::error::Fault;
 use ariza_core::regions::Region;
+use ariza_core::staff::Action;
 use ariza_core::staff::{Actor, NewStaff, StaffMember};
-use ariza_store::{Center, CitizenMatch, DeskSettings, ListFilter, SetupRequest};
+use ariza_store::{Center, CitizenMatch, DeskSettings, ListFilter, SetupRequest, SyncStatus};
 use serde::Serialize;
 use tauri::State;
 use ts_rs::TS;
@@ -148,6 +149,41 @@ pub fn cancel_application(
 }
 
 #[tauri::command]
+pub fn sync_status(desk: State<'_, Desk>) -> Reply<SyncStatus> {
+    desk.store.sync_status().map_err(|e| desk.fault(&e))
+}
+
+/// Runs a sync now. A failed delivery is not an error for the clerk: it is in the status
+/// returned (`last_error`), and everything stays queued.
+#[tauri::command]
+pub fn sync_now(desk: State<'_, Desk>) -> Reply<SyncStatus> {
+    desk.actor()?;
+    let _ = desk.sync_once();
+    desk.store.sync_status().map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn enroll_desk(desk: State<'_, Desk>, portal: String, code: String) -> Reply<SyncStatus> {
+    let actor = desk.actor()?;
+    actor
+        .role
+        .require(Action::ManageCenter)
+        .map_err(|e| desk.fault(&e))?;
+    let name = format!(
+        "{} desk",
+        desk.store
+            .require_center()
+            .map_err(|e| desk.fault(&e))?
+            .code
+    );
+    desk.engine
+        .enroll(&desk.store, &portal, &code, &name)
+        .map_err(|e| desk.fault(&e))?;
+    let _ = desk.sync_once();
+    desk.store.sync_status().map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
 pub fn list_staff(desk: State<'_, Desk>) -> Reply<Vec<StaffMember>> {
     desk.actor()?;
     desk.store.list_staff().map_err(|e| desk.fault(&e))
@@ -231,6 +267,13 @@ mod bindings {
                 "cancel_application",
                 vec![("key", ts::<String>()), ("reason", ts::<String>())],
                 ts::<Application>(),
+            ),
+            ("sync_status", vec![], ts::<SyncStatus>()),
+            ("sync_now", vec![], ts::<SyncStatus>()),
+            (
+                "enroll_desk",
+                vec![("portal", ts::<String>()), ("code", ts::<String>())],
+                ts::<SyncStatus>(),
             ),
             ("list_staff", vec![], ts::<Vec<StaffMember>>()),
             (

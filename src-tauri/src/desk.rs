@@ -11,15 +11,20 @@ use ariza_store::Store;
 
 pub struct Desk {
     pub store: Store,
+    pub engine: ariza_sync::Engine,
+    /// One sync at a time: the background loop and "Sync now" share it.
+    pub syncing: Mutex<()>,
     pub session: Mutex<Option<Actor>>,
     pub localizer: Localizer,
     pub clock: SystemClock,
 }
 
 impl Desk {
-    pub fn open(db: &Path) -> Result<Desk, ariza_store::StoreError> {
+    pub fn open(db: &Path) -> anyhow::Result<Desk> {
         Ok(Desk {
             store: Store::open(db)?,
+            engine: ariza_sync::Engine::new()?,
+            syncing: Mutex::new(()),
             session: Mutex::new(None),
             localizer: Localizer::new(),
             clock: SystemClock,
@@ -46,6 +51,15 @@ impl Desk {
             message: self.localizer.tr(self.locale(), "err-not-signed-in", &[]),
             fields: Vec::new(),
         })
+    }
+
+    /// Runs one sync if this desk is enrolled; failures are recorded for the status line.
+    pub fn sync_once(&self) -> Result<(), ariza_sync::SyncError> {
+        let _one_at_a_time = self.syncing.lock().unwrap_or_else(|p| p.into_inner());
+        if self.store.enrollment()?.is_none() {
+            return Ok(());
+        }
+        self.engine.sync_once(&self.store).map(|_| ())
     }
 
     pub fn set_session(&self, actor: Option<Actor>) {

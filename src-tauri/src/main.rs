@@ -62,6 +62,28 @@ fn start_idle_checkpoints(app: tauri::AppHandle) {
     });
 }
 
+/// Delivers and fetches in the background every 30 s while the link works, backing off (with
+/// jitter, up to five minutes) while it does not. Nobody waits on it.
+fn start_background_sync(app: tauri::AppHandle) {
+    use tauri::Manager;
+    std::thread::spawn(move || {
+        let mut failures = 0u32;
+        loop {
+            let wait = if failures == 0 {
+                std::time::Duration::from_secs(30)
+            } else {
+                ariza_sync::backoff(failures)
+            };
+            std::thread::sleep(wait);
+            let desk = app.state::<Desk>();
+            failures = match desk.sync_once() {
+                Ok(()) => 0,
+                Err(_) => failures.saturating_add(1),
+            };
+        }
+    });
+}
+
 fn main() -> anyhow::Result<()> {
     let db = database_path()?;
     let dir = db.parent().map(PathBuf::from).unwrap_or_default();
@@ -73,6 +95,7 @@ fn main() -> anyhow::Result<()> {
         .manage(desk)
         .setup(|app| {
             start_idle_checkpoints(app.handle().clone());
+            start_background_sync(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -89,6 +112,9 @@ fn main() -> anyhow::Result<()> {
             commands::list_applications,
             commands::get_application,
             commands::cancel_application,
+            commands::sync_status,
+            commands::sync_now,
+            commands::enroll_desk,
             commands::list_staff,
             commands::add_staff,
             commands::save_settings,

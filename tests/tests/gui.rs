@@ -2,6 +2,8 @@
 //! WebDriver (`tauri-driver` + Debian's `WebKitWebDriver`). Screenshots of every screen go to
 //! `test-output/screenshots/` (or ARIZA_SCREENSHOTS).
 //!
+//! Screenshots: `filing/` (a clerk's day, offline) and `sync/` (delivery to a real portal).
+//!
 //! Run through `scripts/test.sh`, which builds the desk and starts Xvfb; alone:
 //! `xvfb-run -a cargo test -p ariza-e2e --test gui -- --ignored --nocapture`.
 
@@ -237,22 +239,21 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
-#[test]
-#[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
-fn a_clerk_files_an_application_offline() {
+/// Starts tauri-driver and a WebDriver session on the desk with its database at `db`; the
+/// returned guard stops the driver (and with it the desk).
+fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDrop) {
     let desk = ariza_e2e::binary("ariza-desk");
     assert!(
         desk.exists(),
         "build the desk first: cargo build -p ariza-desk ({})",
         desk.display()
     );
-    let shots = std::env::var("ARIZA_SCREENSHOTS")
+    let root = std::env::var("ARIZA_SCREENSHOTS")
         .map(PathBuf::from)
         .unwrap_or_else(|_| ariza_e2e::workspace_root().join("test-output/screenshots"));
+    let shots = root.join(shots_name);
     let _ = std::fs::remove_dir_all(&shots);
     std::fs::create_dir_all(&shots).unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("desk/ariza.db");
 
     // The desk inherits tauri-driver's environment: point its database and XDG folders into
     // the temporary home before starting the driver.
@@ -265,15 +266,15 @@ fn a_clerk_files_an_application_offline() {
             "--native-port",
             &native_port.to_string(),
         ])
-        .env("ARIZA_DB", &db)
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env("XDG_CONFIG_HOME", home.path().join("config"))
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("ARIZA_DB", db)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
         .expect("tauri-driver (cargo install tauri-driver)");
-    let _driver = KillOnDrop(driver);
+    let guard = KillOnDrop(driver);
     let base = format!("http://127.0.0.1:{port}");
     // One keep-alive connection for the whole test: closing it per request made tauri-driver
     // drop requests now and then.
@@ -296,13 +297,24 @@ fn a_clerk_files_an_application_offline() {
         .as_str()
         .expect("session id")
         .to_string();
-    let d = Driver {
-        agent,
-        base,
-        session,
-        shots,
-        shot_no: std::cell::Cell::new(0),
-    };
+    (
+        Driver {
+            agent,
+            base,
+            session,
+            shots,
+            shot_no: std::cell::Cell::new(0),
+        },
+        guard,
+    )
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
+fn a_clerk_files_an_application_offline() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk/ariza.db");
+    let (d, _driver) = start_desk(home.path(), &db, "filing");
 
     // First run: create the center and its administrator.
     d.find("#setup-form");
@@ -489,4 +501,118 @@ fn a_clerk_files_an_application_offline() {
         ariza_core::application::Status::Filed
     );
     assert_eq!(store.outbox_backlog().unwrap(), 1);
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver, PostgreSQL and the built desk: run by scripts/test.sh"]
+fn the_desk_delivers_to_a_real_portal_and_shows_it() {
+    use ariza_core::application::{FileRequest, Status};
+    use ariza_core::citizen::{CitizenInput, Sex};
+    use ariza_core::clock::SystemClock;
+    use ariza_core::document::DocumentKind;
+    use ariza_core::staff::{NewStaff, Role};
+
+    let mut portal = ariza_e2e::portal::TestPortal::start();
+    let code = portal.center_and_code("TSH09");
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk/ariza.db");
+    // A desk that filed two applications before it was ever connected.
+    let ids: Vec<String> = {
+        let store = ariza_store::Store::open(&db).unwrap();
+        let admin = store
+            .setup(
+                &ariza_store::SetupRequest {
+                    center_code: "TSH09".into(),
+                    center_name: "Yunusobod DXM".into(),
+                    region: "1726".into(),
+                    district: "1726266".into(),
+                    admin: NewStaff {
+                        username: "aziza".into(),
+                        full_name: "Aziza Karimova".into(),
+                        role: Role::Admin,
+                        password: "aziza-pass-1".into(),
+                    },
+                },
+                &SystemClock,
+            )
+            .unwrap();
+        let citizen = store
+            .register_citizen(
+                &admin,
+                &CitizenInput {
+                    pinfl: "31205900260129".into(),
+                    document_kind: Some(DocumentKind::Passport),
+                    document_number: "AB1234567".into(),
+                    surname: "Gʻulomov".into(),
+                    given_name: "Sherzod".into(),
+                    patronymic: String::new(),
+                    birth_date: "1990-05-12".into(),
+                    sex: Some(Sex::Male),
+                    phone: String::new(),
+                    region: "1726".into(),
+                    district: "1726266".into(),
+                    street: String::new(),
+                },
+                &SystemClock,
+            )
+            .unwrap();
+        let form = serde_json::from_value(json!({"reason": "expired"})).unwrap();
+        (0..2)
+            .map(|_| {
+                store
+                    .file_application(
+                        &admin,
+                        &FileRequest {
+                            citizen_id: citizen.id,
+                            service_code: "id-card".into(),
+                            form: std::collections::BTreeMap::clone(&form),
+                        },
+                        &SystemClock,
+                    )
+                    .unwrap()
+                    .id
+                    .to_string()
+            })
+            .collect()
+    };
+
+    let (d, _driver) = start_desk(home.path(), &db, "sync");
+    d.clear_and_type("#username", "aziza");
+    d.clear_and_type("#password", "aziza-pass-1");
+    d.click("#sign-in-submit");
+    d.wait_for_text("#backlog", "2");
+    d.screenshot("not-enrolled-backlog");
+
+    // Enroll from Settings with the one-time code; the desk delivers at once.
+    d.click("#nav-settings");
+    d.clear_and_type("#enroll-portal", &portal.url);
+    d.clear_and_type("#enroll-code", "0000-0000-0000-0000");
+    d.click("#enroll-submit");
+    d.wait_for_text(".banner.error", "kodi notoʻgʻri");
+    d.screenshot("enroll-bad-code");
+    d.clear_and_type("#enroll-code", &code);
+    d.click("#enroll-submit");
+    d.wait_for_text("#enrolled-with", &portal.url);
+    d.wait_for_text("#sync-state", "Aloqa bor");
+    d.wait_for_text("#backlog", ": 0");
+    d.screenshot("enrolled-and-delivered");
+    assert_eq!(portal.count("SELECT count(*) FROM application"), 2);
+
+    // A decision on the portal comes back with "Sync now".
+    portal.decide(&ids[0], Status::InReview, None);
+    portal.decide(&ids[0], Status::Completed, None);
+    d.click("#nav-today");
+    d.click("#sync-now");
+    d.click("#nav-settings");
+    d.click("#nav-today");
+    d.wait_for_text("#today-list", "Bajarilgan");
+    d.screenshot("decision-back");
+
+    // The link goes down: the desk says so, in the clerk's language, and keeps working.
+    portal.stop_server();
+    d.click("#sync-now");
+    d.wait_for_text("#sync-state", "Aloqa yoʻq");
+    d.wait_for_text("#sync-error", "Portal bilan aloqa yoʻq");
+    d.screenshot("offline");
+    d.call("DELETE", "", None);
 }

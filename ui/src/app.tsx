@@ -14,6 +14,7 @@ import { Receipt } from "./screens/receipt";
 import { Settings } from "./screens/settings";
 import { Setup } from "./screens/setup";
 import { Staff } from "./screens/staff";
+import { SyncBar } from "./screens/sync-bar";
 import { SignIn } from "./screens/sign-in";
 import { Today } from "./screens/today";
 
@@ -164,11 +165,13 @@ export function App() {
           <Detail applicationKey={view.key} catalog={catalog} onBack={() => setView({ name: "today" })} onChanged={reload} />
         )}
         {view.name === "staff" && <Staff />}
-        {view.name === "settings" && <Settings settings={status.settings} onSettings={saveSettings} database={status.database} />}
+        {view.name === "settings" && (
+          <Settings settings={status.settings} onSettings={saveSettings} database={status.database} admin={actor.role === "admin"} />
+        )}
       </main>
       <footer class="statusbar">
         <span>{t("ui-keyboard-hint")}</span>
-        <span id="backlog">{t("ui-backlog", { count: Number(status.backlog) })}</span>
+        <SyncBar refreshKey={view} />
       </footer>
     </div>
   );

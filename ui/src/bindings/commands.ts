@@ -16,6 +16,7 @@ import type { NewStaff } from "./NewStaff";
 import type { Region } from "./Region";
 import type { SetupRequest } from "./SetupRequest";
 import type { StaffMember } from "./StaffMember";
+import type { SyncStatus } from "./SyncStatus";
 
 export function deskStatus(): Promise<DeskStatus> {
   return invoke<DeskStatus>("desk_status");
@@ -67,6 +68,18 @@ export function getApplication(key: string): Promise<Application> {
 
 export function cancelApplication(key: string, reason: string): Promise<Application> {
   return invoke<Application>("cancel_application", { key, reason });
+}
+
+export function syncStatus(): Promise<SyncStatus> {
+  return invoke<SyncStatus>("sync_status");
+}
+
+export function syncNow(): Promise<SyncStatus> {
+  return invoke<SyncStatus>("sync_now");
+}
+
+export function enrollDesk(portal: string, code: string): Promise<SyncStatus> {
+  return invoke<SyncStatus>("enroll_desk", { portal, code });
 }
 
 export function listStaff(): Promise<Array<StaffMember>> {

@@ -2,9 +2,10 @@ import type { DeskSettings } from "../bindings/DeskSettings";
 import type { FontSize } from "../bindings/FontSize";
 import type { Theme } from "../bindings/Theme";
 import { t } from "../i18n";
+import { Enrollment } from "./enrollment";
 import { LanguagePicker } from "./language-picker";
 
-export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSettings) => void; database: string }) {
+export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSettings) => void; database: string; admin: boolean }) {
   const s = props.settings;
   const radios = <T extends string>(name: string, current: T, options: [T, string][], set: (v: T) => void) => (
     <div class="radios" role="radiogroup">
@@ -33,6 +34,7 @@ export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSe
         )}
       </fieldset>
       <p class="muted small mono">{props.database}</p>
+      {props.admin && <Enrollment />}
     </section>
   );
 }

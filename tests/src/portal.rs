@@ -1,0 +1,138 @@
+//! A portal for tests: the real router on 127.0.0.1 with its own uniquely named PostgreSQL
+//! database, dropped afterwards. `ARIZA_TEST_PG` overrides the admin URL.
+
+// Test support: a failure here is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use ariza_core::application::Status;
+use ariza_portal::Portal;
+use sqlx::postgres::PgPoolOptions;
+
+pub const ADMIN_URL: &str = "postgres://ariza_test:ariza_test@127.0.0.1:5432/postgres";
+
+/// A portal on 127.0.0.1 with its own database, torn down on drop.
+pub struct TestPortal {
+    pub rt: tokio::runtime::Runtime,
+    pub portal: Portal,
+    pub url: String,
+    db: String,
+    admin_url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl TestPortal {
+    pub fn start() -> TestPortal {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let admin_url = std::env::var("ARIZA_TEST_PG").unwrap_or_else(|_| ADMIN_URL.to_string());
+        let db = format!(
+            "ariza_test_{}_{}",
+            std::process::id(),
+            uuid::Uuid::now_v7().simple()
+        );
+        let (portal, url, shutdown) = rt.block_on(async {
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&admin_url)
+                .await
+                .expect("PostgreSQL (scripts/setup.sh --test)");
+            sqlx::query(&format!("CREATE DATABASE {db}"))
+                .execute(&admin)
+                .await
+                .unwrap();
+            admin.close().await;
+            let base = admin_url.rsplit_once('/').unwrap().0;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .connect(&format!("{base}/{db}"))
+                .await
+                .unwrap();
+            ariza_portal::migrate(&pool).await.unwrap();
+            let portal = Portal { pool };
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}", listener.local_addr().unwrap());
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            let app = ariza_portal::router(portal.clone());
+            tokio::spawn(async move {
+                axum::serve(listener, app)
+                    .with_graceful_shutdown(async {
+                        let _ = rx.await;
+                    })
+                    .await
+                    .unwrap();
+            });
+            (portal, url, tx)
+        });
+        TestPortal {
+            rt,
+            portal,
+            url,
+            db,
+            admin_url,
+            shutdown: Some(shutdown),
+        }
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.rt.block_on(async {
+            sqlx::query_scalar::<_, i64>(sql)
+                .fetch_one(&self.portal.pool)
+                .await
+                .unwrap()
+        })
+    }
+
+    pub fn center_and_code(&self, code: &str) -> String {
+        self.rt.block_on(async {
+            ariza_portal::add_center(&self.portal, code, "Test DXM", "1726", "1726294")
+                .await
+                .unwrap();
+            ariza_portal::new_enroll_code(&self.portal, code, 1)
+                .await
+                .unwrap()
+        })
+    }
+
+    pub fn decide(&self, key: &str, to: Status, reason: Option<&str>) {
+        self.rt.block_on(async {
+            ariza_portal::decide(&self.portal, key, to, reason, "agency-user")
+                .await
+                .unwrap()
+        });
+    }
+}
+
+impl TestPortal {
+    /// Stops answering, as a portal whose link went down; the database stays.
+    pub fn stop_server(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        // Let the server close its listener before the caller tries to connect.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+impl Drop for TestPortal {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let (admin_url, db) = (self.admin_url.clone(), self.db.clone());
+        self.rt.block_on(async {
+            self.portal.pool.close().await;
+            if let Ok(admin) = PgPoolOptions::new()
+                .max_connections(1)
+                .connect(&admin_url)
+                .await
+            {
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
+                    .execute(&admin)
+                    .await;
+            }
+        });
+    }
+}

@@ -1,0 +1,56 @@
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { Fault } from "../bindings/Fault";
+import type { SyncStatus } from "../bindings/SyncStatus";
+import { FaultBanner, Field, input } from "../components";
+import { t } from "../i18n";
+
+/// The administrator enrolls the desk with the portal using a one-time code.
+export function Enrollment() {
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [portal, setPortal] = useState("");
+  const [code, setCode] = useState("");
+  const [fault, setFault] = useState<Fault | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    api.syncStatus().then(setStatus, () => undefined);
+  }, []);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    try {
+      setStatus(await api.enrollDesk(portal, code));
+      setFault(null);
+      setCode("");
+    } catch (err) {
+      setFault(api.asFault(err, t("err-internal")));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form id="enroll-form" onSubmit={submit}>
+      <h2>{t("ui-enroll-title")}</h2>
+      {status?.portal_url && (
+        <p class="banner ok" id="enrolled-with">
+          {t("ui-enrolled-with", { url: status.portal_url })}
+        </p>
+      )}
+      <FaultBanner fault={fault} />
+      <Field name="portal" label={t("ui-enroll-portal")} fault={fault}>
+        <input id="enroll-portal" value={portal} onInput={input(setPortal)} placeholder="https://portal.example.uz" autocomplete="off" />
+      </Field>
+      <Field name="code" label={t("ui-enroll-code")} fault={fault}>
+        <input id="enroll-code" value={code} onInput={input(setCode)} autocomplete="off" />
+      </Field>
+      <div class="actions">
+        <button type="submit" class="primary" id="enroll-submit" disabled={busy}>
+          {t("ui-enroll-submit")}
+        </button>
+      </div>
+    </form>
+  );
+}

@@ -1,0 +1,58 @@
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { SyncStatus } from "../bindings/SyncStatus";
+import { t, tashkentTime } from "../i18n";
+
+/// The status line's delivery part: online or offline, last sync, what waits, what the portal
+/// set aside, the last error in the clerk's language, and "Sync now". Refreshes itself.
+export function SyncBar(props: { refreshKey: unknown }) {
+  const [status, setStatus] = useState<SyncStatus | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    const load = () => api.syncStatus().then(setStatus, () => undefined);
+    void load();
+    const timer = window.setInterval(load, 5000);
+    return () => window.clearInterval(timer);
+  }, [props.refreshKey]);
+
+  if (!status) return null;
+  const enrolled = status.portal_url !== null;
+  const online = enrolled && status.last_error === null && status.last_success_at !== null;
+  const syncNow = async () => {
+    setBusy(true);
+    try {
+      setStatus(await api.syncNow());
+    } catch {
+      // The status line keeps showing the last known state; the error is in last_error.
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <span class="sync-bar" id="sync-bar" data-online={online ? "yes" : "no"}>
+      {enrolled && (
+        <span class={online ? "dot online" : "dot offline"} id="sync-state">
+          {online ? t("ui-sync-online") : t("ui-sync-offline")}
+        </span>
+      )}
+      {enrolled && (
+        <span id="sync-last">
+          {t("ui-sync-last")}: {status.last_success_at ? tashkentTime(status.last_success_at, true) : t("cli-never")}
+        </span>
+      )}
+      <span id="backlog">{t("ui-backlog", { count: status.backlog })}</span>
+      {status.quarantined > 0 && <span id="quarantined">{t("ui-quarantined", { count: status.quarantined })}</span>}
+      {status.last_error && (
+        <span class="sync-error" id="sync-error">
+          {t(status.last_error)}
+        </span>
+      )}
+      {enrolled && (
+        <button type="button" class="link" id="sync-now" disabled={busy} onClick={syncNow}>
+          {t("ui-sync-now")}
+        </button>
+      )}
+    </span>
+  );
+}
