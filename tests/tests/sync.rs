@@ -42,6 +42,15 @@ fn desk(dir: &tempfile::TempDir, center: &str) -> (Store, Actor) {
 }
 
 fn file(store: &Store, actor: &Actor, n: usize) -> Vec<String> {
+    file_with_clock(store, actor, n, &SystemClock)
+}
+
+fn file_with_clock(
+    store: &Store,
+    actor: &Actor,
+    n: usize,
+    clock: &dyn ariza_core::clock::Clock,
+) -> Vec<String> {
     let birth = NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
     let citizen = match store.find_citizens("Karimov", 1).unwrap().first() {
         Some(c) => c.id,
@@ -81,7 +90,7 @@ fn file(store: &Store, actor: &Actor, n: usize) -> Vec<String> {
                         service_code: "id-card".into(),
                         form: form.clone(),
                     },
-                    &SystemClock,
+                    clock,
                 )
                 .unwrap()
                 .id
@@ -435,4 +444,75 @@ fn exactly_once_through_a_faulty_link() {
         filed.len()
     );
     assert_eq!(store.sync_status().unwrap().quarantined, 0);
+}
+
+/// Order and deadlines come from the portal's clock: a desk whose clock is three days ahead
+/// still gets its applications ordered by arrival and its deadlines counted from the day the
+/// portal received them.
+#[test]
+fn a_desk_with_a_wrong_clock_gets_portal_order_and_deadlines() {
+    use ariza_core::clock::{Clock, FixedClock, tashkent};
+    let portal = TestPortal::start();
+    let code_a = portal.center_and_code("SKW01");
+    let code_b = portal.rt.block_on(async {
+        ariza_portal::new_enroll_code(&portal.portal, "SKW01", 1)
+            .await
+            .unwrap()
+    });
+    let engine = Engine::new().unwrap();
+
+    let dir_a = tempfile::tempdir().unwrap();
+    let (ahead, admin_a) = desk(&dir_a, "SKW01");
+    engine
+        .enroll(&ahead, &portal.url, &code_a, "desk-ahead")
+        .unwrap();
+    let dir_b = tempfile::tempdir().unwrap();
+    let (right, admin_b) = desk(&dir_b, "SKW01");
+    engine
+        .enroll(&right, &portal.url, &code_b, "desk-right")
+        .unwrap();
+
+    let wrong_clock = FixedClock::new(chrono::Utc::now() + chrono::Duration::days(3));
+    let a = file_with_clock(&ahead, &admin_a, 1, &wrong_clock).remove(0);
+    let desk_due = ahead.application(&a).unwrap().due_date;
+    engine.sync_once(&ahead).unwrap();
+    let b = file(&right, &admin_b, 1).remove(0);
+    engine.sync_once(&right).unwrap();
+
+    // Arrival order on the portal, whatever the desks' clocks said.
+    let order: Vec<uuid::Uuid> = portal.rt.block_on(async {
+        sqlx::query_scalar("SELECT id FROM application ORDER BY receive_seq")
+            .fetch_all(&portal.portal.pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(
+        order.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
+        [a.clone(), b.clone()]
+    );
+    let filed_later_by_desk_clock =
+        ahead.application(&a).unwrap().filed_at > right.application(&b).unwrap().filed_at;
+    assert!(
+        filed_later_by_desk_clock,
+        "the skewed desk's own timestamp is later"
+    );
+
+    // The deadline is the portal's, counted from today's date in Tashkent.
+    let catalog = ariza_core::catalog::default_catalog().unwrap();
+    let days = catalog.service("id-card").unwrap().deadline_working_days;
+    let today = SystemClock.now().with_timezone(&tashkent()).date_naive();
+    let expected = ariza_core::working_days::add_working_days(today, days, &catalog.holidays);
+    assert_eq!(
+        ahead.application(&a).unwrap().due_date,
+        expected,
+        "desk had {desk_due}"
+    );
+    let on_portal: chrono::NaiveDate = portal.rt.block_on(async {
+        sqlx::query_scalar("SELECT due_date FROM application WHERE id = $1::uuid")
+            .bind(&a)
+            .fetch_one(&portal.portal.pool)
+            .await
+            .unwrap()
+    });
+    assert_eq!(on_portal, expected);
 }

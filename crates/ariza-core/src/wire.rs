@@ -97,6 +97,10 @@ pub struct ItemResult {
     pub code: Option<String>,
     /// A Fluent key the desk shows in the clerk's language.
     pub message_key: Option<String>,
+    /// The decision deadline, counted by the portal from the day it received the application
+    /// (Tashkent), so a desk with a wrong clock still gets the right deadline.
+    #[serde(default)]
+    pub due_date: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,12 +3,14 @@
 use std::io::Read;
 
 use ariza_core::catalog::default_catalog;
+use ariza_core::clock::tashkent;
 use ariza_core::pinfl::Pinfl;
 use ariza_core::tracking::TrackingNumber;
 use ariza_core::wire::{
     Change, ChangesResponse, EnrollRequest, EnrollResponse, ItemResult, Outcome, PushBatch,
     PushResponse, WireApplication, WireCenter,
 };
+use ariza_core::working_days::add_working_days;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
 use axum::http::HeaderMap;
@@ -151,6 +153,7 @@ fn rejected(id: Uuid, code: &str, key: &str) -> ItemResult {
         outcome: Outcome::Rejected,
         code: Some(code.to_string()),
         message_key: Some(key.to_string()),
+        due_date: None,
     }
 }
 
@@ -187,24 +190,28 @@ async fn push(
     let decoded = decode_body(&headers, &body)?;
     let batch: PushBatch =
         serde_json::from_slice(&decoded).map_err(|e| PortalError::BadRequest(e.to_string()))?;
-    let services: Vec<String> = default_catalog()
-        .map(|c| c.services.into_iter().map(|s| s.code).collect())
-        .unwrap_or_default();
+    let catalog = default_catalog().map_err(|e| PortalError::BadRequest(e.to_string()))?;
+    let services: Vec<String> = catalog.services.iter().map(|s| s.code.clone()).collect();
     let mut results = Vec::with_capacity(batch.applications.len());
     let mut tx = portal.pool.begin().await?;
     let (received_at,): (DateTime<Utc>,) =
         sqlx::query_as("SELECT now()").fetch_one(&mut *tx).await?;
+    let received_day = received_at.with_timezone(&tashkent()).date_naive();
     for app in &batch.applications {
         if let Some(refusal) = check(app, &device.center_code, &services) {
             results.push(refusal);
             continue;
         }
         let digest = app.content_digest();
+        let days = catalog
+            .service(&app.service_code)
+            .map_or(0, |s| s.deadline_working_days);
+        let due = add_working_days(received_day, days, &catalog.holidays);
         let body = serde_json::to_value(app).map_err(|e| PortalError::BadRequest(e.to_string()))?;
         let inserted = sqlx::query(
             "INSERT INTO application (id, center_code, device_id, tracking_number, channel, service_code, status,
-                content_sha256, body, filed_at_desk, received_at)
-             VALUES ($1, $2, $3, $4, 'in_person', $5, 'delivered', $6, $7, $8, $9)
+                content_sha256, body, filed_at_desk, received_at, due_date)
+             VALUES ($1, $2, $3, $4, 'in_person', $5, 'delivered', $6, $7, $8, $9, $10)
              ON CONFLICT DO NOTHING",
         )
         .bind(app.id)
@@ -216,6 +223,7 @@ async fn push(
         .bind(&body)
         .bind(app.filed_at)
         .bind(received_at)
+        .bind(due)
         .execute(&mut *tx)
         .await?
         .rows_affected();
@@ -225,21 +233,24 @@ async fn push(
                 outcome: Outcome::Accepted,
                 code: None,
                 message_key: None,
+                due_date: Some(due),
             });
             continue;
         }
-        let existing: Option<(String, String)> =
-            sqlx::query_as("SELECT content_sha256, center_code FROM application WHERE id = $1")
-                .bind(app.id)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing: Option<(String, String, Option<chrono::NaiveDate>)> = sqlx::query_as(
+            "SELECT content_sha256, center_code, due_date FROM application WHERE id = $1",
+        )
+        .bind(app.id)
+        .fetch_optional(&mut *tx)
+        .await?;
         match existing {
-            Some((sha, center)) if sha == digest && center == device.center_code => {
+            Some((sha, center, stored_due)) if sha == digest && center == device.center_code => {
                 results.push(ItemResult {
                     id: app.id,
                     outcome: Outcome::Duplicate,
                     code: None,
                     message_key: None,
+                    due_date: stored_due,
                 });
             }
             _ => {
@@ -256,6 +267,7 @@ async fn push(
                     outcome: Outcome::Conflict,
                     code: Some("conflict".into()),
                     message_key: Some("err-portal-conflict".into()),
+                    due_date: None,
                 });
             }
         }

@@ -211,6 +211,11 @@ impl Store {
                         transition(&tx, &id, Status::Delivered, None, &at, portal)?;
                         applied.delivered += 1;
                     }
+                    // The portal's deadline, counted from its own clock, replaces the desk's.
+                    if let Some(due) = item.due_date {
+                        tx.prepare_cached("UPDATE application SET due_date = ?2 WHERE id = ?1")?
+                            .execute(params![id, due.format("%Y-%m-%d").to_string()])?;
+                    }
                 }
                 Outcome::Conflict | Outcome::Rejected => {
                     tx.prepare_cached(
