@@ -1,5 +1,6 @@
 //! Helpers shared by the end-to-end tests.
 
+pub mod desk;
 pub mod fault_proxy;
 pub mod portal;
 

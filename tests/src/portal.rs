@@ -106,6 +106,15 @@ impl TestPortal {
 }
 
 impl TestPortal {
+    /// The URL of this test's own database, for a portal run as a separate process.
+    pub fn database_url(&self) -> String {
+        format!(
+            "{}/{}",
+            self.admin_url.rsplit_once('/').map_or("", |p| p.0),
+            self.db
+        )
+    }
+
     /// Stops answering, as a portal whose link went down; the database stays.
     pub fn stop_server(&mut self) {
         if let Some(tx) = self.shutdown.take() {

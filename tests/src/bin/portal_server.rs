@@ -1,0 +1,28 @@
+//! The portal's router as its own process, for the test that SIGKILLs the portal mid-batch.
+//! Usage: portal-server DATABASE_URL ADDRESS
+
+use anyhow::Context;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let url = args
+        .next()
+        .context("usage: portal-server DATABASE_URL ADDRESS")?;
+    let addr = args
+        .next()
+        .context("usage: portal-server DATABASE_URL ADDRESS")?;
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(8)
+        .connect(&url)
+        .await?;
+    ariza_portal::migrate(&pool).await?;
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!("listening");
+    axum::serve(
+        listener,
+        ariza_portal::router(ariza_portal::Portal { pool }),
+    )
+    .await?;
+    Ok(())
+}

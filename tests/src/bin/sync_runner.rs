@@ -1,0 +1,17 @@
+//! Runs the sync engine on a desk database until nothing waits; prints "done". The kill test
+//! SIGKILLs it at random moments and starts it again.
+
+use anyhow::Context;
+use ariza_store::Store;
+
+fn main() -> anyhow::Result<()> {
+    let path = std::env::args().nth(1).context("usage: sync-runner DB")?;
+    let store = Store::open(std::path::Path::new(&path))?;
+    let engine = ariza_sync::Engine::new()?;
+    loop {
+        if engine.sync_once(&store).is_ok() && store.sync_status()?.backlog == 0 {
+            println!("done");
+            return Ok(());
+        }
+    }
+}
