@@ -13,7 +13,7 @@ use crate::error::{DomainError, FieldError};
 use crate::form::FormValues;
 use crate::tracking::TrackingNumber;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
 pub enum Status {
@@ -100,7 +100,7 @@ pub fn check_transition(from: Status, to: Status, reason: Option<&str>) -> Resul
 }
 
 /// One step in an application's history: who, when, what and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
 pub struct HistoryEntry {
     pub from: Option<Status>,

@@ -12,20 +12,20 @@ use crate::citizen::Sex;
 use crate::document::DocumentKind;
 
 /// How an application reached the system.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     InPerson,
     Online,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollRequest {
     pub code: String,
     pub device_name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WireCenter {
     pub code: String,
     pub name: String,
@@ -33,7 +33,7 @@ pub struct WireCenter {
     pub district: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollResponse {
     pub device_id: Uuid,
     /// The device's bearer credential; shown once, stored by the desk.
@@ -42,7 +42,7 @@ pub struct EnrollResponse {
     pub center: WireCenter,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WireCitizen {
     pub pinfl: String,
     pub document_kind: DocumentKind,
@@ -55,7 +55,7 @@ pub struct WireCitizen {
 }
 
 /// One application as the desk delivers it: content and the history so far.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WireApplication {
     pub id: Uuid,
     pub tracking_number: String,
@@ -72,12 +72,12 @@ pub struct WireApplication {
     pub history: Vec<HistoryEntry>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushBatch {
     pub applications: Vec<WireApplication>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// Stored now.
@@ -90,7 +90,7 @@ pub enum Outcome {
     Rejected,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ItemResult {
     pub id: Uuid,
     pub outcome: Outcome,
@@ -103,14 +103,14 @@ pub struct ItemResult {
     pub due_date: Option<NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushResponse {
     pub results: Vec<ItemResult>,
     pub received_at: DateTime<Utc>,
 }
 
 /// A decision or status change made on the portal, for the center that filed it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Change {
     pub seq: i64,
     pub application_id: Uuid,
@@ -120,7 +120,7 @@ pub struct Change {
     pub actor: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChangesResponse {
     pub changes: Vec<Change>,
     /// Pass as `after` next time; advance it only once these changes are committed locally.
@@ -128,7 +128,7 @@ pub struct ChangesResponse {
 }
 
 /// Every error body: a stable code and a message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiError {
     pub code: String,
     pub message: String,

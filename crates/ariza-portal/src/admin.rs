@@ -5,7 +5,9 @@ use ariza_core::tracking::TrackingNumber;
 use chrono::{Duration, Utc};
 use uuid::Uuid;
 
-use crate::{Portal, random_hex, sha256_hex};
+use ariza_core::error::DomainError;
+
+use crate::{Portal, PortalError, random_hex, sha256_hex};
 
 pub async fn add_center(
     portal: &Portal,
@@ -78,6 +80,17 @@ pub async fn decide(
     reason: Option<&str>,
     actor: &str,
 ) -> anyhow::Result<Uuid> {
+    Ok(decide_checked(portal, key, to, reason, actor).await?)
+}
+
+/// [`decide`] with the API's errors: not found, an illegal move, a missing reason.
+pub(crate) async fn decide_checked(
+    portal: &Portal,
+    key: &str,
+    to: Status,
+    reason: Option<&str>,
+    actor: &str,
+) -> Result<Uuid, PortalError> {
     let mut tx = portal.pool.begin().await?;
     let by_id = Uuid::parse_str(key.trim()).ok();
     let tracking = TrackingNumber::parse(key)
@@ -91,10 +104,20 @@ pub async fn decide(
     .fetch_optional(&mut *tx)
     .await?;
     let Some((id, center, status)) = row else {
-        anyhow::bail!("no application {key}")
+        return Err(PortalError::NotFound);
     };
-    let from = Status::parse(&status).ok_or_else(|| anyhow::anyhow!("unknown status {status}"))?;
-    check_transition(from, to, reason).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let from = Status::parse(&status).ok_or(PortalError::NotFound)?;
+    match check_transition(from, to, reason) {
+        Ok(()) => {}
+        Err(DomainError::IllegalTransition { .. }) => {
+            return Err(PortalError::IllegalTransition(format!(
+                "{} → {}",
+                from.as_str(),
+                to.as_str()
+            )));
+        }
+        Err(_) => return Err(PortalError::BadRequest("a reason is required".into())),
+    }
     sqlx::query("UPDATE application SET status = $2, updated_at = now() WHERE id = $1")
         .bind(id)
         .bind(to.as_str())
@@ -109,5 +132,6 @@ pub async fn decide(
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
+    tracing::info!(application = %id, status = to.as_str(), "decision recorded");
     Ok(id)
 }

@@ -2,13 +2,14 @@
 
 use std::io::Read;
 
+use ariza_core::application::Status;
 use ariza_core::catalog::default_catalog;
 use ariza_core::clock::tashkent;
 use ariza_core::pinfl::Pinfl;
 use ariza_core::tracking::TrackingNumber;
 use ariza_core::wire::{
-    Change, ChangesResponse, EnrollRequest, EnrollResponse, ItemResult, Outcome, PushBatch,
-    PushResponse, WireApplication, WireCenter,
+    ApiError, Change, ChangesResponse, Channel, EnrollRequest, EnrollResponse, ItemResult, Outcome,
+    PushBatch, PushResponse, WireApplication, WireCenter,
 };
 use ariza_core::working_days::add_working_days;
 use axum::body::Bytes;
@@ -26,14 +27,54 @@ use crate::{Portal, PortalError, random_hex, sha256_hex};
 const MAX_BODY: usize = 16 * 1024 * 1024;
 const MAX_DECODED: u64 = 128 * 1024 * 1024;
 
+/// The OpenAPI document, generated from the handlers and the shared wire types.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Ariza Portal API", description = "Applications from public service centers, exactly once; decisions back."),
+    paths(health, enroll, push, changes, online, decide_api),
+    modifiers(&SecuritySchemes)
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "device",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+        );
+        components.add_security_scheme(
+            "portal_user",
+            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+        );
+    }
+}
+
 pub fn router(portal: Portal) -> Router {
     Router::new()
-        .route("/api/v1/health", get(|| async { "ok" }))
+        .route("/api/openapi.json", get(openapi))
+        .route("/api/v1/health", get(health))
         .route("/api/v1/enroll", post(enroll))
         .route("/api/v1/applications/batch", post(push))
         .route("/api/v1/changes", get(changes))
+        .route("/api/v1/online/applications", post(online))
+        .route("/api/v1/decisions", post(decide_api))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(portal)
+}
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    use utoipa::OpenApi;
+    Json(ApiDoc::openapi())
+}
+
+/// Whether the portal is up: the sync engine's connectivity probe.
+#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, description = "ok", body = String)))]
+async fn health() -> &'static str {
+    "ok"
 }
 
 struct Device {
@@ -91,6 +132,13 @@ fn decode_body(headers: &HeaderMap, body: &[u8]) -> Result<Vec<u8>, PortalError>
     Ok(out)
 }
 
+/// Trades a one-time enrollment code for a device credential and the device's center.
+#[utoipa::path(
+    post,
+    path = "/api/v1/enroll",
+    request_body = EnrollRequest,
+    responses((status = 200, body = EnrollResponse), (status = 403, body = ApiError), (status = 503, body = ApiError))
+)]
 async fn enroll(
     State(portal): State<Portal>,
     Json(req): Json<EnrollRequest>,
@@ -181,25 +229,38 @@ fn check(
     None
 }
 
-async fn push(
-    State(portal): State<Portal>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Result<Json<PushResponse>, PortalError> {
-    let device = device(&portal, &headers).await?;
-    let decoded = decode_body(&headers, &body)?;
-    let batch: PushBatch =
-        serde_json::from_slice(&decoded).map_err(|e| PortalError::BadRequest(e.to_string()))?;
+/// Who is sending a batch: a desk (in person, its device recorded) or the online channel.
+struct Sender<'a> {
+    center_code: &'a str,
+    device_id: Option<Uuid>,
+    channel: Channel,
+}
+
+/// Stores a batch in one transaction: each application exactly once by id and content digest,
+/// with one result each. Refusals and conflicts never stop the rest of the batch.
+async fn store_batch(
+    portal: &Portal,
+    sender: Sender<'_>,
+    applications: &[WireApplication],
+) -> Result<PushResponse, PortalError> {
     let catalog = default_catalog().map_err(|e| PortalError::BadRequest(e.to_string()))?;
     let services: Vec<String> = catalog.services.iter().map(|s| s.code.clone()).collect();
-    let mut results = Vec::with_capacity(batch.applications.len());
+    let mut results = Vec::with_capacity(applications.len());
     let mut tx = portal.pool.begin().await?;
     let (received_at,): (DateTime<Utc>,) =
         sqlx::query_as("SELECT now()").fetch_one(&mut *tx).await?;
     let received_day = received_at.with_timezone(&tashkent()).date_naive();
-    for app in &batch.applications {
-        if let Some(refusal) = check(app, &device.center_code, &services) {
+    let channel = match sender.channel {
+        Channel::InPerson => "in_person",
+        Channel::Online => "online",
+    };
+    for app in applications {
+        if let Some(refusal) = check(app, sender.center_code, &services) {
             results.push(refusal);
+            continue;
+        }
+        if app.channel != sender.channel {
+            results.push(rejected(app.id, "wrong_channel", "err-portal-invalid"));
             continue;
         }
         let digest = app.content_digest();
@@ -211,13 +272,14 @@ async fn push(
         let inserted = sqlx::query(
             "INSERT INTO application (id, center_code, device_id, tracking_number, channel, service_code, status,
                 content_sha256, body, filed_at_desk, received_at, due_date)
-             VALUES ($1, $2, $3, $4, 'in_person', $5, 'delivered', $6, $7, $8, $9, $10)
+             VALUES ($1, $2, $3, $4, $5, $6, 'delivered', $7, $8, $9, $10, $11)
              ON CONFLICT DO NOTHING",
         )
         .bind(app.id)
-        .bind(&device.center_code)
-        .bind(device.id)
+        .bind(sender.center_code)
+        .bind(sender.device_id)
         .bind(&app.tracking_number)
+        .bind(channel)
         .bind(&app.service_code)
         .bind(&digest)
         .bind(&body)
@@ -244,7 +306,7 @@ async fn push(
         .fetch_optional(&mut *tx)
         .await?;
         match existing {
-            Some((sha, center, stored_due)) if sha == digest && center == device.center_code => {
+            Some((sha, center, stored_due)) if sha == digest && center == sender.center_code => {
                 results.push(ItemResult {
                     id: app.id,
                     outcome: Outcome::Duplicate,
@@ -256,12 +318,12 @@ async fn push(
             _ => {
                 sqlx::query("INSERT INTO conflict (application_id, device_id, content_sha256, body) VALUES ($1, $2, $3, $4)")
                     .bind(app.id)
-                    .bind(device.id)
+                    .bind(sender.device_id)
                     .bind(&digest)
                     .bind(&body)
                     .execute(&mut *tx)
                     .await?;
-                tracing::warn!(application = %app.id, device = %device.id, "conflicting content recorded");
+                tracing::warn!(application = %app.id, "conflicting content recorded");
                 results.push(ItemResult {
                     id: app.id,
                     outcome: Outcome::Conflict,
@@ -273,23 +335,188 @@ async fn push(
         }
     }
     tx.commit().await?;
-    tracing::info!(device = %device.id, count = results.len(), "batch received");
-    Ok(Json(PushResponse {
+    Ok(PushResponse {
         results,
         received_at,
+    })
+}
+
+/// A desk delivers its outbox: a batch, compressed with zstd or gzip, one result per
+/// application.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/batch",
+    request_body(content = PushBatch, description = "JSON; Content-Encoding zstd, gzip or none"),
+    responses(
+        (status = 200, body = PushResponse),
+        (status = 400, body = ApiError),
+        (status = 401, body = ApiError),
+        (status = 413, body = ApiError),
+        (status = 503, body = ApiError)
+    ),
+    security(("device" = []))
+)]
+async fn push(
+    State(portal): State<Portal>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Json<PushResponse>, PortalError> {
+    let device = device(&portal, &headers).await?;
+    let decoded = decode_body(&headers, &body)?;
+    let batch: PushBatch =
+        serde_json::from_slice(&decoded).map_err(|e| PortalError::BadRequest(e.to_string()))?;
+    let sender = Sender {
+        center_code: &device.center_code,
+        device_id: Some(device.id),
+        channel: Channel::InPerson,
+    };
+    let response = store_batch(&portal, sender, &batch.applications).await?;
+    tracing::info!(device = %device.id, count = response.results.len(), "batch received");
+    Ok(Json(response))
+}
+
+/// A portal user (operator or agency staff), by HTTP Basic credentials.
+async fn portal_user(
+    portal: &Portal,
+    headers: &HeaderMap,
+    roles: &[&str],
+) -> Result<String, PortalError> {
+    use base64::Engine as _;
+    let encoded = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .ok_or(PortalError::Unauthorized)?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| PortalError::Unauthorized)?;
+    let text = String::from_utf8(decoded).map_err(|_| PortalError::Unauthorized)?;
+    let (username, password) = text.split_once(':').ok_or(PortalError::Unauthorized)?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT role, password_hash FROM portal_user WHERE username = $1")
+            .bind(username.trim().to_lowercase())
+            .fetch_optional(&portal.pool)
+            .await?;
+    match row {
+        Some((role, hash))
+            if roles.contains(&role.as_str())
+                && ariza_core::staff::verify_password(password, &hash) =>
+        {
+            Ok(username.trim().to_lowercase())
+        }
+        _ => Err(PortalError::Unauthorized),
+    }
+}
+
+/// Applications filed online, posted by the online channel's integration (an operator
+/// account), so the portal's figures split in person and online.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct OnlineBatch {
+    /// The center the applications are assigned to.
+    pub center_code: String,
+    pub applications: Vec<WireApplication>,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/online/applications",
+    request_body = OnlineBatch,
+    responses((status = 200, body = PushResponse), (status = 400, body = ApiError), (status = 401, body = ApiError)),
+    security(("portal_user" = []))
+)]
+async fn online(
+    State(portal): State<Portal>,
+    headers: HeaderMap,
+    Json(batch): Json<OnlineBatch>,
+) -> Result<Json<PushResponse>, PortalError> {
+    portal_user(&portal, &headers, &["operator"]).await?;
+    let center = batch.center_code.trim().to_uppercase();
+    let sender = Sender {
+        center_code: &center,
+        device_id: None,
+        channel: Channel::Online,
+    };
+    Ok(Json(
+        store_batch(&portal, sender, &batch.applications).await?,
+    ))
+}
+
+/// An agency's decision on one application.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct DecisionRequest {
+    /// Application id or tracking number.
+    pub application: String,
+    /// in_review, completed, rejected or returned.
+    pub status: Status,
+    /// Required to reject or return.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct DecisionResponse {
+    pub application_id: Uuid,
+    pub status: Status,
+}
+
+#[utoipa::path(
+    post,
+    path = "/api/v1/decisions",
+    request_body = DecisionRequest,
+    responses(
+        (status = 200, body = DecisionResponse),
+        (status = 400, body = ApiError),
+        (status = 401, body = ApiError),
+        (status = 404, body = ApiError),
+        (status = 409, body = ApiError)
+    ),
+    security(("portal_user" = []))
+)]
+async fn decide_api(
+    State(portal): State<Portal>,
+    headers: HeaderMap,
+    Json(req): Json<DecisionRequest>,
+) -> Result<Json<DecisionResponse>, PortalError> {
+    let actor = portal_user(&portal, &headers, &["agency", "operator"]).await?;
+    if !matches!(
+        req.status,
+        Status::InReview | Status::Completed | Status::Rejected | Status::Returned
+    ) {
+        return Err(PortalError::BadRequest(
+            "status is one of in_review, completed, rejected, returned".into(),
+        ));
+    }
+    let id = crate::admin::decide_checked(
+        &portal,
+        &req.application,
+        req.status,
+        req.reason.as_deref(),
+        &actor,
+    )
+    .await?;
+    Ok(Json(DecisionResponse {
+        application_id: id,
+        status: req.status,
     }))
 }
 
 /// seq, application, status, reason, at, actor.
 type ChangeRow = (i64, Uuid, String, Option<String>, DateTime<Utc>, String);
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 struct ChangesQuery {
     #[serde(default)]
     after: i64,
     limit: Option<i64>,
 }
 
+/// Decisions for the device's own center after `after`, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/changes",
+    params(ChangesQuery),
+    responses((status = 200, body = ChangesResponse), (status = 401, body = ApiError)),
+    security(("device" = []))
+)]
 async fn changes(
     State(portal): State<Portal>,
     headers: HeaderMap,

@@ -17,6 +17,8 @@ pub enum PortalError {
     NotFound,
     #[error("the request body is too large")]
     TooLarge,
+    #[error("an application cannot move {0}")]
+    IllegalTransition(String),
     #[error("database: {0}")]
     Database(#[from] sqlx::Error),
 }
@@ -30,6 +32,7 @@ impl PortalError {
             PortalError::BadRequest(_) => "bad_request",
             PortalError::NotFound => "not_found",
             PortalError::TooLarge => "too_large",
+            PortalError::IllegalTransition(_) => "illegal_transition",
             PortalError::Database(_) => "unavailable",
         }
     }
@@ -41,6 +44,7 @@ impl PortalError {
             PortalError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PortalError::NotFound => StatusCode::NOT_FOUND,
             PortalError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PortalError::IllegalTransition(_) => StatusCode::CONFLICT,
             PortalError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
         }
     }

@@ -9,7 +9,7 @@ mod error;
 use sqlx::PgPool;
 
 pub use admin::{add_center, add_user, decide, new_enroll_code};
-pub use api::router;
+pub use api::{ApiDoc, router};
 pub use error::PortalError;
 
 /// The portal's shared state: a PostgreSQL pool.
