@@ -140,6 +140,28 @@ fn pump(
 ) {
     let mut buf = [0u8; 16 * 1024];
     let mut sent = 0u64;
+    // With a shaped link, a delay line delivers each chunk at its arrival time, so chunks in
+    // flight overlap as on a real link (bandwidth-delay product) instead of adding up.
+    let mut next_free = Instant::now();
+    let (line, delivery) = match rate {
+        Some(_) => {
+            let (tx, rx) = std::sync::mpsc::channel::<(Instant, Vec<u8>)>();
+            let mut out = to.try_clone().ok();
+            let handle = std::thread::spawn(move || {
+                for (at, bytes) in rx {
+                    let now = Instant::now();
+                    if at > now {
+                        std::thread::sleep(at - now);
+                    }
+                    if out.as_mut().is_none_or(|o| o.write_all(&bytes).is_err()) {
+                        break;
+                    }
+                }
+            });
+            (Some(tx), Some(handle))
+        }
+        None => (None, None),
+    };
     if deadline.is_some() || close_when_idle {
         let _ = from.set_read_timeout(Some(Duration::from_millis(3)));
     }
@@ -170,14 +192,24 @@ fn pump(
             }
             Err(_) => break,
         };
-        if let Some((bytes_per_sec, delay)) = rate {
-            std::thread::sleep(delay + Duration::from_secs_f64(n as f64 / bytes_per_sec as f64));
-        }
-        if to.write_all(&buf[..n]).is_err() {
+        if let Some(line) = &line {
+            // Serialization: the link carries `bytes_per_sec`; this chunk leaves the sender
+            // when the previous one has, plus its own length at that rate.
+            let (bytes_per_sec, delay) = rate.unwrap_or((u64::MAX, Duration::ZERO));
+            let start = next_free.max(Instant::now());
+            next_free = start + Duration::from_secs_f64(n as f64 / bytes_per_sec as f64);
+            if line.send((next_free + delay, buf[..n].to_vec())).is_err() {
+                break;
+            }
+        } else if to.write_all(&buf[..n]).is_err() {
             break;
         }
         sent += n as u64;
         count.fetch_add(n as u64, Ordering::Relaxed);
+    }
+    drop(line);
+    if let Some(d) = delivery {
+        let _ = d.join();
     }
     let _ = to.shutdown(Shutdown::Write);
     let _ = from.shutdown(Shutdown::Read);
@@ -221,6 +253,10 @@ fn handle(
         Fault::Pass | Fault::Truncate => {}
     }
     let server = TcpStream::connect(upstream)?;
+    if let Some(l) = link {
+        // The TCP handshake costs a round trip on a real link.
+        std::thread::sleep(l.one_way_delay * 2);
+    }
     let limit = (fault == Fault::Truncate).then_some(cut);
     // With faults on, a connection carries one answer (see `pump`) and at most 30 s, so that
     // keep-alive clients meet a fresh draw on their next requests.

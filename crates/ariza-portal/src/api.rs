@@ -63,6 +63,9 @@ pub fn router(portal: Portal) -> Router {
         .route("/api/v1/online/applications", post(online))
         .route("/api/v1/decisions", post(decide_api))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        // Answers are compressed for clients that ask (the desk's engine does): on a 2G link
+        // the per-application results would otherwise outweigh the compressed batch.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(portal)
 }
 

@@ -1,0 +1,228 @@
+//! Delivery over an emulated Regular 2G link (50 kbit/s up, 250 kbit/s down, 300 ms round
+//! trip), through the shaping proxy on 127.0.0.1. Prints wall time and bytes on the wire for
+//! the sync engine (zstd batches) beside a baseline that posts one application per request,
+//! uncompressed, after a probe request, the way OpenRosa clients (ODK Collect: HEAD, then POST
+//! per submission) do; and the link's floor for the engine's bytes.
+//! Run: `cargo bench -p ariza-e2e --bench link2g` (ARIZA_BENCH_2G = applications, default
+//! 10,000; ARIZA_BENCH_2G_BASELINE = how many the baseline sends, default 200, scaled up).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use ariza_core::application::FileRequest;
+use ariza_core::citizen::{CitizenInput, Sex};
+use ariza_core::clock::SystemClock;
+use ariza_core::document::DocumentKind;
+use ariza_core::pinfl::Pinfl;
+use ariza_core::staff::Actor;
+use ariza_core::wire::PushBatch;
+use ariza_e2e::desk::desk;
+use ariza_e2e::fault_proxy::{FaultProxy, Link};
+use ariza_e2e::portal::TestPortal;
+use ariza_store::Store;
+use ariza_sync::Engine;
+
+const UP: u64 = 50_000 / 8;
+const DOWN: u64 = 250_000 / 8;
+
+const SURNAMES: &[&str] = &[
+    "Karimov",
+    "Rahimova",
+    "Yusupov",
+    "Gʻulomova",
+    "Toshmatov",
+    "Ergasheva",
+    "Qodirov",
+    "Saidova",
+    "Nazarov",
+    "Mirzayeva",
+];
+const GIVEN: &[&str] = &[
+    "Sherzod", "Dilnoza", "Jasur", "Malika", "Bekzod", "Nodira", "Sardor", "Feruza", "Akmal",
+    "Kamola", "Rustam", "Sevara",
+];
+const REASONS: &[&str] = &["first", "expired", "lost", "changed_name"];
+const PURPOSES: &[&str] = &[
+    "viza uchun",
+    "ishga kirish",
+    "oʻqishga topshirish",
+    "chet elga chiqish",
+    "sudga taqdim etish",
+];
+
+/// `n` applications from many different citizens with varied forms, so compression meets
+/// realistic variety rather than one record repeated.
+fn file_varied(store: &Store, actor: &Actor, n: usize) {
+    let mut citizens = Vec::new();
+    for i in 0..(n / 5).max(1) {
+        let sex = if i % 2 == 0 { Sex::Male } else { Sex::Female };
+        let birth = chrono::NaiveDate::from_ymd_opt(
+            1950 + (i % 55) as i32,
+            1 + (i % 12) as u32,
+            1 + (i % 28) as u32,
+        )
+        .unwrap();
+        let c = store
+            .register_citizen(
+                actor,
+                &CitizenInput {
+                    pinfl: Pinfl::compose(sex, birth, (i / 1000) as u32, (i % 1000) as u32)
+                        .to_string(),
+                    document_kind: Some(DocumentKind::Passport),
+                    document_number: format!(
+                        "A{}{:07}",
+                        ["A", "B", "C", "D"][i % 4],
+                        1_000_000 + i * 7919 % 8_999_999
+                    ),
+                    surname: SURNAMES[i % SURNAMES.len()].into(),
+                    given_name: GIVEN[(i * 7) % GIVEN.len()].into(),
+                    patronymic: format!("{}ovich", GIVEN[(i * 3) % GIVEN.len()]),
+                    birth_date: birth.format("%Y-%m-%d").to_string(),
+                    sex: Some(sex),
+                    phone: format!("+99890{:07}", (i * 104_729) % 10_000_000),
+                    region: "1726".into(),
+                    district: "1726294".into(),
+                    street: format!("{}-uy", i % 150),
+                },
+                &SystemClock,
+            )
+            .unwrap();
+        citizens.push(c.id);
+    }
+    for i in 0..n {
+        let (service, form) = match i % 3 {
+            0 => ("id-card", serde_json::json!({"reason": REASONS[i % 4]})),
+            1 => (
+                "no-criminal-record",
+                serde_json::json!({"purpose": PURPOSES[i % PURPOSES.len()], "copies": 1 + i % 3}),
+            ),
+            _ => (
+                "eri-key",
+                serde_json::json!({"holder_type": "individual", "phone": format!("+99893{:07}", (i * 7_919) % 10_000_000)}),
+            ),
+        };
+        let req = FileRequest {
+            citizen_id: citizens[i % citizens.len()],
+            service_code: service.into(),
+            form: serde_json::from_value(form).unwrap(),
+        };
+        store.file_application(actor, &req, &SystemClock).unwrap();
+    }
+}
+
+fn main() {
+    let n: usize = std::env::var("ARIZA_BENCH_2G")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10_000);
+    let base_n: usize = std::env::var("ARIZA_BENCH_2G_BASELINE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(200);
+    let portal = TestPortal::start();
+    let upstream = portal.url.trim_start_matches("http://").parse().unwrap();
+    let link = Link {
+        up_bytes_per_sec: UP,
+        down_bytes_per_sec: DOWN,
+        one_way_delay: Duration::from_millis(150),
+    };
+    let rtt = 0.3;
+
+    // The engine: all n applications.
+    let code = portal.center_and_code("GTG01");
+    let proxy = FaultProxy::start(upstream, 0, Some(link)).unwrap();
+    proxy.set_faults(false);
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = desk(&dir, "GTG01");
+    let engine = Engine::new().unwrap();
+    engine.enroll(&store, &proxy.url(), &code, "desk").unwrap();
+    file_varied(&store, &admin, n);
+    let (up0, down0) = (
+        proxy.bytes_up.load(Ordering::Relaxed),
+        proxy.bytes_down.load(Ordering::Relaxed),
+    );
+    let t = Instant::now();
+    let mut batches = 0;
+    let mut runs = 0;
+    while store.sync_status().unwrap().backlog > 0 {
+        let r = engine.sync_once(&store).unwrap();
+        batches += r.batches;
+        runs += 1;
+    }
+    let engine_secs = t.elapsed().as_secs_f64();
+    let up = proxy.bytes_up.load(Ordering::Relaxed) - up0;
+    let down = proxy.bytes_down.load(Ordering::Relaxed) - down0;
+    // One round trip per request (each batch, and one change-feed read per run), plus the
+    // bytes at the link's rates.
+    let requests = batches + runs;
+    let floor = up as f64 / UP as f64 + down as f64 / DOWN as f64 + requests as f64 * rtt;
+    assert_eq!(portal.count("SELECT count(*) FROM application") as usize, n);
+
+    // The baseline: one application per request, uncompressed, after a probe.
+    let code_b = portal.rt.block_on(async {
+        ariza_portal::new_enroll_code(&portal.portal, "GTG01", 1)
+            .await
+            .unwrap()
+    });
+    let proxy_b = FaultProxy::start(upstream, 0, Some(link)).unwrap();
+    proxy_b.set_faults(false);
+    let dir_b = tempfile::tempdir().unwrap();
+    let (store_b, admin_b) = desk(&dir_b, "GTG01");
+    let token = engine
+        .enroll(&store_b, &proxy_b.url(), &code_b, "baseline")
+        .unwrap()
+        .token;
+    file_varied(&store_b, &admin_b, base_n);
+    let apps = store_b.outbox_batch(base_n).unwrap();
+    let client = reqwest::blocking::Client::new();
+    let (bu0, bd0) = (
+        proxy_b.bytes_up.load(Ordering::Relaxed),
+        proxy_b.bytes_down.load(Ordering::Relaxed),
+    );
+    let t = Instant::now();
+    for app in apps {
+        client
+            .get(format!("{}/api/v1/health", proxy_b.url()))
+            .send()
+            .unwrap()
+            .bytes()
+            .unwrap();
+        let r = client
+            .post(format!("{}/api/v1/applications/batch", proxy_b.url()))
+            .header("authorization", format!("Bearer {token}"))
+            .json(&PushBatch {
+                applications: vec![app],
+            })
+            .send()
+            .unwrap();
+        assert!(r.status().is_success());
+        r.bytes().unwrap();
+    }
+    let scale = n as f64 / base_n as f64;
+    let base_secs = t.elapsed().as_secs_f64() * scale;
+    let base_up = (proxy_b.bytes_up.load(Ordering::Relaxed) - bu0) as f64 * scale;
+    let base_down = (proxy_b.bytes_down.load(Ordering::Relaxed) - bd0) as f64 * scale;
+
+    println!(
+        "delivery of {n} applications over emulated Regular 2G (50 kbit/s up, 250 kbit/s down, 300 ms RTT):"
+    );
+    println!(
+        "  sync engine (zstd batches)  {engine_secs:8.1} s   {:>10} bytes up {:>9} down   {requests} requests",
+        up, down
+    );
+    println!(
+        "  one per request (baseline)  {base_secs:8.1} s   {:>10.0} bytes up {:>9.0} down   (measured on {base_n}, scaled x{scale:.0})",
+        base_up, base_down
+    );
+    println!(
+        "  engine vs baseline: {:.1}x less time (target ≥ 20x), {:.1}x fewer bytes (target ≥ 4x)",
+        base_secs / engine_secs,
+        (base_up + base_down) / (up + down) as f64
+    );
+    println!(
+        "  link floor for the engine's bytes and requests: {floor:.1} s; engine/floor = {:.2} (target ≤ 2)",
+        engine_secs / floor
+    );
+}
