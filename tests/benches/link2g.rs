@@ -154,9 +154,9 @@ fn main() {
     let engine_secs = t.elapsed().as_secs_f64();
     let up = proxy.bytes_up.load(Ordering::Relaxed) - up0;
     let down = proxy.bytes_down.load(Ordering::Relaxed) - down0;
-    // One round trip per request (each batch, and one change-feed read per run), plus the
-    // bytes at the link's rates.
-    let requests = batches + runs;
+    // One round trip per request (the probe and one change-feed read per run, and each batch),
+    // plus the bytes at the link's rates.
+    let requests = batches + 2 * runs;
     let floor = up as f64 / UP as f64 + down as f64 / DOWN as f64 + requests as f64 * rtt;
     assert_eq!(portal.count("SELECT count(*) FROM application") as usize, n);
 

@@ -429,3 +429,72 @@ fn a_desk_with_a_wrong_clock_gets_portal_order_and_deadlines() {
     });
     assert_eq!(on_portal, expected);
 }
+
+/// The feed also carries catalog versions and staff: a new version reaches the desk and new
+/// filings use it; a staff member added on the portal can sign in at the desk with no network.
+#[test]
+fn catalog_versions_and_staff_come_down_the_feed() {
+    let portal = TestPortal::start();
+    let mut v2 = ariza_core::catalog::default_catalog().unwrap();
+    v2.version = 2;
+    v2.services
+        .iter_mut()
+        .find(|s| s.code == "id-card")
+        .unwrap()
+        .fee_uzs = 99_000;
+    portal.rt.block_on(async {
+        ariza_portal::publish_catalog(&portal.portal, &v2)
+            .await
+            .unwrap()
+    });
+    // The center is created after the publication: its feed starts with the catalog in force.
+    let code = portal.center_and_code("CAT01");
+    let staff = ariza_core::wire::StaffChange {
+        username: "malika".into(),
+        full_name: "Malika Saidova".into(),
+        role: ariza_core::staff::Role::Clerk,
+        active: true,
+        password_hash: ariza_core::staff::hash_password("malika-pass-1").unwrap(),
+    };
+    portal.rt.block_on(async {
+        ariza_portal::set_center_staff(&portal.portal, "CAT01", &staff)
+            .await
+            .unwrap()
+    });
+
+    let dir = tempfile::tempdir().unwrap();
+    let (store, _) = desk(&dir, "CAT01");
+    assert!(store.sign_in("malika", "malika-pass-1").is_err());
+    let engine = Engine::new().unwrap();
+    engine.enroll(&store, &portal.url, &code, "desk-1").unwrap();
+    engine.sync_once(&store).unwrap();
+    assert_eq!(store.catalog().unwrap().version, 2);
+    let malika = store.sign_in("malika", "malika-pass-1").unwrap();
+    assert_eq!(malika.role, ariza_core::staff::Role::Clerk);
+    let id = file(&store, &malika, 1).remove(0);
+    let app = store.application(&id).unwrap();
+    assert_eq!((app.catalog_version, app.fee_uzs), (2, 99_000));
+
+    // Applying the same feed again changes nothing; an older version never replaces a newer.
+    engine.sync_once(&store).unwrap();
+    assert_eq!(store.catalog().unwrap().version, 2);
+    let mut v1 = ariza_core::catalog::default_catalog().unwrap();
+    v1.version = 1;
+    let older = portal
+        .rt
+        .block_on(async { ariza_portal::publish_catalog(&portal.portal, &v1).await });
+    assert!(older.is_err(), "versions only go up");
+
+    // A staff member deactivated on the portal can no longer sign in at the desk.
+    let off = ariza_core::wire::StaffChange {
+        active: false,
+        ..staff
+    };
+    portal.rt.block_on(async {
+        ariza_portal::set_center_staff(&portal.portal, "CAT01", &off)
+            .await
+            .unwrap()
+    });
+    engine.sync_once(&store).unwrap();
+    assert!(store.sign_in("malika", "malika-pass-1").is_err());
+}

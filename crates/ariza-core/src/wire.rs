@@ -109,18 +109,48 @@ pub struct PushResponse {
     pub received_at: DateTime<Utc>,
 }
 
-/// A decision or status change made on the portal, for the center that filed it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct Change {
-    pub seq: i64,
-    pub application_id: Uuid,
-    pub status: Status,
-    pub reason: Option<String>,
-    pub at: DateTime<Utc>,
-    pub actor: String,
+/// What a change on the feed is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeKind {
+    /// A decision or status change on one of the center's applications.
+    Decision,
+    /// A new version of the service catalog.
+    Catalog,
+    /// A staff account of the center added or changed.
+    Staff,
 }
 
+/// A staff account as the portal manages it for a center. The password hash (Argon2id) lets
+/// the person sign in at the desk with no network.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct StaffChange {
+    pub username: String,
+    pub full_name: String,
+    pub role: crate::staff::Role,
+    pub active: bool,
+    pub password_hash: String,
+}
+
+/// One entry of a center's change feed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Change {
+    pub seq: i64,
+    pub kind: ChangeKind,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// For decisions.
+    pub application_id: Option<Uuid>,
+    pub status: Option<Status>,
+    pub reason: Option<String>,
+    /// For catalog changes.
+    #[schema(value_type = Object)]
+    pub catalog: Option<crate::catalog::Catalog>,
+    /// For staff changes.
+    pub staff: Option<StaffChange>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ChangesResponse {
     pub changes: Vec<Change>,
     /// Pass as `after` next time; advance it only once these changes are committed locally.

@@ -19,13 +19,83 @@ pub async fn add_center(
     if !ariza_core::regions::district_in_region(region, district) {
         anyhow::bail!("district {district} is not in region {region}");
     }
+    let code = code.trim().to_uppercase();
+    let mut tx = portal.pool.begin().await?;
     sqlx::query("INSERT INTO center (code, name, region, district) VALUES ($1, $2, $3, $4)")
-        .bind(code.trim().to_uppercase())
+        .bind(&code)
         .bind(name.trim())
         .bind(region)
         .bind(district)
-        .execute(&portal.pool)
+        .execute(&mut *tx)
         .await?;
+    // A new center's feed starts with the catalog in force, so its first desk gets it at once.
+    sqlx::query(
+        "INSERT INTO change (center_code, kind, payload, actor)
+         SELECT $1, 'catalog', body, 'portal' FROM catalog_version ORDER BY version DESC LIMIT 1",
+    )
+    .bind(&code)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Publishes a catalog version to every center's feed. Versions only go up.
+pub async fn publish_catalog(
+    portal: &Portal,
+    catalog: &ariza_core::catalog::Catalog,
+) -> anyhow::Result<()> {
+    let body = serde_json::to_value(catalog)?;
+    let mut tx = portal.pool.begin().await?;
+    let newest: Option<i32> = sqlx::query_scalar("SELECT max(version) FROM catalog_version")
+        .fetch_one(&mut *tx)
+        .await?;
+    if let Some(v) = newest.filter(|v| *v as u32 >= catalog.version) {
+        anyhow::bail!("catalog version {} is not newer than {v}", catalog.version);
+    }
+    sqlx::query("INSERT INTO catalog_version (version, body) VALUES ($1, $2)")
+        .bind(catalog.version as i32)
+        .bind(&body)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO change (center_code, kind, payload, actor) SELECT code, 'catalog', $1, 'portal' FROM center")
+        .bind(&body)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Adds or changes a staff account of a center and puts it on that center's feed.
+pub async fn set_center_staff(
+    portal: &Portal,
+    center: &str,
+    staff: &ariza_core::wire::StaffChange,
+) -> anyhow::Result<()> {
+    let center = center.trim().to_uppercase();
+    let mut tx = portal.pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO center_staff (center_code, username, full_name, role, active, password_hash)
+         VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (center_code, username) DO UPDATE SET full_name = excluded.full_name, role = excluded.role,
+             active = excluded.active, password_hash = excluded.password_hash",
+    )
+    .bind(&center)
+    .bind(&staff.username)
+    .bind(&staff.full_name)
+    .bind(staff.role.as_str())
+    .bind(staff.active)
+    .bind(&staff.password_hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO change (center_code, kind, payload, actor) VALUES ($1, 'staff', $2, 'portal')",
+    )
+    .bind(&center)
+    .bind(serde_json::to_value(staff)?)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -123,7 +193,7 @@ pub(crate) async fn decide_checked(
         .bind(to.as_str())
         .execute(&mut *tx)
         .await?;
-    sqlx::query("INSERT INTO change (center_code, application_id, status, reason, actor) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO change (center_code, kind, application_id, status, reason, actor) VALUES ($1, 'decision', $2, $3, $4, $5)")
         .bind(&center)
         .bind(id)
         .bind(to.as_str())

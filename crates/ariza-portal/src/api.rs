@@ -8,8 +8,8 @@ use ariza_core::clock::tashkent;
 use ariza_core::pinfl::Pinfl;
 use ariza_core::tracking::TrackingNumber;
 use ariza_core::wire::{
-    ApiError, Change, ChangesResponse, Channel, EnrollRequest, EnrollResponse, ItemResult, Outcome,
-    PushBatch, PushResponse, WireApplication, WireCenter,
+    ApiError, Change, ChangeKind, ChangesResponse, Channel, EnrollRequest, EnrollResponse,
+    ItemResult, Outcome, PushBatch, PushResponse, WireApplication, WireCenter,
 };
 use ariza_core::working_days::add_working_days;
 use axum::body::Bytes;
@@ -502,8 +502,17 @@ async fn decide_api(
     }))
 }
 
-/// seq, application, status, reason, at, actor.
-type ChangeRow = (i64, Uuid, String, Option<String>, DateTime<Utc>, String);
+/// seq, kind, application, status, reason, at, actor, payload.
+type ChangeRow = (
+    i64,
+    String,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+    DateTime<Utc>,
+    String,
+    Option<serde_json::Value>,
+);
 
 #[derive(Deserialize, utoipa::IntoParams)]
 struct ChangesQuery {
@@ -528,7 +537,7 @@ async fn changes(
     let device = device(&portal, &headers).await?;
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
     let rows: Vec<ChangeRow> = sqlx::query_as(
-        "SELECT seq, application_id, status, reason, at, actor FROM change
+        "SELECT seq, kind, application_id, status, reason, at, actor, payload FROM change
          WHERE center_code = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     )
     .bind(&device.center_code)
@@ -539,16 +548,32 @@ async fn changes(
     let next_cursor = rows.last().map_or(q.after, |r| r.0);
     let changes = rows
         .into_iter()
-        .filter_map(|(seq, application_id, status, reason, at, actor)| {
-            Some(Change {
-                seq,
-                application_id,
-                status: ariza_core::application::Status::parse(&status)?,
-                reason,
-                at,
-                actor,
-            })
-        })
+        .map(
+            |(seq, kind, application_id, status, reason, at, actor, payload)| {
+                let kind = match kind.as_str() {
+                    "catalog" => ChangeKind::Catalog,
+                    "staff" => ChangeKind::Staff,
+                    _ => ChangeKind::Decision,
+                };
+                let catalog = (kind == ChangeKind::Catalog)
+                    .then(|| payload.clone().and_then(|p| serde_json::from_value(p).ok()))
+                    .flatten();
+                let staff = (kind == ChangeKind::Staff)
+                    .then(|| payload.and_then(|p| serde_json::from_value(p).ok()))
+                    .flatten();
+                Change {
+                    seq,
+                    kind,
+                    at,
+                    actor,
+                    application_id,
+                    status: status.as_deref().and_then(Status::parse),
+                    reason,
+                    catalog,
+                    staff,
+                }
+            },
+        )
         .collect();
     Ok(Json(ChangesResponse {
         changes,

@@ -8,7 +8,7 @@ mod error;
 
 use sqlx::PgPool;
 
-pub use admin::{add_center, add_user, decide, new_enroll_code};
+pub use admin::{add_center, add_user, decide, new_enroll_code, publish_catalog, set_center_staff};
 pub use api::{ApiDoc, router};
 pub use error::PortalError;
 

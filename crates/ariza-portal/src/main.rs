@@ -40,6 +40,16 @@ enum Command {
         #[arg(long, default_value_t = 72)]
         hours: i64,
     },
+    /// The service catalog: publish a new version (JSON file) to every center's feed.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+    /// A center's staff, delivered to its desks (password from ARIZA_PORTAL_PASSWORD).
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Portal users (password from ARIZA_PORTAL_PASSWORD).
     User {
         #[command(subcommand)]
@@ -69,6 +79,24 @@ enum CenterCommand {
         region: String,
         #[arg(long)]
         district: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CatalogCommand {
+    Publish { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum StaffCommand {
+    Add {
+        username: String,
+        #[arg(long)]
+        center: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["clerk", "supervisor", "admin"])]
+        role: String,
     },
 }
 
@@ -160,6 +188,39 @@ async fn main() -> anyhow::Result<()> {
                 "{}",
                 ariza_portal::new_enroll_code(&portal, &center, hours).await?
             );
+        }
+        Command::Catalog {
+            command: CatalogCommand::Publish { file },
+        } => {
+            let mut catalog: ariza_core::catalog::Catalog =
+                serde_json::from_str(&std::fs::read_to_string(&file)?)?;
+            catalog.fill_cyrillic();
+            ariza_portal::publish_catalog(&portal, &catalog).await?;
+            println!("catalog version {} published", catalog.version);
+        }
+        Command::Staff {
+            command:
+                StaffCommand::Add {
+                    username,
+                    center,
+                    name,
+                    role,
+                },
+        } => {
+            let password =
+                std::env::var("ARIZA_PORTAL_PASSWORD").context("set ARIZA_PORTAL_PASSWORD")?;
+            let role = ariza_core::staff::Role::parse(&role)
+                .context("role is clerk, supervisor or admin")?;
+            let staff = ariza_core::wire::StaffChange {
+                username: username.trim().to_lowercase(),
+                full_name: name,
+                role,
+                active: true,
+                password_hash: ariza_core::staff::hash_password(&password)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?,
+            };
+            ariza_portal::set_center_staff(&portal, &center, &staff).await?;
+            println!("staff {} of {} set", staff.username, center.to_uppercase());
         }
         Command::User {
             command:

@@ -205,6 +205,11 @@ impl Store {
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
+    /// Drops the cached catalog after a newer version was stored.
+    pub(crate) fn forget_catalog(&self) {
+        *self.catalog.lock().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
     /// The newest catalog version this desk has (cached after the first read).
     pub fn catalog(&self) -> Result<Arc<Catalog>> {
         let mut cached = self.catalog.lock().unwrap_or_else(|p| p.into_inner());

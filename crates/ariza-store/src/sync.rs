@@ -8,7 +8,7 @@ use ariza_core::application::Status;
 use ariza_core::citizen::Sex;
 use ariza_core::document::DocumentKind;
 use ariza_core::wire::{
-    Change, ChangesResponse, Channel, EnrollResponse, Outcome, PushResponse, WireApplication,
+    ChangeKind, ChangesResponse, Channel, EnrollResponse, Outcome, PushResponse, WireApplication,
     WireCitizen,
 };
 use chrono::{DateTime, NaiveDate, Utc};
@@ -244,46 +244,84 @@ impl Store {
             .unwrap_or(0))
     }
 
-    /// Applies decisions from the portal and advances the cursor in the same transaction, so a
-    /// change is never skipped and applying one twice changes nothing.
+    /// Applies the portal's changes (decisions, catalog versions, staff) and advances the
+    /// cursor in the same transaction, so a change is never skipped and applying one twice
+    /// changes nothing.
     pub fn apply_changes(&self, resp: &ChangesResponse) -> Result<usize> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let portal = portal_staff_id(&tx)?;
         let mut applied = 0;
-        for Change {
-            application_id,
-            status,
-            reason,
-            at,
-            ..
-        } in &resp.changes
-        {
-            // A decision can arrive before this desk saw the delivery acknowledged (the answer
-            // to its push was lost): the application is on the portal, so it is delivered.
-            let id = application_id.to_string();
-            let at = ts(*at);
-            if matches!(
-                status,
-                Status::InReview | Status::Completed | Status::Rejected | Status::Returned
-            ) {
-                if tx
-                    .prepare_cached("UPDATE outbox SET delivered_at = ?2 WHERE application_id = ?1 AND delivered_at IS NULL")?
-                    .execute(params![id, at])?
-                    > 0
-                {
-                    transition(&tx, &id, Status::Delivered, None, &at, portal)?;
+        let mut catalog_changed = false;
+        for change in &resp.changes {
+            let at = ts(change.at);
+            match change.kind {
+                ChangeKind::Decision => {
+                    let (Some(application_id), Some(status)) =
+                        (change.application_id, change.status)
+                    else {
+                        continue;
+                    };
+                    let id = application_id.to_string();
+                    // A decision can arrive before this desk saw the delivery acknowledged (the
+                    // answer to its push was lost): the application is on the portal, so it is
+                    // delivered.
+                    if matches!(
+                        status,
+                        Status::InReview | Status::Completed | Status::Rejected | Status::Returned
+                    ) {
+                        if tx
+                            .prepare_cached("UPDATE outbox SET delivered_at = ?2 WHERE application_id = ?1 AND delivered_at IS NULL")?
+                            .execute(params![id, at])?
+                            > 0
+                        {
+                            transition(&tx, &id, Status::Delivered, None, &at, portal)?;
+                        }
+                        if status != Status::InReview {
+                            transition(&tx, &id, Status::InReview, None, &at, portal)?;
+                        }
+                    }
+                    if transition(&tx, &id, status, change.reason.as_deref(), &at, portal)? {
+                        applied += 1;
+                    }
                 }
-                if *status != Status::InReview {
-                    transition(&tx, &id, Status::InReview, None, &at, portal)?;
+                ChangeKind::Catalog => {
+                    let Some(catalog) = &change.catalog else {
+                        continue;
+                    };
+                    // Only newer versions; an application keeps the version it was filed under.
+                    let n = tx.execute(
+                        "INSERT INTO catalog (version, body, received_at) SELECT ?1, ?2, ?3
+                         WHERE ?1 > (SELECT coalesce(max(version), 0) FROM catalog)",
+                        params![catalog.version, serde_json::to_string(catalog)?, at],
+                    )?;
+                    if n > 0 {
+                        catalog_changed = true;
+                        applied += 1;
+                    }
                 }
-            }
-            if transition(&tx, &id, *status, reason.as_deref(), &at, portal)? {
-                applied += 1;
+                ChangeKind::Staff => {
+                    let Some(staff) = &change.staff else { continue };
+                    if staff.username == "portal" {
+                        continue;
+                    }
+                    tx.execute(
+                        "INSERT INTO staff (username, full_name, role, password_hash, active, created_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                         ON CONFLICT (username) DO UPDATE SET full_name = excluded.full_name, role = excluded.role,
+                             password_hash = excluded.password_hash, active = excluded.active",
+                        params![staff.username, staff.full_name, staff.role.as_str(), staff.password_hash, staff.active, at],
+                    )?;
+                    applied += 1;
+                }
             }
         }
         set(&tx, "cursor", &resp.next_cursor.to_string())?;
         tx.commit()?;
+        drop(conn);
+        if catalog_changed {
+            self.forget_catalog();
+        }
         Ok(applied)
     }
 

@@ -162,6 +162,24 @@ impl Engine {
         let base = enrollment.portal_url.trim_end_matches('/').to_string();
         let auth = format!("Bearer {}", enrollment.token);
         let mut report = SyncReport::default();
+        // A cheap probe first: on a dead link it fails in seconds instead of timing out on a
+        // large batch.
+        let probe = self
+            .client
+            .get(format!("{base}/api/v1/health"))
+            .timeout(Duration::from_secs(15))
+            .send();
+        match probe {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => {
+                return Err(SyncError::Portal {
+                    status: r.status().as_u16(),
+                    code: format!("http_{}", r.status().as_u16()),
+                    message: String::new(),
+                });
+            }
+            Err(e) => return Err(SyncError::Offline(e)),
+        }
         loop {
             let batch = store.outbox_batch(self.batch_size())?;
             if batch.is_empty() {
