@@ -135,7 +135,7 @@ fn pump(
     limit: Option<u64>,
     rate: Option<(u64, Duration)>,
     deadline: Option<Instant>,
-    close_when_idle: bool,
+    inject_close: bool,
     count: &AtomicU64,
 ) {
     let mut buf = [0u8; 16 * 1024];
@@ -162,9 +162,10 @@ fn pump(
         }
         None => (None, None),
     };
-    if deadline.is_some() || close_when_idle {
-        let _ = from.set_read_timeout(Some(Duration::from_millis(3)));
+    if deadline.is_some() {
+        let _ = from.set_read_timeout(Some(Duration::from_millis(20)));
     }
+    let mut first = true;
     loop {
         if deadline.is_some_and(|d| Instant::now() > d) {
             break;
@@ -177,31 +178,36 @@ fn pump(
         let n = match from.read(&mut buf[..want]) {
             Ok(0) => break,
             Ok(n) => n,
-            // An answer has been passed on and the server went quiet: end the connection, so
-            // the client's next request meets a fresh draw.
             Err(e)
                 if matches!(
                     e.kind(),
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) =>
             {
-                if close_when_idle && sent > 0 {
-                    break;
-                }
                 continue;
             }
             Err(_) => break,
         };
+        let mut chunk = buf[..n].to_vec();
+        if first && inject_close {
+            // One request per connection: `Connection: close` after the request line makes the
+            // server end the connection after its answer, so every request meets a fresh draw.
+            if let Some(pos) = chunk.windows(2).position(|w| w == b"\r\n") {
+                chunk.splice(pos + 2..pos + 2, b"connection: close\r\n".iter().copied());
+            }
+        }
+        first = false;
+        let n = chunk.len();
         if let Some(line) = &line {
             // Serialization: the link carries `bytes_per_sec`; this chunk leaves the sender
             // when the previous one has, plus its own length at that rate.
             let (bytes_per_sec, delay) = rate.unwrap_or((u64::MAX, Duration::ZERO));
             let start = next_free.max(Instant::now());
             next_free = start + Duration::from_secs_f64(n as f64 / bytes_per_sec as f64);
-            if line.send((next_free + delay, buf[..n].to_vec())).is_err() {
+            if line.send((next_free + delay, chunk)).is_err() {
                 break;
             }
-        } else if to.write_all(&buf[..n]).is_err() {
+        } else if to.write_all(&chunk).is_err() {
             break;
         }
         sent += n as u64;
@@ -258,8 +264,8 @@ fn handle(
         std::thread::sleep(l.one_way_delay * 2);
     }
     let limit = (fault == Fault::Truncate).then_some(cut);
-    // With faults on, a connection carries one answer (see `pump`) and at most 30 s, so that
-    // keep-alive clients meet a fresh draw on their next requests.
+    // With faults on, a connection carries one request (see `pump`) and lives at most 30 s, so
+    // keep-alive clients meet a fresh draw on every request.
     let deadline = lifetime_limited.then(|| Instant::now() + Duration::from_secs(30));
     let (c2, s2) = (client.try_clone()?, server.try_clone()?);
     let up_rate = link.map(|l| (l.up_bytes_per_sec, l.one_way_delay));

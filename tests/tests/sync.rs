@@ -57,7 +57,7 @@ fn applications_reach_the_portal_once_and_decisions_come_back() {
     // The answer to a push was lost: the desk sends the same batch again. Acknowledged as
     // duplicates, no second row.
     raw(&dir)
-        .execute("UPDATE outbox SET delivered_at = NULL", [])
+        .execute("INSERT INTO outbox (application_id, enqueued_at) SELECT id, updated_at FROM application", [])
         .unwrap();
     let again = store.outbox_batch(10).unwrap();
     assert_eq!(again.len(), 3);
@@ -112,7 +112,7 @@ fn applications_reach_the_portal_once_and_decisions_come_back() {
 }
 
 #[test]
-fn a_used_or_unknown_enrollment_code_is_refused() {
+fn a_used_unknown_or_expired_enrollment_code_is_refused() {
     let portal = TestPortal::start();
     let code = portal.center_and_code("AND01");
     let dir = tempfile::tempdir().unwrap();
@@ -154,7 +154,7 @@ fn conflicts_and_refusals_are_quarantined_and_never_block_the_queue() {
     )
     .unwrap();
     db.execute(
-        "UPDATE outbox SET delivered_at = NULL WHERE application_id = ?1",
+        "INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, '2026-01-01T00:00:00.000Z')",
         [&first[0]],
     )
     .unwrap();

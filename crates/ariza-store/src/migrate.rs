@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0002_sync",
         sql: include_str!("../../../migrations/desk/0002_sync.sql"),
     },
+    Migration {
+        name: "0003_outbox_holds_only_undelivered",
+        sql: include_str!("../../../migrations/desk/0003_outbox_holds_only_undelivered.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

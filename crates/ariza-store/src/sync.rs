@@ -205,8 +205,8 @@ impl Store {
             match item.outcome {
                 Outcome::Accepted | Outcome::Duplicate => {
                     let n = tx
-                        .prepare_cached("UPDATE outbox SET delivered_at = ?2 WHERE application_id = ?1 AND delivered_at IS NULL")?
-                        .execute(params![id, at])?;
+                        .prepare_cached("DELETE FROM outbox WHERE application_id = ?1")?
+                        .execute([&id])?;
                     if n > 0 {
                         transition(&tx, &id, Status::Delivered, None, &at, portal)?;
                         applied.delivered += 1;
@@ -271,8 +271,8 @@ impl Store {
                         Status::InReview | Status::Completed | Status::Rejected | Status::Returned
                     ) {
                         if tx
-                            .prepare_cached("UPDATE outbox SET delivered_at = ?2 WHERE application_id = ?1 AND delivered_at IS NULL")?
-                            .execute(params![id, at])?
+                            .prepare_cached("DELETE FROM outbox WHERE application_id = ?1")?
+                            .execute([&id])?
                             > 0
                         {
                             transition(&tx, &id, Status::Delivered, None, &at, portal)?;
