@@ -59,8 +59,8 @@ fn the_desk_killed_mid_sync_loses_nothing_and_doubles_nothing() {
     // A slow link, so that a kill lands in the middle of a batch more often than not.
     let upstream = portal.url.trim_start_matches("http://").parse().unwrap();
     let link = Link {
-        up_bytes_per_sec: 60_000,
-        down_bytes_per_sec: 200_000,
+        up_bytes_per_sec: 8_000,
+        down_bytes_per_sec: 30_000,
         one_way_delay: Duration::from_millis(5),
     };
     let proxy = FaultProxy::start(upstream, seed, Some(link)).unwrap();
@@ -76,7 +76,7 @@ fn the_desk_killed_mid_sync_loses_nothing_and_doubles_nothing() {
         file(&store, &admin, 1000)
     };
     let mut kills = 0;
-    for round in 0..25 {
+    for round in 0..40 {
         let mut child = Command::new(env!("CARGO_BIN_EXE_sync-runner"))
             .arg(&db)
             .stdout(Stdio::piped())
