@@ -206,3 +206,4 @@ ui-enroll-portal = Portal address
 ui-enroll-code = One-time enrollment code
 ui-enroll-submit = Enroll this desk
 ui-enrolled-with = Enrolled with { $url }
+ui-quarantine-reason = Set aside by the portal

@@ -206,3 +206,4 @@ ui-enroll-portal = Адрес портала
 ui-enroll-code = Одноразовый код регистрации
 ui-enroll-submit = Зарегистрировать рабочее место
 ui-enrolled-with = Зарегистрировано на { $url }
+ui-quarantine-reason = Отложено порталом

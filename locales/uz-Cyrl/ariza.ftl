@@ -206,3 +206,4 @@ ui-enroll-portal = Портал манзили
 ui-enroll-code = Бир марталик рўйхатга олиш коди
 ui-enroll-submit = Иш жойини рўйхатдан ўтказиш
 ui-enrolled-with = { $url } да рўйхатдан ўтган
+ui-quarantine-reason = Портал четга олди

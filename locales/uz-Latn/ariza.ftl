@@ -206,3 +206,4 @@ ui-enroll-portal = Portal manzili
 ui-enroll-code = Bir martalik roʻyxatga olish kodi
 ui-enroll-submit = Ish joyini roʻyxatdan oʻtkazish
 ui-enrolled-with = { $url } da roʻyxatdan oʻtgan
+ui-quarantine-reason = Portal chetga oldi

@@ -191,6 +191,16 @@ fn conflicts_and_refusals_are_quarantined_and_never_block_the_queue() {
         )
         .unwrap();
     assert_eq!(key, "err-portal-unknown-service");
+    // The application itself says why, for the detail screen and `ariza show`.
+    assert_eq!(
+        store.application(&more[1]).unwrap().quarantine.as_deref(),
+        Some("err-portal-unknown-service")
+    );
+    assert_eq!(
+        store.application(&first[0]).unwrap().quarantine.as_deref(),
+        Some("err-portal-conflict")
+    );
+    assert_eq!(store.application(&more[0]).unwrap().quarantine, None);
     // Later filings still flow.
     file(&store, &admin, 1);
     assert_eq!(engine.sync_once(&store).unwrap().delivered, 1);

@@ -598,6 +598,13 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                     format_uzs(app.fee_uzs)
                 );
                 println!("{}: {}", ctx.tr("ui-receipt-due", &[]), app.due_date);
+                if let Some(key) = &app.quarantine {
+                    println!(
+                        "{}: {}",
+                        ctx.tr("ui-quarantine-reason", &[]),
+                        ctx.tr(key, &[])
+                    );
+                }
                 for (k, v) in &app.form {
                     println!("  {k}: {v}");
                 }

@@ -148,6 +148,9 @@ pub struct Application {
     #[ts(type = "string")]
     pub due_date: NaiveDate,
     pub history: Vec<HistoryEntry>,
+    /// Set when the portal refused the application or reported a conflict: the reason as a
+    /// Fluent key, shown in the clerk's language. It waits, out of the queue, for correction.
+    pub quarantine: Option<String>,
 }
 
 /// A line of a list of applications (no form, no history).

@@ -145,6 +145,11 @@ fn load_application(conn: &Connection, key: &str) -> Result<Application> {
         status: Status::parse(&status).unwrap_or(Status::Filed),
         filed_at: parse_ts(&filed_at),
         due_date: NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap_or_default(),
+        quarantine: conn
+            .prepare_cached("SELECT quarantine_key FROM outbox WHERE application_id = ?1 AND quarantined_at IS NOT NULL")?
+            .query_row([&id], |r| r.get(0))
+            .optional()?
+            .flatten(),
         history: load_history(conn, &id)?,
     })
 }
@@ -247,6 +252,7 @@ impl Store {
             status: Status::Filed,
             filed_at,
             due_date: due,
+            quarantine: None,
             history: vec![HistoryEntry {
                 from: Some(Status::Draft),
                 to: Status::Filed,

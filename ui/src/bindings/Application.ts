@@ -7,4 +7,9 @@ export type Application = { id: string, tracking_number: TrackingNumber, service
 /**
  * The expected decision date: the filing date plus the service's working days.
  */
-due_date: string, history: Array<HistoryEntry>, };
+due_date: string, history: Array<HistoryEntry>, 
+/**
+ * Set when the portal refused the application or reported a conflict: the reason as a
+ * Fluent key, shown in the clerk's language. It waits, out of the queue, for correction.
+ */
+quarantine: string | null, };

@@ -43,6 +43,11 @@ export function Detail(props: { applicationKey: string; catalog: Catalog; onBack
         </span>
       </div>
       <FaultBanner fault={fault} />
+      {app.quarantine && (
+        <div class="banner error" role="alert" id="quarantine">
+          {t("ui-quarantine-reason")}: {t(app.quarantine)}
+        </div>
+      )}
       <table class="facts">
         <tbody>
           <tr>
