@@ -20,6 +20,10 @@ use uuid::Uuid;
 use crate::citizens::get_citizen;
 use crate::{Result, Store, StoreError, parse_ts, ts};
 
+/// Applications waiting for delivery. Since migration 0003 the outbox holds only undelivered
+/// ones; those the portal set aside are counted apart.
+pub(crate) const BACKLOG_SQL: &str = "SELECT count(*) FROM outbox WHERE quarantined_at IS NULL";
+
 /// Which applications to list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -330,10 +334,7 @@ impl Store {
             params![id, app.status.as_str(), at, actor.staff_id, reason],
         )?;
         // A cancelled application is not delivered: it leaves the queue.
-        tx.execute(
-            "DELETE FROM outbox WHERE application_id = ?1 AND delivered_at IS NULL",
-            [&id],
-        )?;
+        tx.execute("DELETE FROM outbox WHERE application_id = ?1", [&id])?;
         let app = load_application(&tx, &id)?;
         tx.commit()?;
         tracing::info!(application = %id, by = actor.staff_id, "application cancelled");
@@ -342,10 +343,6 @@ impl Store {
 
     /// How many filed applications wait for delivery.
     pub fn outbox_backlog(&self) -> Result<i64> {
-        Ok(self.conn().query_row(
-            "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND quarantined_at IS NULL",
-            [],
-            |r| r.get(0),
-        )?)
+        Ok(self.conn().query_row(BACKLOG_SQL, [], |r| r.get(0))?)
     }
 }

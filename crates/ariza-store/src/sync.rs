@@ -101,6 +101,18 @@ fn transition(
     Ok(true)
 }
 
+/// The portal has the application: it leaves the outbox and becomes "delivered". Returns
+/// false when it had already left (an acknowledgement seen twice changes nothing).
+fn deliver(tx: &Transaction<'_>, id: &str, at: &str, portal: i64) -> Result<bool> {
+    let removed = tx
+        .prepare_cached("DELETE FROM outbox WHERE application_id = ?1")?
+        .execute([id])?;
+    if removed > 0 {
+        transition(tx, id, Status::Delivered, None, at, portal)?;
+    }
+    Ok(removed > 0)
+}
+
 impl Store {
     pub fn enrollment(&self) -> Result<Option<Enrollment>> {
         let conn = self.conn();
@@ -145,7 +157,7 @@ impl Store {
                     c.pinfl, c.document_kind, c.document_number, c.surname, c.given_name, c.patronymic, c.birth_date, c.sex
              FROM outbox o JOIN application a ON a.id = o.application_id
              JOIN citizen c ON c.id = a.citizen_id JOIN staff s ON s.id = a.clerk_id
-             WHERE o.delivered_at IS NULL AND o.quarantined_at IS NULL
+             WHERE o.quarantined_at IS NULL
              ORDER BY o.id LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
@@ -204,11 +216,7 @@ impl Store {
             let id = item.id.to_string();
             match item.outcome {
                 Outcome::Accepted | Outcome::Duplicate => {
-                    let n = tx
-                        .prepare_cached("DELETE FROM outbox WHERE application_id = ?1")?
-                        .execute([&id])?;
-                    if n > 0 {
-                        transition(&tx, &id, Status::Delivered, None, &at, portal)?;
+                    if deliver(&tx, &id, &at, portal)? {
                         applied.delivered += 1;
                     }
                     // The portal's deadline, counted from its own clock, replaces the desk's.
@@ -220,7 +228,7 @@ impl Store {
                 Outcome::Conflict | Outcome::Rejected => {
                     tx.prepare_cached(
                         "UPDATE outbox SET quarantined_at = ?2, quarantine_code = ?3, quarantine_key = ?4, attempts = attempts + 1
-                         WHERE application_id = ?1 AND delivered_at IS NULL",
+                         WHERE application_id = ?1",
                     )?
                     .execute(params![id, at, item.code, item.message_key])?;
                     if item.outcome == Outcome::Conflict {
@@ -270,13 +278,7 @@ impl Store {
                         status,
                         Status::InReview | Status::Completed | Status::Rejected | Status::Returned
                     ) {
-                        if tx
-                            .prepare_cached("DELETE FROM outbox WHERE application_id = ?1")?
-                            .execute([&id])?
-                            > 0
-                        {
-                            transition(&tx, &id, Status::Delivered, None, &at, portal)?;
-                        }
+                        deliver(&tx, &id, &at, portal)?;
                         if status != Status::InReview {
                             transition(&tx, &id, Status::InReview, None, &at, portal)?;
                         }
@@ -338,12 +340,8 @@ impl Store {
             portal_url: get(&conn, "portal_url")?,
             last_success_at: get(&conn, "last_success_at")?.map(|s| parse_ts(&s)),
             last_error: get(&conn, "last_error")?,
-            backlog: count(
-                "SELECT count(*) FROM outbox WHERE delivered_at IS NULL AND quarantined_at IS NULL",
-            )?,
-            quarantined: count(
-                "SELECT count(*) FROM outbox WHERE quarantined_at IS NOT NULL AND delivered_at IS NULL",
-            )?,
+            backlog: count(crate::applications::BACKLOG_SQL)?,
+            quarantined: count("SELECT count(*) FROM outbox WHERE quarantined_at IS NOT NULL")?,
         })
     }
 }
