@@ -27,6 +27,19 @@ pub enum Code {
     Storage,
     /// The portal could not be reached or did not answer usefully; retry later.
     Unavailable,
+    /// The database is encrypted and this device's key is not available: a staff member's
+    /// password opens it.
+    Locked,
+    /// Too many wrong passwords: sign-in waits (`retry_after` seconds in the message args).
+    TooManyAttempts,
+    /// The session was idle too long: the same person's password resumes it.
+    SessionLocked,
+    /// A backup file that is damaged, not a backup, or not openable with the given password.
+    BadBackup,
+    /// A device or request that the portal does not accept (signature, replay, revoked).
+    Unauthorized,
+    /// Too many requests in a short time; retry later.
+    RateLimited,
     Internal,
 }
 
@@ -46,6 +59,12 @@ impl Code {
             Code::MigrationChanged => "migration_changed",
             Code::Storage => "storage",
             Code::Unavailable => "unavailable",
+            Code::Locked => "locked",
+            Code::TooManyAttempts => "too_many_attempts",
+            Code::SessionLocked => "session_locked",
+            Code::BadBackup => "bad_backup",
+            Code::Unauthorized => "unauthorized",
+            Code::RateLimited => "rate_limited",
             Code::Internal => "internal",
         }
     }

@@ -4,6 +4,7 @@
 //! (a PINFL check, a legal transition, a tracking number) is written once.
 
 pub mod application;
+pub mod audit;
 pub mod catalog;
 pub mod citizen;
 pub mod clock;

@@ -39,7 +39,9 @@ impl Role {
         match action {
             RegisterCitizen | ViewCitizen | FileApplication | ViewApplications
             | CancelOwnApplication => true,
-            CancelAnyApplication => matches!(self, Role::Supervisor | Role::Admin),
+            CancelAnyApplication | ViewAudit | Backup => {
+                matches!(self, Role::Supervisor | Role::Admin)
+            }
             ManageStaff | ManageCenter => self == Role::Admin,
         }
     }
@@ -63,6 +65,23 @@ pub enum Action {
     CancelAnyApplication,
     ManageStaff,
     ManageCenter,
+    ViewAudit,
+    Backup,
+}
+
+impl Action {
+    pub const ALL: [Action; 10] = [
+        Action::RegisterCitizen,
+        Action::ViewCitizen,
+        Action::FileApplication,
+        Action::ViewApplications,
+        Action::CancelOwnApplication,
+        Action::CancelAnyApplication,
+        Action::ManageStaff,
+        Action::ManageCenter,
+        Action::ViewAudit,
+        Action::Backup,
+    ];
 }
 
 /// The person acting: recorded in every history entry.
@@ -97,6 +116,17 @@ pub struct NewStaff {
 }
 
 pub const MIN_PASSWORD_LEN: usize = 8;
+
+/// How long sign-in waits after `failures` wrong passwords in a row: nothing for the first
+/// two (typos), then 5, 10 and 20 seconds, then a 15-minute lockout. Slows guessing to a
+/// few attempts an hour while a person who mistyped twice never notices.
+pub fn sign_in_delay(failures: u32) -> chrono::Duration {
+    match failures {
+        0..=2 => chrono::Duration::zero(),
+        3..=5 => chrono::Duration::seconds(5 << (failures - 3)),
+        _ => chrono::Duration::minutes(15),
+    }
+}
 
 impl NewStaff {
     /// Checks the fields and returns the normalized username (lower case).

@@ -104,7 +104,8 @@ impl Store {
     ) -> Result<Citizen> {
         actor.role.require(Action::RegisterCitizen)?;
         let c = input.validate(clock.today())?;
-        let conn = self.conn();
+        let mut conn = self.conn();
+        let conn = conn.transaction()?;
         let taken: Option<i64> = conn
             .query_row(
                 "SELECT id FROM citizen WHERE pinfl = ?1",
@@ -142,12 +143,25 @@ impl Store {
             ],
         )?;
         let id = conn.last_insert_rowid();
+        crate::audit::record(&conn, clock.now(), &actor.username, "citizen.register", &id.to_string(), "")?;
+        conn.commit()?;
         tracing::info!(citizen_id = id, by = actor.staff_id, "citizen registered");
         Ok(Citizen { id, data: c })
     }
 
+    /// A citizen's record, read without an audit entry: for the store's own checks and tests.
+    /// People open records through [`Store::open_citizen`].
     pub fn citizen(&self, id: i64) -> Result<Citizen> {
         get_citizen(&self.conn(), id)
+    }
+
+    /// A staff member opens a citizen's record: permission-checked and recorded in the audit.
+    pub fn open_citizen(&self, actor: &Actor, id: i64, clock: &dyn Clock) -> Result<Citizen> {
+        actor.role.require(Action::ViewCitizen)?;
+        let conn = self.conn();
+        let citizen = get_citizen(&conn, id)?;
+        crate::audit::record(&conn, clock.now(), &actor.username, "citizen.open", &id.to_string(), "")?;
+        Ok(citizen)
     }
 
     /// Finds citizens by whatever the clerk typed: a PINFL (whole or its start), a document

@@ -27,6 +27,12 @@ pub enum StoreError {
     Io(std::io::Error),
     #[error("password hashing failed")]
     Hash,
+    #[error("the database is locked: this device's key is not available")]
+    Locked,
+    #[error("too many failed sign-ins; retry in {retry_after} s")]
+    TooManyAttempts { retry_after: i64 },
+    #[error("not a usable backup")]
+    BadBackup,
 }
 
 impl Describe for StoreError {
@@ -42,6 +48,9 @@ impl Describe for StoreError {
             StoreError::MigrationChanged { .. } => Code::MigrationChanged,
             StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Io(_) => Code::Storage,
             StoreError::Hash => Code::Internal,
+            StoreError::Locked => Code::Locked,
+            StoreError::TooManyAttempts { .. } => Code::TooManyAttempts,
+            StoreError::BadBackup => Code::BadBackup,
         }
     }
 
@@ -67,6 +76,12 @@ impl Describe for StoreError {
                 ("err-storage", vec![])
             }
             StoreError::Hash => ("err-internal", vec![]),
+            StoreError::Locked => ("err-db-locked", vec![]),
+            StoreError::TooManyAttempts { retry_after } => (
+                "err-too-many-attempts",
+                vec![("seconds", retry_after.to_string())],
+            ),
+            StoreError::BadBackup => ("err-bad-backup", vec![]),
         }
     }
 

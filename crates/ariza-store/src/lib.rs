@@ -5,8 +5,11 @@
 //! "filed", a power cut cannot take it back.
 
 mod applications;
+mod audit;
+mod backup;
 mod citizens;
 mod error;
+mod keys;
 mod migrate;
 mod settings;
 mod staff;
@@ -19,8 +22,10 @@ use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
 pub use applications::ListFilter;
+pub use backup::RestoreReport;
 pub use citizens::CitizenMatch;
 pub use error::StoreError;
+pub use keys::{DbKey, DeviceKeyStore, DeviceSecret, KeySlots, device_key_path, slots_path};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use settings::{DeskSettings, FontSize, Theme};
 pub use staff::{Center, SetupRequest};
@@ -32,6 +37,9 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
+    /// The database key, kept to wrap new staff slots; `None` only for the benchmark's
+    /// unencrypted comparison store.
+    key: Option<DbKey>,
     /// The newest catalog, parsed once: filing reads it on every application.
     catalog: Mutex<Option<Arc<ariza_core::catalog::Catalog>>>,
 }
@@ -48,21 +56,92 @@ pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    /// A database written by a newer Ariza is refused untouched.
+    /// Opens the encrypted database at `path` with this device's key from the file beside
+    /// it, creating database, key and slots on first use. See [`Store::open_with`].
     pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, &DeviceKeyStore::beside(path))
+    }
+
+    /// Opens (creating if needed) the encrypted database at `path`, unlocking it with the
+    /// device secret from `device`, and applies pending migrations. Without the device secret
+    /// the answer is [`StoreError::Locked`]: a staff member's password then opens it
+    /// ([`Store::unlock`]). A database written by a newer Ariza is refused untouched.
+    pub fn open_with(path: &Path, device: &DeviceKeyStore) -> Result<Store> {
+        let slots_file = slots_path(path);
+        if !slots_file.exists() {
+            if std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false) {
+                // A database without its slots cannot be opened; never replace its key.
+                return Err(StoreError::Locked);
+            }
+            let key = DbKey::random();
+            let secret = DeviceSecret::random();
+            let kept_in = device.save(&secret)?;
+            let mut slots = KeySlots::default();
+            slots.put_device(&key, &secret);
+            slots.save(&slots_file)?;
+            tracing::info!(device_key = kept_in, "new encrypted database");
+            return Store::open_keyed(path, Some(key));
+        }
+        let slots = KeySlots::load(&slots_file)?;
+        let secret = device.load()?.ok_or(StoreError::Locked)?;
+        let key = slots.open_device(&secret).ok_or(StoreError::Locked)?;
+        Store::open_keyed(path, Some(key))
+    }
+
+    /// Opens the database with a staff member's password (their key slot) when the device's
+    /// own key is lost, and gives the device a fresh key slot so background sync works again.
+    pub fn unlock(
+        path: &Path,
+        device: &DeviceKeyStore,
+        username: &str,
+        password: &str,
+    ) -> Result<Store> {
+        let slots_file = slots_path(path);
+        let mut slots = KeySlots::load(&slots_file).map_err(|_| StoreError::Locked)?;
+        let key = slots.open_staff(username, password)?;
+        let store = Store::open_keyed(path, Some(key.clone()))?;
+        let secret = DeviceSecret::random();
+        device.save(&secret)?;
+        slots.put_device(&key, &secret);
+        slots.save(&slots_file)?;
+        tracing::info!("database unlocked with a staff key slot; device slot renewed");
+        Ok(store)
+    }
+
+    /// Opens without encryption. Only the benchmark uses it, to measure what encryption costs.
+    #[doc(hidden)]
+    pub fn open_unencrypted_for_benchmark(path: &Path) -> Result<Store> {
+        Store::open_keyed(path, None)
+    }
+
+    fn open_keyed(path: &Path, key: Option<DbKey>) -> Result<Store> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(StoreError::Io)?;
         }
         let mut conn = Connection::open(path)?;
+        if let Some(key) = &key {
+            apply_key(&conn, key)?;
+        }
         configure(&conn)?;
         migrate::run(&mut conn)?;
         tracing::info!(schema = SCHEMA_VERSION, "store opened");
         Ok(Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
+            key,
             catalog: Mutex::new(None),
         })
+    }
+
+    /// Runs `change` on the slots file (staff added, removed, password changed).
+    pub(crate) fn edit_slots(&self, change: impl FnOnce(&mut KeySlots, &DbKey) -> Result<()>) -> Result<()> {
+        let Some(key) = &self.key else {
+            return Ok(());
+        };
+        let file = slots_path(&self.path);
+        let mut slots = KeySlots::load(&file)?;
+        change(&mut slots, key)?;
+        slots.save(&file)
     }
 
     pub fn path(&self) -> &Path {
@@ -93,6 +172,15 @@ impl Store {
     }
 }
 
+/// Gives SQLCipher the key, then reads the schema: a wrong key fails here ("file is not a
+/// database") instead of at the first query.
+fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
+    conn.pragma_update(None, "key", &*key.pragma())?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
+        .map_err(|_| StoreError::Locked)?;
+    Ok(())
+}
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // WAL lets the UI read while a write commits; FULL makes each commit survive power loss.
@@ -110,9 +198,24 @@ fn configure(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
-/// A bare connection with the same settings, for benchmarks that compare against the store.
-pub fn open_bare(path: &Path) -> Result<Connection> {
+/// A bare connection with the same settings (and the same encryption when `key` is given),
+/// for benchmarks that compare against the store.
+pub fn open_bare(path: &Path, key: Option<&DbKey>) -> Result<Connection> {
     let conn = Connection::open(path)?;
+    if let Some(key) = key {
+        conn.pragma_update(None, "key", &*key.pragma())?;
+    }
     configure(&conn)?;
+    Ok(conn)
+}
+
+/// A raw connection to an existing encrypted database, unlocked with the device key beside
+/// it: for IT staff's repairs and for tests that inspect or tamper with rows directly.
+pub fn open_keyed_connection(path: &Path) -> Result<Connection> {
+    let slots = KeySlots::load(&slots_path(path))?;
+    let secret = DeviceKeyStore::beside(path).load()?.ok_or(StoreError::Locked)?;
+    let key = slots.open_device(&secret).ok_or(StoreError::Locked)?;
+    let conn = Connection::open(path)?;
+    apply_key(&conn, &key)?;
     Ok(conn)
 }

@@ -25,6 +25,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_outbox_holds_only_undelivered",
         sql: include_str!("../../../migrations/desk/0003_outbox_holds_only_undelivered.sql"),
     },
+    Migration {
+        name: "0004_security",
+        sql: include_str!("../../../migrations/desk/0004_security.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -5,7 +5,8 @@ use ariza_core::clock::Clock;
 use ariza_core::error::{DomainError, FieldError, Validation};
 use ariza_core::regions;
 use ariza_core::staff::{
-    Action, Actor, NewStaff, Role, StaffMember, hash_password, verify_password,
+    Action, Actor, MIN_PASSWORD_LEN, NewStaff, Role, StaffMember, hash_password, sign_in_delay,
+    verify_password,
 };
 use std::sync::Arc;
 
@@ -61,6 +62,11 @@ impl Store {
             .optional()?)
     }
 
+    /// Checks a permission that guards no single store call (the center's settings).
+    pub fn require_role(&self, actor: &Actor, action: Action) -> Result<()> {
+        Ok(actor.role.require(action)?)
+    }
+
     pub fn require_center(&self) -> Result<Center> {
         self.center()?.ok_or(StoreError::NotSetUp)
     }
@@ -111,6 +117,11 @@ impl Store {
             "INSERT OR IGNORE INTO catalog (version, body, received_at) VALUES (?1, ?2, ?3)",
             params![catalog.version, serde_json::to_string(&catalog)?, now],
         )?;
+        crate::audit::record(&tx, clock.now(), &username, "center.setup", &code, "")?;
+        crate::audit::record(&tx, clock.now(), &username, "staff.add", &username, "admin")?;
+        // The administrator's key slot goes in before the commit: a desk that is set up
+        // always has a person who can open it.
+        self.edit_slots(|slots, key| slots.put_staff(key, &username, &req.admin.password))?;
         tx.commit()?;
         tracing::info!(center = %code, "desk set up");
         Ok(Actor {
@@ -121,10 +132,29 @@ impl Store {
         })
     }
 
-    /// Checks a password offline against the local Argon2id hash.
-    pub fn sign_in(&self, username: &str, password: &str) -> Result<Actor> {
+    /// Checks a password offline against the local Argon2id hash. Repeated failures for a
+    /// username make it wait longer and longer, then lock it for a while
+    /// ([`ariza_core::staff::sign_in_delay`]); a success clears the count.
+    pub fn sign_in(&self, username: &str, password: &str, clock: &dyn Clock) -> Result<Actor> {
         self.require_center()?;
         let username = username.trim().to_lowercase();
+        let now = clock.now();
+        let waiting: Option<(u32, String)> = self
+            .conn()
+            .query_row(
+                "SELECT failures, next_try_at FROM sign_in_failures WHERE username = ?1",
+                [&username],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let failures = waiting.as_ref().map_or(0, |w| w.0);
+        if let Some((_, next)) = &waiting {
+            let next = crate::parse_ts(next);
+            if next > now {
+                let retry_after = (next - now).num_seconds().max(1);
+                return Err(StoreError::TooManyAttempts { retry_after });
+            }
+        }
         let row: Option<(i64, String, String, String)> = self
             .conn()
             .query_row(
@@ -133,15 +163,41 @@ impl Store {
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((id, full_name, role, hash)) = row else {
-            verify_password(password, DUMMY_HASH);
+        let verified = match &row {
+            Some((_, _, _, hash)) => verify_password(password, hash),
+            None => {
+                verify_password(password, DUMMY_HASH);
+                false
+            }
+        };
+        let role = row.as_ref().and_then(|r| Role::parse(&r.2));
+        let (Some((id, full_name, _, _)), Some(role), true) = (row, role, verified) else {
+            let failures = failures + 1;
+            let next = now + sign_in_delay(failures);
+            let conn = self.conn();
+            conn.execute(
+                "INSERT INTO sign_in_failures (username, failures, next_try_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, next_try_at = excluded.next_try_at",
+                params![username, failures, ts(next)],
+            )?;
+            crate::audit::record(&conn, now, &username, "staff.sign_in_failed", &username, &failures.to_string())?;
+            tracing::info!(failures, "sign-in refused");
             return Err(StoreError::BadCredentials);
         };
-        if !verify_password(password, &hash) {
-            tracing::info!(staff_id = id, "sign-in refused");
-            return Err(StoreError::BadCredentials);
+        {
+            let conn = self.conn();
+            conn.execute("DELETE FROM sign_in_failures WHERE username = ?1", [&username])?;
+            crate::audit::record(&conn, now, &username, "staff.sign_in", &username, "")?;
         }
-        let role = Role::parse(&role).ok_or(StoreError::BadCredentials)?;
+        // Staff who arrived from the portal's feed get their key slot at their first sign-in,
+        // the one moment their password is known here.
+        self.edit_slots(|slots, key| {
+            if slots.has_staff(&username) {
+                Ok(())
+            } else {
+                slots.put_staff(key, &username, password)
+            }
+        })?;
         tracing::info!(staff_id = id, "signed in");
         Ok(Actor {
             staff_id: id,
@@ -149,6 +205,102 @@ impl Store {
             full_name,
             role,
         })
+    }
+
+    /// Confirms the signed-in person's password again (the idle lock), without touching
+    /// anyone else's failure count.
+    pub fn confirm_password(&self, actor: &Actor, password: &str, clock: &dyn Clock) -> Result<()> {
+        let again = self.sign_in(&actor.username, password, clock)?;
+        if again.staff_id == actor.staff_id {
+            Ok(())
+        } else {
+            Err(StoreError::BadCredentials)
+        }
+    }
+
+    /// Sets a new password: one's own (knowing the current one), or anyone's as an admin.
+    /// Rewraps that person's key slot; no other slot changes.
+    pub fn change_password(
+        &self,
+        actor: &Actor,
+        username: &str,
+        current: Option<&str>,
+        new_password: &str,
+        clock: &dyn Clock,
+    ) -> Result<()> {
+        let username = username.trim().to_lowercase();
+        if username == actor.username {
+            let ok = current.is_some_and(|c| {
+                let hash: Option<String> = self
+                    .conn()
+                    .query_row("SELECT password_hash FROM staff WHERE id = ?1", [actor.staff_id], |r| r.get(0))
+                    .ok();
+                hash.is_some_and(|h| verify_password(c, &h))
+            });
+            if !ok {
+                return Err(StoreError::BadCredentials);
+            }
+        } else {
+            actor.role.require(Action::ManageStaff)?;
+        }
+        if new_password.chars().count() < MIN_PASSWORD_LEN {
+            return Err(DomainError::Invalid(vec![
+                FieldError::new("password", "err-password-short").with("min", MIN_PASSWORD_LEN),
+            ])
+            .into());
+        }
+        let hash = hash_password(new_password).map_err(|_| StoreError::Hash)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE staff SET password_hash = ?2 WHERE username = ?1 AND active = 1 AND password_hash != '!'",
+            params![username, hash],
+        )?;
+        if changed == 0 {
+            return Err(StoreError::NotFound("err-staff-not-found"));
+        }
+        crate::audit::record(&tx, clock.now(), &actor.username, "staff.password", &username, "")?;
+        self.edit_slots(|slots, key| slots.put_staff(key, &username, new_password))?;
+        tx.commit()?;
+        tracing::info!(by = actor.staff_id, "password changed");
+        Ok(())
+    }
+
+    /// Deactivates a staff member: they can no longer sign in, and their key slot is removed.
+    /// The last active administrator cannot be removed.
+    pub fn deactivate_staff(&self, actor: &Actor, username: &str, clock: &dyn Clock) -> Result<()> {
+        actor.role.require(Action::ManageStaff)?;
+        let username = username.trim().to_lowercase();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let role: Option<String> = tx
+            .query_row(
+                "SELECT role FROM staff WHERE username = ?1 AND active = 1 AND password_hash != '!'",
+                [&username],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(role) = role else {
+            return Err(StoreError::NotFound("err-staff-not-found"));
+        };
+        if role == "admin" {
+            let admins: i64 = tx.query_row(
+                "SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1",
+                [],
+                |r| r.get(0),
+            )?;
+            if admins <= 1 {
+                return Err(DomainError::Invalid(vec![FieldError::new("username", "err-last-admin")]).into());
+            }
+        }
+        tx.execute("UPDATE staff SET active = 0 WHERE username = ?1", [&username])?;
+        crate::audit::record(&tx, clock.now(), &actor.username, "staff.deactivate", &username, "")?;
+        self.edit_slots(|slots, _| {
+            slots.remove_staff(&username);
+            Ok(())
+        })?;
+        tx.commit()?;
+        Ok(())
     }
 
     pub fn add_staff(
@@ -173,11 +325,16 @@ impl Store {
             )])
             .into());
         }
-        conn.execute(
+        let mut conn = conn;
+        let tx = conn.transaction()?;
+        tx.execute(
             "INSERT INTO staff (username, full_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![username, new.full_name.trim(), new.role.as_str(), hash, ts(clock.now())],
         )?;
-        let id = conn.last_insert_rowid();
+        let id = tx.last_insert_rowid();
+        crate::audit::record(&tx, clock.now(), &actor.username, "staff.add", &username, new.role.as_str())?;
+        self.edit_slots(|slots, key| slots.put_staff(key, &username, &new.password))?;
+        tx.commit()?;
         tracing::info!(staff_id = id, by = actor.staff_id, "staff added");
         Ok(StaffMember {
             id,

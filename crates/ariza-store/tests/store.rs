@@ -82,7 +82,7 @@ fn migrates_an_empty_file_and_reopens() {
         assert!(store.center().unwrap().is_none());
         assert_eq!(store.integrity_check().unwrap(), "ok");
     }
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let conn = ariza_store::open_keyed_connection(&path).unwrap();
     let v: i64 = conn
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
@@ -104,7 +104,7 @@ fn refuses_a_newer_schema_without_touching_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.db");
     drop(Store::open(&path).unwrap());
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let conn = ariza_store::open_keyed_connection(&path).unwrap();
     conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1)
         .unwrap();
     drop(conn);
@@ -121,7 +121,7 @@ fn refuses_an_edited_migration() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.db");
     drop(Store::open(&path).unwrap());
-    let conn = rusqlite::Connection::open(&path).unwrap();
+    let conn = ariza_store::open_keyed_connection(&path).unwrap();
     conn.execute(
         "UPDATE schema_migration SET sha256 = 'x' WHERE version = 1",
         [],
@@ -157,15 +157,15 @@ fn setup_once_and_sign_in() {
     );
     assert!(matches!(again, Err(StoreError::AlreadySetUp)));
     assert_eq!(
-        store.sign_in("ADMIN", "admin-pass-1").unwrap().staff_id,
+        store.sign_in("ADMIN", "admin-pass-1", &clock()).unwrap().staff_id,
         admin.staff_id
     );
     assert!(matches!(
-        store.sign_in("admin", "wrong"),
+        store.sign_in("admin", "wrong", &clock()),
         Err(StoreError::BadCredentials)
     ));
     assert!(matches!(
-        store.sign_in("nobody", "admin-pass-1"),
+        store.sign_in("nobody", "admin-pass-1", &clock()),
         Err(StoreError::BadCredentials)
     ));
 
@@ -181,7 +181,7 @@ fn setup_once_and_sign_in() {
             &clock(),
         )
         .unwrap();
-    let clerk = store.sign_in(&clerk.username, "clerk-pass").unwrap();
+    let clerk = store.sign_in(&clerk.username, "clerk-pass", &clock()).unwrap();
     let refused = store.add_staff(
         &clerk,
         &NewStaff {
@@ -259,7 +259,7 @@ fn search_uses_indexes_not_scans() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = setup(&dir);
     drop(store);
-    let conn = rusqlite::Connection::open(dir.path().join("desk.db")).unwrap();
+    let conn = ariza_store::open_keyed_connection(&dir.path().join("desk.db")).unwrap();
     let plan = |sql: &str| -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         stmt.query_map([], |r| r.get::<_, String>(3))
@@ -369,8 +369,8 @@ fn cancel_needs_a_reason_and_permission_and_leaves_the_outbox() {
             &c,
         )
         .unwrap();
-    let a = store.sign_in(&clerk_a.username, "password-a").unwrap();
-    let b = store.sign_in(&clerk_b.username, "password-b").unwrap();
+    let a = store.sign_in(&clerk_a.username, "password-a", &clock()).unwrap();
+    let b = store.sign_in(&clerk_b.username, "password-b", &clock()).unwrap();
     let citizen = store
         .register_citizen(&a, &citizen("Karimov", "Sherzod", 1), &c)
         .unwrap();
