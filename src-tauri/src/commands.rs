@@ -22,6 +22,10 @@ type Reply<T> = Result<T, Fault>;
 #[derive(Debug, Clone, Serialize, TS)]
 #[ts(export)]
 pub struct DeskStatus {
+    /// The database waits for a staff member's password (this device's key is missing).
+    pub locked: bool,
+    /// Someone is signed in but idle too long: their password resumes the session.
+    pub session_locked: bool,
     pub center: Option<Center>,
     pub actor: Option<Actor>,
     pub settings: DeskSettings,
@@ -34,14 +38,25 @@ pub struct DeskStatus {
 
 #[tauri::command]
 pub fn desk_status(desk: State<'_, Desk>) -> Reply<DeskStatus> {
-    let store = &desk.store;
+    let Ok(store) = desk.store() else {
+        return Ok(DeskStatus {
+            locked: true,
+            session_locked: false,
+            center: None,
+            actor: None,
+            settings: DeskSettings::default(),
+            today: desk.clock.today().format("%Y-%m-%d").to_string(),
+            backlog: 0,
+            database: desk.db_path().display().to_string(),
+        });
+    };
+    let session_actor = desk.session_actor();
+    let session_locked = session_actor.is_some() && desk.touch().is_err();
     Ok(DeskStatus {
+        locked: false,
+        session_locked,
         center: store.center().map_err(|e| desk.fault(&e))?,
-        actor: desk
-            .session
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone(),
+        actor: session_actor,
         settings: store.settings().map_err(|e| desk.fault(&e))?,
         today: desk.clock.today().format("%Y-%m-%d").to_string(),
         backlog: store.outbox_backlog().map_err(|e| desk.fault(&e))?,
@@ -52,7 +67,7 @@ pub fn desk_status(desk: State<'_, Desk>) -> Reply<DeskStatus> {
 #[tauri::command]
 pub fn setup_desk(desk: State<'_, Desk>, req: SetupRequest) -> Reply<Actor> {
     let actor = desk
-        .store
+        .store()?
         .setup(&req, &desk.clock)
         .map_err(|e| desk.fault(&e))?;
     desk.set_session(Some(actor.clone()));
@@ -61,12 +76,19 @@ pub fn setup_desk(desk: State<'_, Desk>, req: SetupRequest) -> Reply<Actor> {
 
 #[tauri::command]
 pub fn sign_in(desk: State<'_, Desk>, username: String, password: String) -> Reply<Actor> {
-    let actor = desk
-        .store
-        .sign_in(&username, &password)
-        .map_err(|e| desk.fault(&e))?;
-    desk.set_session(Some(actor.clone()));
-    Ok(actor)
+    desk.sign_in(&username, &password)
+}
+
+/// The person is active (typing, clicking): keeps the idle lock away.
+#[tauri::command]
+pub fn touch_session(desk: State<'_, Desk>) -> Reply<()> {
+    desk.touch()
+}
+
+/// Resumes a session locked for idleness, with the same person's password.
+#[tauri::command]
+pub fn resume_session(desk: State<'_, Desk>, password: String) -> Reply<Actor> {
+    desk.resume(&password)
 }
 
 #[tauri::command]
@@ -83,7 +105,7 @@ pub fn regions() -> Reply<Vec<Region>> {
 #[tauri::command]
 pub fn catalog(desk: State<'_, Desk>) -> Reply<Catalog> {
     desk.actor()?;
-    desk.store
+    desk.store()?
         .catalog()
         .map(|c| c.as_ref().clone())
         .map_err(|e| desk.fault(&e))
@@ -92,7 +114,7 @@ pub fn catalog(desk: State<'_, Desk>) -> Reply<Catalog> {
 #[tauri::command]
 pub fn find_citizens(desk: State<'_, Desk>, query: String) -> Reply<Vec<CitizenMatch>> {
     desk.actor()?;
-    desk.store
+    desk.store()?
         .find_citizens(&query, 20)
         .map_err(|e| desk.fault(&e))
 }
@@ -100,21 +122,23 @@ pub fn find_citizens(desk: State<'_, Desk>, query: String) -> Reply<Vec<CitizenM
 #[tauri::command]
 pub fn register_citizen(desk: State<'_, Desk>, input: CitizenInput) -> Reply<Citizen> {
     let actor = desk.actor()?;
-    desk.store
+    desk.store()?
         .register_citizen(&actor, &input, &desk.clock)
         .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
 pub fn get_citizen(desk: State<'_, Desk>, id: i64) -> Reply<Citizen> {
-    desk.actor()?;
-    desk.store.citizen(id).map_err(|e| desk.fault(&e))
+    let actor = desk.actor()?;
+    desk.store()?
+        .open_citizen(&actor, id, &desk.clock)
+        .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
 pub fn file_application(desk: State<'_, Desk>, req: FileRequest) -> Reply<Application> {
     let actor = desk.actor()?;
-    desk.store
+    desk.store()?
         .file_application(&actor, &req, &desk.clock)
         .map_err(|e| desk.fault(&e))
 }
@@ -125,15 +149,17 @@ pub fn list_applications(
     filter: ListFilter,
 ) -> Reply<Vec<ApplicationSummary>> {
     desk.actor()?;
-    desk.store
+    desk.store()?
         .list_applications(&filter)
         .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
 pub fn get_application(desk: State<'_, Desk>, key: String) -> Reply<Application> {
-    desk.actor()?;
-    desk.store.application(&key).map_err(|e| desk.fault(&e))
+    let actor = desk.actor()?;
+    desk.store()?
+        .open_application(&actor, &key, &desk.clock)
+        .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
@@ -143,14 +169,14 @@ pub fn cancel_application(
     reason: String,
 ) -> Reply<Application> {
     let actor = desk.actor()?;
-    desk.store
+    desk.store()?
         .cancel_application(&actor, &key, &reason, &desk.clock)
         .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
 pub fn sync_status(desk: State<'_, Desk>) -> Reply<SyncStatus> {
-    desk.store.sync_status().map_err(|e| desk.fault(&e))
+    desk.store()?.sync_status().map_err(|e| desk.fault(&e))
 }
 
 /// Runs a sync now. A failed delivery is not an error for the clerk: it is in the status
@@ -159,11 +185,16 @@ pub fn sync_status(desk: State<'_, Desk>) -> Reply<SyncStatus> {
 pub fn sync_now(desk: State<'_, Desk>) -> Reply<SyncStatus> {
     desk.actor()?;
     let _ = desk.sync_once();
-    desk.store.sync_status().map_err(|e| desk.fault(&e))
+    desk.store()?.sync_status().map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
-pub fn enroll_desk(desk: State<'_, Desk>, portal: String, code: String) -> Reply<SyncStatus> {
+pub fn enroll_desk(
+    desk: State<'_, Desk>,
+    portal: String,
+    code: String,
+    pin: Option<String>,
+) -> Reply<SyncStatus> {
     let actor = desk.actor()?;
     actor
         .role
@@ -171,35 +202,36 @@ pub fn enroll_desk(desk: State<'_, Desk>, portal: String, code: String) -> Reply
         .map_err(|e| desk.fault(&e))?;
     let name = format!(
         "{} desk",
-        desk.store
+        desk.store()?
             .require_center()
             .map_err(|e| desk.fault(&e))?
             .code
     );
     desk.engine
-        .enroll(&desk.store, &portal, &code, &name)
+        .enroll(desk.store()?, &portal, &code, &name, pin.as_deref())
         .map_err(|e| desk.fault(&e))?;
     let _ = desk.sync_once();
-    desk.store.sync_status().map_err(|e| desk.fault(&e))
+    desk.store()?.sync_status().map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
 pub fn list_staff(desk: State<'_, Desk>) -> Reply<Vec<StaffMember>> {
     desk.actor()?;
-    desk.store.list_staff().map_err(|e| desk.fault(&e))
+    desk.store()?.list_staff().map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
 pub fn add_staff(desk: State<'_, Desk>, staff: NewStaff) -> Reply<StaffMember> {
     let actor = desk.actor()?;
-    desk.store
+    desk.store()?
         .add_staff(&actor, &staff, &desk.clock)
         .map_err(|e| desk.fault(&e))
 }
 
 #[tauri::command]
 pub fn save_settings(desk: State<'_, Desk>, settings: DeskSettings) -> Reply<DeskSettings> {
-    desk.store
+    desk.actor()?;
+    desk.store()?
         .save_settings(&settings)
         .map_err(|e| desk.fault(&e))?;
     Ok(settings)
@@ -235,6 +267,12 @@ mod bindings {
                 ts::<Actor>(),
             ),
             ("sign_out", vec![], "null".into()),
+            ("touch_session", vec![], "null".into()),
+            (
+                "resume_session",
+                vec![("password", ts::<String>())],
+                ts::<Actor>(),
+            ),
             ("regions", vec![], ts::<Vec<Region>>()),
             ("catalog", vec![], ts::<Catalog>()),
             (
@@ -272,7 +310,11 @@ mod bindings {
             ("sync_now", vec![], ts::<SyncStatus>()),
             (
                 "enroll_desk",
-                vec![("portal", ts::<String>()), ("code", ts::<String>())],
+                vec![
+                    ("portal", ts::<String>()),
+                    ("code", ts::<String>()),
+                    ("pin", "string | null".to_string()),
+                ],
                 ts::<SyncStatus>(),
             ),
             ("list_staff", vec![], ts::<Vec<StaffMember>>()),

@@ -1,28 +1,53 @@
-//! The desk's managed state: the store (opened once), who is signed in, and the messages.
+//! The desk's managed state: the store (opened once, at start-up with the device's key or
+//! at the first sign-in with a person's), who is signed in, and the messages.
 
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
-use ariza_core::clock::SystemClock;
+use ariza_core::clock::{Clock, SystemClock};
 use ariza_core::error::{Code, Describe, Fault};
 use ariza_core::i18n::{Locale, Localizer};
 use ariza_core::staff::Actor;
-use ariza_store::Store;
+use ariza_store::{DeviceKeyStore, Store, StoreError};
+use chrono::{DateTime, Utc};
+
+/// Who is signed in, and when they last did something (for the idle lock).
+struct Session {
+    actor: Actor,
+    last_activity: DateTime<Utc>,
+}
 
 pub struct Desk {
-    pub store: Store,
+    store: OnceLock<Store>,
+    db: PathBuf,
+    device: DeviceKeyStore,
     pub engine: ariza_sync::Engine,
     /// One sync at a time: the background loop and "Sync now" share it.
     pub syncing: Mutex<()>,
-    pub session: Mutex<Option<Actor>>,
+    session: Mutex<Option<Session>>,
     pub localizer: Localizer,
     pub clock: SystemClock,
 }
 
 impl Desk {
+    /// Opens the database with the device's key. Without it (key lost, new machine) the
+    /// desk starts locked and the first staff sign-in opens it with that person's slot.
     pub fn open(db: &Path) -> anyhow::Result<Desk> {
+        let device = DeviceKeyStore::os_keyring(db);
+        let store = OnceLock::new();
+        match Store::open_with(db, &device) {
+            Ok(s) => {
+                let _ = store.set(s);
+            }
+            Err(StoreError::Locked) => {
+                tracing::warn!("device key unavailable: the desk waits for a staff sign-in");
+            }
+            Err(e) => return Err(e.into()),
+        }
         Ok(Desk {
-            store: Store::open(db)?,
+            store,
+            db: db.to_path_buf(),
+            device,
             engine: ariza_sync::Engine::new()?,
             syncing: Mutex::new(()),
             session: Mutex::new(None),
@@ -31,8 +56,40 @@ impl Desk {
         })
     }
 
+    pub fn db_path(&self) -> &Path {
+        &self.db
+    }
+
+    /// The open store, or the `locked` fault until a staff member's password opens it.
+    pub fn store(&self) -> Result<&Store, Fault> {
+        self.store.get().ok_or_else(|| Fault {
+            code: Code::Locked,
+            message: self.localizer.tr(self.locale(), "err-db-locked", &[]),
+            fields: Vec::new(),
+        })
+    }
+
+    /// Signs in; when the database is still locked, the same password first opens it.
+    pub fn sign_in(&self, username: &str, password: &str) -> Result<Actor, Fault> {
+        if self.store.get().is_none() {
+            let store = Store::unlock(&self.db, &self.device, username, password)
+                .map_err(|e| self.fault(&e))?;
+            let _ = self.store.set(store);
+        }
+        let store = self.store()?;
+        let actor = store
+            .sign_in(username, password, &self.clock)
+            .map_err(|e| self.fault(&e))?;
+        self.set_session(Some(actor.clone()));
+        Ok(actor)
+    }
+
     pub fn locale(&self) -> Locale {
-        self.store.settings().map(|s| s.locale).unwrap_or_default()
+        self.store
+            .get()
+            .and_then(|s| s.settings().ok())
+            .map(|s| s.locale)
+            .unwrap_or_default()
     }
 
     /// Turns any error into the `{code, message}` the UI shows, in the desk's language.
@@ -43,26 +100,82 @@ impl Desk {
         Fault::from_error(err, &self.localizer, self.locale())
     }
 
-    /// The signed-in staff member, or the `not_signed_in` fault.
-    pub fn actor(&self) -> Result<Actor, Fault> {
-        let session = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        session.clone().ok_or_else(|| Fault {
-            code: Code::NotSignedIn,
-            message: self.localizer.tr(self.locale(), "err-not-signed-in", &[]),
+    fn simple_fault(&self, code: Code, key: &str) -> Fault {
+        Fault {
+            code,
+            message: self.localizer.tr(self.locale(), key, &[]),
             fields: Vec::new(),
-        })
+        }
+    }
+
+    fn idle_limit(&self) -> chrono::Duration {
+        let minutes = self
+            .store
+            .get()
+            .and_then(|s| s.settings().ok())
+            .map_or(5, |s| s.idle_lock_minutes);
+        chrono::Duration::minutes(i64::from(minutes))
+    }
+
+    /// The signed-in staff member; `session_locked` after the idle time, `not_signed_in`
+    /// when nobody is. Each successful call counts as activity.
+    pub fn actor(&self) -> Result<Actor, Fault> {
+        let limit = self.idle_limit();
+        let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(s) = session.as_mut() else {
+            return Err(self.simple_fault(Code::NotSignedIn, "err-not-signed-in"));
+        };
+        let now = self.clock.now();
+        if now - s.last_activity > limit {
+            return Err(self.simple_fault(Code::SessionLocked, "err-session-locked"));
+        }
+        s.last_activity = now;
+        Ok(s.actor.clone())
+    }
+
+    /// The person at the desk is still working (typing, clicking) without calling commands.
+    pub fn touch(&self) -> Result<(), Fault> {
+        self.actor().map(|_| ())
+    }
+
+    /// The signed-in person, even while the session is locked (to name them on the lock
+    /// screen).
+    pub fn session_actor(&self) -> Option<Actor> {
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|s| s.actor.clone())
+    }
+
+    /// Resumes a locked session with the same person's password (counted like any sign-in).
+    pub fn resume(&self, password: &str) -> Result<Actor, Fault> {
+        let actor = self
+            .session_actor()
+            .ok_or_else(|| self.simple_fault(Code::NotSignedIn, "err-not-signed-in"))?;
+        self.store()?
+            .confirm_password(&actor, password, &self.clock)
+            .map_err(|e| self.fault(&e))?;
+        self.set_session(Some(actor.clone()));
+        Ok(actor)
     }
 
     /// Runs one sync if this desk is enrolled; failures are recorded for the status line.
     pub fn sync_once(&self) -> Result<(), ariza_sync::SyncError> {
         let _one_at_a_time = self.syncing.lock().unwrap_or_else(|p| p.into_inner());
-        if self.store.enrollment()?.is_none() {
+        let Some(store) = self.store.get() else {
+            return Ok(());
+        };
+        if store.enrollment()?.is_none() {
             return Ok(());
         }
-        self.engine.sync_once(&self.store).map(|_| ())
+        self.engine.sync_once(store).map(|_| ())
     }
 
     pub fn set_session(&self, actor: Option<Actor>) {
-        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = actor;
+        *self.session.lock().unwrap_or_else(|p| p.into_inner()) = actor.map(|actor| Session {
+            actor,
+            last_activity: self.clock.now(),
+        });
     }
 }

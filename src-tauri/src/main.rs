@@ -55,7 +55,9 @@ fn start_idle_checkpoints(app: tauri::AppHandle) {
         loop {
             std::thread::sleep(std::time::Duration::from_secs(30));
             let desk = app.state::<Desk>();
-            if let Err(e) = desk.store.checkpoint() {
+            if let Ok(store) = desk.store()
+                && let Err(e) = store.checkpoint()
+            {
                 tracing::warn!(error = %e, "checkpoint failed");
             }
         }
@@ -103,6 +105,8 @@ fn main() -> anyhow::Result<()> {
             commands::setup_desk,
             commands::sign_in,
             commands::sign_out,
+            commands::touch_session,
+            commands::resume_session,
             commands::regions,
             commands::catalog,
             commands::find_citizens,

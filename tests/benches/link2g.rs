@@ -137,7 +137,9 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let (store, admin) = desk(&dir, "GTG01");
     let engine = Engine::new().unwrap();
-    engine.enroll(&store, &proxy.url(), &code, "desk").unwrap();
+    engine
+        .enroll(&store, &proxy.url(), &code, "desk", None)
+        .unwrap();
     file_varied(&store, &admin, n);
     let (up0, down0) = (
         proxy.bytes_up.load(Ordering::Relaxed),
@@ -170,10 +172,10 @@ fn main() {
     proxy_b.set_faults(false);
     let dir_b = tempfile::tempdir().unwrap();
     let (store_b, admin_b) = desk(&dir_b, "GTG01");
-    let token = engine
-        .enroll(&store_b, &proxy_b.url(), &code_b, "baseline")
-        .unwrap()
-        .token;
+    engine
+        .enroll(&store_b, &proxy_b.url(), &code_b, "baseline", None)
+        .unwrap();
+    let enrollment = store_b.enrollment().unwrap().unwrap();
     file_varied(&store_b, &admin_b, base_n);
     let apps = store_b.outbox_batch(base_n).unwrap();
     let client = reqwest::blocking::Client::new();
@@ -189,14 +191,27 @@ fn main() {
             .unwrap()
             .bytes()
             .unwrap();
-        let r = client
-            .post(format!("{}/api/v1/applications/batch", proxy_b.url()))
-            .header("authorization", format!("Bearer {token}"))
-            .json(&PushBatch {
-                applications: vec![app],
-            })
-            .send()
-            .unwrap();
+        let body = serde_json::to_vec(&PushBatch {
+            applications: vec![app],
+            audit: Vec::new(),
+        })
+        .unwrap();
+        let path = "/api/v1/applications/batch";
+        let r = ariza_sync::transport::sign(
+            client
+                .post(format!("{}{path}", proxy_b.url()))
+                .header("content-type", "application/json")
+                .body(body.clone()),
+            &enrollment.device_id.to_string(),
+            &enrollment.signing_key,
+            "POST",
+            path,
+            &body,
+            ariza_e2e::device::now_ms(),
+        )
+        .unwrap()
+        .send()
+        .unwrap();
         assert!(r.status().is_success());
         r.bytes().unwrap();
     }

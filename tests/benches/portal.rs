@@ -13,9 +13,7 @@ use ariza_core::citizen::Sex;
 use ariza_core::document::DocumentKind;
 use ariza_core::pinfl::Pinfl;
 use ariza_core::tracking::TrackingNumber;
-use ariza_core::wire::{
-    Channel, EnrollRequest, EnrollResponse, PushBatch, PushResponse, WireApplication, WireCitizen,
-};
+use ariza_core::wire::{Channel, PushBatch, PushResponse, WireApplication, WireCitizen};
 use ariza_e2e::portal::TestPortal;
 use chrono::{NaiveDate, Utc};
 
@@ -69,17 +67,8 @@ fn main() {
     for s in 0..senders {
         let center = format!("BEN{s:02}");
         let code = portal.center_and_code(&center);
-        let e: EnrollResponse = client
-            .post(format!("{}/api/v1/enroll", portal.url))
-            .json(&EnrollRequest {
-                code,
-                device_name: "bench".into(),
-            })
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        devices.push((center, e.token));
+        let device = ariza_e2e::device::TestDevice::enroll(&client, &portal.url, &code);
+        devices.push((center, device));
     }
     let per_sender = n / senders;
     let batches: Vec<Vec<(Vec<u8>, usize)>> = devices
@@ -93,7 +82,11 @@ fn main() {
                         .iter()
                         .map(|&i| application(center, 1, i + 1))
                         .collect();
-                    let json = serde_json::to_vec(&PushBatch { applications: apps }).unwrap();
+                    let json = serde_json::to_vec(&PushBatch {
+                        applications: apps,
+                        audit: Vec::new(),
+                    })
+                    .unwrap();
                     (zstd::encode_all(json.as_slice(), 3).unwrap(), chunk.len())
                 })
                 .collect()
@@ -101,17 +94,22 @@ fn main() {
         .collect();
     let t = Instant::now();
     std::thread::scope(|scope| {
-        for ((_, token), batches) in devices.iter().zip(&batches) {
-            let url = format!("{}/api/v1/applications/batch", portal.url);
+        for ((_, device), batches) in devices.iter().zip(&batches) {
+            let base = portal.url.clone();
             scope.spawn(move || {
                 let client = reqwest::blocking::Client::new();
                 for (body, _) in batches {
-                    let r: PushResponse = client
-                        .post(&url)
-                        .header("authorization", format!("Bearer {token}"))
+                    let r: PushResponse = device
+                        .request(
+                            &client,
+                            &base,
+                            "POST",
+                            "/api/v1/applications/batch",
+                            body,
+                            ariza_e2e::device::now_ms(),
+                        )
                         .header("content-encoding", "zstd")
                         .header("content-type", "application/json")
-                        .body(body.clone())
                         .send()
                         .unwrap()
                         .json()

@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests.
 
 pub mod desk;
+pub mod device;
 pub mod fault_proxy;
 pub mod portal;
 

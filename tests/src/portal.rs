@@ -21,7 +21,12 @@ pub struct TestPortal {
 }
 
 impl TestPortal {
+    /// A portal whose rate limit never gets in the way of the fault and load tests.
     pub fn start() -> TestPortal {
+        TestPortal::start_with_rate(1_000_000, 100_000)
+    }
+
+    pub fn start_with_rate(per_minute: u32, burst: u32) -> TestPortal {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -51,7 +56,7 @@ impl TestPortal {
                 .await
                 .unwrap();
             ariza_portal::migrate(&pool).await.unwrap();
-            let portal = Portal { pool };
+            let portal = Portal::with_rate(pool, per_minute, burst);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();

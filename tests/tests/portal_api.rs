@@ -34,6 +34,7 @@ fn the_openapi_document_describes_every_route() {
     assert_eq!(
         paths,
         [
+            "/api/v1/agency/applications",
             "/api/v1/applications/batch",
             "/api/v1/changes",
             "/api/v1/decisions",
@@ -68,7 +69,7 @@ fn agencies_decide_through_the_api_and_errors_have_codes() {
             "adliya1",
             "Adliya xodimi",
             "agency",
-            Some("justice"),
+            Some("iiv"),
             "agency-pass-1",
         )
         .await
@@ -77,7 +78,9 @@ fn agencies_decide_through_the_api_and_errors_have_codes() {
     let dir = tempfile::tempdir().unwrap();
     let (store, admin) = desk(&dir, "DEC01");
     let engine = Engine::new().unwrap();
-    engine.enroll(&store, &portal.url, &code, "desk-1").unwrap();
+    engine
+        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .unwrap();
     let ids = file(&store, &admin, 2);
     engine.sync_once(&store).unwrap();
     let tracking = store
@@ -180,7 +183,7 @@ fn online_applications_are_posted_directly_and_counted_apart() {
     let (store, admin) = desk(&dir, "ONL01");
     Engine::new()
         .unwrap()
-        .enroll(&store, &portal.url, &code, "desk-1")
+        .enroll(&store, &portal.url, &code, "desk-1", None)
         .unwrap();
     file(&store, &admin, 1);
     let mut online = store.outbox_batch(1).unwrap();

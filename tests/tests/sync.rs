@@ -35,7 +35,9 @@ fn applications_reach_the_portal_once_and_decisions_come_back() {
         Some("err-not-enrolled")
     );
 
-    let enrolled = engine.enroll(&store, &portal.url, &code, "desk-1").unwrap();
+    let enrolled = engine
+        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .unwrap();
     assert_eq!(enrolled.center.code, "TSH07");
     assert_eq!(enrolled.device_number, 1);
 
@@ -62,17 +64,30 @@ fn applications_reach_the_portal_once_and_decisions_come_back() {
     let again = store.outbox_batch(10).unwrap();
     assert_eq!(again.len(), 3);
     let client = reqwest::blocking::Client::new();
-    let token = store.enrollment().unwrap().unwrap().token;
-    let resp: PushResponse = client
-        .post(format!("{}/api/v1/applications/batch", portal.url))
-        .header("authorization", format!("Bearer {token}"))
-        .json(&PushBatch {
-            applications: again,
-        })
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
+    let enrollment = store.enrollment().unwrap().unwrap();
+    let body = serde_json::to_vec(&PushBatch {
+        applications: again,
+        audit: Vec::new(),
+    })
+    .unwrap();
+    let path = "/api/v1/applications/batch";
+    let resp: PushResponse = ariza_sync::transport::sign(
+        client
+            .post(format!("{}{path}", portal.url))
+            .header("content-type", "application/json")
+            .body(body.clone()),
+        &enrollment.device_id.to_string(),
+        &enrollment.signing_key,
+        "POST",
+        path,
+        &body,
+        ariza_e2e::device::now_ms(),
+    )
+    .unwrap()
+    .send()
+    .unwrap()
+    .json()
+    .unwrap();
     assert!(
         resp.results.iter().all(|r| r.outcome == Outcome::Duplicate),
         "{resp:?}"
@@ -118,16 +133,18 @@ fn a_used_unknown_or_expired_enrollment_code_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = desk(&dir, "AND01");
     let engine = Engine::new().unwrap();
-    engine.enroll(&store, &portal.url, &code, "desk-1").unwrap();
+    engine
+        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .unwrap();
 
     let dir2 = tempfile::tempdir().unwrap();
     let (store2, _) = desk(&dir2, "AND01");
     let err = engine
-        .enroll(&store2, &portal.url, &code, "desk-2")
+        .enroll(&store2, &portal.url, &code, "desk-2", None)
         .unwrap_err();
     assert_eq!(err.message_key(), "err-enroll-code");
     let err = engine
-        .enroll(&store2, &portal.url, "0000-0000-0000-0000", "desk-2")
+        .enroll(&store2, &portal.url, "0000-0000-0000-0000", "desk-2", None)
         .unwrap_err();
     assert_eq!(err.message_key(), "err-enroll-code");
     assert!(store2.enrollment().unwrap().is_none());
@@ -141,7 +158,9 @@ fn conflicts_and_refusals_are_quarantined_and_never_block_the_queue() {
     let dir = tempfile::tempdir().unwrap();
     let (store, admin) = desk(&dir, "SAM02");
     let engine = Engine::new().unwrap();
-    engine.enroll(&store, &portal.url, &code, "desk-1").unwrap();
+    engine
+        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .unwrap();
 
     let first = file(&store, &admin, 1);
     engine.sync_once(&store).unwrap();
@@ -219,7 +238,6 @@ fn an_unreachable_portal_keeps_everything_and_says_so() {
             &url,
             &ariza_core::wire::EnrollResponse {
                 device_id: uuid::Uuid::now_v7(),
-                token: "t".into(),
                 device_number: 1,
                 center: ariza_core::wire::WireCenter {
                     code: "NUK01".into(),
@@ -228,6 +246,9 @@ fn an_unreachable_portal_keeps_everything_and_says_so() {
                     district: "1735401".into(),
                 },
             },
+            &ariza_sync::new_device_key().0,
+            None,
+            chrono::Utc::now(),
         )
         .unwrap();
     file(&store, &admin, 2);
@@ -265,7 +286,7 @@ fn exactly_once_through_a_faulty_link() {
     let engine = Engine::new().unwrap();
     proxy.set_faults(false);
     engine
-        .enroll(&store, &proxy.url(), &code, "desk-1")
+        .enroll(&store, &proxy.url(), &code, "desk-1", None)
         .unwrap();
     proxy.set_faults(true);
     // A fresh engine, so its keep-alive connections are made through the faulty proxy.
@@ -387,12 +408,12 @@ fn a_desk_with_a_wrong_clock_gets_portal_order_and_deadlines() {
     let dir_a = tempfile::tempdir().unwrap();
     let (ahead, admin_a) = desk(&dir_a, "SKW01");
     engine
-        .enroll(&ahead, &portal.url, &code_a, "desk-ahead")
+        .enroll(&ahead, &portal.url, &code_a, "desk-ahead", None)
         .unwrap();
     let dir_b = tempfile::tempdir().unwrap();
     let (right, admin_b) = desk(&dir_b, "SKW01");
     engine
-        .enroll(&right, &portal.url, &code_b, "desk-right")
+        .enroll(&right, &portal.url, &code_b, "desk-right", None)
         .unwrap();
 
     let wrong_clock = FixedClock::new(chrono::Utc::now() + chrono::Duration::days(3));
@@ -474,12 +495,20 @@ fn catalog_versions_and_staff_come_down_the_feed() {
 
     let dir = tempfile::tempdir().unwrap();
     let (store, _) = desk(&dir, "CAT01");
-    assert!(store.sign_in("malika", "malika-pass-1").is_err());
+    assert!(
+        store
+            .sign_in("malika", "malika-pass-1", &ariza_core::clock::SystemClock)
+            .is_err()
+    );
     let engine = Engine::new().unwrap();
-    engine.enroll(&store, &portal.url, &code, "desk-1").unwrap();
+    engine
+        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .unwrap();
     engine.sync_once(&store).unwrap();
     assert_eq!(store.catalog().unwrap().version, 2);
-    let malika = store.sign_in("malika", "malika-pass-1").unwrap();
+    let malika = store
+        .sign_in("malika", "malika-pass-1", &ariza_core::clock::SystemClock)
+        .unwrap();
     assert_eq!(malika.role, ariza_core::staff::Role::Clerk);
     let id = file(&store, &malika, 1).remove(0);
     let app = store.application(&id).unwrap();
@@ -506,5 +535,9 @@ fn catalog_versions_and_staff_come_down_the_feed() {
             .unwrap()
     });
     engine.sync_once(&store).unwrap();
-    assert!(store.sign_in("malika", "malika-pass-1").is_err());
+    assert!(
+        store
+            .sign_in("malika", "malika-pass-1", &ariza_core::clock::SystemClock)
+            .is_err()
+    );
 }

@@ -15,7 +15,7 @@ use ariza_core::document::DocumentKind;
 use ariza_core::error::{Code, Describe, Fault};
 use ariza_core::i18n::{Locale, Localizer, format_uzs};
 use ariza_core::staff::{Actor, NewStaff, Role};
-use ariza_store::{ListFilter, SetupRequest, Store};
+use ariza_store::{DeviceKeyStore, ListFilter, SetupRequest, Store};
 use clap::{Parser, Subcommand};
 use serde::Deserialize;
 
@@ -107,8 +107,39 @@ enum Command {
         #[arg(long)]
         status: Option<String>,
     },
-    /// Shows one application by tracking number or id.
-    Show { key: String },
+    /// Shows one application by tracking number or id (recorded in the audit trail).
+    Show {
+        key: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// The audit trail: verify the hash chain, or list the newest entries.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Writes an encrypted backup that opens with any staff member's password.
+    Backup {
+        /// The backup file to write.
+        out: PathBuf,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Restores an encrypted backup to --db after checking it (password: ARIZA_PASSWORD).
+    Restore {
+        backup: PathBuf,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+        /// Replace an existing database (kept beside as …bak-before-restore).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Opens the database with a staff member's password when this device's key is lost,
+    /// and gives the device a new key slot.
+    Unlock {
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
     /// Enrolls this desk with the portal using a one-time code from the portal's operators.
     Enroll {
         #[arg(long)]
@@ -118,6 +149,9 @@ enum Command {
         /// How the portal will name this device (default: the host name).
         #[arg(long)]
         name: Option<String>,
+        /// SHA-256 of the portal's certificate, to accept that certificate only.
+        #[arg(long)]
+        pin: Option<String>,
     },
     /// Delivers waiting applications and brings decisions back; --watch keeps doing so.
     Sync {
@@ -152,6 +186,32 @@ enum StaffCommand {
         actor: String,
     },
     List,
+    /// Sets a new password (ARIZA_NEW_PASSWORD or a prompt): one's own (ARIZA_PASSWORD is the
+    /// current one), or anyone's as an admin.
+    Passwd {
+        username: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Deactivates a staff member and removes their key slot.
+    Remove {
+        username: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recomputes the chain; exits 1 if any entry was edited, removed or inserted.
+    Verify,
+    /// The newest entries (supervisors and admins).
+    List {
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -288,7 +348,7 @@ fn sign_in(ctx: &Ctx, store: &Store, username: &str) -> Result<Actor, Failure> {
         "ARIZA_PASSWORD",
         ctx.tr("cli-password-prompt", &[("username", username.to_string())]) + " ",
     )?;
-    Ok(store.sign_in(username, &pw)?)
+    Ok(store.sign_in(username, &pw, &ctx.clock)?)
 }
 
 fn read_input(path: Option<&PathBuf>) -> Result<String, Failure> {
@@ -312,7 +372,40 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
         Some(p) => p,
         None => default_db().map_err(Failure::Other)?,
     };
-    let store = Store::open(&path)?;
+    let device = DeviceKeyStore::os_keyring(&path);
+    // These two work on a database that cannot be opened with the device's key.
+    match cli.command {
+        Command::Restore {
+            backup,
+            actor,
+            replace,
+        } => {
+            let pw = password(
+                "ARIZA_PASSWORD",
+                ctx.tr("cli-password-prompt", &[("username", actor.clone())]) + " ",
+            )?;
+            let report = Store::restore(&backup, &path, &device, &actor, &pw, replace, &ctx.clock)?;
+            return ctx.report(
+                &report.applications,
+                "cli-restored",
+                &[
+                    ("applications", report.applications.to_string()),
+                    ("citizens", report.citizens.to_string()),
+                    ("entries", report.audit.entries.to_string()),
+                ],
+            );
+        }
+        Command::Unlock { actor } => {
+            let pw = password(
+                "ARIZA_PASSWORD",
+                ctx.tr("cli-password-prompt", &[("username", actor.clone())]) + " ",
+            )?;
+            Store::unlock(&path, &device, &actor, &pw)?;
+            return ctx.report(&true, "cli-unlocked", &[]);
+        }
+        _ => {}
+    }
+    let store = Store::open_with(&path, &device)?;
     let result = execute(cli.command, ctx, &store);
     // Fold the WAL into the database before exiting, so a copied file is complete.
     if let Err(e) = store.checkpoint() {
@@ -393,6 +486,90 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                 );
             }
         }
+        Command::Staff {
+            command: StaffCommand::Passwd { username, actor },
+        } => {
+            let current = password(
+                "ARIZA_PASSWORD",
+                ctx.tr("cli-password-prompt", &[("username", actor.clone())]) + " ",
+            )?;
+            let actor = store.sign_in(&actor, &current, &ctx.clock)?;
+            let new = password(
+                "ARIZA_NEW_PASSWORD",
+                ctx.tr("cli-new-password-prompt", &[("username", username.clone())]) + " ",
+            )?;
+            store.change_password(&actor, &username, Some(&current), &new, &ctx.clock)?;
+            ctx.report(&true, "cli-password-changed", &[("username", username)])?;
+        }
+        Command::Staff {
+            command: StaffCommand::Remove { username, actor },
+        } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            store.deactivate_staff(&actor, &username, &ctx.clock)?;
+            ctx.report(&true, "cli-staff-removed", &[("username", username)])?;
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let report = store.verify_audit()?;
+            if ctx.json {
+                ctx.print_json(&report)?;
+            } else if report.ok() {
+                println!(
+                    "{}",
+                    ctx.tr("cli-audit-ok", &[("entries", report.entries.to_string())])
+                );
+            } else {
+                println!(
+                    "{}",
+                    ctx.tr(
+                        "cli-audit-broken",
+                        &[
+                            ("seq", report.broken_at.unwrap_or_default().to_string()),
+                            ("reason", report.reason.clone().unwrap_or_default()),
+                        ]
+                    )
+                );
+            }
+            if !report.ok() {
+                return Err(Failure::Message(
+                    Code::Conflict,
+                    "cli-audit-failed",
+                    Vec::new(),
+                ));
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::List { actor, limit },
+        } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            let entries = store.audit_log(&actor, limit)?;
+            if ctx.json {
+                ctx.print_json(&entries)?;
+            } else {
+                for e in entries {
+                    println!(
+                        "{:>6}  {}  {:<14} {:<22} {} {}",
+                        e.seq,
+                        e.at.with_timezone(&tashkent()).format("%Y-%m-%d %H:%M:%S"),
+                        e.actor,
+                        e.action,
+                        e.subject,
+                        e.detail
+                    );
+                }
+            }
+        }
+        Command::Backup { out, actor } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            store.backup(&actor, &out, &ctx.clock)?;
+            ctx.report(
+                &out,
+                "cli-backup-written",
+                &[("path", out.display().to_string())],
+            )?;
+        }
+        Command::Restore { .. } | Command::Unlock { .. } => {}
         Command::Staff {
             command: StaffCommand::List,
         } => {
@@ -565,8 +742,9 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                 }
             }
         }
-        Command::Show { key } => {
-            let app = store.application(&key)?;
+        Command::Show { key, actor } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            let app = store.open_application(&actor, &key, &ctx.clock)?;
             if ctx.json {
                 ctx.print_json(&app)?;
             } else {
@@ -625,12 +803,17 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                 }
             }
         }
-        Command::Enroll { portal, code, name } => {
+        Command::Enroll {
+            portal,
+            code,
+            name,
+            pin,
+        } => {
             let engine = ariza_sync::Engine::new()?;
             let name = name
                 .or_else(|| std::env::var("HOSTNAME").ok())
                 .unwrap_or_else(|| "ariza-desk".into());
-            let answer = engine.enroll(store, &portal, &code, &name)?;
+            let answer = engine.enroll(store, &portal, &code, &name, pin.as_deref())?;
             ctx.report(
                 &answer.center,
                 "cli-enrolled",

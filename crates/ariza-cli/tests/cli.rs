@@ -143,8 +143,15 @@ fn a_whole_day_from_the_command_line() {
 
     let shown = ok(&ariza(
         &db,
-        &["--lang", "ru", "show", &tracking.to_lowercase()],
-        None,
+        &[
+            "--lang",
+            "ru",
+            "show",
+            &tracking.to_lowercase(),
+            "--as",
+            "admin",
+        ],
+        Some("admin-pass-1"),
         None,
     ));
     assert!(shown.contains("Подано"), "{shown}");
@@ -166,8 +173,13 @@ fn a_whole_day_from_the_command_line() {
         cancelled.contains("bekor qilindi"),
         "uz-Latn is the default: {cancelled}"
     );
-    let shown: serde_json::Value =
-        serde_json::from_str(&ok(&ariza(&db, &["--json", "show", &tracking], None, None))).unwrap();
+    let shown: serde_json::Value = serde_json::from_str(&ok(&ariza(
+        &db,
+        &["--json", "show", &tracking, "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    )))
+    .unwrap();
     assert_eq!(shown["status"], "cancelled");
     assert_eq!(shown["history"][1]["actor"], "admin");
     assert_eq!(shown["history"][1]["reason"], "fuqaro rad etdi");
@@ -356,5 +368,137 @@ fn file_help_documents_the_json_input() {
     assert!(
         help.contains("citizen_pinfl") && help.contains("service_code") && help.contains("form"),
         "{help}"
+    );
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+/// Backup, restore, a lost device key, the audit chain and its tampering — from the shell, as
+/// IT staff would do it; and no personal data in the files or the log.
+#[test]
+fn backup_restore_unlock_and_audit_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let id = add_citizen(&db);
+    let json = format!(
+        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#
+    );
+    let mut log_cmd = ariza(
+        &db,
+        &["file", "--as", "admin"],
+        Some("admin-pass-1"),
+        Some(&json),
+    );
+    ok(&log_cmd);
+    // With logging on, the log (stderr) names no one.
+    log_cmd = {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ariza"));
+        cmd.arg("--db")
+            .arg(&db)
+            .args(["--json", "citizen", "find", "Шерзод"])
+            .env("ARIZA_LOG", "debug");
+        cmd.output().unwrap()
+    };
+    let log = String::from_utf8_lossy(&log_cmd.stderr).to_string();
+    assert!(log.contains("store opened"), "logging works: {log}");
+    for secret in ["31205900260129", "AB1234567", "Ғуломов", "Шерзод"] {
+        assert!(!log.contains(secret), "log holds {secret}: {log}");
+    }
+
+    let audit = ok(&ariza(
+        &db,
+        &["--lang", "en", "audit", "verify"],
+        None,
+        None,
+    ));
+    assert!(audit.contains("intact"), "{audit}");
+
+    let backup = dir.path().join("desk.ariza-backup");
+    ok(&ariza(
+        &db,
+        &["backup", backup.to_str().unwrap(), "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    for file in [db.clone(), backup.clone()] {
+        let bytes = std::fs::read(&file).unwrap();
+        for secret in ["31205900260129", "AB1234567", "Ғуломов", "Шерзод"] {
+            assert!(
+                !contains(&bytes, secret),
+                "{} holds {secret}",
+                file.display()
+            );
+        }
+    }
+
+    // Restore elsewhere with the admin's password; the restored desk works.
+    let other = dir.path().join("other/desk.db");
+    std::fs::create_dir_all(other.parent().unwrap()).unwrap();
+    let wrong = ariza(
+        &other,
+        &["restore", backup.to_str().unwrap(), "--as", "admin"],
+        Some("wrong-password"),
+        None,
+    );
+    assert!(!wrong.status.success());
+    let restored = ok(&ariza(
+        &other,
+        &[
+            "--lang",
+            "en",
+            "restore",
+            backup.to_str().unwrap(),
+            "--as",
+            "admin",
+        ],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(restored.contains("1 applications"), "{restored}");
+    let list: Vec<serde_json::Value> = serde_json::from_str(&ok(&ariza(
+        &other,
+        &["--json", "list", "--all"],
+        None,
+        None,
+    )))
+    .unwrap();
+    assert_eq!(list.len(), 1);
+
+    // The device key is lost: the desk is locked until a staff password opens it.
+    std::fs::remove_file(ariza_store::device_key_path(&other)).unwrap();
+    let locked = ariza(&other, &["--json", "status"], None, None);
+    assert!(!locked.status.success());
+    assert!(
+        String::from_utf8_lossy(&locked.stderr).contains("\"locked\""),
+        "{}",
+        String::from_utf8_lossy(&locked.stderr)
+    );
+    ok(&ariza(
+        &other,
+        &["unlock", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    ok(&ariza(&other, &["status"], None, None));
+
+    // Someone edits an audit entry with the key: `audit verify` says so and fails.
+    let conn = ariza_store::open_keyed_connection(&db).unwrap();
+    conn.execute(
+        "UPDATE audit SET action = 'nothing.happened' WHERE seq = 3",
+        [],
+    )
+    .unwrap();
+    drop(conn);
+    let tampered = ariza(&db, &["--lang", "en", "audit", "verify"], None, None);
+    assert!(!tampered.status.success());
+    assert!(
+        String::from_utf8_lossy(&tampered.stdout).contains("BROKEN at entry 3"),
+        "{}",
+        String::from_utf8_lossy(&tampered.stdout)
     );
 }

@@ -65,6 +65,9 @@ pub struct Service {
     pub code: String,
     pub name: LocalizedText,
     pub agency: LocalizedText,
+    /// The deciding agency's code: what an agency's portal users are scoped to.
+    #[serde(default)]
+    pub agency_code: String,
     pub category: String,
     /// Fee in sums (UZS).
     #[ts(type = "number")]

@@ -15,6 +15,7 @@ pub mod i18n;
 pub mod phone;
 pub mod pinfl;
 pub mod regions;
+pub mod request_signing;
 pub mod staff;
 pub mod tracking;
 pub mod translit;

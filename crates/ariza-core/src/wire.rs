@@ -23,6 +23,17 @@ pub enum Channel {
 pub struct EnrollRequest {
     pub code: String,
     pub device_name: String,
+    /// The device's Ed25519 public key (64 hex digits); its private half never leaves the
+    /// desk's encrypted database. Every later request is signed with it.
+    pub public_key: String,
+}
+
+/// The portal's answer to the connectivity probe, with its clock: the desk signs requests
+/// with the portal's time, so a desk whose clock is wrong is not refused as stale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub now: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -36,8 +47,6 @@ pub struct WireCenter {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollResponse {
     pub device_id: Uuid,
-    /// The device's bearer credential; shown once, stored by the desk.
-    pub token: String,
     pub device_number: u32,
     pub center: WireCenter,
 }
@@ -75,6 +84,9 @@ pub struct WireApplication {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PushBatch {
     pub applications: Vec<WireApplication>,
+    /// The desk's audit entries not yet delivered, in order.
+    #[serde(default)]
+    pub audit: Vec<crate::audit::AuditEntry>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -107,6 +119,9 @@ pub struct ItemResult {
 pub struct PushResponse {
     pub results: Vec<ItemResult>,
     pub received_at: DateTime<Utc>,
+    /// The highest audit entry of the batch now stored on the portal.
+    #[serde(default)]
+    pub audit_stored_to: Option<i64>,
 }
 
 /// What a change on the feed is about.

@@ -36,6 +36,7 @@ pub async fn add_center(
     .bind(&code)
     .execute(&mut *tx)
     .await?;
+    crate::audit::record(&mut tx, "operator", "center.add", &code, "").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -62,6 +63,14 @@ pub async fn publish_catalog(
         .bind(&body)
         .execute(&mut *tx)
         .await?;
+    crate::audit::record(
+        &mut tx,
+        "operator",
+        "catalog.publish",
+        &catalog.version.to_string(),
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -95,6 +104,7 @@ pub async fn set_center_staff(
     .bind(serde_json::to_value(staff)?)
     .execute(&mut *tx)
     .await?;
+    crate::audit::record(&mut tx, "operator", "staff.set", &staff.username, &center).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -129,15 +139,28 @@ pub async fn add_user(
     agency: Option<&str>,
     password: &str,
 ) -> anyhow::Result<()> {
+    if role == "agency" && agency.is_none_or(|a| a.trim().is_empty()) {
+        anyhow::bail!("an agency user needs --agency CODE (see the catalog's agency_code)");
+    }
     let hash = ariza_core::staff::hash_password(password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut tx = portal.pool.begin().await?;
     sqlx::query("INSERT INTO portal_user (username, full_name, role, agency, password_hash) VALUES ($1, $2, $3, $4, $5)")
         .bind(username.trim().to_lowercase())
         .bind(full_name.trim())
         .bind(role)
-        .bind(agency)
+        .bind(agency.map(str::trim))
         .bind(hash)
-        .execute(&portal.pool)
+        .execute(&mut *tx)
         .await?;
+    crate::audit::record(
+        &mut tx,
+        "operator",
+        "user.add",
+        &username.trim().to_lowercase(),
+        role,
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -150,7 +173,46 @@ pub async fn decide(
     reason: Option<&str>,
     actor: &str,
 ) -> anyhow::Result<Uuid> {
-    Ok(decide_checked(portal, key, to, reason, actor).await?)
+    Ok(decide_checked(portal, key, to, reason, actor, None).await?)
+}
+
+/// Revokes a device: its next request is refused, whatever it signs.
+pub async fn revoke_device(portal: &Portal, device: Uuid, actor: &str) -> anyhow::Result<bool> {
+    let mut tx = portal.pool.begin().await?;
+    let n =
+        sqlx::query("UPDATE device SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+            .bind(device)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if n > 0 {
+        crate::audit::record(&mut tx, actor, "device.revoke", &device.to_string(), "").await?;
+    }
+    tx.commit().await?;
+    Ok(n > 0)
+}
+
+/// Service codes decided by `agency`, from the newest published catalog (else the shipped one).
+pub(crate) async fn agency_services(
+    portal: &Portal,
+    agency: &str,
+) -> Result<Vec<String>, PortalError> {
+    let body: Option<serde_json::Value> =
+        sqlx::query_scalar("SELECT body FROM catalog_version ORDER BY version DESC LIMIT 1")
+            .fetch_optional(&portal.pool)
+            .await?;
+    let catalog =
+        match body.and_then(|b| serde_json::from_value::<ariza_core::catalog::Catalog>(b).ok()) {
+            Some(c) => c,
+            None => ariza_core::catalog::default_catalog()
+                .map_err(|e| PortalError::BadRequest(e.to_string()))?,
+        };
+    Ok(catalog
+        .services
+        .iter()
+        .filter(|s| s.agency_code == agency)
+        .map(|s| s.code.clone())
+        .collect())
 }
 
 /// [`decide`] with the API's errors: not found, an illegal move, a missing reason.
@@ -160,22 +222,28 @@ pub(crate) async fn decide_checked(
     to: Status,
     reason: Option<&str>,
     actor: &str,
+    only_services: Option<&[String]>,
 ) -> Result<Uuid, PortalError> {
     let mut tx = portal.pool.begin().await?;
     let by_id = Uuid::parse_str(key.trim()).ok();
     let tracking = TrackingNumber::parse(key)
         .map(|t| t.as_str().to_string())
         .unwrap_or_default();
-    let row: Option<(Uuid, String, String)> = sqlx::query_as(
-        "SELECT id, center_code, status FROM application WHERE id = $1 OR tracking_number = $2 FOR UPDATE",
+    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
+        "SELECT id, center_code, status, service_code FROM application WHERE id = $1 OR tracking_number = $2 FOR UPDATE",
     )
     .bind(by_id.unwrap_or_default())
     .bind(&tracking)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((id, center, status)) = row else {
+    let Some((id, center, status, service)) = row else {
         return Err(PortalError::NotFound);
     };
+    // Another agency's application is answered as not found: its existence is not theirs
+    // to learn.
+    if only_services.is_some_and(|s| !s.contains(&service)) {
+        return Err(PortalError::NotFound);
+    }
     let from = Status::parse(&status).ok_or(PortalError::NotFound)?;
     match check_transition(from, to, reason) {
         Ok(()) => {}
@@ -201,6 +269,14 @@ pub(crate) async fn decide_checked(
         .bind(actor)
         .execute(&mut *tx)
         .await?;
+    crate::audit::record(
+        &mut tx,
+        actor,
+        "application.decide",
+        &id.to_string(),
+        to.as_str(),
+    )
+    .await?;
     tx.commit().await?;
     tracing::info!(application = %id, status = to.as_str(), "decision recorded");
     Ok(id)

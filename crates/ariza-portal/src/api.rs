@@ -8,20 +8,21 @@ use ariza_core::clock::tashkent;
 use ariza_core::pinfl::Pinfl;
 use ariza_core::tracking::TrackingNumber;
 use ariza_core::wire::{
-    ApiError, Change, ChangeKind, ChangesResponse, Channel, EnrollRequest, EnrollResponse,
+    ApiError, Change, ChangeKind, ChangesResponse, Channel, EnrollRequest, EnrollResponse, Health,
     ItemResult, Outcome, PushBatch, PushResponse, WireApplication, WireCenter,
 };
 use ariza_core::working_days::add_working_days;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method, Uri};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use crate::{Portal, PortalError, random_hex, sha256_hex};
+use crate::device_auth::{device, parse_public_key};
+use crate::{Portal, PortalError, sha256_hex};
 
 /// Compressed request bodies up to 16 MiB, decompressed up to 128 MiB.
 const MAX_BODY: usize = 16 * 1024 * 1024;
@@ -31,7 +32,7 @@ const MAX_DECODED: u64 = 128 * 1024 * 1024;
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Ariza Portal API", description = "Applications from public service centers, exactly once; decisions back."),
-    paths(health, enroll, push, changes, online, decide_api),
+    paths(health, enroll, push, changes, online, decide_api, agency_applications),
     modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
@@ -42,9 +43,16 @@ impl utoipa::Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
         let components = openapi.components.get_or_insert_with(Default::default);
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue};
+        // Device requests carry four headers (device id, timestamp, nonce and an Ed25519
+        // signature over method, path, body digest, timestamp and nonce); OpenAPI has no
+        // scheme for request signing, so the signature header stands for them.
         components.add_security_scheme(
             "device",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "x-ariza-signature",
+                "Ed25519 request signature; see ariza_core::request_signing",
+            ))),
         );
         components.add_security_scheme(
             "portal_user",
@@ -62,7 +70,9 @@ pub fn router(portal: Portal) -> Router {
         .route("/api/v1/changes", get(changes))
         .route("/api/v1/online/applications", post(online))
         .route("/api/v1/decisions", post(decide_api))
+        .route("/api/v1/agency/applications", get(agency_applications))
         .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(axum::middleware::map_response(security_headers))
         // Answers are compressed for clients that ask (the desk's engine does): on a 2G link
         // the per-application results would otherwise outweigh the compressed batch.
         .layer(tower_http::compression::CompressionLayer::new())
@@ -74,33 +84,35 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
-/// Whether the portal is up: the sync engine's connectivity probe.
-#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, description = "ok", body = String)))]
-async fn health() -> &'static str {
-    "ok"
-}
-
-struct Device {
-    id: Uuid,
-    center_code: String,
-}
-
-async fn device(portal: &Portal, headers: &HeaderMap) -> Result<Device, PortalError> {
-    let token = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(PortalError::Unauthorized)?;
-    let row: Option<(Uuid, String, Option<DateTime<Utc>>)> =
-        sqlx::query_as("SELECT id, center_code, revoked_at FROM device WHERE token_sha256 = $1")
-            .bind(sha256_hex(token.trim().as_bytes()))
-            .fetch_optional(&portal.pool)
-            .await?;
-    match row {
-        None => Err(PortalError::Unauthorized),
-        Some((_, _, Some(_))) => Err(PortalError::Revoked),
-        Some((id, center_code, None)) => Ok(Device { id, center_code }),
+/// Headers on every answer: nothing is cached, sniffed, framed or referred; HTTPS is
+/// remembered by browsers that reach an operator's page over TLS.
+async fn security_headers(mut response: axum::response::Response) -> axum::response::Response {
+    use axum::http::HeaderValue;
+    let h = response.headers_mut();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+        (
+            "content-security-policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ),
+        ("strict-transport-security", "max-age=31536000"),
+        ("cross-origin-resource-policy", "same-origin"),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
     }
+    response
+}
+
+/// Whether the portal is up, and its clock: the sync engine's connectivity probe.
+#[utoipa::path(get, path = "/api/v1/health", responses((status = 200, description = "ok", body = Health)))]
+async fn health() -> Json<Health> {
+    Json(Health {
+        status: "ok".into(),
+        now: Utc::now(),
+    })
 }
 
 /// Reads a body sent plain, gzip- or zstd-compressed, bounded after decompression.
@@ -146,6 +158,16 @@ async fn enroll(
     State(portal): State<Portal>,
     Json(req): Json<EnrollRequest>,
 ) -> Result<Json<EnrollResponse>, PortalError> {
+    if parse_public_key(&req.public_key).is_none() {
+        return Err(PortalError::BadRequest(
+            "public_key is an Ed25519 public key, 64 hex digits".into(),
+        ));
+    }
+    if req.code.len() > 64 || req.device_name.chars().count() > 100 {
+        return Err(PortalError::BadRequest(
+            "code or device_name too long".into(),
+        ));
+    }
     let mut tx = portal.pool.begin().await?;
     let row: Option<(String,)> = sqlx::query_as(
         "SELECT center_code FROM enroll_code WHERE code_sha256 = $1 AND used_at IS NULL AND expires_at > now() FOR UPDATE",
@@ -169,15 +191,22 @@ async fn enroll(
     .fetch_one(&mut *tx)
     .await?;
     let id = Uuid::now_v7();
-    let token = random_hex(32);
-    sqlx::query("INSERT INTO device (id, center_code, device_number, name, token_sha256) VALUES ($1, $2, $3, $4, $5)")
+    sqlx::query("INSERT INTO device (id, center_code, device_number, name, public_key) VALUES ($1, $2, $3, $4, $5)")
         .bind(id)
         .bind(&center_code)
         .bind(number)
         .bind(req.device_name.trim())
-        .bind(sha256_hex(token.as_bytes()))
+        .bind(req.public_key.trim().to_ascii_lowercase())
         .execute(&mut *tx)
         .await?;
+    crate::audit::record(
+        &mut tx,
+        "device",
+        "device.enroll",
+        &id.to_string(),
+        &center_code,
+    )
+    .await?;
     sqlx::query("UPDATE enroll_code SET used_at = now(), device_id = $2 WHERE code_sha256 = $1")
         .bind(sha256_hex(req.code.trim().to_uppercase().as_bytes()))
         .bind(id)
@@ -187,7 +216,6 @@ async fn enroll(
     tracing::info!(device = %id, center = %center_code, "device enrolled");
     Ok(Json(EnrollResponse {
         device_id: id,
-        token,
         device_number: number as u32,
         center: WireCenter {
             code: center.0,
@@ -337,10 +365,28 @@ async fn store_batch(
             }
         }
     }
+    let accepted = results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Accepted)
+        .count();
+    if accepted > 0 {
+        let who = sender
+            .device_id
+            .map_or("online".to_string(), |d| d.to_string());
+        crate::audit::record(
+            &mut tx,
+            &who,
+            "applications.receive",
+            sender.center_code,
+            &format!("accepted={accepted}"),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(PushResponse {
         results,
         received_at,
+        audit_stored_to: None,
     })
 }
 
@@ -361,10 +407,12 @@ async fn store_batch(
 )]
 async fn push(
     State(portal): State<Portal>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Json<PushResponse>, PortalError> {
-    let device = device(&portal, &headers).await?;
+    let device = device(&portal, &method, &uri, &headers, &body).await?;
     let decoded = decode_body(&headers, &body)?;
     let batch: PushBatch =
         serde_json::from_slice(&decoded).map_err(|e| PortalError::BadRequest(e.to_string()))?;
@@ -373,17 +421,25 @@ async fn push(
         device_id: Some(device.id),
         channel: Channel::InPerson,
     };
-    let response = store_batch(&portal, sender, &batch.applications).await?;
+    let mut response = store_batch(&portal, sender, &batch.applications).await?;
+    response.audit_stored_to =
+        crate::audit::store_desk_entries(&portal, device.id, &batch.audit).await?;
     tracing::info!(device = %device.id, count = response.results.len(), "batch received");
     Ok(Json(response))
 }
 
-/// A portal user (operator or agency staff), by HTTP Basic credentials.
+/// A portal user (operator or agency staff), signed in by HTTP Basic credentials.
+pub(crate) struct PortalUser {
+    pub username: String,
+    pub role: String,
+    pub agency: Option<String>,
+}
+
 async fn portal_user(
     portal: &Portal,
     headers: &HeaderMap,
     roles: &[&str],
-) -> Result<String, PortalError> {
+) -> Result<PortalUser, PortalError> {
     use base64::Engine as _;
     let encoded = headers
         .get("authorization")
@@ -395,19 +451,35 @@ async fn portal_user(
         .map_err(|_| PortalError::Unauthorized)?;
     let text = String::from_utf8(decoded).map_err(|_| PortalError::Unauthorized)?;
     let (username, password) = text.split_once(':').ok_or(PortalError::Unauthorized)?;
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT role, password_hash FROM portal_user WHERE username = $1")
-            .bind(username.trim().to_lowercase())
+    let username = username.trim().to_lowercase();
+    let row: Option<(String, Option<String>, String)> =
+        sqlx::query_as("SELECT role, agency, password_hash FROM portal_user WHERE username = $1")
+            .bind(&username)
             .fetch_optional(&portal.pool)
             .await?;
     match row {
-        Some((role, hash))
-            if roles.contains(&role.as_str())
-                && ariza_core::staff::verify_password(password, &hash) =>
-        {
-            Ok(username.trim().to_lowercase())
+        Some((role, agency, hash)) if ariza_core::staff::verify_password(password, &hash) => {
+            if roles.contains(&role.as_str()) {
+                Ok(PortalUser {
+                    username,
+                    role,
+                    agency,
+                })
+            } else {
+                Err(PortalError::Forbidden)
+            }
         }
         _ => Err(PortalError::Unauthorized),
+    }
+}
+
+/// The services an agency user may see and decide; `None` for operators (all).
+async fn scope(portal: &Portal, user: &PortalUser) -> Result<Option<Vec<String>>, PortalError> {
+    if user.role == "agency" {
+        let agency = user.agency.as_deref().unwrap_or_default();
+        Ok(Some(crate::admin::agency_services(portal, agency).await?))
+    } else {
+        Ok(None)
     }
 }
 
@@ -434,6 +506,9 @@ async fn online(
 ) -> Result<Json<PushResponse>, PortalError> {
     portal_user(&portal, &headers, &["operator"]).await?;
     let center = batch.center_code.trim().to_uppercase();
+    if batch.applications.len() > 5000 {
+        return Err(PortalError::TooLarge);
+    }
     let sender = Sender {
         center_code: &center,
         device_id: None,
@@ -479,7 +554,8 @@ async fn decide_api(
     headers: HeaderMap,
     Json(req): Json<DecisionRequest>,
 ) -> Result<Json<DecisionResponse>, PortalError> {
-    let actor = portal_user(&portal, &headers, &["agency", "operator"]).await?;
+    let user = portal_user(&portal, &headers, &["agency", "operator"]).await?;
+    let only = scope(&portal, &user).await?;
     if !matches!(
         req.status,
         Status::InReview | Status::Completed | Status::Rejected | Status::Returned
@@ -493,13 +569,88 @@ async fn decide_api(
         &req.application,
         req.status,
         req.reason.as_deref(),
-        &actor,
+        &user.username,
+        only.as_deref(),
     )
     .await?;
     Ok(Json(DecisionResponse {
         application_id: id,
         status: req.status,
     }))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct AgencyQuery {
+    /// Only applications in this status.
+    status: Option<String>,
+    /// Receive order to continue after (the last `receive_seq` seen).
+    #[serde(default)]
+    after: i64,
+    limit: Option<i64>,
+}
+
+/// An application as an agency sees it in its queue.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct AgencyApplication {
+    pub id: Uuid,
+    pub receive_seq: i64,
+    pub tracking_number: String,
+    pub center_code: String,
+    pub service_code: String,
+    pub channel: String,
+    pub status: String,
+    pub received_at: DateTime<Utc>,
+    pub due_date: Option<chrono::NaiveDate>,
+}
+
+/// The applications an agency decides (operators see all), oldest received first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agency/applications",
+    params(AgencyQuery),
+    responses((status = 200, body = [AgencyApplication]), (status = 401, body = ApiError), (status = 403, body = ApiError)),
+    security(("portal_user" = []))
+)]
+async fn agency_applications(
+    State(portal): State<Portal>,
+    headers: HeaderMap,
+    Query(q): Query<AgencyQuery>,
+) -> Result<Json<Vec<AgencyApplication>>, PortalError> {
+    let user = portal_user(&portal, &headers, &["agency", "operator"]).await?;
+    let only = scope(&portal, &user).await?;
+    if let Some(status) = &q.status
+        && Status::parse(status).is_none()
+    {
+        return Err(PortalError::BadRequest("unknown status".into()));
+    }
+    let rows: Vec<(Uuid, i64, String, String, String, String, String, DateTime<Utc>, Option<chrono::NaiveDate>)> =
+        sqlx::query_as(
+            "SELECT id, receive_seq, tracking_number, center_code, service_code, channel, status, received_at, due_date
+             FROM application
+             WHERE receive_seq > $1 AND ($2::text[] IS NULL OR service_code = ANY($2)) AND ($3::text IS NULL OR status = $3)
+             ORDER BY receive_seq LIMIT $4",
+        )
+        .bind(q.after)
+        .bind(only)
+        .bind(q.status)
+        .bind(q.limit.unwrap_or(500).clamp(1, 5000))
+        .fetch_all(&portal.pool)
+        .await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|r| AgencyApplication {
+                id: r.0,
+                receive_seq: r.1,
+                tracking_number: r.2,
+                center_code: r.3,
+                service_code: r.4,
+                channel: r.5,
+                status: r.6,
+                received_at: r.7,
+                due_date: r.8,
+            })
+            .collect(),
+    ))
 }
 
 /// seq, kind, application, status, reason, at, actor, payload.
@@ -531,10 +682,12 @@ struct ChangesQuery {
 )]
 async fn changes(
     State(portal): State<Portal>,
+    method: Method,
+    uri: Uri,
     headers: HeaderMap,
     Query(q): Query<ChangesQuery>,
 ) -> Result<Json<ChangesResponse>, PortalError> {
-    let device = device(&portal, &headers).await?;
+    let device = device(&portal, &method, &uri, &headers, b"").await?;
     let limit = q.limit.unwrap_or(500).clamp(1, 5000);
     let rows: Vec<ChangeRow> = sqlx::query_as(
         "SELECT seq, kind, application_id, status, reason, at, actor, payload FROM change

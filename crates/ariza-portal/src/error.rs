@@ -9,6 +9,16 @@ pub enum PortalError {
     Unauthorized,
     #[error("this device has been revoked")]
     Revoked,
+    #[error("the request signature is not valid")]
+    BadSignature,
+    #[error("the request was already received (replay)")]
+    Replayed,
+    #[error("the request's timestamp is too far from the portal's clock")]
+    Stale,
+    #[error("too many requests; slow down")]
+    RateLimited,
+    #[error("this account may not act on that")]
+    Forbidden,
     #[error("the enrollment code is unknown, used or expired")]
     EnrollCode,
     #[error("the request body is not valid: {0}")]
@@ -28,6 +38,11 @@ impl PortalError {
         match self {
             PortalError::Unauthorized => "unauthorized",
             PortalError::Revoked => "device_revoked",
+            PortalError::BadSignature => "bad_signature",
+            PortalError::Replayed => "replayed",
+            PortalError::Stale => "stale_request",
+            PortalError::RateLimited => "rate_limited",
+            PortalError::Forbidden => "forbidden",
             PortalError::EnrollCode => "enroll_code_invalid",
             PortalError::BadRequest(_) => "bad_request",
             PortalError::NotFound => "not_found",
@@ -39,7 +54,13 @@ impl PortalError {
 
     fn status(&self) -> StatusCode {
         match self {
-            PortalError::Unauthorized | PortalError::Revoked => StatusCode::UNAUTHORIZED,
+            PortalError::Unauthorized
+            | PortalError::Revoked
+            | PortalError::BadSignature
+            | PortalError::Replayed
+            | PortalError::Stale => StatusCode::UNAUTHORIZED,
+            PortalError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            PortalError::Forbidden => StatusCode::FORBIDDEN,
             PortalError::EnrollCode => StatusCode::FORBIDDEN,
             PortalError::BadRequest(_) => StatusCode::BAD_REQUEST,
             PortalError::NotFound => StatusCode::NOT_FOUND,

@@ -4,18 +4,45 @@
 
 mod admin;
 mod api;
+pub mod audit;
+mod device_auth;
 mod error;
+
+use std::sync::Arc;
 
 use sqlx::PgPool;
 
-pub use admin::{add_center, add_user, decide, new_enroll_code, publish_catalog, set_center_staff};
+pub use device_auth::RateLimiter;
+
+pub use admin::{
+    add_center, add_user, decide, new_enroll_code, publish_catalog, revoke_device, set_center_staff,
+};
 pub use api::{ApiDoc, router};
 pub use error::PortalError;
 
-/// The portal's shared state: a PostgreSQL pool.
+/// The portal's shared state: a PostgreSQL pool and the per-device rate limits.
 #[derive(Clone)]
 pub struct Portal {
     pub pool: PgPool,
+    pub limiter: Arc<RateLimiter>,
+}
+
+/// Per device by default: 120 signed requests a minute, bursts of 60. A desk syncing every
+/// 30 s makes two or three; a backlog after a week offline goes in batches of up to 1000.
+pub const DEFAULT_RATE_PER_MINUTE: u32 = 120;
+pub const DEFAULT_RATE_BURST: u32 = 60;
+
+impl Portal {
+    pub fn new(pool: PgPool) -> Portal {
+        Portal::with_rate(pool, DEFAULT_RATE_PER_MINUTE, DEFAULT_RATE_BURST)
+    }
+
+    pub fn with_rate(pool: PgPool, per_minute: u32, burst: u32) -> Portal {
+        Portal {
+            pool,
+            limiter: Arc::new(RateLimiter::new(per_minute, burst)),
+        }
+    }
 }
 
 /// Applies the portal's migrations (`migrations/portal`, embedded at build time).

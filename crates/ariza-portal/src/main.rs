@@ -1,7 +1,8 @@
 //! `ariza-portal`: serve the API, and the operators' admin commands.
 //!
-//! Configuration: `--config FILE` (TOML: `database_url`, `listen`), overridden by
-//! `ARIZA_PORTAL_DATABASE_URL` and `ARIZA_PORTAL_LISTEN`.
+//! Configuration: `--config FILE` (TOML: `database_url`, `listen`, `tls_cert`, `tls_key`,
+//! `rate_per_minute`, `rate_burst`), each overridden by `ARIZA_PORTAL_<NAME>` (upper case).
+//! With `tls_cert` and `tls_key` (PEM files) the portal serves HTTPS itself (rustls).
 
 use std::path::PathBuf;
 
@@ -55,6 +56,16 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Enrolled devices: list, revoke.
+    Device {
+        #[command(subcommand)]
+        command: DeviceCommand,
+    },
+    /// The audit trail: verify the portal's chain and every desk's delivered chain.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Records an agency decision: in_review, completed, rejected, returned.
     Decide {
         /// Application id or tracking number.
@@ -80,6 +91,20 @@ enum CenterCommand {
         #[arg(long)]
         district: String,
     },
+}
+
+#[derive(Subcommand)]
+enum DeviceCommand {
+    /// Every device: id, center, number, name, revoked or not.
+    List,
+    /// Refuses every further request from the device, at once.
+    Revoke { id: uuid::Uuid },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recomputes every hash chain; exits 1 if any entry was edited, removed or inserted.
+    Verify,
 }
 
 #[derive(Subcommand)]
@@ -117,27 +142,39 @@ enum UserCommand {
 struct Config {
     database_url: Option<String>,
     listen: Option<String>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    rate_per_minute: Option<u32>,
+    rate_burst: Option<u32>,
 }
 
-fn load_config(path: Option<&PathBuf>) -> anyhow::Result<(String, String)> {
+fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
     let mut config: Config = match path {
         Some(p) => toml::from_str(
             &std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))?,
         )?,
         None => Config::default(),
     };
-    if let Ok(v) = std::env::var("ARIZA_PORTAL_DATABASE_URL") {
+    let env = |name: &str| std::env::var(format!("ARIZA_PORTAL_{name}")).ok();
+    if let Some(v) = env("DATABASE_URL") {
         config.database_url = Some(v);
     }
-    if let Ok(v) = std::env::var("ARIZA_PORTAL_LISTEN") {
+    if let Some(v) = env("LISTEN") {
         config.listen = Some(v);
     }
-    Ok((
-        config
-            .database_url
-            .context("no database_url: set it in the config file or ARIZA_PORTAL_DATABASE_URL")?,
-        config.listen.unwrap_or_else(|| "127.0.0.1:8080".into()),
-    ))
+    if let Some(v) = env("TLS_CERT") {
+        config.tls_cert = Some(v.into());
+    }
+    if let Some(v) = env("TLS_KEY") {
+        config.tls_key = Some(v.into());
+    }
+    if let Some(v) = env("RATE_PER_MINUTE") {
+        config.rate_per_minute = Some(v.parse().context("ARIZA_PORTAL_RATE_PER_MINUTE")?);
+    }
+    if let Some(v) = env("RATE_BURST") {
+        config.rate_burst = Some(v.parse().context("ARIZA_PORTAL_RATE_BURST")?);
+    }
+    Ok(config)
 }
 
 #[tokio::main]
@@ -150,7 +187,15 @@ async fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let (database_url, listen) = load_config(cli.config.as_ref())?;
+    let config = load_config(cli.config.as_ref())?;
+    let database_url = config
+        .database_url
+        .clone()
+        .context("no database_url: set it in the config file or ARIZA_PORTAL_DATABASE_URL")?;
+    let listen = config
+        .listen
+        .clone()
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
     // The URL carries a password: it is never logged.
     let pool = sqlx::postgres::PgPoolOptions::new()
         .max_connections(16)
@@ -158,18 +203,91 @@ async fn main() -> anyhow::Result<()> {
         .await
         .context("cannot connect to the portal database")?;
     ariza_portal::migrate(&pool).await?;
-    let portal = Portal { pool };
+    let portal = Portal::with_rate(
+        pool,
+        config
+            .rate_per_minute
+            .unwrap_or(ariza_portal::DEFAULT_RATE_PER_MINUTE),
+        config
+            .rate_burst
+            .unwrap_or(ariza_portal::DEFAULT_RATE_BURST),
+    );
     match cli.command {
-        Command::Serve => {
-            let listener = tokio::net::TcpListener::bind(&listen)
-                .await
-                .with_context(|| format!("cannot listen on {listen}"))?;
-            tracing::info!(address = %listener.local_addr()?, "portal serving");
-            axum::serve(listener, ariza_portal::router(portal))
-                .with_graceful_shutdown(async {
+        Command::Serve => match (&config.tls_cert, &config.tls_key) {
+            (Some(cert), Some(key)) => {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+                    .await
+                    .context("cannot read the TLS certificate or key")?;
+                let addr: std::net::SocketAddr = listen
+                    .parse()
+                    .with_context(|| format!("bad listen address {listen}"))?;
+                let handle = axum_server::Handle::new();
+                let stopper = handle.clone();
+                tokio::spawn(async move {
                     let _ = tokio::signal::ctrl_c().await;
-                })
+                    stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+                });
+                tracing::info!(address = %addr, "portal serving HTTPS");
+                axum_server::bind_rustls(addr, tls)
+                    .handle(handle)
+                    .serve(ariza_portal::router(portal).into_make_service())
+                    .await?;
+            }
+            (None, None) => {
+                let listener = tokio::net::TcpListener::bind(&listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {listen}"))?;
+                tracing::info!(address = %listener.local_addr()?, "portal serving plain HTTP (put TLS in front, or set tls_cert and tls_key)");
+                axum::serve(listener, ariza_portal::router(portal))
+                    .with_graceful_shutdown(async {
+                        let _ = tokio::signal::ctrl_c().await;
+                    })
+                    .await?;
+            }
+            _ => anyhow::bail!("set both tls_cert and tls_key, or neither"),
+        },
+        Command::Device {
+            command: DeviceCommand::List,
+        } => {
+            let rows: Vec<(uuid::Uuid, String, i32, String, Option<chrono::DateTime<chrono::Utc>>)> =
+                sqlx::query_as(
+                    "SELECT id, center_code, device_number, name, revoked_at FROM device ORDER BY center_code, device_number",
+                )
+                .fetch_all(&portal.pool)
                 .await?;
+            for (id, center, number, name, revoked) in rows {
+                let state = revoked.map_or("active".to_string(), |r| format!("revoked {r}"));
+                println!("{id}  {center}-{number:02}  {name}  {state}");
+            }
+        }
+        Command::Device {
+            command: DeviceCommand::Revoke { id },
+        } => {
+            if ariza_portal::revoke_device(&portal, id, "operator").await? {
+                println!("device {id} revoked");
+            } else {
+                anyhow::bail!("no active device {id}");
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let report = ariza_portal::audit::verify(&portal).await?;
+            let line = |who: &str, r: &ariza_core::audit::AuditReport| match r.broken_at {
+                None => println!("{who}: {} entries, chain intact", r.entries),
+                Some(seq) => println!(
+                    "{who}: BROKEN at entry {seq} ({})",
+                    r.reason.as_deref().unwrap_or("?")
+                ),
+            };
+            line("portal", &report.portal);
+            for (device, r) in &report.desks {
+                line(&format!("desk {device}"), r);
+            }
+            if !report.ok() {
+                std::process::exit(1);
+            }
         }
         Command::Center {
             command:

@@ -158,7 +158,15 @@ fn summary(mut v: Vec<Duration>) -> (f64, f64, f64) {
 }
 
 fn setup(path: &std::path::Path, clock: &FixedClock) -> (Store, ariza_core::staff::Actor) {
-    let store = Store::open(path).unwrap();
+    setup_store(Store::open(path).unwrap(), clock)
+}
+
+/// The same store without encryption: the comparison that prices SQLCipher.
+fn setup_plain(path: &std::path::Path, clock: &FixedClock) -> (Store, ariza_core::staff::Actor) {
+    setup_store(Store::open_unencrypted_for_benchmark(path).unwrap(), clock)
+}
+
+fn setup_store(store: Store, clock: &FixedClock) -> (Store, ariza_core::staff::Actor) {
     let admin = store
         .setup(
             &SetupRequest {
@@ -186,7 +194,25 @@ fn filing(dir: &std::path::Path) {
         .unwrap_or(2000);
     let clock = FixedClock::at_tashkent(2026, 11, 20, 10, 0);
     let (store, admin) = setup(&dir.join("filing.db"), &clock);
+    let (plain, plain_admin) = setup_plain(&dir.join("filing-plain.db"), &clock);
     let birth = NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
+    let input = CitizenInput {
+        pinfl: Pinfl::compose(Sex::Male, birth, 26, 1).to_string(),
+        document_kind: Some(DocumentKind::Passport),
+        document_number: "AA1234567".into(),
+        surname: "Karimov".into(),
+        given_name: "Sherzod".into(),
+        patronymic: String::new(),
+        birth_date: "1990-05-12".into(),
+        sex: Some(Sex::Male),
+        phone: String::new(),
+        region: "1726".into(),
+        district: "1726294".into(),
+        street: String::new(),
+    };
+    plain
+        .register_citizen(&plain_admin, &input, &clock)
+        .unwrap();
     let citizen = store
         .register_citizen(
             &admin,
@@ -217,7 +243,7 @@ fn filing(dir: &std::path::Path) {
         form,
     };
 
-    let bare = open_bare(&dir.join("bare.db")).unwrap();
+    let bare = open_bare(&dir.join("bare.db"), None).unwrap();
     bare.execute_batch("CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT")
         .unwrap();
     let body = serde_json::to_string(&req).unwrap();
@@ -227,6 +253,7 @@ fn filing(dir: &std::path::Path) {
     // every commit, and growing a file costs extra metadata syncs that a real desk pays once.)
     for i in 0..n {
         store.file_application(&admin, &req, &clock).unwrap();
+        plain.file_application(&plain_admin, &req, &clock).unwrap();
         bare.execute(
             "INSERT INTO t (id, body) VALUES (?1, ?2)",
             rusqlite::params![format!("warm-{i}"), body],
@@ -234,16 +261,22 @@ fn filing(dir: &std::path::Path) {
         .unwrap();
     }
     store.checkpoint().unwrap();
+    plain.checkpoint().unwrap();
     bare.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
         .unwrap();
 
     // Interleave the two so that disk state and noise hit both alike.
     let mut filed = Vec::with_capacity(n);
+    let mut filed_plain = Vec::with_capacity(n);
     let mut inserted = Vec::with_capacity(n);
     for i in 0..n {
         let t = Instant::now();
         store.file_application(&admin, &req, &clock).unwrap();
         filed.push(t.elapsed());
+
+        let t = Instant::now();
+        plain.file_application(&plain_admin, &req, &clock).unwrap();
+        filed_plain.push(t.elapsed());
 
         let t = Instant::now();
         bare.execute(
@@ -254,16 +287,23 @@ fn filing(dir: &std::path::Path) {
         inserted.push(t.elapsed());
     }
     let (f50, _, f99) = summary(filed);
+    let (p50, _, p99) = summary(filed_plain);
     let (b50, _, b99) = summary(inserted);
     println!(
         "filing latency, {n} durable commits each after {n} to warm up (WAL, synchronous=FULL), same folder:"
     );
-    println!("  file_application   p50 {f50:8.3} ms   p99 {f99:8.3} ms");
-    println!("  bare insert+commit p50 {b50:8.3} ms   p99 {b99:8.3} ms");
+    println!("  file_application, SQLCipher   p50 {f50:8.3} ms   p99 {f99:8.3} ms");
+    println!("  file_application, unencrypted p50 {p50:8.3} ms   p99 {p99:8.3} ms");
+    println!("  bare insert+commit            p50 {b50:8.3} ms   p99 {b99:8.3} ms");
     println!(
-        "  ratio              p50 {:8.2} x     p99 {:8.2} x   (target ≤ 1.5 x)",
-        f50 / b50,
-        f99 / b99
+        "  store / bare (unencrypted)    p50 {:8.2} x     p99 {:8.2} x   (target ≤ 1.5 x)",
+        p50 / b50,
+        p99 / b99
+    );
+    println!(
+        "  encryption overhead on filing p50 {:+7.1} %     p99 {:+7.1} %   (target ≤ 15 %)",
+        (f50 / p50 - 1.0) * 100.0,
+        (f99 / p99 - 1.0) * 100.0
     );
 }
 
@@ -273,8 +313,8 @@ fn search(dir: &std::path::Path) {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000_000);
     let clock = FixedClock::at_tashkent(2026, 11, 20, 10, 0);
-    let path = dir.join("search.db");
-    let (store, admin) = setup(&path, &clock);
+    let path = dir.join("search-plain.db");
+    let (store, admin) = setup_plain(&path, &clock);
     let mut rng = StdRng::seed_from_u64(7);
 
     let mut people: Vec<String> = Vec::new();
@@ -282,7 +322,7 @@ fn search(dir: &std::path::Path) {
     // stored in Cyrillic, as clerks type them.
     let t = Instant::now();
     {
-        let mut conn = open_bare(&path).unwrap();
+        let mut conn = open_bare(&path, None).unwrap();
         let tx = conn.transaction().unwrap();
         {
             let mut stmt = tx
@@ -366,7 +406,40 @@ fn search(dir: &std::path::Path) {
     }
     let (i50, i95, i99) = summary(indexed);
 
-    let conn = open_bare(&path).unwrap();
+    // The same rows in an encrypted store: copy the plain file's rows into it.
+    let enc_path = dir.join("search.db");
+    let (enc, _) = setup(&enc_path, &clock);
+    drop(enc);
+    {
+        let conn = ariza_store::open_keyed_connection(&enc_path).unwrap();
+        conn.execute(
+            "ATTACH DATABASE ?1 AS plain KEY ''",
+            [path.to_string_lossy()],
+        )
+        .unwrap();
+        conn.execute_batch(
+            "BEGIN; INSERT INTO citizen SELECT * FROM plain.citizen WHERE id > 0 AND id NOT IN (SELECT id FROM main.citizen); COMMIT;",
+        )
+        .unwrap();
+    }
+    let enc = Store::open(&enc_path).unwrap();
+    for q in queries.iter().take(20) {
+        enc.find_citizens(q, 20).unwrap();
+    }
+    let mut encrypted = Vec::new();
+    let mut plain_again = Vec::new();
+    for q in &queries {
+        let t = Instant::now();
+        enc.find_citizens(q, 20).unwrap();
+        encrypted.push(t.elapsed());
+        let t = Instant::now();
+        store.find_citizens(q, 20).unwrap();
+        plain_again.push(t.elapsed());
+    }
+    let (e50, e95, _) = summary(encrypted);
+    let (q50, q95, _) = summary(plain_again);
+
+    let conn = open_bare(&path, None).unwrap();
     let mut scan = Vec::new();
     let mut scan_hits = 0;
     for q in queries.iter().take(20) {
@@ -401,6 +474,11 @@ fn search(dir: &std::path::Path) {
         s50 / i50,
         hits as f64 / queries.len() as f64,
         scan_hits as f64 / 20.0
+    );
+    println!(
+        "  interleaved, SQLCipher vs unencrypted: p50 {e50:.3} vs {q50:.3} ms ({:+.1} %), p95 {e95:.3} vs {q95:.3} ms ({:+.1} %)   (target ≤ 15 %)",
+        (e50 / q50 - 1.0) * 100.0,
+        (e95 / q95 - 1.0) * 100.0
     );
 }
 

@@ -237,7 +237,14 @@ impl Store {
         .execute(params![id_text, at, actor.staff_id])?;
         tx.prepare_cached("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)")?
             .execute(params![id_text, at])?;
-        crate::audit::record(&tx, now, &actor.username, "application.file", &id_text, &service.code)?;
+        crate::audit::record(
+            &tx,
+            now,
+            &actor.username,
+            "application.file",
+            &id_text,
+            &service.code,
+        )?;
         tx.commit()?;
         // Built from what was just written rather than read back: filing is the clerk's hot
         // path. The store tests compare it with a fresh read.
@@ -282,10 +289,21 @@ impl Store {
 
     /// A staff member opens an application (and so its citizen's details): permission-checked
     /// and recorded in the audit.
-    pub fn open_application(&self, actor: &Actor, key: &str, clock: &dyn Clock) -> Result<Application> {
+    pub fn open_application(
+        &self,
+        actor: &Actor,
+        key: &str,
+        clock: &dyn Clock,
+    ) -> Result<Application> {
         actor.role.require(Action::ViewApplications)?;
         let app = self.application(key)?;
-        self.audit_event(clock.now(), &actor.username, "application.open", &app.id.to_string(), "")?;
+        self.audit_event(
+            clock.now(),
+            &actor.username,
+            "application.open",
+            &app.id.to_string(),
+            "",
+        )?;
         Ok(app)
     }
 
@@ -345,7 +363,14 @@ impl Store {
         )?;
         // A cancelled application is not delivered: it leaves the queue.
         tx.execute("DELETE FROM outbox WHERE application_id = ?1", [&id])?;
-        crate::audit::record(&tx, clock.now(), &actor.username, "application.cancel", &id, "")?;
+        crate::audit::record(
+            &tx,
+            clock.now(),
+            &actor.username,
+            "application.cancel",
+            &id,
+            "",
+        )?;
         let app = load_application(&tx, &id)?;
         tx.commit()?;
         tracing::info!(application = %id, by = actor.staff_id, "application cancelled");

@@ -28,7 +28,16 @@ pub(crate) fn record(
         "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![seq, ts(at), actor, action, subject, detail, prev, hash])?;
+    .execute(params![
+        seq,
+        ts(at),
+        actor,
+        action,
+        subject,
+        detail,
+        prev,
+        hash
+    ])?;
     Ok(())
 }
 
@@ -69,7 +78,11 @@ impl Store {
     }
 
     /// The newest entries for a supervisor or admin, newest first (`ariza audit list`).
-    pub fn audit_log(&self, actor: &ariza_core::staff::Actor, limit: usize) -> Result<Vec<AuditEntry>> {
+    pub fn audit_log(
+        &self,
+        actor: &ariza_core::staff::Actor,
+        limit: usize,
+    ) -> Result<Vec<AuditEntry>> {
         actor.role.require(ariza_core::staff::Action::ViewAudit)?;
         self.audit_entries(limit)
     }

@@ -54,7 +54,9 @@ impl Store {
             let version: i64 = conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
             let exported = conn
                 .query_row("SELECT sqlcipher_export('backup')", [], |_| Ok(()))
-                .and_then(|()| conn.execute_batch(&format!("PRAGMA backup.user_version = {version}")));
+                .and_then(|()| {
+                    conn.execute_batch(&format!("PRAGMA backup.user_version = {version}"))
+                });
             conn.execute("DETACH DATABASE backup", [])?;
             exported?;
         }
@@ -86,7 +88,8 @@ impl Store {
     ) -> Result<RestoreReport> {
         let mut file = std::fs::File::open(backup).map_err(StoreError::Io)?;
         let mut head = vec![0u8; MAGIC.len() + 4];
-        file.read_exact(&mut head).map_err(|_| StoreError::BadBackup)?;
+        file.read_exact(&mut head)
+            .map_err(|_| StoreError::BadBackup)?;
         if &head[..MAGIC.len()] != MAGIC {
             return Err(StoreError::BadBackup);
         }
@@ -97,9 +100,11 @@ impl Store {
             return Err(StoreError::BadBackup);
         }
         let mut json = vec![0u8; len];
-        file.read_exact(&mut json).map_err(|_| StoreError::BadBackup)?;
-        let mut slots = KeySlots::from_json(std::str::from_utf8(&json).map_err(|_| StoreError::BadBackup)?)
+        file.read_exact(&mut json)
             .map_err(|_| StoreError::BadBackup)?;
+        let mut slots =
+            KeySlots::from_json(std::str::from_utf8(&json).map_err(|_| StoreError::BadBackup)?)
+                .map_err(|_| StoreError::BadBackup)?;
         let key = slots.open_staff(username, password)?;
         if db.exists() && !replace {
             return Err(StoreError::Duplicate("err-restore-exists", "database"));
@@ -122,7 +127,8 @@ impl Store {
             }
             let store = Store::open_keyed(&staged, Some(key.clone()))?;
             let audit = store.verify_audit()?;
-            let count = |sql: &str| -> Result<i64> { Ok(store.conn().query_row(sql, [], |r| r.get(0))?) };
+            let count =
+                |sql: &str| -> Result<i64> { Ok(store.conn().query_row(sql, [], |r| r.get(0))?) };
             let report = RestoreReport {
                 integrity,
                 applications: count("SELECT count(*) FROM application")?,

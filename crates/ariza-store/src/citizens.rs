@@ -143,7 +143,14 @@ impl Store {
             ],
         )?;
         let id = conn.last_insert_rowid();
-        crate::audit::record(&conn, clock.now(), &actor.username, "citizen.register", &id.to_string(), "")?;
+        crate::audit::record(
+            &conn,
+            clock.now(),
+            &actor.username,
+            "citizen.register",
+            &id.to_string(),
+            "",
+        )?;
         conn.commit()?;
         tracing::info!(citizen_id = id, by = actor.staff_id, "citizen registered");
         Ok(Citizen { id, data: c })
@@ -160,7 +167,14 @@ impl Store {
         actor.role.require(Action::ViewCitizen)?;
         let conn = self.conn();
         let citizen = get_citizen(&conn, id)?;
-        crate::audit::record(&conn, clock.now(), &actor.username, "citizen.open", &id.to_string(), "")?;
+        crate::audit::record(
+            &conn,
+            clock.now(),
+            &actor.username,
+            "citizen.open",
+            &id.to_string(),
+            "",
+        )?;
         Ok(citizen)
     }
 

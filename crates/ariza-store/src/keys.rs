@@ -371,7 +371,10 @@ mod tests {
         slots.put_staff(&key, "Admin", "correct horse").unwrap();
         slots.put_staff(&key, "clerk", "battery staple").unwrap();
         assert_eq!(slots.open_staff("admin", "correct horse").unwrap().0, key.0);
-        assert_eq!(slots.open_staff("clerk", "battery staple").unwrap().0, key.0);
+        assert_eq!(
+            slots.open_staff("clerk", "battery staple").unwrap().0,
+            key.0
+        );
         assert!(slots.open_staff("admin", "battery staple").is_err());
         assert!(slots.open_staff("nobody", "correct horse").is_err());
         // A password change rewraps one slot; the other keeps working.
@@ -405,7 +408,10 @@ mod tests {
         slots.put_device(&key, &secret);
         assert_eq!(slots.open_device(&secret).unwrap().0, key.0);
         assert!(slots.open_device(&DeviceSecret::random()).is_none());
-        assert_eq!(slots.without_device().open_device(&secret).map(|_| ()), None);
+        assert_eq!(
+            slots.without_device().open_device(&secret).map(|_| ()),
+            None
+        );
     }
 
     #[test]

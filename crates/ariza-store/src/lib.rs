@@ -69,7 +69,10 @@ impl Store {
     pub fn open_with(path: &Path, device: &DeviceKeyStore) -> Result<Store> {
         let slots_file = slots_path(path);
         if !slots_file.exists() {
-            if std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false) {
+            if std::fs::metadata(path)
+                .map(|m| m.len() > 0)
+                .unwrap_or(false)
+            {
                 // A database without its slots cannot be opened; never replace its key.
                 return Err(StoreError::Locked);
             }
@@ -134,7 +137,10 @@ impl Store {
     }
 
     /// Runs `change` on the slots file (staff added, removed, password changed).
-    pub(crate) fn edit_slots(&self, change: impl FnOnce(&mut KeySlots, &DbKey) -> Result<()>) -> Result<()> {
+    pub(crate) fn edit_slots(
+        &self,
+        change: impl FnOnce(&mut KeySlots, &DbKey) -> Result<()>,
+    ) -> Result<()> {
         let Some(key) = &self.key else {
             return Ok(());
         };
@@ -176,8 +182,10 @@ impl Store {
 /// database") instead of at the first query.
 fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
     conn.pragma_update(None, "key", &*key.pragma())?;
-    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-        .map_err(|_| StoreError::Locked)?;
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map_err(|_| StoreError::Locked)?;
     Ok(())
 }
 
@@ -213,7 +221,9 @@ pub fn open_bare(path: &Path, key: Option<&DbKey>) -> Result<Connection> {
 /// it: for IT staff's repairs and for tests that inspect or tamper with rows directly.
 pub fn open_keyed_connection(path: &Path) -> Result<Connection> {
     let slots = KeySlots::load(&slots_path(path))?;
-    let secret = DeviceKeyStore::beside(path).load()?.ok_or(StoreError::Locked)?;
+    let secret = DeviceKeyStore::beside(path)
+        .load()?
+        .ok_or(StoreError::Locked)?;
     let key = slots.open_device(&secret).ok_or(StoreError::Locked)?;
     let conn = Connection::open(path)?;
     apply_key(&conn, &key)?;

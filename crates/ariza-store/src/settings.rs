@@ -28,12 +28,31 @@ pub enum FontSize {
     Larger,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct DeskSettings {
     pub locale: Locale,
     pub theme: Theme,
     pub font_size: FontSize,
+    /// Minutes without activity before the desk locks and asks for the password again
+    /// (1–120).
+    #[serde(default = "default_idle_lock")]
+    pub idle_lock_minutes: u32,
+}
+
+fn default_idle_lock() -> u32 {
+    5
+}
+
+impl Default for DeskSettings {
+    fn default() -> Self {
+        DeskSettings {
+            locale: Locale::default(),
+            theme: Theme::default(),
+            font_size: FontSize::default(),
+            idle_lock_minutes: default_idle_lock(),
+        }
+    }
 }
 
 impl Store {
@@ -52,6 +71,12 @@ impl Store {
     }
 
     pub fn save_settings(&self, settings: &DeskSettings) -> Result<()> {
+        if !(1..=120).contains(&settings.idle_lock_minutes) {
+            return Err(ariza_core::error::DomainError::Invalid(vec![
+                ariza_core::error::FieldError::new("idle_lock_minutes", "err-idle-minutes"),
+            ])
+            .into());
+        }
         self.conn().execute(
             "INSERT INTO setting (key, value) VALUES ('desk', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -180,13 +180,23 @@ impl Store {
                  ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, next_try_at = excluded.next_try_at",
                 params![username, failures, ts(next)],
             )?;
-            crate::audit::record(&conn, now, &username, "staff.sign_in_failed", &username, &failures.to_string())?;
+            crate::audit::record(
+                &conn,
+                now,
+                &username,
+                "staff.sign_in_failed",
+                &username,
+                &failures.to_string(),
+            )?;
             tracing::info!(failures, "sign-in refused");
             return Err(StoreError::BadCredentials);
         };
         {
             let conn = self.conn();
-            conn.execute("DELETE FROM sign_in_failures WHERE username = ?1", [&username])?;
+            conn.execute(
+                "DELETE FROM sign_in_failures WHERE username = ?1",
+                [&username],
+            )?;
             crate::audit::record(&conn, now, &username, "staff.sign_in", &username, "")?;
         }
         // Staff who arrived from the portal's feed get their key slot at their first sign-in,
@@ -233,7 +243,11 @@ impl Store {
             let ok = current.is_some_and(|c| {
                 let hash: Option<String> = self
                     .conn()
-                    .query_row("SELECT password_hash FROM staff WHERE id = ?1", [actor.staff_id], |r| r.get(0))
+                    .query_row(
+                        "SELECT password_hash FROM staff WHERE id = ?1",
+                        [actor.staff_id],
+                        |r| r.get(0),
+                    )
                     .ok();
                 hash.is_some_and(|h| verify_password(c, &h))
             });
@@ -259,7 +273,14 @@ impl Store {
         if changed == 0 {
             return Err(StoreError::NotFound("err-staff-not-found"));
         }
-        crate::audit::record(&tx, clock.now(), &actor.username, "staff.password", &username, "")?;
+        crate::audit::record(
+            &tx,
+            clock.now(),
+            &actor.username,
+            "staff.password",
+            &username,
+            "",
+        )?;
         self.edit_slots(|slots, key| slots.put_staff(key, &username, new_password))?;
         tx.commit()?;
         tracing::info!(by = actor.staff_id, "password changed");
@@ -290,11 +311,25 @@ impl Store {
                 |r| r.get(0),
             )?;
             if admins <= 1 {
-                return Err(DomainError::Invalid(vec![FieldError::new("username", "err-last-admin")]).into());
+                return Err(DomainError::Invalid(vec![FieldError::new(
+                    "username",
+                    "err-last-admin",
+                )])
+                .into());
             }
         }
-        tx.execute("UPDATE staff SET active = 0 WHERE username = ?1", [&username])?;
-        crate::audit::record(&tx, clock.now(), &actor.username, "staff.deactivate", &username, "")?;
+        tx.execute(
+            "UPDATE staff SET active = 0 WHERE username = ?1",
+            [&username],
+        )?;
+        crate::audit::record(
+            &tx,
+            clock.now(),
+            &actor.username,
+            "staff.deactivate",
+            &username,
+            "",
+        )?;
         self.edit_slots(|slots, _| {
             slots.remove_staff(&username);
             Ok(())
@@ -332,7 +367,14 @@ impl Store {
             params![username, new.full_name.trim(), new.role.as_str(), hash, ts(clock.now())],
         )?;
         let id = tx.last_insert_rowid();
-        crate::audit::record(&tx, clock.now(), &actor.username, "staff.add", &username, new.role.as_str())?;
+        crate::audit::record(
+            &tx,
+            clock.now(),
+            &actor.username,
+            "staff.add",
+            &username,
+            new.role.as_str(),
+        )?;
         self.edit_slots(|slots, key| slots.put_staff(key, &username, &new.password))?;
         tx.commit()?;
         tracing::info!(staff_id = id, by = actor.staff_id, "staff added");

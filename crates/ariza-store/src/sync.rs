@@ -24,7 +24,10 @@ use crate::{Result, Store, StoreError, parse_ts, ts};
 pub struct Enrollment {
     pub portal_url: String,
     pub device_id: Uuid,
-    pub token: String,
+    /// The device's Ed25519 private key (hex), kept only inside the encrypted database.
+    pub signing_key: String,
+    /// SHA-256 of the portal's certificate (hex), when the desk pins it.
+    pub pinned_cert: Option<String>,
 }
 
 /// What the desk shows about delivery.
@@ -116,23 +119,31 @@ fn deliver(tx: &Transaction<'_>, id: &str, at: &str, portal: i64) -> Result<bool
 impl Store {
     pub fn enrollment(&self) -> Result<Option<Enrollment>> {
         let conn = self.conn();
-        let (Some(url), Some(device), Some(token)) = (
+        let (Some(url), Some(device), Some(signing_key)) = (
             get(&conn, "portal_url")?,
             get(&conn, "device_id")?,
-            get(&conn, "device_token")?,
+            get(&conn, "signing_key")?,
         ) else {
             return Ok(None);
         };
         Ok(Some(Enrollment {
             portal_url: url,
             device_id: Uuid::parse_str(&device).unwrap_or_default(),
-            token,
+            signing_key,
+            pinned_cert: get(&conn, "pinned_cert")?,
         }))
     }
 
     /// Records the portal's answer to enrollment. The desk must have been set up for the same
     /// center; the portal's device number replaces the provisional one.
-    pub fn save_enrollment(&self, portal_url: &str, resp: &EnrollResponse) -> Result<()> {
+    pub fn save_enrollment(
+        &self,
+        portal_url: &str,
+        resp: &EnrollResponse,
+        signing_key: &str,
+        pinned_cert: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
         let center = self.require_center()?;
         if center.code != resp.center.code {
             return Err(StoreError::NotFound("err-enroll-center-mismatch"));
@@ -141,8 +152,22 @@ impl Store {
         let tx = conn.transaction()?;
         set(&tx, "portal_url", portal_url.trim_end_matches('/'))?;
         set(&tx, "device_id", &resp.device_id.to_string())?;
-        set(&tx, "device_token", &resp.token)?;
+        set(&tx, "signing_key", signing_key)?;
+        match pinned_cert {
+            Some(pin) => set(&tx, "pinned_cert", pin)?,
+            None => {
+                tx.execute("DELETE FROM sync_state WHERE key = 'pinned_cert'", [])?;
+            }
+        }
         set(&tx, "cursor", "0")?;
+        crate::audit::record(
+            &tx,
+            at,
+            "device",
+            "device.enroll",
+            &resp.device_id.to_string(),
+            "",
+        )?;
         tx.execute("UPDATE center SET device_number = ?1", [resp.device_number])?;
         tx.commit()?;
         tracing::info!(device = %resp.device_id, "enrolled with the portal");
@@ -241,6 +266,19 @@ impl Store {
         }
         set(&tx, "last_success_at", &at)?;
         tx.execute("DELETE FROM sync_state WHERE key = 'last_error'", [])?;
+        if let Some(seq) = resp.audit_stored_to {
+            tx.execute(
+                "UPDATE audit SET delivered_at = ?2 WHERE seq <= ?1 AND delivered_at IS NULL",
+                params![seq, at],
+            )?;
+        }
+        if applied.delivered + applied.conflicts + applied.rejected > 0 {
+            let detail = format!(
+                "delivered={} conflicts={} rejected={}",
+                applied.delivered, applied.conflicts, applied.rejected
+            );
+            crate::audit::record(&tx, resp.received_at, "portal", "sync.push", "", &detail)?;
+        }
         tx.commit()?;
         Ok(applied)
     }
@@ -261,6 +299,7 @@ impl Store {
         let portal = portal_staff_id(&tx)?;
         let mut applied = 0;
         let mut catalog_changed = false;
+        let mut removed_staff = Vec::new();
         for change in &resp.changes {
             let at = ts(change.at);
             match change.kind {
@@ -284,6 +323,14 @@ impl Store {
                         }
                     }
                     if transition(&tx, &id, status, change.reason.as_deref(), &at, portal)? {
+                        crate::audit::record(
+                            &tx,
+                            change.at,
+                            &change.actor,
+                            "application.decision",
+                            &id,
+                            status.as_str(),
+                        )?;
                         applied += 1;
                     }
                 }
@@ -314,6 +361,17 @@ impl Store {
                              password_hash = excluded.password_hash, active = excluded.active",
                         params![staff.username, staff.full_name, staff.role.as_str(), staff.password_hash, staff.active, at],
                     )?;
+                    crate::audit::record(
+                        &tx,
+                        change.at,
+                        &change.actor,
+                        "staff.sync",
+                        &staff.username,
+                        staff.role.as_str(),
+                    )?;
+                    if !staff.active {
+                        removed_staff.push(staff.username.clone());
+                    }
                     applied += 1;
                 }
             }
@@ -323,6 +381,14 @@ impl Store {
         drop(conn);
         if catalog_changed {
             self.forget_catalog();
+        }
+        if !removed_staff.is_empty() {
+            self.edit_slots(|slots, _| {
+                for username in &removed_staff {
+                    slots.remove_staff(username);
+                }
+                Ok(())
+            })?;
         }
         Ok(applied)
     }

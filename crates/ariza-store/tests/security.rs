@@ -233,23 +233,50 @@ fn backup_restores_with_a_staff_password_and_is_verified() {
     std::fs::create_dir_all(target.parent().unwrap()).unwrap();
     let device = DeviceKeyStore::beside(&target);
     assert!(matches!(
-        Store::restore(&backup, &target, &device, "admin", "nope-nope", false, &clock()),
+        Store::restore(
+            &backup,
+            &target,
+            &device,
+            "admin",
+            "nope-nope",
+            false,
+            &clock()
+        ),
         Err(StoreError::BadCredentials)
     ));
-    let report =
-        Store::restore(&backup, &target, &device, "admin", "admin-pass-1", false, &clock()).unwrap();
+    let report = Store::restore(
+        &backup,
+        &target,
+        &device,
+        "admin",
+        "admin-pass-1",
+        false,
+        &clock(),
+    )
+    .unwrap();
     assert_eq!(report.integrity, "ok");
     assert!(report.audit.ok());
     assert_eq!(report.applications, 1);
     let restored = Store::open(&target).unwrap();
-    assert_eq!(restored.application(&app_id).unwrap().id.to_string(), app_id);
+    assert_eq!(
+        restored.application(&app_id).unwrap().id.to_string(),
+        app_id
+    );
     assert!(restored.verify_audit().unwrap().ok());
     drop(restored);
 
     // Restoring over a database needs `replace`.
     assert!(
-        Store::restore(&backup, &target, &device, "admin", "admin-pass-1", false, &clock())
-            .is_err()
+        Store::restore(
+            &backup,
+            &target,
+            &device,
+            "admin",
+            "admin-pass-1",
+            false,
+            &clock()
+        )
+        .is_err()
     );
     // A damaged backup is refused and the database is untouched.
     let mut bytes = std::fs::read(&backup).unwrap();
@@ -260,15 +287,31 @@ fn backup_restores_with_a_staff_password_and_is_verified() {
     let damaged = dir.path().join("damaged.ariza-backup");
     std::fs::write(&damaged, &bytes).unwrap();
     let before = std::fs::read(&target).unwrap();
-    let err = Store::restore(&damaged, &target, &device, "admin", "admin-pass-1", true, &clock())
-        .unwrap_err();
+    let err = Store::restore(
+        &damaged,
+        &target,
+        &device,
+        "admin",
+        "admin-pass-1",
+        true,
+        &clock(),
+    )
+    .unwrap_err();
     assert_eq!(err.code(), Code::BadBackup);
     assert_eq!(std::fs::read(&target).unwrap(), before);
     std::fs::write(&damaged, b"not a backup at all").unwrap();
     assert_eq!(
-        Store::restore(&damaged, &target, &device, "admin", "admin-pass-1", true, &clock())
-            .unwrap_err()
-            .code(),
+        Store::restore(
+            &damaged,
+            &target,
+            &device,
+            "admin",
+            "admin-pass-1",
+            true,
+            &clock()
+        )
+        .unwrap_err()
+        .code(),
         Code::BadBackup
     );
 }
@@ -289,7 +332,10 @@ fn wrong_passwords_slow_down_then_lock_then_expire() {
     store.sign_in("admin", "wrong", &clock).unwrap_err();
     let err = store.sign_in("admin", "admin-pass-1", &clock).unwrap_err();
     assert_eq!(err.code(), Code::TooManyAttempts);
-    assert!(matches!(err, StoreError::TooManyAttempts { retry_after: 5 }));
+    assert!(matches!(
+        err,
+        StoreError::TooManyAttempts { retry_after: 5 }
+    ));
     clock.advance(chrono::Duration::seconds(5));
     store.sign_in("admin", "wrong", &clock).unwrap_err(); // 4th: 10 s
     clock.advance(chrono::Duration::seconds(10));
@@ -354,7 +400,10 @@ fn audit_records_changes_and_openings_and_finds_tampering() {
         let copy = dir.path().join("copy.db");
         for (from, to) in [
             (path.clone(), copy.clone()),
-            (ariza_store::slots_path(&path), ariza_store::slots_path(&copy)),
+            (
+                ariza_store::slots_path(&path),
+                ariza_store::slots_path(&copy),
+            ),
             (device_key_path(&path), device_key_path(&copy)),
         ] {
             std::fs::copy(from, to).unwrap();
@@ -369,7 +418,10 @@ fn audit_records_changes_and_openings_and_finds_tampering() {
     store.checkpoint().unwrap();
     drop(store);
     let edited = tamper("UPDATE audit SET actor = 'someone' WHERE seq = 4");
-    assert_eq!((edited.broken_at, edited.reason.as_deref()), (Some(4), Some("hash")));
+    assert_eq!(
+        (edited.broken_at, edited.reason.as_deref()),
+        (Some(4), Some("hash"))
+    );
     let deleted = tamper("DELETE FROM audit WHERE seq = 5");
     assert_eq!(deleted.broken_at, Some(6));
     let first_gone = tamper("DELETE FROM audit WHERE seq = 1");
@@ -416,41 +468,68 @@ fn permission_matrix_is_enforced_by_the_store() {
                 }
                 Action::ManageStaff | Action::ManageCenter => actor.role == Role::Admin,
             };
-            assert_eq!(actor.role.may(action), expected, "{:?} {action:?}", actor.role);
+            assert_eq!(
+                actor.role.may(action),
+                expected,
+                "{:?} {action:?}",
+                actor.role
+            );
             let outcome: Result<(), StoreError> = match action {
                 Action::RegisterCitizen => store
                     .register_citizen(actor, &citizen_input(seq), &clock())
                     .map(|_| ()),
                 Action::ViewCitizen => store.open_citizen(actor, 1, &clock()).map(|_| ()),
-                Action::FileApplication | Action::ViewApplications | Action::CancelOwnApplication => {
+                Action::FileApplication
+                | Action::ViewApplications
+                | Action::CancelOwnApplication => {
                     // Filing by this actor, then opening and cancelling their own.
-                    let c = store.register_citizen(&admin, &citizen_input(seq), &clock()).unwrap();
+                    let c = store
+                        .register_citizen(&admin, &citizen_input(seq), &clock())
+                        .unwrap();
                     let form: BTreeMap<String, serde_json::Value> = serde_json::from_value(
                         json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}),
                     )
                     .unwrap();
-                    let req = FileRequest { citizen_id: c.id, service_code: "eri-key".into(), form };
+                    let req = FileRequest {
+                        citizen_id: c.id,
+                        service_code: "eri-key".into(),
+                        form,
+                    };
                     match action {
-                        Action::FileApplication => store.file_application(actor, &req, &clock()).map(|_| ()),
+                        Action::FileApplication => {
+                            store.file_application(actor, &req, &clock()).map(|_| ())
+                        }
                         Action::ViewApplications => {
                             let a = store.file_application(&admin, &req, &clock()).unwrap();
-                            store.open_application(actor, &a.id.to_string(), &clock()).map(|_| ())
+                            store
+                                .open_application(actor, &a.id.to_string(), &clock())
+                                .map(|_| ())
                         }
                         _ => {
                             let a = store.file_application(actor, &req, &clock()).unwrap();
-                            store.cancel_application(actor, &a.id.to_string(), "mistake", &clock()).map(|_| ())
+                            store
+                                .cancel_application(actor, &a.id.to_string(), "mistake", &clock())
+                                .map(|_| ())
                         }
                     }
                 }
                 Action::CancelAnyApplication => {
-                    let c = store.register_citizen(&admin, &citizen_input(seq), &clock()).unwrap();
+                    let c = store
+                        .register_citizen(&admin, &citizen_input(seq), &clock())
+                        .unwrap();
                     let form: BTreeMap<String, serde_json::Value> = serde_json::from_value(
                         json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}),
                     )
                     .unwrap();
-                    let req = FileRequest { citizen_id: c.id, service_code: "eri-key".into(), form };
+                    let req = FileRequest {
+                        citizen_id: c.id,
+                        service_code: "eri-key".into(),
+                        form,
+                    };
                     let a = store.file_application(&admin, &req, &clock()).unwrap();
-                    store.cancel_application(actor, &a.id.to_string(), "mistake", &clock()).map(|_| ())
+                    store
+                        .cancel_application(actor, &a.id.to_string(), "mistake", &clock())
+                        .map(|_| ())
                 }
                 Action::ManageStaff => store
                     .add_staff(
@@ -473,7 +552,10 @@ fn permission_matrix_is_enforced_by_the_store() {
             match (expected, outcome) {
                 (true, Ok(())) => {}
                 (false, Err(e)) if e.code() == Code::Forbidden => {}
-                (exp, got) => panic!("{:?} {action:?}: expected allowed={exp}, got {got:?}", actor.role),
+                (exp, got) => panic!(
+                    "{:?} {action:?}: expected allowed={exp}, got {got:?}",
+                    actor.role
+                ),
             }
         }
     }

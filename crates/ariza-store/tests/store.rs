@@ -157,7 +157,10 @@ fn setup_once_and_sign_in() {
     );
     assert!(matches!(again, Err(StoreError::AlreadySetUp)));
     assert_eq!(
-        store.sign_in("ADMIN", "admin-pass-1", &clock()).unwrap().staff_id,
+        store
+            .sign_in("ADMIN", "admin-pass-1", &clock())
+            .unwrap()
+            .staff_id,
         admin.staff_id
     );
     assert!(matches!(
@@ -181,7 +184,9 @@ fn setup_once_and_sign_in() {
             &clock(),
         )
         .unwrap();
-    let clerk = store.sign_in(&clerk.username, "clerk-pass", &clock()).unwrap();
+    let clerk = store
+        .sign_in(&clerk.username, "clerk-pass", &clock())
+        .unwrap();
     let refused = store.add_staff(
         &clerk,
         &NewStaff {
@@ -369,8 +374,12 @@ fn cancel_needs_a_reason_and_permission_and_leaves_the_outbox() {
             &c,
         )
         .unwrap();
-    let a = store.sign_in(&clerk_a.username, "password-a", &clock()).unwrap();
-    let b = store.sign_in(&clerk_b.username, "password-b", &clock()).unwrap();
+    let a = store
+        .sign_in(&clerk_a.username, "password-a", &clock())
+        .unwrap();
+    let b = store
+        .sign_in(&clerk_b.username, "password-b", &clock())
+        .unwrap();
     let citizen = store
         .register_citizen(&a, &citizen("Karimov", "Sherzod", 1), &c)
         .unwrap();

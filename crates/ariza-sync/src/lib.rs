@@ -4,13 +4,19 @@
 //! Every step can be killed and simply run again: the portal is idempotent by application id,
 //! and the desk applies each answer at most once.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+pub mod transport;
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
+
+use ariza_core::clock::{Clock, SystemClock};
+pub use transport::{check_portal_url, new_device_key, normalize_pin};
 
 use ariza_core::error::{Code, Describe};
 use ariza_core::i18n::MessageArgs;
 use ariza_core::wire::{
-    ApiError, ChangesResponse, EnrollRequest, EnrollResponse, PushBatch, PushResponse,
+    ApiError, ChangesResponse, EnrollRequest, EnrollResponse, Health, PushBatch, PushResponse,
 };
 use ariza_store::{Store, StoreError};
 
@@ -28,6 +34,12 @@ pub enum SyncError {
     },
     #[error("the portal's answer could not be read: {0}")]
     BadAnswer(String),
+    #[error("not a portal address")]
+    BadUrl,
+    #[error("plain http is allowed only to this machine; use https")]
+    InsecureUrl,
+    #[error("a certificate pin is 64 hex digits (SHA-256)")]
+    BadPin,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -44,6 +56,10 @@ impl SyncError {
             {
                 "err-sync-unauthorized"
             }
+            SyncError::Portal { code, .. } if code == "rate_limited" => "err-sync-rate-limited",
+            SyncError::BadUrl => "err-portal-url",
+            SyncError::InsecureUrl => "err-portal-url-insecure",
+            SyncError::BadPin => "err-portal-pin",
             SyncError::Portal { .. } | SyncError::BadAnswer(_) => "err-sync-portal",
             SyncError::Store(_) => "err-storage",
         }
@@ -56,6 +72,7 @@ impl Describe for SyncError {
             SyncError::Store(e) => e.code(),
             SyncError::NotEnrolled => Code::SetupRequired,
             SyncError::Portal { code, .. } if code == "enroll_code_invalid" => Code::Forbidden,
+            SyncError::BadUrl | SyncError::InsecureUrl | SyncError::BadPin => Code::Validation,
             _ => Code::Unavailable,
         }
     }
@@ -79,13 +96,20 @@ pub struct SyncReport {
 }
 
 pub struct Engine {
-    client: reqwest::blocking::Client,
+    /// The client for the enrolled portal, rebuilt when the pin changes.
+    client: Mutex<Option<(Option<String>, reqwest::blocking::Client)>>,
     /// Adapts to the link: doubles after a good batch, halves after a failure.
     batch_size: AtomicUsize,
+    clock: Box<dyn Clock + Send + Sync>,
+    /// Portal clock minus ours (ms), learned from each probe: signatures carry the portal's
+    /// time, so a desk with a wrong clock still signs fresh requests.
+    offset_ms: AtomicI64,
 }
 
 const MIN_BATCH: usize = 10;
 const MAX_BATCH: usize = 1000;
+/// Audit entries per push: small rows, so many fit.
+const AUDIT_BATCH: usize = 2000;
 
 fn read_answer<T: serde::de::DeserializeOwned>(
     resp: reqwest::blocking::Response,
@@ -108,15 +132,33 @@ fn read_answer<T: serde::de::DeserializeOwned>(
 
 impl Engine {
     pub fn new() -> Result<Engine, SyncError> {
-        let client = reqwest::blocking::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .build()
-            .map_err(SyncError::Offline)?;
-        Ok(Engine {
-            client,
+        Ok(Engine::with_clock(Box::new(SystemClock)))
+    }
+
+    pub fn with_clock(clock: Box<dyn Clock + Send + Sync>) -> Engine {
+        Engine {
+            client: Mutex::new(None),
             batch_size: AtomicUsize::new(100),
-        })
+            clock,
+            offset_ms: AtomicI64::new(0),
+        }
+    }
+
+    fn client(&self, pin: Option<&str>) -> Result<reqwest::blocking::Client, SyncError> {
+        let mut cached = self.client.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((cached_pin, client)) = cached.as_ref()
+            && cached_pin.as_deref() == pin
+        {
+            return Ok(client.clone());
+        }
+        let client = transport::client(pin)?;
+        *cached = Some((pin.map(str::to_string), client.clone()));
+        Ok(client)
+    }
+
+    /// Our clock corrected by the last probe's offset, in ms.
+    fn portal_now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis() + self.offset_ms.load(Ordering::Relaxed)
     }
 
     pub fn batch_size(&self) -> usize {
@@ -124,25 +166,42 @@ impl Engine {
     }
 
     /// Trades a one-time code for this device's credential and records it.
+    /// The device's key pair is made here; the private half goes only into the encrypted
+    /// database, the public half to the portal. With `pin`, the portal's certificate must
+    /// have that SHA-256 now and on every later sync.
     pub fn enroll(
         &self,
         store: &Store,
         portal_url: &str,
         code: &str,
         device_name: &str,
+        pin: Option<&str>,
     ) -> Result<EnrollResponse, SyncError> {
-        let url = format!("{}/api/v1/enroll", portal_url.trim_end_matches('/'));
+        let portal_url = portal_url.trim().trim_end_matches('/');
+        check_portal_url(portal_url)?;
+        let pin = pin
+            .filter(|p| !p.trim().is_empty())
+            .map(normalize_pin)
+            .transpose()?;
+        let (private_key, public_key) = new_device_key();
         let resp = self
-            .client
-            .post(url)
+            .client(pin.as_deref())?
+            .post(format!("{portal_url}/api/v1/enroll"))
             .json(&EnrollRequest {
                 code: code.to_string(),
                 device_name: device_name.to_string(),
+                public_key,
             })
             .send()
             .map_err(SyncError::Offline)?;
         let answer: EnrollResponse = read_answer(resp)?;
-        store.save_enrollment(portal_url, &answer)?;
+        store.save_enrollment(
+            portal_url,
+            &answer,
+            &private_key,
+            pin.as_deref(),
+            self.clock.now(),
+        )?;
         Ok(answer)
     }
 
@@ -160,17 +219,38 @@ impl Engine {
     fn run(&self, store: &Store) -> Result<SyncReport, SyncError> {
         let enrollment = store.enrollment()?.ok_or(SyncError::NotEnrolled)?;
         let base = enrollment.portal_url.trim_end_matches('/').to_string();
-        let auth = format!("Bearer {}", enrollment.token);
+        check_portal_url(&base)?;
+        let client = self.client(enrollment.pinned_cert.as_deref())?;
+        let device_id = enrollment.device_id.to_string();
+        let signed = |method: &str, path: &str, body: &[u8]| {
+            let url = format!("{base}{path}");
+            let request = match method {
+                "POST" => client.post(url),
+                _ => client.get(url),
+            };
+            transport::sign(
+                request,
+                &device_id,
+                &enrollment.signing_key,
+                method,
+                path,
+                body,
+                self.portal_now_ms(),
+            )
+        };
         let mut report = SyncReport::default();
         // A cheap probe first: on a dead link it fails in seconds instead of timing out on a
-        // large batch.
-        let probe = self
-            .client
+        // large batch. It also tells the portal's time.
+        let probe = client
             .get(format!("{base}/api/v1/health"))
             .timeout(Duration::from_secs(15))
             .send();
         match probe {
-            Ok(r) if r.status().is_success() => {}
+            Ok(r) if r.status().is_success() => {
+                let health: Health = read_answer(r)?;
+                let offset = health.now.timestamp_millis() - self.clock.now().timestamp_millis();
+                self.offset_ms.store(offset, Ordering::Relaxed);
+            }
             Ok(r) => {
                 return Err(SyncError::Portal {
                     status: r.status().as_u16(),
@@ -182,19 +262,19 @@ impl Engine {
         }
         loop {
             let batch = store.outbox_batch(self.batch_size())?;
-            if batch.is_empty() {
+            let audit = store.audit_outbox(AUDIT_BATCH)?;
+            if batch.is_empty() && audit.is_empty() {
                 break;
             }
             let json = serde_json::to_vec(&PushBatch {
                 applications: batch,
+                audit,
             })
             .map_err(|e| SyncError::BadAnswer(e.to_string()))?;
             let body = zstd::encode_all(json.as_slice(), 9)
                 .map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-            let sent = self
-                .client
-                .post(format!("{base}/api/v1/applications/batch"))
-                .header("authorization", &auth)
+            let path = "/api/v1/applications/batch";
+            let sent = signed("POST", path, &body)?
                 .header("content-type", "application/json")
                 .header("content-encoding", "zstd")
                 .body(body)
@@ -216,13 +296,15 @@ impl Engine {
             report.batches += 1;
             self.batch_size
                 .store((self.batch_size() * 2).min(MAX_BATCH), Ordering::Relaxed);
+            if answer.results.is_empty() && answer.audit_stored_to.is_none() {
+                // Nothing moved: do not spin on a portal that ignores the audit.
+                break;
+            }
         }
         loop {
             let after = store.change_cursor()?;
-            let resp = self
-                .client
-                .get(format!("{base}/api/v1/changes?after={after}&limit=500"))
-                .header("authorization", &auth)
+            let path = format!("/api/v1/changes?after={after}&limit=500");
+            let resp = signed("GET", &path, b"")?
                 .send()
                 .map_err(SyncError::Offline)?;
             let changes: ChangesResponse = read_answer(resp)?;

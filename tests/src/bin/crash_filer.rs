@@ -36,7 +36,7 @@ fn main() -> anyhow::Result<()> {
             &clock,
         )?
     } else {
-        store.sign_in("admin", "crash-pass")?
+        store.sign_in("admin", "crash-pass", &clock)?
     };
     let citizen = match store.find_citizens("Sinov", 1)?.first() {
         Some(m) => m.id,

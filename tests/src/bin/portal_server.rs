@@ -21,7 +21,7 @@ async fn main() -> anyhow::Result<()> {
     println!("listening");
     axum::serve(
         listener,
-        ariza_portal::router(ariza_portal::Portal { pool }),
+        ariza_portal::router(ariza_portal::Portal::with_rate(pool, 1_000_000, 100_000)),
     )
     .await?;
     Ok(())

@@ -3,4 +3,9 @@ import type { FontSize } from "./FontSize";
 import type { Locale } from "./Locale";
 import type { Theme } from "./Theme";
 
-export type DeskSettings = { locale: Locale, theme: Theme, font_size: FontSize, };
+export type DeskSettings = { locale: Locale, theme: Theme, font_size: FontSize, 
+/**
+ * Minutes without activity before the desk locks and asks for the password again
+ * (1–120).
+ */
+idle_lock_minutes: number, };

@@ -6,7 +6,15 @@ import type { DeskSettings } from "./DeskSettings";
 /**
  * Everything the UI needs to choose its first screen.
  */
-export type DeskStatus = { center: Center | null, actor: Actor | null, settings: DeskSettings, 
+export type DeskStatus = { 
+/**
+ * The database waits for a staff member's password (this device's key is missing).
+ */
+locked: boolean, 
+/**
+ * Someone is signed in but idle too long: their password resumes the session.
+ */
+session_locked: boolean, center: Center | null, actor: Actor | null, settings: DeskSettings, 
 /**
  * Today in Tashkent, YYYY-MM-DD.
  */

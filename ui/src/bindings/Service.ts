@@ -2,7 +2,11 @@
 import type { FieldSpec } from "./FieldSpec";
 import type { LocalizedText } from "./LocalizedText";
 
-export type Service = { code: string, name: LocalizedText, agency: LocalizedText, category: string, 
+export type Service = { code: string, name: LocalizedText, agency: LocalizedText, 
+/**
+ * The deciding agency's code: what an agency's portal users are scoped to.
+ */
+agency_code: string, category: string, 
 /**
  * Fee in sums (UZS).
  */

@@ -34,6 +34,14 @@ export function signOut(): Promise<null> {
   return invoke<null>("sign_out");
 }
 
+export function touchSession(): Promise<null> {
+  return invoke<null>("touch_session");
+}
+
+export function resumeSession(password: string): Promise<Actor> {
+  return invoke<Actor>("resume_session", { password });
+}
+
 export function regions(): Promise<Array<Region>> {
   return invoke<Array<Region>>("regions");
 }
@@ -78,8 +86,8 @@ export function syncNow(): Promise<SyncStatus> {
   return invoke<SyncStatus>("sync_now");
 }
 
-export function enrollDesk(portal: string, code: string): Promise<SyncStatus> {
-  return invoke<SyncStatus>("enroll_desk", { portal, code });
+export function enrollDesk(portal: string, code: string, pin: string | null): Promise<SyncStatus> {
+  return invoke<SyncStatus>("enroll_desk", { portal, code, pin });
 }
 
 export function listStaff(): Promise<Array<StaffMember>> {

@@ -1,0 +1,79 @@
+//! A device for tests that talk to the portal directly: enrolls with a fresh Ed25519 key and
+//! signs requests exactly as the sync engine does (or, on purpose, wrongly).
+
+use ariza_core::wire::{EnrollRequest, EnrollResponse};
+use reqwest::blocking::{Client, RequestBuilder};
+
+pub struct TestDevice {
+    pub id: String,
+    pub key: String,
+    pub public_key: String,
+    pub enrollment: EnrollResponse,
+}
+
+pub fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+impl TestDevice {
+    pub fn enroll(client: &Client, base: &str, code: &str) -> TestDevice {
+        let (key, public_key) = ariza_sync::new_device_key();
+        let resp = client
+            .post(format!("{base}/api/v1/enroll"))
+            .json(&EnrollRequest {
+                code: code.to_string(),
+                device_name: "test".into(),
+                public_key: public_key.clone(),
+            })
+            .send()
+            .unwrap();
+        assert!(resp.status().is_success(), "enroll: {}", resp.status());
+        let enrollment: EnrollResponse = resp.json().unwrap();
+        TestDevice {
+            id: enrollment.device_id.to_string(),
+            key,
+            public_key,
+            enrollment,
+        }
+    }
+
+    /// A signed request with the body as sent.
+    pub fn request(
+        &self,
+        client: &Client,
+        base: &str,
+        method: &str,
+        path: &str,
+        body: &[u8],
+        timestamp_ms: i64,
+    ) -> RequestBuilder {
+        let url = format!("{base}{path}");
+        let builder = if method == "POST" {
+            client.post(url).body(body.to_vec())
+        } else {
+            client.get(url)
+        };
+        ariza_sync::transport::sign(
+            builder,
+            &self.id,
+            &self.key,
+            method,
+            path,
+            body,
+            timestamp_ms,
+        )
+        .unwrap()
+    }
+
+    pub fn post_json(
+        &self,
+        client: &Client,
+        base: &str,
+        path: &str,
+        value: &impl serde::Serialize,
+    ) -> RequestBuilder {
+        let body = serde_json::to_vec(value).unwrap();
+        self.request(client, base, "POST", path, &body, now_ms())
+            .header("content-type", "application/json")
+    }
+}
