@@ -1,7 +1,8 @@
 -- Security: the hash-chained audit trail and sign-in throttling. Append-only.
 
--- Every change and every opening of a citizen's record. Rows are never updated except for
--- `delivered_at`, which is outside the hash; `ariza audit verify` recomputes the chain.
+-- Every change and every opening of a citizen's record. Rows are never updated; `ariza audit
+-- verify` recomputes the chain. What the portal has is one watermark in sync_state
+-- ('audit_delivered_seq'), not a column: no index to write on every filing.
 CREATE TABLE audit (
     seq          INTEGER PRIMARY KEY,
     at           TEXT NOT NULL,
@@ -10,10 +11,8 @@ CREATE TABLE audit (
     subject      TEXT NOT NULL,
     detail       TEXT NOT NULL,
     prev_hash    TEXT NOT NULL,
-    hash         TEXT NOT NULL,
-    delivered_at TEXT
+    hash         TEXT NOT NULL
 ) STRICT;
-CREATE INDEX audit_undelivered ON audit (seq) WHERE delivered_at IS NULL;
 
 -- Failed sign-ins per username: a growing delay, then a temporary lockout.
 CREATE TABLE sign_in_failures (

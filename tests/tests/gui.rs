@@ -492,7 +492,100 @@ fn a_clerk_files_an_application_offline() {
     d.wait_for_text(".banner.error", "rolingiz bunga ruxsat bermaydi");
     d.screenshot("clerk-may-not-cancel");
 
+    // The desk locks after a minute idle, in the middle of a form, and the password brings
+    // the form back exactly as it was.
+    d.click("#nav-settings");
+    d.clear_and_type("#idle-minutes", "1");
+    d.keys("\u{E004}"); // Tab: the change is saved
+    d.click("#nav-new");
+    d.wait_focus("#citizen-search");
+    d.keys("Ғуломов Шерзод");
+    d.wait_for_text("#citizen-results", "Gʻulomov Sherzod");
+    d.keys("\u{E007}");
+    d.wait_focus("#service-search");
+    d.keys("sudlanmaganlik");
+    d.wait_for_text("#service-results", "Sudlanmaganlik");
+    d.keys("\u{E007}");
+    d.wait_focus("#form-purpose");
+    d.keys("Ish joyi uchun");
+    let idle_from = Instant::now();
+    while !d
+        .js(
+            "return document.querySelector('#lock-form') !== null",
+            json!([]),
+        )
+        .as_bool()
+        .unwrap_or(false)
+    {
+        assert!(
+            idle_from.elapsed() < Duration::from_secs(90),
+            "the desk did not lock"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    assert!(
+        idle_from.elapsed() >= Duration::from_secs(55),
+        "locked too early"
+    );
+    d.wait_for_text("#lock-form", "Dilnoza Yusupova");
+    d.screenshot("idle-locked");
+    d.clear_and_type("#lock-password", "wrong-pass");
+    d.click("#lock-resume");
+    d.wait_for_text("#lock-form .banner.error", "Login yoki parol notoʻgʻri");
+    d.clear_and_type("#lock-password", "dilnoza-pass-1");
+    d.click("#lock-resume");
+    let resumed = Instant::now();
+    while d
+        .js(
+            "return document.querySelector('#lock-form') !== null",
+            json!([]),
+        )
+        .as_bool()
+        .unwrap_or(true)
+    {
+        assert!(resumed.elapsed() < Duration::from_secs(10), "still locked");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let kept = d.js(
+        "return document.querySelector('#form-purpose').value",
+        json!([]),
+    );
+    assert_eq!(
+        kept.as_str(),
+        Some("Ish joyi uchun"),
+        "the form survived the lock"
+    );
+    d.screenshot("resumed-form-kept");
+    d.click("#file-submit");
+    d.wait_for_text("#receipt-tracking", "TSH07-");
+
     d.call("DELETE", "", None);
+
+    // No citizen's PINFL, name or document number in the database file, its WAL or the
+    // desk's log: all on disk is encrypted or names records by id only.
+    let mut files = vec![db.clone(), db.with_extension("db-wal")];
+    if let Ok(logs) = std::fs::read_dir(db.parent().unwrap().join("logs")) {
+        files.extend(logs.flatten().map(|e| e.path()));
+    }
+    assert!(files.len() >= 3, "database, WAL and a log file: {files:?}");
+    for file in &files {
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        for secret in [
+            "31205900260129",
+            "AB1234567",
+            "Sherzod",
+            "Akmalovich",
+            "Шерзод",
+        ] {
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds {secret} in the clear",
+                file.display()
+            );
+        }
+    }
 
     // What the desk wrote is really on disk, in the database the test chose.
     let store = ariza_store::Store::open(&db).unwrap();

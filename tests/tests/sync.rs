@@ -13,7 +13,7 @@ use ariza_e2e::portal::TestPortal;
 use ariza_sync::{Engine, SyncError};
 
 fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
-    rusqlite::Connection::open(dir.path().join("desk.db")).unwrap()
+    ariza_store::open_keyed_connection(&dir.path().join("desk.db")).unwrap()
 }
 
 #[test]

@@ -11,7 +11,11 @@ export function isFault(e: unknown): e is Fault {
 /// A fault for anything that is not one (the IPC bridge itself failing), so the UI always
 /// shows a translated message and never a raw error string.
 export function asFault(e: unknown, fallbackMessage: string): Fault {
-  if (isFault(e)) return e;
+  if (isFault(e)) {
+    // Any command refused for idleness locks the whole desk, wherever it was called from.
+    if (e.code === "session_locked") window.dispatchEvent(new Event("ariza-session-locked"));
+    return e;
+  }
   console.error(e);
   return { code: "internal", message: fallbackMessage, fields: [] };
 }

@@ -9,6 +9,7 @@ import type { Region } from "./bindings/Region";
 import { FaultBanner } from "./components";
 import { setLocale, t } from "./i18n";
 import { Detail } from "./screens/detail";
+import { IdleLock, useIdleLock } from "./screens/idle-lock";
 import { NewApplication } from "./screens/new-application";
 import { Receipt } from "./screens/receipt";
 import { Settings } from "./screens/settings";
@@ -39,12 +40,14 @@ export function App() {
   const [view, setView] = useState<View>({ name: "today" });
   const [catalog, setCatalog] = useState<Catalog | null>(null);
   const [regions, setRegions] = useState<Region[]>([]);
+  const [locked, setLocked] = useIdleLock(status?.settings.idle_lock_minutes ?? 5, !!status?.actor);
 
   const reload = useCallback(async () => {
     try {
       const s = await api.deskStatus();
       applySettings(s.settings);
       setStatus(s);
+      if (s.session_locked) setLocked(true);
       setFault(null);
       if (s.actor) setCatalog(await api.catalog());
     } catch (e) {
@@ -82,6 +85,12 @@ export function App() {
   }
 
   const saveSettings = async (next: DeskSettings) => {
+    if (status.locked) {
+      // Nothing can be saved until a password opens the database; show it at once anyway.
+      applySettings(next);
+      setStatus({ ...status, settings: next });
+      return;
+    }
     try {
       const saved = await api.saveSettings(next);
       applySettings(saved);
@@ -91,6 +100,9 @@ export function App() {
     }
   };
 
+  if (status.locked) {
+    return <SignIn center={null} settings={status.settings} onSettings={saveSettings} onDone={reload} />;
+  }
   if (!status.center) {
     return <Setup regions={regions} settings={status.settings} onSettings={saveSettings} onDone={reload} />;
   }
@@ -100,6 +112,7 @@ export function App() {
 
   const actor = status.actor;
   const signOut = async () => {
+    setLocked(false);
     await api.signOut();
     setView({ name: "today" });
     await reload();
@@ -173,6 +186,7 @@ export function App() {
         <span>{t("ui-keyboard-hint")}</span>
         <SyncBar refreshKey={view} />
       </footer>
+      {locked && <IdleLock actor={actor} onResumed={() => setLocked(false)} onSignOut={signOut} />}
     </div>
   );
 }

@@ -45,7 +45,10 @@ pub fn normalize_number(kind: DocumentKind, input: &str) -> Result<String, Docum
         .filter(|c| !c.is_whitespace())
         .flat_map(char::to_uppercase)
         .collect();
-    let ok = match kind {
+    // Only ASCII can be valid; checking first also keeps the byte slicing below on character
+    // boundaries whatever was pasted in (found by the property tests).
+    let ok = compact.is_ascii()
+        && match kind {
         DocumentKind::Passport | DocumentKind::IdCard => {
             compact.len() == 9
                 && compact[..2].chars().all(|c| c.is_ascii_uppercase())

@@ -7,6 +7,15 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::{Result, Store, parse_ts, ts};
 
+pub(crate) fn mark_delivered(conn: &Connection, up_to_seq: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_state (key, value) VALUES ('audit_delivered_seq', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+        [up_to_seq.to_string()],
+    )?;
+    Ok(())
+}
+
 /// Appends one entry after the current head. Call inside the transaction of the change.
 pub(crate) fn record(
     conn: &Connection,
@@ -101,19 +110,17 @@ impl Store {
     pub fn audit_outbox(&self, limit: usize) -> Result<Vec<AuditEntry>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM audit WHERE delivered_at IS NULL ORDER BY seq LIMIT ?1"
+            "SELECT {COLUMNS} FROM audit
+             WHERE seq > coalesce((SELECT CAST(value AS INTEGER) FROM sync_state WHERE key = 'audit_delivered_seq'), 0)
+             ORDER BY seq LIMIT ?1"
         ))?;
         let rows = stmt.query_map([limit as i64], row)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
     }
 
-    /// The portal stored entries up to `seq`.
-    pub fn audit_delivered(&self, up_to_seq: i64, at: DateTime<Utc>) -> Result<()> {
-        self.conn().execute(
-            "UPDATE audit SET delivered_at = ?2 WHERE seq <= ?1 AND delivered_at IS NULL",
-            params![up_to_seq, ts(at)],
-        )?;
-        Ok(())
+    /// The portal stored entries up to `seq`: raises the delivery watermark.
+    pub fn audit_delivered(&self, up_to_seq: i64) -> Result<()> {
+        mark_delivered(&self.conn(), up_to_seq)
     }
 
     /// Records an event that changes nothing else (a record opened, a sign-in, a backup).

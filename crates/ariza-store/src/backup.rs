@@ -117,7 +117,7 @@ impl Store {
         }
         let checked = (|| -> Result<RestoreReport> {
             let conn = Connection::open(&staged)?;
-            conn.pragma_update(None, "key", &*key.pragma())?;
+            crate::apply_key(&conn, &key).map_err(|_| StoreError::BadBackup)?;
             let integrity: String = conn
                 .query_row("PRAGMA integrity_check", [], |r| r.get(0))
                 .map_err(|_| StoreError::BadBackup)?;

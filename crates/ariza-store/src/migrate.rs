@@ -29,6 +29,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_security",
         sql: include_str!("../../../migrations/desk/0004_security.sql"),
     },
+    Migration {
+        name: "0005_filing_writes_fewer_pages",
+        sql: include_str!("../../../migrations/desk/0005_filing_writes_fewer_pages.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -267,10 +267,7 @@ impl Store {
         set(&tx, "last_success_at", &at)?;
         tx.execute("DELETE FROM sync_state WHERE key = 'last_error'", [])?;
         if let Some(seq) = resp.audit_stored_to {
-            tx.execute(
-                "UPDATE audit SET delivered_at = ?2 WHERE seq <= ?1 AND delivered_at IS NULL",
-                params![seq, at],
-            )?;
+            crate::audit::mark_delivered(&tx, seq)?;
         }
         if applied.delivered + applied.conflicts + applied.rejected > 0 {
             let detail = format!(

@@ -10,6 +10,7 @@ export function Enrollment() {
   const [status, setStatus] = useState<SyncStatus | null>(null);
   const [portal, setPortal] = useState("");
   const [code, setCode] = useState("");
+  const [pin, setPin] = useState("");
   const [fault, setFault] = useState<Fault | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -21,7 +22,7 @@ export function Enrollment() {
     e.preventDefault();
     setBusy(true);
     try {
-      setStatus(await api.enrollDesk(portal, code));
+      setStatus(await api.enrollDesk(portal, code, pin.trim() === "" ? null : pin));
       setFault(null);
       setCode("");
     } catch (err) {
@@ -45,6 +46,9 @@ export function Enrollment() {
       </Field>
       <Field name="code" label={t("ui-enroll-code")} fault={fault}>
         <input id="enroll-code" value={code} onInput={input(setCode)} autocomplete="off" />
+      </Field>
+      <Field name="pin" label={t("ui-enroll-pin")} fault={fault}>
+        <input id="enroll-pin" class="mono" value={pin} onInput={input(setPin)} autocomplete="off" />
       </Field>
       <div class="actions">
         <button type="submit" class="primary" id="enroll-submit" disabled={busy}>

@@ -33,6 +33,20 @@ export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSe
           props.onSettings({ ...s, theme: v }),
         )}
       </fieldset>
+      <fieldset>
+        <legend>{t("ui-idle-minutes")}</legend>
+        <input
+          id="idle-minutes"
+          type="number"
+          min={1}
+          max={120}
+          value={s.idle_lock_minutes}
+          onChange={(e) => {
+            const v = Number((e.target as HTMLInputElement).value);
+            if (v >= 1 && v <= 120) props.onSettings({ ...s, idle_lock_minutes: v });
+          }}
+        />
+      </fieldset>
       <p class="muted small mono">{props.database}</p>
       {props.admin && <Enrollment />}
     </section>

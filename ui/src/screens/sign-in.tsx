@@ -7,7 +7,7 @@ import { FaultBanner, Field, input, useAutofocus } from "../components";
 import { t } from "../i18n";
 import { LanguagePicker } from "./language-picker";
 
-export function SignIn(props: { center: Center; settings: DeskSettings; onSettings: (s: DeskSettings) => void; onDone: () => void }) {
+export function SignIn(props: { center: Center | null; settings: DeskSettings; onSettings: (s: DeskSettings) => void; onDone: () => void }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const [fault, setFault] = useState<Fault | null>(null);
@@ -35,9 +35,15 @@ export function SignIn(props: { center: Center; settings: DeskSettings; onSettin
           <h1>{t("ui-signin-title")}</h1>
           <LanguagePicker settings={props.settings} onSettings={props.onSettings} />
         </div>
-        <p class="muted">
-          {props.center.name} · {props.center.code}
-        </p>
+        {props.center ? (
+          <p class="muted">
+            {props.center.name} · {props.center.code}
+          </p>
+        ) : (
+          <p class="notice" id="locked-db-note">
+            {t("ui-locked-db")}
+          </p>
+        )}
         <FaultBanner fault={fault} />
         <Field name="username" label={t("field-username")} fault={fault}>
           <input id="username" ref={first} value={username} onInput={input(setUsername)} autocomplete="username" />

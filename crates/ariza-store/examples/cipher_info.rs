@@ -1,0 +1,121 @@
+//! Counts the pages one filing writes (WAL frames per commit), for tuning encryption cost.
+use std::collections::BTreeMap;
+
+use ariza_core::application::FileRequest;
+use ariza_core::citizen::{CitizenInput, Sex};
+use ariza_core::clock::FixedClock;
+use ariza_core::document::DocumentKind;
+use ariza_core::pinfl::Pinfl;
+use ariza_core::staff::{NewStaff, Role};
+use ariza_store::{SetupRequest, Store};
+
+fn main() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("x.db");
+    let clock = FixedClock::at_tashkent(2026, 11, 20, 10, 0);
+    let encrypted = std::env::args().nth(1).as_deref() == Some("encrypted");
+    let store = if encrypted {
+        Store::open(&path).unwrap()
+    } else {
+        Store::open_unencrypted_for_benchmark(&path).unwrap()
+    };
+    let admin = store
+        .setup(
+            &SetupRequest {
+                center_code: "BENCH".into(),
+                center_name: "B".into(),
+                region: "1726".into(),
+                district: "1726294".into(),
+                admin: NewStaff {
+                    username: "admin".into(),
+                    full_name: "A".into(),
+                    role: Role::Admin,
+                    password: "bench-pass".into(),
+                },
+            },
+            &clock,
+        )
+        .unwrap();
+    let birth = chrono::NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
+    let c = store
+        .register_citizen(
+            &admin,
+            &CitizenInput {
+                pinfl: Pinfl::compose(Sex::Male, birth, 26, 1).to_string(),
+                document_kind: Some(DocumentKind::Passport),
+                document_number: "AA1234567".into(),
+                surname: "K".into(),
+                given_name: "S".into(),
+                patronymic: String::new(),
+                birth_date: "1990-05-12".into(),
+                sex: Some(Sex::Male),
+                phone: String::new(),
+                region: "1726".into(),
+                district: "1726294".into(),
+                street: String::new(),
+            },
+            &clock,
+        )
+        .unwrap();
+    let form: BTreeMap<String, serde_json::Value> = serde_json::from_value(
+        serde_json::json!({"holder_type": "individual", "phone": "+998901234567"}),
+    )
+    .unwrap();
+    let req = FileRequest {
+        citizen_id: c.id,
+        service_code: "eri-key".into(),
+        form,
+    };
+    for _ in 0..500 {
+        store.file_application(&admin, &req, &clock).unwrap();
+    }
+    store.checkpoint().unwrap();
+    let wal = path.with_extension("db-wal");
+    let before = std::fs::metadata(&wal).unwrap().len();
+    let conn = if encrypted {
+        ariza_store::open_keyed_connection(&path).unwrap()
+    } else {
+        ariza_store::open_bare(&path, None).unwrap()
+    };
+    let frames = |c: &rusqlite::Connection| -> i64 {
+        c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(1))
+            .unwrap()
+    };
+    let _ = before;
+    let f0 = frames(&conn);
+    store.file_application(&admin, &req, &clock).unwrap();
+    let f0 = f0.max(0) * 0 + frames(&conn);
+    let wal_before = std::fs::metadata(&wal).unwrap().len();
+    for _ in 0..100 {
+        store.file_application(&admin, &req, &clock).unwrap();
+    }
+    let wal_after = std::fs::metadata(&wal).unwrap().len();
+    let f1 = frames(&conn);
+    println!(
+        "WAL bytes per filing: {:.0}",
+        (wal_after as f64 - wal_before as f64) / 100.0
+    );
+    if std::env::args().nth(2).as_deref() == Some("one") {
+        // One filing after a full checkpoint, then list which b-trees its WAL frames belong to.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .unwrap();
+        store.file_application(&admin, &req, &clock).unwrap();
+        let bytes = std::fs::read(&wal).unwrap();
+        let page_size = u32::from_be_bytes(bytes[8..12].try_into().unwrap()) as usize;
+        let mut off = 32;
+        while off + 24 + page_size <= bytes.len() {
+            let pgno = u32::from_be_bytes(bytes[off..off + 4].try_into().unwrap());
+            let name: String = conn
+                .query_row("SELECT name FROM dbstat WHERE pageno = ?1", [pgno], |r| {
+                    r.get(0)
+                })
+                .unwrap_or_else(|_| "?".into());
+            println!("  frame: page {pgno} {name}");
+            off += 24 + page_size;
+        }
+    }
+    println!(
+        "WAL frames per filing: {:.1} (log {f0} -> {f1})",
+        (f1 - f0) as f64 / 100.0
+    );
+}
