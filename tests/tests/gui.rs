@@ -508,6 +508,7 @@ fn a_clerk_files_an_application_offline() {
     d.keys("\u{E007}");
     d.wait_focus("#form-purpose");
     d.keys("Ish joyi uchun");
+    d.keys("\u{E004}1"); // Tab to the number of copies
     let idle_from = Instant::now();
     while !d
         .js(
@@ -593,7 +594,7 @@ fn a_clerk_files_an_application_offline() {
         store.application(&tracking).unwrap().status,
         ariza_core::application::Status::Filed
     );
-    assert_eq!(store.outbox_backlog().unwrap(), 1);
+    assert_eq!(store.outbox_backlog().unwrap(), 2, "one cancelled, two waiting");
 }
 
 #[test]
