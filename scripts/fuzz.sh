@@ -19,8 +19,13 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ariza-target}/fuzz"
 for target in wire_decoding validators; do
   mkdir -p "fuzz/corpus/$target"
   echo "fuzz: $target for ${seconds}s"
-  cargo fuzz run "$target" --fuzz-dir fuzz -- -max_total_time="$seconds" -rss_limit_mb=2048 \
-    2>&1 | grep -E "^(#[0-9]+ +DONE|Done|==|SUMMARY|thread|panicked)" || true
-  test "${PIPESTATUS[0]}" -eq 0
+  out="$(mktemp)"
+  if ! cargo fuzz run "$target" --fuzz-dir fuzz -- -max_total_time="$seconds" -rss_limit_mb=2048 >"$out" 2>&1; then
+    tail -n 60 "$out"
+    echo "fuzz: $target found a crash (input kept in fuzz/artifacts/$target/)" >&2
+    exit 1
+  fi
+  grep -E "^Done [0-9]+ runs" "$out" || true
+  rm -f "$out"
 done
 echo "fuzz: no crashes"

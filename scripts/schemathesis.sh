@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Schemathesis (from PyPI) against the portal's own OpenAPI document: a real portal on a fresh
 # PostgreSQL database, an operator account for the authenticated routes, and two checks —
-# no 5xx answer, and every answer matches the schema. Fails on any finding.
+# no 5xx answer, and every answer matches the schema. Fails on any finding. The device routes
+# need an Ed25519 signature per request, which schemathesis cannot make: there it checks the
+# refusals (401 with {code, message}); tests/tests/security.rs covers signed requests.
+# The "coverage" phase is left out: with this Python (3.11.7) it stops in Hypothesis's lambda
+# introspection ("AST constructor recursion depth mismatch") before sending a request.
 #   bash scripts/schemathesis.sh [MAX_EXAMPLES]      (default 60 per operation)
 # Needs PostgreSQL (scripts/setup.sh --test) and a built portal (cargo build -p ariza-portal).
 set -euo pipefail
@@ -43,6 +47,7 @@ done
   --checks not_a_server_error,response_schema_conformance \
   --auth "stop:$ARIZA_PORTAL_PASSWORD" \
   --max-examples "$examples" \
+  --phases examples,fuzzing \
   --seed "${ARIZA_ST_SEED:-20261122}" \
   --workers 2 \
   --no-color

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: formatting, lints, Rust tests (unit, store, CLI, crash),
-# stale UI bindings, UI type check and unit tests, and the GUI end-to-end test in the real desk
-# under Xvfb. Screenshots: test-output/screenshots/.
+# The whole test suite, as CI runs it: formatting, lints, Rust tests (unit, property, store,
+# CLI, crash, sync, security), stale UI bindings, UI type check and unit tests, a short fuzz run,
+# schemathesis against the portal's OpenAPI document, and the GUI end-to-end test in the real
+# desk under Xvfb. Screenshots: test-output/screenshots/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ariza-target}"
@@ -41,6 +42,13 @@ fi
 
 step "UI type check and unit tests"
 (cd ui && npm run --silent check && NO_COLOR=1 npm run --silent test) 2>&1 | tee -a "$log"
+
+step "fuzz: every cargo-fuzz target, briefly (a longer run: bash scripts/fuzz.sh 3600)"
+bash scripts/fuzz.sh "${ARIZA_FUZZ_SECONDS:-20}"
+
+step "schemathesis against the portal's own OpenAPI document"
+cargo build -q -p ariza-portal
+bash scripts/schemathesis.sh "${ARIZA_ST_EXAMPLES:-60}" 2>&1 | tail -n 25
 
 step "GUI end to end (real desk, WebKitGTK, Xvfb, WebDriver)"
 (cd ui && npm run --silent build)

@@ -1,6 +1,9 @@
 //! A device for tests that talk to the portal directly: enrolls with a fresh Ed25519 key and
 //! signs requests exactly as the sync engine does (or, on purpose, wrongly).
 
+// A test helper: a failure here is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use ariza_core::wire::{EnrollRequest, EnrollResponse};
 use reqwest::blocking::{Client, RequestBuilder};
 

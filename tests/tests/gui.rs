@@ -594,7 +594,11 @@ fn a_clerk_files_an_application_offline() {
         store.application(&tracking).unwrap().status,
         ariza_core::application::Status::Filed
     );
-    assert_eq!(store.outbox_backlog().unwrap(), 2, "one cancelled, two waiting");
+    assert_eq!(
+        store.outbox_backlog().unwrap(),
+        2,
+        "one cancelled, two waiting"
+    );
 }
 
 #[test]

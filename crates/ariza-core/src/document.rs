@@ -49,23 +49,23 @@ pub fn normalize_number(kind: DocumentKind, input: &str) -> Result<String, Docum
     // boundaries whatever was pasted in (found by the property tests).
     let ok = compact.is_ascii()
         && match kind {
-        DocumentKind::Passport | DocumentKind::IdCard => {
-            compact.len() == 9
-                && compact[..2].chars().all(|c| c.is_ascii_uppercase())
-                && compact[2..].chars().all(|c| c.is_ascii_digit())
-        }
-        DocumentKind::BirthCertificate => match compact.split_once('-') {
-            Some((roman, rest)) => {
-                !roman.is_empty()
-                    && roman.len() <= 4
-                    && roman.chars().all(|c| matches!(c, 'I' | 'V' | 'X'))
-                    && rest.len() == 9
-                    && rest[..2].chars().all(|c| c.is_ascii_uppercase())
-                    && rest[2..].chars().all(|c| c.is_ascii_digit())
+            DocumentKind::Passport | DocumentKind::IdCard => {
+                compact.len() == 9
+                    && compact[..2].chars().all(|c| c.is_ascii_uppercase())
+                    && compact[2..].chars().all(|c| c.is_ascii_digit())
             }
-            None => false,
-        },
-    };
+            DocumentKind::BirthCertificate => match compact.split_once('-') {
+                Some((roman, rest)) => {
+                    !roman.is_empty()
+                        && roman.len() <= 4
+                        && roman.chars().all(|c| matches!(c, 'I' | 'V' | 'X'))
+                        && rest.len() == 9
+                        && rest[..2].chars().all(|c| c.is_ascii_uppercase())
+                        && rest[2..].chars().all(|c| c.is_ascii_digit())
+                }
+                None => false,
+            },
+        };
     if ok {
         Ok(compact)
     } else {

@@ -176,6 +176,24 @@ pub async fn decide(
     Ok(decide_checked(portal, key, to, reason, actor, None).await?)
 }
 
+/// An enrolled device as operators see it.
+#[derive(Debug, sqlx::FromRow)]
+pub struct DeviceInfo {
+    pub id: Uuid,
+    pub center_code: String,
+    pub device_number: i32,
+    pub name: String,
+    pub revoked_at: Option<chrono::DateTime<Utc>>,
+}
+
+pub async fn list_devices(portal: &Portal) -> anyhow::Result<Vec<DeviceInfo>> {
+    Ok(sqlx::query_as(
+        "SELECT id, center_code, device_number, name, revoked_at FROM device ORDER BY center_code, device_number",
+    )
+    .fetch_all(&portal.pool)
+    .await?)
+}
+
 /// Revokes a device: its next request is refused, whatever it signs.
 pub async fn revoke_device(portal: &Portal, device: Uuid, actor: &str) -> anyhow::Result<bool> {
     let mut tx = portal.pool.begin().await?;

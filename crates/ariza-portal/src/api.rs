@@ -590,7 +590,7 @@ struct AgencyQuery {
 }
 
 /// An application as an agency sees it in its queue.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct AgencyApplication {
     pub id: Uuid,
     pub receive_seq: i64,
@@ -623,34 +623,19 @@ async fn agency_applications(
     {
         return Err(PortalError::BadRequest("unknown status".into()));
     }
-    let rows: Vec<(Uuid, i64, String, String, String, String, String, DateTime<Utc>, Option<chrono::NaiveDate>)> =
-        sqlx::query_as(
-            "SELECT id, receive_seq, tracking_number, center_code, service_code, channel, status, received_at, due_date
-             FROM application
-             WHERE receive_seq > $1 AND ($2::text[] IS NULL OR service_code = ANY($2)) AND ($3::text IS NULL OR status = $3)
-             ORDER BY receive_seq LIMIT $4",
-        )
-        .bind(q.after)
-        .bind(only)
-        .bind(q.status)
-        .bind(q.limit.unwrap_or(500).clamp(1, 5000))
-        .fetch_all(&portal.pool)
-        .await?;
-    Ok(Json(
-        rows.into_iter()
-            .map(|r| AgencyApplication {
-                id: r.0,
-                receive_seq: r.1,
-                tracking_number: r.2,
-                center_code: r.3,
-                service_code: r.4,
-                channel: r.5,
-                status: r.6,
-                received_at: r.7,
-                due_date: r.8,
-            })
-            .collect(),
-    ))
+    let rows: Vec<AgencyApplication> = sqlx::query_as(
+        "SELECT id, receive_seq, tracking_number, center_code, service_code, channel, status, received_at, due_date
+         FROM application
+         WHERE receive_seq > $1 AND ($2::text[] IS NULL OR service_code = ANY($2)) AND ($3::text IS NULL OR status = $3)
+         ORDER BY receive_seq LIMIT $4",
+    )
+    .bind(q.after)
+    .bind(only)
+    .bind(q.status)
+    .bind(q.limit.unwrap_or(500).clamp(1, 5000))
+    .fetch_all(&portal.pool)
+    .await?;
+    Ok(Json(rows))
 }
 
 /// seq, kind, application, status, reason, at, actor, payload.

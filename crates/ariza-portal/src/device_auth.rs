@@ -17,6 +17,9 @@ use uuid::Uuid;
 
 use crate::{Portal, PortalError};
 
+/// center, public key, revoked at, the portal's now.
+type DeviceRow = (String, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
+
 pub(crate) struct Device {
     pub id: Uuid,
     pub center_code: String,
@@ -59,13 +62,12 @@ pub(crate) async fn device(
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(PortalError::BadSignature)?;
-    let row: Option<(String, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>)> =
-        sqlx::query_as(
-            "SELECT center_code, public_key, revoked_at, now() FROM device WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&portal.pool)
-        .await?;
+    let row: Option<DeviceRow> = sqlx::query_as(
+        "SELECT center_code, public_key, revoked_at, now() FROM device WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&portal.pool)
+    .await?;
     let Some((center_code, public_key, revoked_at, now)) = row else {
         return Err(PortalError::Unauthorized);
     };

@@ -15,7 +15,8 @@ use sqlx::PgPool;
 pub use device_auth::RateLimiter;
 
 pub use admin::{
-    add_center, add_user, decide, new_enroll_code, publish_catalog, revoke_device, set_center_staff,
+    DeviceInfo, add_center, add_user, decide, list_devices, new_enroll_code, publish_catalog,
+    revoke_device, set_center_staff,
 };
 pub use api::{ApiDoc, router};
 pub use error::PortalError;

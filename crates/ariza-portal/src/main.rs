@@ -250,15 +250,14 @@ async fn main() -> anyhow::Result<()> {
         Command::Device {
             command: DeviceCommand::List,
         } => {
-            let rows: Vec<(uuid::Uuid, String, i32, String, Option<chrono::DateTime<chrono::Utc>>)> =
-                sqlx::query_as(
-                    "SELECT id, center_code, device_number, name, revoked_at FROM device ORDER BY center_code, device_number",
-                )
-                .fetch_all(&portal.pool)
-                .await?;
-            for (id, center, number, name, revoked) in rows {
-                let state = revoked.map_or("active".to_string(), |r| format!("revoked {r}"));
-                println!("{id}  {center}-{number:02}  {name}  {state}");
+            for d in ariza_portal::list_devices(&portal).await? {
+                let state = d
+                    .revoked_at
+                    .map_or("active".to_string(), |r| format!("revoked {r}"));
+                println!(
+                    "{}  {}-{:02}  {}  {state}",
+                    d.id, d.center_code, d.device_number, d.name
+                );
             }
         }
         Command::Device {

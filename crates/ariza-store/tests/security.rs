@@ -114,7 +114,7 @@ fn database_wal_and_backup_hold_no_plaintext_personal_data() {
     // The control: the same values are in an unencrypted database's bytes, so the scan works.
     let plain = Store::open_unencrypted_for_benchmark(&dir.path().join("plain.db")).unwrap();
     let (store_p, admin_p) = (&plain, {
-        let a = plain
+        plain
             .setup(
                 &SetupRequest {
                     center_code: "tsh07".into(),
@@ -130,8 +130,7 @@ fn database_wal_and_backup_hold_no_plaintext_personal_data() {
                 },
                 &clock(),
             )
-            .unwrap();
-        a
+            .unwrap()
     });
     file_one(store_p, &admin_p);
     let plain_wal = std::fs::read(dir.path().join("plain.db-wal")).unwrap();
