@@ -40,7 +40,8 @@ fn the_openapi_document_describes_every_route() {
             "/api/v1/decisions",
             "/api/v1/enroll",
             "/api/v1/health",
-            "/api/v1/online/applications"
+            "/api/v1/online/applications",
+            "/api/v1/reports/regional"
         ]
     );
     for schema in [

@@ -233,6 +233,9 @@ pub(crate) async fn agency_services(
         .collect())
 }
 
+/// id, center, status, service, channel, received at.
+type DecisionRow = (Uuid, String, String, String, String, chrono::DateTime<Utc>);
+
 /// [`decide`] with the API's errors: not found, an illegal move, a missing reason.
 pub(crate) async fn decide_checked(
     portal: &Portal,
@@ -247,14 +250,15 @@ pub(crate) async fn decide_checked(
     let tracking = TrackingNumber::parse(key)
         .map(|t| t.as_str().to_string())
         .unwrap_or_default();
-    let row: Option<(Uuid, String, String, String)> = sqlx::query_as(
-        "SELECT id, center_code, status, service_code FROM application WHERE id = $1 OR tracking_number = $2 FOR UPDATE",
+    let row: Option<DecisionRow> = sqlx::query_as(
+        "SELECT id, center_code, status, service_code, channel, received_at FROM application
+         WHERE id = $1 OR tracking_number = $2 FOR UPDATE",
     )
     .bind(by_id.unwrap_or_default())
     .bind(&tracking)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((id, center, status, service)) = row else {
+    let Some((id, center, status, service, channel, received_at)) = row else {
         return Err(PortalError::NotFound);
     };
     // Another agency's application is answered as not found: its existence is not theirs
@@ -287,6 +291,15 @@ pub(crate) async fn decide_checked(
         .bind(actor)
         .execute(&mut *tx)
         .await?;
+    crate::reports::moved(
+        &mut tx,
+        received_at,
+        &center,
+        &channel,
+        from.as_str(),
+        to.as_str(),
+    )
+    .await?;
     crate::audit::record(
         &mut tx,
         actor,

@@ -32,7 +32,7 @@ const MAX_DECODED: u64 = 128 * 1024 * 1024;
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Ariza Portal API", description = "Applications from public service centers, exactly once; decisions back."),
-    paths(health, enroll, push, changes, online, decide_api, agency_applications),
+    paths(health, enroll, push, changes, online, decide_api, agency_applications, regional_report),
     modifiers(&SecuritySchemes)
 )]
 pub struct ApiDoc;
@@ -71,6 +71,7 @@ pub fn router(portal: Portal) -> Router {
         .route("/api/v1/online/applications", post(online))
         .route("/api/v1/decisions", post(decide_api))
         .route("/api/v1/agency/applications", get(agency_applications))
+        .route("/api/v1/reports/regional", get(regional_report))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(axum::middleware::map_response(security_headers))
         // Answers are compressed for clients that ask (the desk's engine does): on a 2G link
@@ -261,15 +262,17 @@ fn check(
 }
 
 /// Who is sending a batch: a desk (in person, its device recorded) or the online channel.
-struct Sender<'a> {
-    center_code: &'a str,
-    device_id: Option<Uuid>,
-    channel: Channel,
+pub(crate) struct Sender<'a> {
+    pub center_code: &'a str,
+    pub device_id: Option<Uuid>,
+    pub channel: Channel,
+    /// Only the demo loader sets this (a past quarter); everything else is received now.
+    pub received_at: Option<DateTime<Utc>>,
 }
 
 /// Stores a batch in one transaction: each application exactly once by id and content digest,
 /// with one result each. Refusals and conflicts never stop the rest of the batch.
-async fn store_batch(
+pub(crate) async fn store_batch(
     portal: &Portal,
     sender: Sender<'_>,
     applications: &[WireApplication],
@@ -278,8 +281,14 @@ async fn store_batch(
     let services: Vec<String> = catalog.services.iter().map(|s| s.code.clone()).collect();
     let mut results = Vec::with_capacity(applications.len());
     let mut tx = portal.pool.begin().await?;
-    let (received_at,): (DateTime<Utc>,) =
-        sqlx::query_as("SELECT now()").fetch_one(&mut *tx).await?;
+    let received_at = match sender.received_at {
+        Some(at) => at,
+        None => {
+            let (now,): (DateTime<Utc>,) =
+                sqlx::query_as("SELECT now()").fetch_one(&mut *tx).await?;
+            now
+        }
+    };
     let received_day = received_at.with_timezone(&tashkent()).date_naive();
     let channel = match sender.channel {
         Channel::InPerson => "in_person",
@@ -370,6 +379,15 @@ async fn store_batch(
         .filter(|r| r.outcome == Outcome::Accepted)
         .count();
     if accepted > 0 {
+        crate::reports::add(
+            &mut tx,
+            received_day,
+            sender.center_code,
+            channel,
+            "delivered",
+            accepted as i64,
+        )
+        .await?;
         let who = sender
             .device_id
             .map_or("online".to_string(), |d| d.to_string());
@@ -420,6 +438,7 @@ async fn push(
         center_code: &device.center_code,
         device_id: Some(device.id),
         channel: Channel::InPerson,
+        received_at: None,
     };
     let mut response = store_batch(&portal, sender, &batch.applications).await?;
     response.audit_stored_to =
@@ -513,6 +532,7 @@ async fn online(
         center_code: &center,
         device_id: None,
         channel: Channel::Online,
+        received_at: None,
     };
     Ok(Json(
         store_batch(&portal, sender, &batch.applications).await?,
@@ -636,6 +656,56 @@ async fn agency_applications(
     .fetch_all(&portal.pool)
     .await?;
     Ok(Json(rows))
+}
+
+#[derive(Deserialize, utoipa::IntoParams)]
+struct ReportQuery {
+    /// First Tashkent receive day, YYYY-MM-DD.
+    from: chrono::NaiveDate,
+    /// Last Tashkent receive day, YYYY-MM-DD (inclusive).
+    to: chrono::NaiveDate,
+    /// `region` (default) or `center` for a line per center as well.
+    by: Option<String>,
+    /// `json` (default) or `csv`.
+    format: Option<String>,
+}
+
+/// The regional table for a period: total, in person, online, completed, rejected, in review,
+/// nationally, by region and optionally by center. Operators only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/reports/regional",
+    params(ReportQuery),
+    responses(
+        (status = 200, body = crate::reports::RegionalReport, description = "JSON, or CSV with format=csv"),
+        (status = 400, body = ApiError),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError)
+    ),
+    security(("portal_user" = []))
+)]
+async fn regional_report(
+    State(portal): State<Portal>,
+    headers: HeaderMap,
+    Query(q): Query<ReportQuery>,
+) -> Result<axum::response::Response, PortalError> {
+    use axum::response::IntoResponse;
+    portal_user(&portal, &headers, &["operator"]).await?;
+    let by_center = match q.by.as_deref() {
+        None | Some("region") => false,
+        Some("center") => true,
+        Some(_) => return Err(PortalError::BadRequest("by is region or center".into())),
+    };
+    let report = crate::reports::regional(&portal, q.from, q.to, by_center).await?;
+    match q.format.as_deref() {
+        None | Some("json") => Ok(Json(report).into_response()),
+        Some("csv") => Ok((
+            [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+            crate::reports::to_csv(&report),
+        )
+            .into_response()),
+        Some(_) => Err(PortalError::BadRequest("format is json or csv".into())),
+    }
 }
 
 /// seq, kind, application, status, reason, at, actor, payload.

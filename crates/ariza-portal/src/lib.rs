@@ -5,8 +5,10 @@
 mod admin;
 mod api;
 pub mod audit;
+pub mod demo;
 mod device_auth;
 mod error;
+pub mod reports;
 
 use std::sync::Arc;
 

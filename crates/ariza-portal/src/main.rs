@@ -66,6 +66,27 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The regional table for a period (Tashkent receive days, inclusive).
+    Report {
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        #[arg(long)]
+        to: chrono::NaiveDate,
+        /// A line per center as well.
+        #[arg(long)]
+        by_center: bool,
+        /// CSV instead of an aligned table.
+        #[arg(long)]
+        csv: bool,
+    },
+    /// Loads a synthetic quarter following the published figures (only 2022q1 is known).
+    DemoLoad {
+        #[arg(long, default_value = "2022q1")]
+        quarter: String,
+        /// 1.0 is the real quarter: 8.5 million applications.
+        #[arg(long, default_value_t = 0.01)]
+        scale: f64,
+    },
     /// Records an agency decision: in_review, completed, rejected, returned.
     Decide {
         /// Application id or tracking number.
@@ -268,6 +289,60 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 anyhow::bail!("no active device {id}");
             }
+        }
+        Command::Report {
+            from,
+            to,
+            by_center,
+            csv,
+        } => {
+            let report = ariza_portal::reports::regional(&portal, from, to, by_center).await?;
+            if csv {
+                print!("{}", ariza_portal::reports::to_csv(&report));
+            } else {
+                println!(
+                    "{:<32} {:>10} {:>10} {:>9} {:>10} {:>9} {:>9}",
+                    format!("{from} – {to}"),
+                    "total",
+                    "in person",
+                    "online",
+                    "completed",
+                    "rejected",
+                    "in review"
+                );
+                let line = |r: &ariza_portal::reports::ReportRow| {
+                    println!(
+                        "{:<32} {:>10} {:>10} {:>9} {:>10} {:>9} {:>9}",
+                        format!("{} {}", r.code, r.name),
+                        r.total,
+                        r.in_person,
+                        r.online,
+                        r.completed,
+                        r.rejected,
+                        r.in_review
+                    );
+                };
+                for r in &report.regions {
+                    line(r);
+                }
+                line(&report.national);
+                for r in &report.centers {
+                    line(r);
+                }
+            }
+        }
+        Command::DemoLoad { quarter, scale } => {
+            anyhow::ensure!(quarter == "2022q1", "only the 2022q1 figures are known");
+            let started = std::time::Instant::now();
+            let r = ariza_portal::demo::load_2022q1(&portal, scale).await?;
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "loaded {} applications for {} centers in {} batches in {secs:.1} s ({:.0} applications/s)",
+                r.applications,
+                r.centers,
+                r.batches,
+                r.applications as f64 / secs
+            );
         }
         Command::Audit {
             command: AuditCommand::Verify,
