@@ -201,7 +201,11 @@ fn application(
     channel: Channel,
     n: usize,
 ) -> WireApplication {
-    let sex = if n % 2 == 0 { Sex::Male } else { Sex::Female };
+    let sex = if n.is_multiple_of(2) {
+        Sex::Male
+    } else {
+        Sex::Female
+    };
     let birth = NaiveDate::from_ymd_opt(
         1950 + (n % 50) as i32,
         1 + (n % 12) as u32,
