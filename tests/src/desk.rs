@@ -93,3 +93,18 @@ pub fn file_with_clock(
         })
         .collect()
 }
+
+/// A desk of a new center on `portal`, enrolled: the start of most portal-side tests.
+pub fn enrolled_desk(
+    portal: &crate::portal::TestPortal,
+    dir: &tempfile::TempDir,
+    center: &str,
+) -> (Store, Actor, ariza_sync::Engine) {
+    let code = portal.center_and_code(center);
+    let (store, admin) = desk(dir, center);
+    let engine = ariza_sync::Engine::new().unwrap();
+    engine
+        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .unwrap();
+    (store, admin, engine)
+}

@@ -5,10 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ariza_core::application::Status;
-use ariza_e2e::desk::{desk, file};
+use ariza_e2e::desk::{enrolled_desk, file};
 use ariza_e2e::portal::TestPortal;
 use ariza_portal::reports::{regional, regional_from_rows};
-use ariza_sync::Engine;
 use chrono::NaiveDate;
 
 fn day(m: u32, d: u32) -> NaiveDate {
@@ -113,7 +112,6 @@ fn a_demo_quarter_reports_what_the_generator_made() {
 #[test]
 fn pushes_and_decisions_keep_the_rollup_current_and_the_api_serves_it() {
     let portal = TestPortal::start();
-    let code = portal.center_and_code("REP01");
     portal.rt.block_on(async {
         ariza_portal::add_user(
             &portal.portal,
@@ -137,11 +135,7 @@ fn pushes_and_decisions_keep_the_rollup_current_and_the_api_serves_it() {
         .unwrap();
     });
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = desk(&dir, "REP01");
-    let engine = Engine::new().unwrap();
-    engine
-        .enroll(&store, &portal.url, &code, "d", None)
-        .unwrap();
+    let (store, admin, engine) = enrolled_desk(&portal, &dir, "REP01");
     let ids = file(&store, &admin, 3);
     engine.sync_once(&store).unwrap();
     portal.decide(&ids[0], Status::InReview, None);

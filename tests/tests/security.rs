@@ -6,7 +6,7 @@
 
 use ariza_core::application::Status;
 use ariza_core::wire::{ChangesResponse, PushBatch};
-use ariza_e2e::desk::{desk, file};
+use ariza_e2e::desk::{desk, enrolled_desk, file};
 use ariza_e2e::device::now_ms;
 use ariza_e2e::portal::TestPortal;
 use ariza_store::Store;
@@ -52,13 +52,8 @@ fn code_of(r: reqwest::blocking::Response) -> (u16, String) {
 #[test]
 fn forged_replayed_stale_and_revoked_requests_are_refused() {
     let portal = TestPortal::start();
-    let code = portal.center_and_code("SEC01");
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = desk(&dir, "SEC01");
-    let engine = Engine::new().unwrap();
-    engine
-        .enroll(&store, &portal.url, &code, "desk-1", None)
-        .unwrap();
+    let (store, admin, engine) = enrolled_desk(&portal, &dir, "SEC01");
     file(&store, &admin, 2);
     engine.sync_once(&store).unwrap();
     let signed = Signed {
@@ -264,7 +259,6 @@ fn a_device_reaches_only_its_own_center() {
 #[test]
 fn an_agency_sees_and_decides_only_its_own_services() {
     let portal = TestPortal::start();
-    let code = portal.center_and_code("AGY01");
     portal.rt.block_on(async {
         for (user, role, agency) in [
             ("iiv1", "agency", Some("iiv")),
@@ -277,11 +271,7 @@ fn an_agency_sees_and_decides_only_its_own_services() {
         }
     });
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = desk(&dir, "AGY01");
-    let engine = Engine::new().unwrap();
-    engine
-        .enroll(&store, &portal.url, &code, "d", None)
-        .unwrap();
+    let (store, admin, engine) = enrolled_desk(&portal, &dir, "AGY01");
     let ids = file(&store, &admin, 2); // id-card: Ministry of Internal Affairs (iiv)
     engine.sync_once(&store).unwrap();
 
@@ -323,13 +313,8 @@ fn an_agency_sees_and_decides_only_its_own_services() {
 #[test]
 fn rate_limits_size_limits_and_headers() {
     let portal = TestPortal::start_with_rate(6, 3);
-    let code = portal.center_and_code("RAT01");
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = desk(&dir, "RAT01");
-    let engine = Engine::new().unwrap();
-    engine
-        .enroll(&store, &portal.url, &code, "d", None)
-        .unwrap();
+    let (store, _, engine) = enrolled_desk(&portal, &dir, "RAT01");
     let signed = Signed {
         store: &store,
         base: portal.url.clone(),
@@ -451,13 +436,8 @@ fn https_with_a_pinned_certificate_and_no_plain_http_off_this_machine() {
 #[test]
 fn audit_trails_reach_the_portal_and_tampering_is_found_on_both_sides() {
     let portal = TestPortal::start();
-    let code = portal.center_and_code("AUD01");
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = desk(&dir, "AUD01");
-    let engine = Engine::new().unwrap();
-    engine
-        .enroll(&store, &portal.url, &code, "d", None)
-        .unwrap();
+    let (store, admin, engine) = enrolled_desk(&portal, &dir, "AUD01");
     let ids = file(&store, &admin, 3);
     store
         .open_application(&admin, &ids[0], &ariza_core::clock::SystemClock)

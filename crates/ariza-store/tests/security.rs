@@ -67,22 +67,23 @@ fn citizen_input(seq: u32) -> CitizenInput {
     }
 }
 
-fn file_one(store: &Store, actor: &Actor) -> (String, String) {
-    let input = citizen_input(731);
-    let c = store.register_citizen(actor, &input, &clock()).unwrap();
+/// An electronic-signature key application for citizen `citizen_id`.
+fn eri_request(citizen_id: i64) -> FileRequest {
     let form: BTreeMap<String, serde_json::Value> =
         serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}))
             .unwrap();
+    FileRequest {
+        citizen_id,
+        service_code: "eri-key".into(),
+        form,
+    }
+}
+
+fn file_one(store: &Store, actor: &Actor) -> (String, String) {
+    let input = citizen_input(731);
+    let c = store.register_citizen(actor, &input, &clock()).unwrap();
     let app = store
-        .file_application(
-            actor,
-            &FileRequest {
-                citizen_id: c.id,
-                service_code: "eri-key".into(),
-                form,
-            },
-            &clock(),
-        )
+        .file_application(actor, &eri_request(c.id), &clock())
         .unwrap();
     (input.pinfl, app.id.to_string())
 }
@@ -485,15 +486,7 @@ fn permission_matrix_is_enforced_by_the_store() {
                     let c = store
                         .register_citizen(&admin, &citizen_input(seq), &clock())
                         .unwrap();
-                    let form: BTreeMap<String, serde_json::Value> = serde_json::from_value(
-                        json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}),
-                    )
-                    .unwrap();
-                    let req = FileRequest {
-                        citizen_id: c.id,
-                        service_code: "eri-key".into(),
-                        form,
-                    };
+                    let req = eri_request(c.id);
                     match action {
                         Action::FileApplication => {
                             store.file_application(actor, &req, &clock()).map(|_| ())
@@ -516,15 +509,7 @@ fn permission_matrix_is_enforced_by_the_store() {
                     let c = store
                         .register_citizen(&admin, &citizen_input(seq), &clock())
                         .unwrap();
-                    let form: BTreeMap<String, serde_json::Value> = serde_json::from_value(
-                        json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}),
-                    )
-                    .unwrap();
-                    let req = FileRequest {
-                        citizen_id: c.id,
-                        service_code: "eri-key".into(),
-                        form,
-                    };
+                    let req = eri_request(c.id);
                     let a = store.file_application(&admin, &req, &clock()).unwrap();
                     store
                         .cancel_application(actor, &a.id.to_string(), "mistake", &clock())
