@@ -230,8 +230,12 @@ pub fn add_staff(desk: State<'_, Desk>, staff: NewStaff) -> Reply<StaffMember> {
 
 #[tauri::command]
 pub fn save_settings(desk: State<'_, Desk>, settings: DeskSettings) -> Reply<DeskSettings> {
+    // Allowed before sign-in (the language on the sign-in screen), recorded as the desk's.
+    let by = desk
+        .session_actor()
+        .map_or_else(|| "desk".to_string(), |a| a.username);
     desk.store()?
-        .save_settings(&settings)
+        .save_settings(&settings, &by, desk.clock.now())
         .map_err(|e| desk.fault(&e))?;
     Ok(settings)
 }

@@ -70,18 +70,30 @@ impl Store {
             .unwrap_or_default())
     }
 
-    pub fn save_settings(&self, settings: &DeskSettings) -> Result<()> {
+    /// Saves the desk's preferences; `by` is who changed them (the signed-in username, or
+    /// `desk` for the language chosen on the sign-in screen), recorded in the audit trail.
+    pub fn save_settings(
+        &self,
+        settings: &DeskSettings,
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()> {
         if !(1..=120).contains(&settings.idle_lock_minutes) {
             return Err(ariza_core::error::DomainError::Invalid(vec![
                 ariza_core::error::FieldError::new("idle_lock_minutes", "err-idle-minutes"),
             ])
             .into());
         }
-        self.conn().execute(
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let body = serde_json::to_string(settings)?;
+        tx.execute(
             "INSERT INTO setting (key, value) VALUES ('desk', ?1)
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![serde_json::to_string(settings)?],
+            params![body],
         )?;
+        crate::audit::record(&tx, at, by, "settings.change", "desk", &body)?;
+        tx.commit()?;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use ariza_core::application::{FileRequest, Status};
 use ariza_core::citizen::{CitizenInput, Sex};
-use ariza_core::clock::FixedClock;
+use ariza_core::clock::{Clock, FixedClock};
 use ariza_core::document::DocumentKind;
 use ariza_core::error::{Code, Describe};
 use ariza_core::pinfl::Pinfl;
@@ -484,6 +484,6 @@ fn settings_round_trip() {
     assert_eq!(s.locale, ariza_core::i18n::Locale::UzLatn);
     s.locale = ariza_core::i18n::Locale::Ru;
     s.theme = ariza_store::Theme::Contrast;
-    store.save_settings(&s).unwrap();
+    store.save_settings(&s, "admin", clock().now()).unwrap();
     assert_eq!(store.settings().unwrap(), s);
 }
