@@ -25,6 +25,8 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "cargo test (also regenerates the UI bindings)"
+# The portal binary itself is run by tests/tests/portal_binary.rs.
+cargo build -q -p ariza-portal
 cargo test --workspace 2>&1 | tee -a "$log"
 
 step "UI bindings are up to date"
@@ -47,7 +49,6 @@ step "fuzz: every cargo-fuzz target, briefly (a longer run: bash scripts/fuzz.sh
 bash scripts/fuzz.sh "${ARIZA_FUZZ_SECONDS:-20}"
 
 step "schemathesis against the portal's own OpenAPI document"
-cargo build -q -p ariza-portal
 bash scripts/schemathesis.sh "${ARIZA_ST_EXAMPLES:-60}" 2>&1 | tail -n 25
 
 step "GUI end to end (real desk, WebKitGTK, Xvfb, WebDriver)"
