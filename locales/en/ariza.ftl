@@ -237,3 +237,15 @@ ui-lock-switch = Sign out
 ui-locked-db = The database is locked on this computer. Any staff member's password opens it.
 ui-idle-minutes = Lock after idle (minutes)
 ui-enroll-pin = Certificate fingerprint (SHA-256, optional)
+
+## Supervisor queues
+err-not-decided = This application has no decision to hand over yet.
+err-not-quarantined = This application is not set aside by the portal.
+cli-queue-awaiting_delivery = Awaiting delivery
+cli-queue-quarantined = Set aside by the portal
+cli-queue-returned = Returned for correction
+cli-queue-overdue = Overdue
+cli-queue-to_hand_over = Decisions to hand over
+cli-handed-over = Decision on { $tracking } handed over.
+cli-retried = { $tracking } will be delivered again.
+err-unknown-queue = Unknown queue. Use awaiting_delivery, quarantined, returned, overdue or to_hand_over.

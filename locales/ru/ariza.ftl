@@ -237,3 +237,15 @@ ui-lock-switch = Выйти
 ui-locked-db = База данных на этом компьютере заблокирована. Её открывает пароль любого сотрудника.
 ui-idle-minutes = Блокировать после простоя (минут)
 ui-enroll-pin = Отпечаток сертификата (SHA-256, необязательно)
+
+## Очереди руководителя
+err-not-decided = По этому заявлению ещё нет решения для выдачи.
+err-not-quarantined = Это заявление не отложено порталом.
+cli-queue-awaiting_delivery = Ожидают доставки
+cli-queue-quarantined = Отложены порталом
+cli-queue-returned = Возвращены на доработку
+cli-queue-overdue = Просрочены
+cli-queue-to_hand_over = Решения к выдаче
+cli-handed-over = Решение по { $tracking } выдано.
+cli-retried = { $tracking } будет доставлено повторно.
+err-unknown-queue = Нет такой очереди. Используйте awaiting_delivery, quarantined, returned, overdue или to_hand_over.

@@ -237,3 +237,15 @@ ui-lock-switch = Chiqish
 ui-locked-db = Bu kompyuterda maʼlumotlar bazasi qulflangan. Istalgan xodimning paroli uni ochadi.
 ui-idle-minutes = Harakatsizlikdan keyin qulflash (daqiqa)
 ui-enroll-pin = Sertifikat izi (SHA-256, ixtiyoriy)
+
+## Nazoratchi navbatlari
+err-not-decided = Bu ariza boʻyicha hali topshiriladigan qaror yoʻq.
+err-not-quarantined = Bu ariza portal tomonidan chetga olinmagan.
+cli-queue-awaiting_delivery = Yetkazilishini kutmoqda
+cli-queue-quarantined = Portal chetga olgan
+cli-queue-returned = Tuzatish uchun qaytarilgan
+cli-queue-overdue = Muddati oʻtgan
+cli-queue-to_hand_over = Topshiriladigan qarorlar
+cli-handed-over = { $tracking } boʻyicha qaror topshirildi.
+cli-retried = { $tracking } qayta yetkaziladi.
+err-unknown-queue = Bunday navbat yoʻq. awaiting_delivery, quarantined, returned, overdue yoki to_hand_over dan foydalaning.

@@ -15,7 +15,7 @@ use ariza_core::document::DocumentKind;
 use ariza_core::error::{Code, Describe, Fault};
 use ariza_core::i18n::{Locale, Localizer, format_uzs};
 use ariza_core::staff::{Actor, NewStaff, Role};
-use ariza_store::{DeviceKeyStore, ListFilter, SetupRequest, Store};
+use ariza_store::{DeviceKeyStore, ListFilter, QueueFilter, QueueKind, SetupRequest, Store};
 use clap::{Parser, Subcommand};
 use serde::Deserialize;
 
@@ -163,6 +163,35 @@ enum Command {
     },
     /// Delivery status: portal, last success, backlog, quarantine, last error.
     Status,
+    /// The supervisor's queues: counts of each, or the applications in one
+    /// (awaiting_delivery, quarantined, returned, overdue, to_hand_over). A clerk sees their own.
+    Queue {
+        kind: Option<String>,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+        #[arg(long)]
+        clerk: Option<String>,
+        #[arg(long)]
+        service: Option<String>,
+        /// First filing day, YYYY-MM-DD.
+        #[arg(long)]
+        from: Option<String>,
+        /// Last filing day, YYYY-MM-DD.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Records that a decision was handed to the citizen.
+    Handover {
+        key: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Sends an application the portal set aside again (supervisors).
+    Retry {
+        key: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
     /// Cancels an application before delivery.
     Cancel {
         key: String,
@@ -874,6 +903,86 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                     println!("{}: {}", ctx.tr("ui-sync-error", &[]), ctx.tr(&key, &[]));
                 }
             }
+        }
+        Command::Queue {
+            kind,
+            actor,
+            clerk,
+            service,
+            from,
+            to,
+        } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            let filter = QueueFilter {
+                clerk,
+                service,
+                from,
+                to,
+            };
+            match kind {
+                None => {
+                    let counts = store.queue_counts(&actor, &filter, &ctx.clock)?;
+                    if ctx.json {
+                        ctx.print_json(&counts)?;
+                    } else {
+                        for (k, n) in [
+                            (QueueKind::AwaitingDelivery, counts.awaiting_delivery),
+                            (QueueKind::Quarantined, counts.quarantined),
+                            (QueueKind::Returned, counts.returned),
+                            (QueueKind::Overdue, counts.overdue),
+                            (QueueKind::ToHandOver, counts.to_hand_over),
+                        ] {
+                            println!(
+                                "{:>6}  {}",
+                                n,
+                                ctx.tr(&format!("cli-queue-{}", k.as_str()), &[])
+                            );
+                        }
+                    }
+                }
+                Some(kind) => {
+                    let kind = QueueKind::parse(&kind).ok_or(Failure::Message(
+                        Code::Validation,
+                        "err-unknown-queue",
+                        Vec::new(),
+                    ))?;
+                    let rows = store.queue(&actor, kind, &filter, &ctx.clock)?;
+                    if ctx.json {
+                        ctx.print_json(&rows)?;
+                    } else {
+                        for a in rows {
+                            println!(
+                                "{}  {}  {:<12} {}  {}",
+                                a.tracking_number,
+                                a.due_date,
+                                a.clerk,
+                                ctx.tr(&a.status.message_key(), &[]),
+                                a.citizen_name
+                            );
+                        }
+                    }
+                }
+            }
+        }
+        Command::Handover { key, actor } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            store.mark_handed_over(&actor, &key, &ctx.clock)?;
+            let app = store.application(&key)?;
+            ctx.report(
+                &app.id,
+                "cli-handed-over",
+                &[("tracking", app.tracking_number.to_string())],
+            )?;
+        }
+        Command::Retry { key, actor } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            store.retry_delivery(&actor, &key, &ctx.clock)?;
+            let app = store.application(&key)?;
+            ctx.report(
+                &app.id,
+                "cli-retried",
+                &[("tracking", app.tracking_number.to_string())],
+            )?;
         }
         Command::Cancel { key, reason, actor } => {
             let actor = sign_in(ctx, store, &actor)?;

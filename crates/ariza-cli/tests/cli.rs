@@ -502,3 +502,60 @@ fn backup_restore_unlock_and_audit_from_the_command_line() {
         String::from_utf8_lossy(&tampered.stdout)
     );
 }
+
+#[test]
+fn queues_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let id = add_citizen(&db);
+    let json = format!(
+        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#
+    );
+    let filed = ok(&ariza(
+        &db,
+        &["--lang", "en", "file", "--as", "admin"],
+        Some("admin-pass-1"),
+        Some(&json),
+    ));
+    let tracking = filed.trim().trim_start_matches("Filed: ").to_string();
+    let counts: serde_json::Value = serde_json::from_str(&ok(&ariza(
+        &db,
+        &["--json", "queue", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    )))
+    .unwrap();
+    assert_eq!(counts["awaiting_delivery"], 1);
+    assert_eq!(counts["to_hand_over"], 0);
+    let human = ok(&ariza(
+        &db,
+        &["--lang", "en", "queue", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(human.contains("Awaiting delivery"), "{human}");
+    let listed = ok(&ariza(
+        &db,
+        &["queue", "awaiting_delivery", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(listed.contains(&tracking), "{listed}");
+    let unknown = ariza(
+        &db,
+        &["--lang", "en", "queue", "nonsense", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("Unknown queue"));
+    let undecided = ariza(
+        &db,
+        &["--lang", "en", "handover", &tracking, "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    );
+    assert!(!undecided.status.success());
+    assert!(String::from_utf8_lossy(&undecided.stderr).contains("no decision"));
+}

@@ -36,12 +36,12 @@ pub struct ListFilter {
     pub limit: Option<u32>,
 }
 
-const SUMMARY_SQL: &str =
+pub(crate) const SUMMARY_SQL: &str =
     "SELECT a.id, a.tracking_number, a.service_code, c.surname, c.given_name, c.patronymic,
         s.username, a.status, a.filed_at, a.due_date, a.fee_uzs
      FROM application a JOIN citizen c ON c.id = a.citizen_id JOIN staff s ON s.id = a.clerk_id";
 
-fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ApplicationSummary> {
+pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ApplicationSummary> {
     let id: String = r.get(0)?;
     let names: [String; 3] = [r.get(3)?, r.get(4)?, r.get(5)?];
     let status: String = r.get(7)?;

@@ -33,6 +33,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_filing_writes_fewer_pages",
         sql: include_str!("../../../migrations/desk/0005_filing_writes_fewer_pages.sql"),
     },
+    Migration {
+        name: "0006_handed_over",
+        sql: include_str!("../../../migrations/desk/0006_handed_over.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -1,0 +1,265 @@
+//! The supervisor's queues, with live counts: what waits for delivery, what the portal set
+//! aside, what an agency returned, what is past its deadline, and which decisions wait to be
+//! handed to the citizen. Membership is decided here, once, for the desk and the CLI.
+
+use ariza_core::application::{ApplicationSummary, Status};
+use ariza_core::clock::Clock;
+use ariza_core::staff::{Action, Actor};
+use chrono::NaiveDate;
+use rusqlite::params_from_iter;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::applications::{SUMMARY_SQL, summary_from_row};
+use crate::{Result, Store, StoreError, ts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum QueueKind {
+    /// Filed, not yet acknowledged by the portal.
+    AwaitingDelivery,
+    /// Refused by the portal or in conflict there: to correct and file again.
+    Quarantined,
+    /// Returned by the agency for correction.
+    Returned,
+    /// Past the service's deadline (working days, the catalog's holidays) and not decided.
+    Overdue,
+    /// Decided (completed or rejected) and not yet handed to the citizen.
+    ToHandOver,
+}
+
+impl QueueKind {
+    pub const ALL: [QueueKind; 5] = [
+        QueueKind::AwaitingDelivery,
+        QueueKind::Quarantined,
+        QueueKind::Returned,
+        QueueKind::Overdue,
+        QueueKind::ToHandOver,
+    ];
+
+    pub fn parse(s: &str) -> Option<QueueKind> {
+        QueueKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QueueKind::AwaitingDelivery => "awaiting_delivery",
+            QueueKind::Quarantined => "quarantined",
+            QueueKind::Returned => "returned",
+            QueueKind::Overdue => "overdue",
+            QueueKind::ToHandOver => "to_hand_over",
+        }
+    }
+
+    /// The SQL condition for membership; `?1` is today (YYYY-MM-DD, Tashkent).
+    fn condition(self) -> &'static str {
+        match self {
+            QueueKind::AwaitingDelivery => {
+                "EXISTS (SELECT 1 FROM outbox o WHERE o.application_id = a.id AND o.quarantined_at IS NULL)"
+            }
+            QueueKind::Quarantined => {
+                "EXISTS (SELECT 1 FROM outbox o WHERE o.application_id = a.id AND o.quarantined_at IS NOT NULL)"
+            }
+            QueueKind::Returned => "a.status = 'returned'",
+            // Due on the deadline day itself is not late; the day after is.
+            QueueKind::Overdue => {
+                "a.status IN ('filed', 'delivered', 'in_review', 'returned') AND a.due_date < ?1"
+            }
+            QueueKind::ToHandOver => {
+                "a.status IN ('completed', 'rejected') AND a.handed_over_at IS NULL"
+            }
+        }
+    }
+}
+
+/// Narrows every queue: one clerk, one service, a range of filing days.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct QueueFilter {
+    pub clerk: Option<String>,
+    pub service: Option<String>,
+    /// First filing day, YYYY-MM-DD.
+    pub from: Option<String>,
+    /// Last filing day, YYYY-MM-DD.
+    pub to: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct QueueCounts {
+    #[ts(type = "number")]
+    pub awaiting_delivery: i64,
+    #[ts(type = "number")]
+    pub quarantined: i64,
+    #[ts(type = "number")]
+    pub returned: i64,
+    #[ts(type = "number")]
+    pub overdue: i64,
+    #[ts(type = "number")]
+    pub to_hand_over: i64,
+}
+
+fn filter_sql(filter: &QueueFilter, args: &mut Vec<String>) -> String {
+    let mut sql = String::new();
+    let mut add = |clause: &str, value: &str| {
+        args.push(value.to_string());
+        sql.push_str(&format!(" AND {clause} ?{}", args.len()));
+    };
+    if let Some(c) = &filter.clerk {
+        add("s.username =", c);
+    }
+    if let Some(s) = &filter.service {
+        add("a.service_code =", s);
+    }
+    if let Some(f) = &filter.from {
+        add("a.filed_date >=", f);
+    }
+    if let Some(t) = &filter.to {
+        add("a.filed_date <=", t);
+    }
+    sql
+}
+
+fn check_dates(filter: &QueueFilter) -> Result<()> {
+    for d in [&filter.from, &filter.to].into_iter().flatten() {
+        if NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
+            return Err(ariza_core::error::DomainError::Invalid(vec![
+                ariza_core::error::FieldError::new("date", "err-date"),
+            ])
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// A clerk sees only their own queues; supervisors and admins anyone's.
+fn scoped(actor: &Actor, filter: &QueueFilter) -> QueueFilter {
+    let mut f = filter.clone();
+    if !actor.role.may(Action::CancelAnyApplication) {
+        f.clerk = Some(actor.username.clone());
+    }
+    f
+}
+
+impl Store {
+    /// Every queue's size for `today` (Tashkent), under the filter.
+    pub fn queue_counts(
+        &self,
+        actor: &Actor,
+        filter: &QueueFilter,
+        clock: &dyn Clock,
+    ) -> Result<QueueCounts> {
+        actor.role.require(Action::ViewApplications)?;
+        check_dates(filter)?;
+        let filter = scoped(actor, filter);
+        let today = clock.today().format("%Y-%m-%d").to_string();
+        let mut args = vec![today];
+        let narrow = filter_sql(&filter, &mut args);
+        let sums: Vec<String> = QueueKind::ALL
+            .iter()
+            .map(|k| {
+                format!(
+                    "coalesce(sum(CASE WHEN {} THEN 1 ELSE 0 END), 0)",
+                    k.condition()
+                )
+            })
+            .collect();
+        let sql = format!(
+            "SELECT {} FROM application a JOIN staff s ON s.id = a.clerk_id WHERE 1 = 1{narrow}",
+            sums.join(", ")
+        );
+        let conn = self.conn();
+        Ok(conn.query_row(&sql, params_from_iter(args.iter()), |r| {
+            Ok(QueueCounts {
+                awaiting_delivery: r.get(0)?,
+                quarantined: r.get(1)?,
+                returned: r.get(2)?,
+                overdue: r.get(3)?,
+                to_hand_over: r.get(4)?,
+            })
+        })?)
+    }
+
+    /// The applications in one queue, oldest due first.
+    pub fn queue(
+        &self,
+        actor: &Actor,
+        kind: QueueKind,
+        filter: &QueueFilter,
+        clock: &dyn Clock,
+    ) -> Result<Vec<ApplicationSummary>> {
+        actor.role.require(Action::ViewApplications)?;
+        check_dates(filter)?;
+        let filter = scoped(actor, filter);
+        let today = clock.today().format("%Y-%m-%d").to_string();
+        let mut args = vec![today];
+        let narrow = filter_sql(&filter, &mut args);
+        // `?1 IS NULL` is never true: it only keeps today's parameter used by every queue's
+        // statement, so the argument list is the same whichever queue is asked for.
+        let sql = format!(
+            "{SUMMARY_SQL} WHERE ({cond} OR ?1 IS NULL){narrow} ORDER BY a.due_date, a.filed_at LIMIT 1000",
+            cond = kind.condition()
+        );
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&sql)?;
+        let rows = stmt.query_map(params_from_iter(args.iter()), summary_from_row)?;
+        Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// The decision was handed to the citizen: it leaves the "to hand over" queue.
+    pub fn mark_handed_over(&self, actor: &Actor, key: &str, clock: &dyn Clock) -> Result<()> {
+        actor.role.require(Action::ViewApplications)?;
+        let app = self.application(key)?;
+        if !matches!(app.status, Status::Completed | Status::Rejected) {
+            return Err(StoreError::NotFound("err-not-decided"));
+        }
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let id = app.id.to_string();
+        let n = tx.execute(
+            "UPDATE application SET handed_over_at = ?2, handed_over_by = ?3 WHERE id = ?1 AND handed_over_at IS NULL",
+            rusqlite::params![id, ts(clock.now()), actor.staff_id],
+        )?;
+        if n > 0 {
+            crate::audit::record(
+                &tx,
+                clock.now(),
+                &actor.username,
+                "application.handed_over",
+                &id,
+                "",
+            )?;
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Sends a quarantined application to the portal again (after the cause was dealt with,
+    /// e.g. a catalog the portal now knows). Supervisors and admins.
+    pub fn retry_delivery(&self, actor: &Actor, key: &str, clock: &dyn Clock) -> Result<()> {
+        actor.role.require(Action::CancelAnyApplication)?;
+        let app = self.application(key)?;
+        let id = app.id.to_string();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let n = tx.execute(
+            "UPDATE outbox SET quarantined_at = NULL, quarantine_code = NULL, quarantine_key = NULL
+             WHERE application_id = ?1 AND quarantined_at IS NOT NULL",
+            [&id],
+        )?;
+        if n == 0 {
+            return Err(StoreError::NotFound("err-not-quarantined"));
+        }
+        crate::audit::record(
+            &tx,
+            clock.now(),
+            &actor.username,
+            "application.retry",
+            &id,
+            "",
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}

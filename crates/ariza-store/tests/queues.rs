@@ -1,0 +1,371 @@
+//! The supervisor's queues: membership and counts for every state, deadlines across a weekend
+//! and a holiday, filters, a clerk's own view, and the two actions that move things out.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use ariza_core::application::{FileRequest, Status};
+use ariza_core::citizen::{CitizenInput, Sex};
+use ariza_core::clock::FixedClock;
+use ariza_core::document::DocumentKind;
+use ariza_core::error::{Code, Describe};
+use ariza_core::pinfl::Pinfl;
+use ariza_core::staff::{Actor, NewStaff, Role};
+use ariza_core::wire::{Change, ChangeKind, ChangesResponse, ItemResult, Outcome, PushResponse};
+use ariza_store::{QueueCounts, QueueFilter, QueueKind, SetupRequest, Store};
+use chrono::{NaiveDate, TimeZone, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+/// Friday 4 December 2026, 10:00 Tashkent. Tuesday 8 December is a holiday in the catalog.
+fn friday() -> FixedClock {
+    FixedClock::at_tashkent(2026, 12, 4, 10, 0)
+}
+
+fn at(m: u32, d: u32) -> FixedClock {
+    FixedClock::at_tashkent(2026, m, d, 10, 0)
+}
+
+fn setup(dir: &tempfile::TempDir) -> (Store, Actor, Actor) {
+    let store = Store::open(&dir.path().join("desk.db")).unwrap();
+    let admin = store
+        .setup(
+            &SetupRequest {
+                center_code: "QUE01".into(),
+                center_name: "Navbat DXM".into(),
+                region: "1726".into(),
+                district: "1726294".into(),
+                admin: NewStaff {
+                    username: "admin".into(),
+                    full_name: "Admin".into(),
+                    role: Role::Admin,
+                    password: "admin-pass-1".into(),
+                },
+            },
+            &friday(),
+        )
+        .unwrap();
+    store
+        .add_staff(
+            &admin,
+            &NewStaff {
+                username: "clerk".into(),
+                full_name: "Clerk".into(),
+                role: Role::Clerk,
+                password: "clerk-pass-1".into(),
+            },
+            &friday(),
+        )
+        .unwrap();
+    let clerk = store.sign_in("clerk", "clerk-pass-1", &friday()).unwrap();
+    (store, admin, clerk)
+}
+
+fn file(store: &Store, actor: &Actor, seq: u32, clock: &FixedClock) -> String {
+    let birth = NaiveDate::from_ymd_opt(1985, 2, 3).unwrap();
+    let c = store
+        .register_citizen(
+            actor,
+            &CitizenInput {
+                pinfl: Pinfl::compose(Sex::Male, birth, 26, seq)
+                    .as_str()
+                    .to_string(),
+                document_kind: Some(DocumentKind::Passport),
+                document_number: format!("AC{:07}", seq),
+                surname: "Navbatov".into(),
+                given_name: "Ali".into(),
+                patronymic: String::new(),
+                birth_date: "1985-02-03".into(),
+                sex: Some(Sex::Male),
+                phone: String::new(),
+                region: "1726".into(),
+                district: "1726294".into(),
+                street: String::new(),
+            },
+            clock,
+        )
+        .unwrap();
+    let form: BTreeMap<String, serde_json::Value> =
+        serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}))
+            .unwrap();
+    store
+        .file_application(
+            actor,
+            &FileRequest {
+                citizen_id: c.id,
+                service_code: "eri-key".into(), // 1 working day
+                form,
+            },
+            clock,
+        )
+        .unwrap()
+        .id
+        .to_string()
+}
+
+fn push(store: &Store, results: Vec<(String, Outcome)>) {
+    store
+        .apply_push(&PushResponse {
+            results: results
+                .into_iter()
+                .map(|(id, outcome)| ItemResult {
+                    id: Uuid::parse_str(&id).unwrap(),
+                    outcome,
+                    code: (outcome == Outcome::Rejected).then(|| "invalid".into()),
+                    message_key: (outcome == Outcome::Rejected)
+                        .then(|| "err-portal-invalid".into()),
+                    due_date: None,
+                })
+                .collect(),
+            received_at: Utc.with_ymd_and_hms(2026, 12, 4, 6, 0, 0).unwrap(),
+            audit_stored_to: None,
+        })
+        .unwrap();
+}
+
+fn decide(store: &Store, seq: i64, id: &str, status: Status) {
+    store
+        .apply_changes(&ChangesResponse {
+            changes: vec![Change {
+                seq,
+                kind: ChangeKind::Decision,
+                at: Utc.with_ymd_and_hms(2026, 12, 4, 7, 0, 0).unwrap(),
+                actor: "agency".into(),
+                application_id: Some(Uuid::parse_str(id).unwrap()),
+                status: Some(status),
+                reason: (status != Status::InReview && status != Status::Completed)
+                    .then(|| "sabab".into()),
+                catalog: None,
+                staff: None,
+            }],
+            next_cursor: seq,
+        })
+        .unwrap();
+}
+
+fn ids(store: &Store, actor: &Actor, kind: QueueKind, clock: &FixedClock) -> Vec<String> {
+    let mut v: Vec<String> = store
+        .queue(actor, kind, &QueueFilter::default(), clock)
+        .unwrap()
+        .into_iter()
+        .map(|a| a.id.to_string())
+        .collect();
+    v.sort();
+    v
+}
+
+fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+#[test]
+fn every_state_lands_in_its_queue_and_the_counts_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin, clerk) = setup(&dir);
+    let clock = friday();
+    let waiting = file(&store, &clerk, 1, &clock);
+    let refused = file(&store, &clerk, 2, &clock);
+    let returned = file(&store, &admin, 3, &clock);
+    let completed = file(&store, &clerk, 4, &clock);
+    let rejected = file(&store, &admin, 5, &clock);
+    let reviewing = file(&store, &clerk, 6, &clock);
+    push(
+        &store,
+        vec![
+            (refused.clone(), Outcome::Rejected),
+            (returned.clone(), Outcome::Accepted),
+            (completed.clone(), Outcome::Accepted),
+            (rejected.clone(), Outcome::Accepted),
+            (reviewing.clone(), Outcome::Accepted),
+        ],
+    );
+    for (n, id) in [&returned, &completed, &rejected, &reviewing]
+        .iter()
+        .enumerate()
+    {
+        decide(&store, n as i64 + 1, id, Status::InReview);
+    }
+    decide(&store, 10, &returned, Status::Returned);
+    decide(&store, 11, &completed, Status::Completed);
+    decide(&store, 12, &rejected, Status::Rejected);
+
+    assert_eq!(
+        ids(&store, &admin, QueueKind::AwaitingDelivery, &clock),
+        vec![waiting.clone()]
+    );
+    assert_eq!(
+        ids(&store, &admin, QueueKind::Quarantined, &clock),
+        vec![refused.clone()]
+    );
+    assert_eq!(
+        ids(&store, &admin, QueueKind::Returned, &clock),
+        vec![returned.clone()]
+    );
+    assert_eq!(
+        ids(&store, &admin, QueueKind::ToHandOver, &clock),
+        sorted(vec![completed.clone(), rejected.clone()])
+    );
+    assert!(ids(&store, &admin, QueueKind::Overdue, &clock).is_empty());
+    let counts = store
+        .queue_counts(&admin, &QueueFilter::default(), &clock)
+        .unwrap();
+    assert_eq!(
+        counts,
+        QueueCounts {
+            awaiting_delivery: 1,
+            quarantined: 1,
+            returned: 1,
+            overdue: 0,
+            to_hand_over: 2
+        }
+    );
+    // The counts and the lists agree for every queue.
+    for kind in QueueKind::ALL {
+        let n = ids(&store, &admin, kind, &clock).len() as i64;
+        let c = match kind {
+            QueueKind::AwaitingDelivery => counts.awaiting_delivery,
+            QueueKind::Quarantined => counts.quarantined,
+            QueueKind::Returned => counts.returned,
+            QueueKind::Overdue => counts.overdue,
+            QueueKind::ToHandOver => counts.to_hand_over,
+        };
+        assert_eq!(n, c, "{kind:?}");
+    }
+
+    // A clerk sees only her own, whatever filter she asks for.
+    let mine = store
+        .queue_counts(
+            &clerk,
+            &QueueFilter {
+                clerk: Some("admin".into()),
+                ..QueueFilter::default()
+            },
+            &clock,
+        )
+        .unwrap();
+    assert_eq!(
+        (mine.to_hand_over, mine.returned, mine.quarantined),
+        (1, 0, 1)
+    );
+    // Filters: by clerk and by service.
+    let by_admin = store
+        .queue_counts(
+            &admin,
+            &QueueFilter {
+                clerk: Some("admin".into()),
+                ..QueueFilter::default()
+            },
+            &clock,
+        )
+        .unwrap();
+    assert_eq!(
+        (
+            by_admin.to_hand_over,
+            by_admin.returned,
+            by_admin.awaiting_delivery
+        ),
+        (1, 1, 0)
+    );
+    let other_service = store
+        .queue_counts(
+            &admin,
+            &QueueFilter {
+                service: Some("id-card".into()),
+                ..QueueFilter::default()
+            },
+            &clock,
+        )
+        .unwrap();
+    assert_eq!(other_service, QueueCounts::default());
+    let bad = store.queue_counts(
+        &admin,
+        &QueueFilter {
+            from: Some("4 dekabr".into()),
+            ..QueueFilter::default()
+        },
+        &clock,
+    );
+    assert_eq!(bad.unwrap_err().code(), Code::Validation);
+
+    // Handing over takes a decision out of its queue, once; an undecided one cannot be.
+    store.mark_handed_over(&clerk, &completed, &clock).unwrap();
+    store.mark_handed_over(&clerk, &completed, &clock).unwrap();
+    assert_eq!(
+        ids(&store, &admin, QueueKind::ToHandOver, &clock),
+        vec![rejected.clone()]
+    );
+    assert!(store.mark_handed_over(&clerk, &waiting, &clock).is_err());
+
+    // Retrying a refused delivery puts it back in the delivery queue; clerks may not.
+    assert_eq!(
+        store
+            .retry_delivery(&clerk, &refused, &clock)
+            .unwrap_err()
+            .code(),
+        Code::Forbidden
+    );
+    store.retry_delivery(&admin, &refused, &clock).unwrap();
+    assert_eq!(
+        ids(&store, &admin, QueueKind::AwaitingDelivery, &clock),
+        sorted(vec![waiting.clone(), refused.clone()])
+    );
+    assert!(store.retry_delivery(&admin, &refused, &clock).is_err());
+    let actions: Vec<String> = store
+        .audit_entries(5)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert!(actions.contains(&"application.retry".to_string()));
+    assert!(actions.contains(&"application.handed_over".to_string()));
+}
+
+#[test]
+fn overdue_counts_working_days_across_a_weekend_and_a_holiday() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin, _) = setup(&dir);
+    // Filed Friday 4 Dec with one working day: due Monday 7 Dec (the weekend does not count).
+    let friday_app = file(&store, &admin, 1, &friday());
+    // Filed Monday 7 Dec: Tuesday 8 Dec is a holiday, so due Wednesday 9 Dec.
+    let monday_app = file(&store, &admin, 2, &at(12, 7));
+    assert_eq!(
+        store.application(&friday_app).unwrap().due_date,
+        NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()
+    );
+    assert_eq!(
+        store.application(&monday_app).unwrap().due_date,
+        NaiveDate::from_ymd_opt(2026, 12, 9).unwrap()
+    );
+    let overdue = |clock: &FixedClock| ids(&store, &admin, QueueKind::Overdue, clock);
+    assert!(overdue(&at(12, 5)).is_empty(), "Saturday");
+    assert!(overdue(&at(12, 7)).is_empty(), "due today is not late");
+    assert_eq!(
+        overdue(&at(12, 8)),
+        vec![friday_app.clone()],
+        "the holiday after"
+    );
+    assert_eq!(
+        overdue(&at(12, 9)),
+        vec![friday_app.clone()],
+        "due Wednesday"
+    );
+    assert_eq!(
+        overdue(&at(12, 10)),
+        sorted(vec![friday_app.clone(), monday_app.clone()])
+    );
+    // Decided applications are never overdue.
+    push(&store, vec![(friday_app.clone(), Outcome::Accepted)]);
+    decide(&store, 1, &friday_app, Status::InReview);
+    assert_eq!(overdue(&at(12, 10)).len(), 2, "in review is still waiting");
+    decide(&store, 2, &friday_app, Status::Completed);
+    assert_eq!(overdue(&at(12, 10)), vec![monday_app]);
+    assert_eq!(
+        store
+            .queue_counts(&admin, &QueueFilter::default(), &at(12, 10))
+            .unwrap()
+            .overdue,
+        1
+    );
+}
