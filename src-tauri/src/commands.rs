@@ -9,7 +9,10 @@ use ariza_core::error::Fault;
 use ariza_core::regions::Region;
 use ariza_core::staff::Action;
 use ariza_core::staff::{Actor, NewStaff, StaffMember};
-use ariza_store::{Center, CitizenMatch, DeskSettings, ListFilter, SetupRequest, SyncStatus};
+use ariza_store::{
+    Center, CitizenMatch, DeskSettings, ListFilter, QueueCounts, QueueFilter, QueueKind,
+    SetupRequest, SyncStatus,
+};
 use serde::Serialize;
 use tauri::State;
 use ts_rs::TS;
@@ -175,6 +178,42 @@ pub fn cancel_application(
 }
 
 #[tauri::command]
+pub fn queue_counts(desk: State<'_, Desk>, filter: QueueFilter) -> Reply<QueueCounts> {
+    let actor = desk.actor()?;
+    desk.store()?
+        .queue_counts(&actor, &filter, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn queue(
+    desk: State<'_, Desk>,
+    kind: QueueKind,
+    filter: QueueFilter,
+) -> Reply<Vec<ApplicationSummary>> {
+    let actor = desk.actor()?;
+    desk.store()?
+        .queue(&actor, kind, &filter, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn hand_over(desk: State<'_, Desk>, key: String) -> Reply<()> {
+    let actor = desk.actor()?;
+    desk.store()?
+        .mark_handed_over(&actor, &key, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn retry_delivery(desk: State<'_, Desk>, key: String) -> Reply<()> {
+    let actor = desk.actor()?;
+    desk.store()?
+        .retry_delivery(&actor, &key, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
 pub fn sync_status(desk: State<'_, Desk>) -> Reply<SyncStatus> {
     desk.store()?.sync_status().map_err(|e| desk.fault(&e))
 }
@@ -308,6 +347,22 @@ mod bindings {
                 "cancel_application",
                 vec![("key", ts::<String>()), ("reason", ts::<String>())],
                 ts::<Application>(),
+            ),
+            (
+                "queue_counts",
+                vec![("filter", ts::<QueueFilter>())],
+                ts::<QueueCounts>(),
+            ),
+            (
+                "queue",
+                vec![("kind", ts::<QueueKind>()), ("filter", ts::<QueueFilter>())],
+                ts::<Vec<ApplicationSummary>>(),
+            ),
+            ("hand_over", vec![("key", ts::<String>())], "null".into()),
+            (
+                "retry_delivery",
+                vec![("key", ts::<String>())],
+                "null".into(),
             ),
             ("sync_status", vec![], ts::<SyncStatus>()),
             ("sync_now", vec![], ts::<SyncStatus>()),

@@ -706,6 +706,19 @@ fn the_desk_delivers_to_a_real_portal_and_shows_it() {
     d.wait_for_text("#today-list", "Bajarilgan");
     d.screenshot("decision-back");
 
+    // The supervisor's queues: the decision waits to be handed over, and handing it over takes
+    // it out; nothing waits for delivery any more.
+    d.click("#nav-queues");
+    d.wait_for_text("#queue-count-to_hand_over", "1");
+    d.wait_for_text("#queue-list", "Gʻulomov Sherzod");
+    d.screenshot("queues-to-hand-over");
+    d.click("#queue-list button.hand-over");
+    d.wait_for_text("#queue-count-to_hand_over", "0");
+    d.wait_for_text("#queue-empty", "hech narsa yoʻq");
+    d.click("#queue-awaiting_delivery");
+    d.wait_for_text("#queue-count-awaiting_delivery", "0");
+    d.screenshot("queues-handed-over");
+
     // The link goes down: the desk says so, in the clerk's language, and keeps working.
     portal.stop_server();
     d.click("#sync-now");

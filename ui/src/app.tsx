@@ -11,6 +11,7 @@ import { setLocale, t } from "./i18n";
 import { Detail } from "./screens/detail";
 import { IdleLock, useIdleLock } from "./screens/idle-lock";
 import { NewApplication } from "./screens/new-application";
+import { Queues } from "./screens/queues";
 import { Receipt } from "./screens/receipt";
 import { Settings } from "./screens/settings";
 import { Setup } from "./screens/setup";
@@ -25,6 +26,7 @@ export type View =
   | { name: "detail"; key: string }
   | { name: "receipt"; application: Application }
   | { name: "settings" }
+  | { name: "queues" }
   | { name: "staff" };
 
 function applySettings(s: DeskSettings) {
@@ -117,7 +119,7 @@ export function App() {
     setView({ name: "today" });
     await reload();
   };
-  const nav = (name: "today" | "new" | "settings" | "staff", key: string, hotkey?: string) => (
+  const nav = (name: "today" | "new" | "queues" | "settings" | "staff", key: string, hotkey?: string) => (
     <button
       type="button"
       class={view.name === name ? "nav active" : "nav"}
@@ -141,6 +143,7 @@ export function App() {
         <nav>
           {nav("today", "ui-nav-today", "Alt+T")}
           {nav("new", "ui-nav-new", "Alt+N")}
+          {nav("queues", "ui-nav-queues")}
           {actor.role === "admin" && nav("staff", "ui-nav-staff")}
           {nav("settings", "ui-nav-settings")}
         </nav>
@@ -178,6 +181,7 @@ export function App() {
           <Detail applicationKey={view.key} catalog={catalog} onBack={() => setView({ name: "today" })} onChanged={reload} />
         )}
         {view.name === "staff" && <Staff />}
+        {view.name === "queues" && <Queues actor={actor} catalog={catalog} onOpen={(key) => setView({ name: "detail", key })} />}
         {view.name === "settings" && (
           <Settings settings={status.settings} onSettings={saveSettings} database={status.database} admin={actor.role === "admin"} />
         )}

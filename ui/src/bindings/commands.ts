@@ -13,6 +13,9 @@ import type { DeskStatus } from "./DeskStatus";
 import type { FileRequest } from "./FileRequest";
 import type { ListFilter } from "./ListFilter";
 import type { NewStaff } from "./NewStaff";
+import type { QueueCounts } from "./QueueCounts";
+import type { QueueFilter } from "./QueueFilter";
+import type { QueueKind } from "./QueueKind";
 import type { Region } from "./Region";
 import type { SetupRequest } from "./SetupRequest";
 import type { StaffMember } from "./StaffMember";
@@ -76,6 +79,22 @@ export function getApplication(key: string): Promise<Application> {
 
 export function cancelApplication(key: string, reason: string): Promise<Application> {
   return invoke<Application>("cancel_application", { key, reason });
+}
+
+export function queueCounts(filter: QueueFilter): Promise<QueueCounts> {
+  return invoke<QueueCounts>("queue_counts", { filter });
+}
+
+export function queue(kind: QueueKind, filter: QueueFilter): Promise<Array<ApplicationSummary>> {
+  return invoke<Array<ApplicationSummary>>("queue", { kind, filter });
+}
+
+export function handOver(key: string): Promise<null> {
+  return invoke<null>("hand_over", { key });
+}
+
+export function retryDelivery(key: string): Promise<null> {
+  return invoke<null>("retry_delivery", { key });
 }
 
 export function syncStatus(): Promise<SyncStatus> {

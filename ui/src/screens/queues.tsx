@@ -1,0 +1,153 @@
+import { useCallback, useEffect, useState } from "preact/hooks";
+import * as api from "../api";
+import type { Actor } from "../bindings/Actor";
+import type { ApplicationSummary } from "../bindings/ApplicationSummary";
+import type { Catalog } from "../bindings/Catalog";
+import type { Fault } from "../bindings/Fault";
+import type { QueueCounts } from "../bindings/QueueCounts";
+import type { QueueFilter } from "../bindings/QueueFilter";
+import type { QueueKind } from "../bindings/QueueKind";
+import { FaultBanner } from "../components";
+import { t } from "../i18n";
+import { serviceName, statusLabel } from "./today";
+
+const KINDS: QueueKind[] = ["awaiting_delivery", "quarantined", "returned", "overdue", "to_hand_over"];
+
+/// The morning view: how many wait in each queue, and the applications of the one chosen,
+/// with the action that moves each out. A clerk sees their own; supervisors everyone's.
+export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (key: string) => void }) {
+  const supervisor = props.actor.role !== "clerk";
+  const [filter, setFilter] = useState<QueueFilter>({ clerk: null, service: null, from: null, to: null });
+  const [counts, setCounts] = useState<QueueCounts | null>(null);
+  const [kind, setKind] = useState<QueueKind>("to_hand_over");
+  const [rows, setRows] = useState<ApplicationSummary[]>([]);
+  const [fault, setFault] = useState<Fault | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setCounts(await api.queueCounts(filter));
+      setRows(await api.queue(kind, filter));
+      setFault(null);
+    } catch (e) {
+      setFault(api.asFault(e, t("err-internal")));
+    }
+  }, [filter, kind]);
+
+  useEffect(() => {
+    void load();
+  }, [load]);
+
+  const act = async (run: () => Promise<null>) => {
+    try {
+      await run();
+      await load();
+    } catch (e) {
+      setFault(api.asFault(e, t("err-internal")));
+    }
+  };
+  const set = (key: keyof QueueFilter) => (e: Event) => {
+    const v = (e.target as HTMLInputElement).value.trim();
+    setFilter({ ...filter, [key]: v === "" ? null : v });
+  };
+
+  return (
+    <section id="queues">
+      <div class="section-head">
+        <h1>{t("ui-queues-title")}</h1>
+        {supervisor && (
+          <label class="inline">
+            <span class="label">{t("ui-col-clerk")}</span>
+            <input id="queue-clerk" size={10} onChange={set("clerk")} />
+          </label>
+        )}
+        <label class="inline">
+          <span class="label">{t("ui-col-service")}</span>
+          <select id="queue-service" onChange={set("service")}>
+            <option value="">{t("ui-filter-all")}</option>
+            {props.catalog?.services.map((s) => (
+              <option key={s.code} value={s.code}>
+                {serviceName(props.catalog, s.code)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="inline">
+          <span class="label">{t("ui-queue-from")}</span>
+          <input id="queue-from" type="date" onChange={set("from")} />
+        </label>
+        <label class="inline">
+          <span class="label">{t("ui-queue-to")}</span>
+          <input id="queue-to" type="date" onChange={set("to")} />
+        </label>
+      </div>
+      <FaultBanner fault={fault} />
+      <div class="queue-tiles" role="tablist">
+        {KINDS.map((k) => (
+          <button
+            type="button"
+            key={k}
+            role="tab"
+            id={`queue-${k}`}
+            aria-selected={kind === k}
+            class={kind === k ? "queue-tile active" : "queue-tile"}
+            onClick={() => setKind(k)}
+          >
+            <span class="queue-count" id={`queue-count-${k}`}>
+              {counts ? counts[k] : "…"}
+            </span>
+            <span>{t(`ui-queue-${k.replace(/_/g, "-")}`)}</span>
+          </button>
+        ))}
+      </div>
+      {rows.length === 0 ? (
+        <p class="empty" id="queue-empty">
+          {t("ui-queue-empty")}
+        </p>
+      ) : (
+        <table class="list" id="queue-list">
+          <thead>
+            <tr>
+              <th>{t("ui-col-tracking")}</th>
+              <th>{t("ui-col-citizen")}</th>
+              <th>{t("ui-col-service")}</th>
+              <th>{t("ui-col-clerk")}</th>
+              <th>{t("ui-col-status")}</th>
+              <th>{t("ui-col-due")}</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((r) => (
+              <tr key={r.id} data-tracking={r.tracking_number}>
+                <td class="mono">
+                  <a href="#" onClick={(e) => (e.preventDefault(), props.onOpen(r.id))}>
+                    {r.tracking_number}
+                  </a>
+                </td>
+                <td>{r.citizen_name}</td>
+                <td>{serviceName(props.catalog, r.service_code)}</td>
+                <td>{r.clerk}</td>
+                <td>
+                  <span class={`status status-${r.status}`}>{statusLabel(r.status)}</span>
+                </td>
+                <td>{r.due_date}</td>
+                <td>
+                  {kind === "to_hand_over" && (
+                    <button type="button" class="hand-over" onClick={() => act(() => api.handOver(r.id))}>
+                      {t("ui-queue-hand-over")}
+                    </button>
+                  )}
+                  {kind === "quarantined" && supervisor && (
+                    <button type="button" class="retry" onClick={() => act(() => api.retryDelivery(r.id))}>
+                      {t("ui-queue-retry")}
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
