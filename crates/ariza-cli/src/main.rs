@@ -180,6 +180,22 @@ enum Command {
         #[arg(long)]
         to: Option<String>,
     },
+    /// The dashboard for a day, week or month: filed, delivered, completed, rejected and
+    /// returned, by service and by clerk; median days to a decision; share within the deadline.
+    /// `--csv FILE` / `--xlsx FILE` export it with headers in the chosen language.
+    Dashboard {
+        #[arg(long, value_parser = ["day", "week", "month"], default_value = "week")]
+        period: String,
+        /// A day in the period, YYYY-MM-DD (default today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
     /// Records that a decision was handed to the citizen.
     Handover {
         key: String,
@@ -961,6 +977,47 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                             );
                         }
                     }
+                }
+            }
+        }
+        Command::Dashboard {
+            period,
+            date,
+            csv,
+            xlsx,
+            actor,
+        } => {
+            use ariza_store::dashboard::{Period, dashboard_csv, dashboard_xlsx};
+            let actor = sign_in(ctx, store, &actor)?;
+            let period = match period.as_str() {
+                "day" => Period::Day,
+                "month" => Period::Month,
+                _ => Period::Week,
+            };
+            let d = store.dashboard(&actor, period, date, &ctx.clock)?;
+            let write = |path: &PathBuf, bytes: &[u8]| -> Result<(), Failure> {
+                std::fs::write(path, bytes)
+                    .map_err(|e| Failure::Other(anyhow::anyhow!("{}: {e}", path.display())))?;
+                println!(
+                    "{}",
+                    ctx.tr(
+                        "cli-export-written",
+                        &[("path", path.display().to_string())]
+                    )
+                );
+                Ok(())
+            };
+            if let Some(path) = &csv {
+                write(path, dashboard_csv(&d, &ctx.l, ctx.locale).as_bytes())?;
+            }
+            if let Some(path) = &xlsx {
+                write(path, &dashboard_xlsx(&d, &ctx.l, ctx.locale)?)?;
+            }
+            if csv.is_none() && xlsx.is_none() {
+                if ctx.json {
+                    ctx.print_json(&d)?;
+                } else {
+                    print!("{}", dashboard_csv(&d, &ctx.l, ctx.locale));
                 }
             }
         }

@@ -559,3 +559,47 @@ fn queues_from_the_command_line() {
     assert!(!undecided.status.success());
     assert!(String::from_utf8_lossy(&undecided.stderr).contains("no decision"));
 }
+
+#[test]
+fn the_dashboard_exports_csv_and_xlsx() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let id = add_citizen(&db);
+    let json = format!(
+        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#
+    );
+    ok(&ariza(
+        &db,
+        &["file", "--as", "admin"],
+        Some("admin-pass-1"),
+        Some(&json),
+    ));
+    let (csv, xlsx) = (dir.path().join("week.csv"), dir.path().join("week.xlsx"));
+    ok(&ariza(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "dashboard",
+            "--period",
+            "week",
+            "--csv",
+            csv.to_str().unwrap(),
+            "--xlsx",
+            xlsx.to_str().unwrap(),
+            "--as",
+            "admin",
+        ],
+        Some("admin-pass-1"),
+        None,
+    ));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.contains("Total,Filed,Delivered,Completed,Rejected,Returned"),
+        "{text}"
+    );
+    assert!(text.contains("\n,1,0,0,0,0\n"), "{text}");
+    let bytes = std::fs::read(&xlsx).unwrap();
+    assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+}

@@ -8,6 +8,7 @@ mod applications;
 mod audit;
 mod backup;
 mod citizens;
+pub mod dashboard;
 mod error;
 mod keys;
 mod migrate;

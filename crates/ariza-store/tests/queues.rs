@@ -369,3 +369,101 @@ fn overdue_counts_working_days_across_a_weekend_and_a_holiday() {
         1
     );
 }
+
+#[test]
+fn the_dashboard_counts_the_period_and_exports_open_in_a_reader() {
+    use ariza_core::i18n::{Locale, Localizer};
+    use ariza_store::dashboard::{Period, dashboard_csv, dashboard_xlsx, period_bounds};
+    use calamine::{Data, Reader, Xlsx};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin, clerk) = setup(&dir);
+    let clock = friday();
+    let a = file(&store, &clerk, 1, &clock);
+    let b = file(&store, &clerk, 2, &clock);
+    let c = file(&store, &admin, 3, &clock);
+    // Last week's filing is outside this week.
+    file(&store, &admin, 4, &at(11, 27));
+    push(
+        &store,
+        vec![
+            (a.clone(), Outcome::Accepted),
+            (b.clone(), Outcome::Accepted),
+        ],
+    );
+    decide(&store, 1, &a, Status::InReview);
+    decide(&store, 2, &a, Status::Completed);
+    decide(&store, 3, &b, Status::InReview);
+    decide(&store, 4, &b, Status::Returned);
+    let _ = c;
+
+    assert_eq!(
+        period_bounds(Period::Week, NaiveDate::from_ymd_opt(2026, 12, 4).unwrap()),
+        (
+            NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(),
+            NaiveDate::from_ymd_opt(2026, 12, 6).unwrap()
+        )
+    );
+    let d = store.dashboard(&admin, Period::Week, None, &clock).unwrap();
+    assert_eq!(
+        (
+            d.total.filed,
+            d.total.delivered,
+            d.total.completed,
+            d.total.rejected,
+            d.total.returned
+        ),
+        (3, 2, 1, 0, 1)
+    );
+    let by_clerk: Vec<(String, i64)> = d
+        .by_clerk
+        .iter()
+        .map(|r| (r.key.clone(), r.filed))
+        .collect();
+    assert_eq!(by_clerk, vec![("admin".into(), 1), ("clerk".into(), 2)]);
+    assert_eq!(d.by_service.len(), 1);
+    // Decided the same day it was filed, within the deadline.
+    assert!(d.median_days_to_decision.unwrap() < 1.0);
+    assert_eq!(d.decided_within_deadline, Some(1.0));
+    let month = store
+        .dashboard(
+            &admin,
+            Period::Month,
+            Some(NaiveDate::from_ymd_opt(2026, 11, 27).unwrap()),
+            &clock,
+        )
+        .unwrap();
+    assert_eq!(month.total.filed, 1, "November");
+    // A clerk's dashboard is her own work.
+    let own = store.dashboard(&clerk, Period::Week, None, &clock).unwrap();
+    assert_eq!(own.total.filed, 2);
+
+    let l = Localizer::new();
+    let csv = dashboard_csv(&d, &l, Locale::Ru);
+    assert!(
+        csv.contains("Всего,Подано,Доставлено,Исполнено,Отказано,Возвращено"),
+        "{csv}"
+    );
+    assert!(csv.contains("\n,3,2,1,0,1\n"), "{csv}");
+    assert!(csv.contains("clerk,2,2,1,0,1"), "{csv}");
+
+    let bytes = dashboard_xlsx(&d, &l, Locale::UzLatn).unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec!["Jami", "Xizmatlar boʻyicha", "Xodimlar boʻyicha"]
+    );
+    let total = book.worksheet_range("Jami").unwrap();
+    assert_eq!(
+        total.get_value((0, 1)),
+        Some(&Data::String("Topshirilgan".into()))
+    );
+    assert_eq!(total.get_value((1, 1)), Some(&Data::Float(3.0)));
+    assert_eq!(total.get_value((1, 5)), Some(&Data::Float(1.0)));
+    let clerks = book.worksheet_range("Xodimlar boʻyicha").unwrap();
+    assert_eq!(
+        clerks.get_value((2, 0)),
+        Some(&Data::String("clerk".into()))
+    );
+    assert_eq!(clerks.get_value((2, 1)), Some(&Data::Float(2.0)));
+}

@@ -1,0 +1,287 @@
+//! The supervisor's dashboard for a day, a week or a month: what was filed, delivered,
+//! completed, rejected and returned, by service and by clerk; the median time from filing to
+//! decision; the share decided within the deadline; and exports of it as CSV and XLSX with
+//! headers in the desk's language.
+
+use std::collections::BTreeMap;
+
+use ariza_core::clock::{Clock, tashkent};
+use ariza_core::i18n::{Locale, Localizer};
+use ariza_core::staff::{Action, Actor};
+use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::{Result, Store, StoreError, parse_ts, ts};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Period {
+    Day,
+    /// Monday to Sunday.
+    Week,
+    Month,
+}
+
+/// One line of the dashboard: events that happened in the period.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DashboardRow {
+    /// A service code or a username (empty for the total).
+    pub key: String,
+    #[ts(type = "number")]
+    pub filed: i64,
+    #[ts(type = "number")]
+    pub delivered: i64,
+    #[ts(type = "number")]
+    pub completed: i64,
+    #[ts(type = "number")]
+    pub rejected: i64,
+    #[ts(type = "number")]
+    pub returned: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Dashboard {
+    pub period: Period,
+    #[ts(type = "string")]
+    pub from: NaiveDate,
+    #[ts(type = "string")]
+    pub to: NaiveDate,
+    pub total: DashboardRow,
+    pub by_service: Vec<DashboardRow>,
+    pub by_clerk: Vec<DashboardRow>,
+    /// Median days from filing to a decision, for decisions made in the period.
+    pub median_days_to_decision: Option<f64>,
+    /// Decisions made in the period on or before their deadline, as a fraction.
+    pub decided_within_deadline: Option<f64>,
+    pub sync: crate::SyncStatus,
+}
+
+/// The first and last Tashkent day of the period that holds `day`.
+pub fn period_bounds(period: Period, day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    match period {
+        Period::Day => (day, day),
+        Period::Week => {
+            let from = day - Duration::days(i64::from(day.weekday().num_days_from_monday()));
+            (from, from + Duration::days(6))
+        }
+        Period::Month => {
+            let from = day.with_day(1).unwrap_or(day);
+            let next = if from.month() == 12 {
+                NaiveDate::from_ymd_opt(from.year() + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(from.year(), from.month() + 1, 1)
+            };
+            (from, next.map_or(from, |n| n - Duration::days(1)))
+        }
+    }
+}
+
+fn bump(row: &mut DashboardRow, status: &str) {
+    match status {
+        "filed" => row.filed += 1,
+        "delivered" => row.delivered += 1,
+        "completed" => row.completed += 1,
+        "rejected" => row.rejected += 1,
+        "returned" => row.returned += 1,
+        _ => {}
+    }
+}
+
+impl Store {
+    /// The dashboard for the period holding `day` (today when `None`). Supervisors and
+    /// admins see the center; a clerk sees their own work.
+    pub fn dashboard(
+        &self,
+        actor: &Actor,
+        period: Period,
+        day: Option<NaiveDate>,
+        clock: &dyn Clock,
+    ) -> Result<Dashboard> {
+        actor.role.require(Action::ViewApplications)?;
+        let only = (!actor.role.may(Action::CancelAnyApplication)).then(|| actor.username.clone());
+        let (from, to) = period_bounds(period, day.unwrap_or_else(|| clock.today()));
+        let tz = tashkent();
+        let start = tz
+            .from_local_datetime(&from.and_hms_opt(0, 0, 0).unwrap_or_default())
+            .single()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_default();
+        let end = start + Duration::days((to - from).num_days() + 1);
+        let mut total = DashboardRow::default();
+        let mut by_service: BTreeMap<String, DashboardRow> = BTreeMap::new();
+        let mut by_clerk: BTreeMap<String, DashboardRow> = BTreeMap::new();
+        let mut days_to_decision = Vec::new();
+        let (mut decided, mut in_time) = (0u32, 0u32);
+        {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(
+                "SELECT h.to_status, h.at, a.service_code, s.username, a.filed_at, a.due_date
+                 FROM application_history h
+                 JOIN application a ON a.id = h.application_id
+                 JOIN staff s ON s.id = a.clerk_id
+                 WHERE h.at >= ?1 AND h.at < ?2 AND (?3 IS NULL OR s.username = ?3)",
+            )?;
+            let rows = stmt.query_map(rusqlite::params![ts(start), ts(end), only], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })?;
+            for row in rows {
+                let (status, at, service, clerk, filed_at, due) = row?;
+                bump(&mut total, &status);
+                bump(
+                    by_service
+                        .entry(service.clone())
+                        .or_insert_with(|| DashboardRow {
+                            key: service,
+                            ..DashboardRow::default()
+                        }),
+                    &status,
+                );
+                bump(
+                    by_clerk
+                        .entry(clerk.clone())
+                        .or_insert_with(|| DashboardRow {
+                            key: clerk,
+                            ..DashboardRow::default()
+                        }),
+                    &status,
+                );
+                if status == "completed" || status == "rejected" {
+                    let at = parse_ts(&at);
+                    let days = (at - parse_ts(&filed_at)).num_minutes() as f64 / (60.0 * 24.0);
+                    days_to_decision.push(days);
+                    decided += 1;
+                    let decided_on = at.with_timezone(&tz).date_naive();
+                    if NaiveDate::parse_from_str(&due, "%Y-%m-%d").is_ok_and(|d| decided_on <= d) {
+                        in_time += 1;
+                    }
+                }
+            }
+        }
+        days_to_decision.sort_by(f64::total_cmp);
+        let median = match days_to_decision.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(days_to_decision[n / 2]),
+            n => Some((days_to_decision[n / 2 - 1] + days_to_decision[n / 2]) / 2.0),
+        };
+        Ok(Dashboard {
+            period,
+            from,
+            to,
+            total,
+            by_service: by_service.into_values().collect(),
+            by_clerk: by_clerk.into_values().collect(),
+            median_days_to_decision: median,
+            decided_within_deadline: (decided > 0).then(|| f64::from(in_time) / f64::from(decided)),
+            sync: self.sync_status()?,
+        })
+    }
+}
+
+/// The dashboard's headers, in the desk's language.
+fn headers(l: &Localizer, locale: Locale, first: &str) -> Vec<String> {
+    std::iter::once(l.tr(locale, first, &[]))
+        .chain(
+            [
+                "dash-filed",
+                "dash-delivered",
+                "dash-completed",
+                "dash-rejected",
+                "dash-returned",
+            ]
+            .iter()
+            .map(|k| l.tr(locale, k, &[])),
+        )
+        .collect()
+}
+
+fn cells(r: &DashboardRow) -> [i64; 5] {
+    [r.filed, r.delivered, r.completed, r.rejected, r.returned]
+}
+
+/// CSV: the total, then by service, then by clerk, each block under its localized header.
+pub fn dashboard_csv(d: &Dashboard, l: &Localizer, locale: Locale) -> String {
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    let mut out = format!(
+        "{} {} – {}\n",
+        l.tr(locale, "dash-period", &[]),
+        d.from,
+        d.to
+    );
+    for (first, rows) in [
+        ("dash-total", vec![&d.total]),
+        ("dash-by-service", d.by_service.iter().collect()),
+        ("dash-by-clerk", d.by_clerk.iter().collect()),
+    ] {
+        out.push_str(
+            &headers(l, locale, first)
+                .iter()
+                .map(|h| quote(h))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push('\n');
+        for r in rows {
+            let mut line = vec![quote(&r.key)];
+            line.extend(cells(r).iter().map(i64::to_string));
+            out.push_str(&line.join(","));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// XLSX with three sheets (total, by service, by clerk); numbers as numbers.
+pub fn dashboard_xlsx(d: &Dashboard, l: &Localizer, locale: Locale) -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let bold = Format::new().set_bold();
+    let mut book = Workbook::new();
+    for (first, sheet_key, rows) in [
+        ("dash-total", "dash-total", vec![&d.total]),
+        (
+            "dash-service",
+            "dash-by-service",
+            d.by_service.iter().collect(),
+        ),
+        ("dash-clerk", "dash-by-clerk", d.by_clerk.iter().collect()),
+    ] {
+        let sheet = book.add_worksheet();
+        let name: String = l.tr(locale, sheet_key, &[]).chars().take(31).collect();
+        sheet.set_name(name).map_err(xlsx_error)?;
+        for (c, h) in headers(l, locale, first).iter().enumerate() {
+            sheet
+                .write_string_with_format(0, c as u16, h, &bold)
+                .map_err(xlsx_error)?;
+        }
+        for (i, r) in rows.iter().enumerate() {
+            let row = (i + 1) as u32;
+            sheet.write_string(row, 0, &r.key).map_err(xlsx_error)?;
+            for (c, v) in cells(r).iter().enumerate() {
+                sheet
+                    .write_number(row, (c + 1) as u16, *v as f64)
+                    .map_err(xlsx_error)?;
+            }
+        }
+    }
+    book.save_to_buffer().map_err(xlsx_error)
+}
+
+fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> StoreError {
+    StoreError::Io(std::io::Error::other(e.to_string()))
+}
