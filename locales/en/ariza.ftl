@@ -274,3 +274,6 @@ dash-completed = Completed
 dash-rejected = Rejected
 dash-returned = Returned
 cli-export-written = Written to { $path }.
+ui-queue-why = Waiting
+ui-queue-since = since { $time }
+ui-queue-attempts = { $n } attempts

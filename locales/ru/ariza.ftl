@@ -274,3 +274,6 @@ dash-completed = Исполнено
 dash-rejected = Отказано
 dash-returned = Возвращено
 cli-export-written = Записано в { $path }.
+ui-queue-why = Ожидание
+ui-queue-since = с { $time }
+ui-queue-attempts = попыток: { $n }

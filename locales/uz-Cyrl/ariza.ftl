@@ -274,3 +274,6 @@ dash-completed = Бажарилган
 dash-rejected = Рад этилган
 dash-returned = Қайтарилган
 cli-export-written = { $path } га ёзилди.
+ui-queue-why = Кутмоқда
+ui-queue-since = { $time } дан бери
+ui-queue-attempts = { $n } та уриниш

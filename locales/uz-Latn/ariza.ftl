@@ -274,3 +274,6 @@ dash-completed = Bajarilgan
 dash-rejected = Rad etilgan
 dash-returned = Qaytarilgan
 cli-export-written = { $path } ga yozildi.
+ui-queue-why = Kutmoqda
+ui-queue-since = { $time } dan beri
+ui-queue-attempts = { $n } ta urinish

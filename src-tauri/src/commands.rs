@@ -10,7 +10,7 @@ use ariza_core::regions::Region;
 use ariza_core::staff::Action;
 use ariza_core::staff::{Actor, NewStaff, StaffMember};
 use ariza_store::{
-    Center, CitizenMatch, DeskSettings, ListFilter, QueueCounts, QueueFilter, QueueKind,
+    Center, CitizenMatch, DeskSettings, ListFilter, QueueCounts, QueueFilter, QueueItem, QueueKind,
     SetupRequest, SyncStatus,
 };
 use serde::Serialize;
@@ -186,11 +186,7 @@ pub fn queue_counts(desk: State<'_, Desk>, filter: QueueFilter) -> Reply<QueueCo
 }
 
 #[tauri::command]
-pub fn queue(
-    desk: State<'_, Desk>,
-    kind: QueueKind,
-    filter: QueueFilter,
-) -> Reply<Vec<ApplicationSummary>> {
+pub fn queue(desk: State<'_, Desk>, kind: QueueKind, filter: QueueFilter) -> Reply<Vec<QueueItem>> {
     let actor = desk.actor()?;
     desk.store()?
         .queue(&actor, kind, &filter, &desk.clock)
@@ -356,7 +352,7 @@ mod bindings {
             (
                 "queue",
                 vec![("kind", ts::<QueueKind>()), ("filter", ts::<QueueFilter>())],
-                ts::<Vec<ApplicationSummary>>(),
+                ts::<Vec<QueueItem>>(),
             ),
             ("hand_over", vec![("key", ts::<String>())], "null".into()),
             (

@@ -966,9 +966,15 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                     if ctx.json {
                         ctx.print_json(&rows)?;
                     } else {
-                        for a in rows {
+                        for item in rows {
+                            let a = &item.application;
+                            let why = item
+                                .reason_key
+                                .as_deref()
+                                .map(|k| format!("  ({}× {})", item.attempts, ctx.tr(k, &[])))
+                                .unwrap_or_default();
                             println!(
-                                "{}  {}  {:<12} {}  {}",
+                                "{}  {}  {:<12} {}  {}{why}",
                                 a.tracking_number,
                                 a.due_date,
                                 a.clerk,

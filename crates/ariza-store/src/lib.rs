@@ -29,7 +29,7 @@ pub use citizens::CitizenMatch;
 pub use error::StoreError;
 pub use keys::{DbKey, DeviceKeyStore, DeviceSecret, KeySlots, device_key_path, slots_path};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
-pub use queues::{QueueCounts, QueueFilter, QueueKind};
+pub use queues::{QueueCounts, QueueFilter, QueueItem, QueueKind};
 pub use settings::{DeskSettings, FontSize, Theme};
 pub use staff::{Center, SetupRequest};
 pub use sync::{Enrollment, PushApplied, SyncStatus};

@@ -6,7 +6,7 @@ use ariza_core::application::{ApplicationSummary, Status};
 use ariza_core::clock::Clock;
 use ariza_core::staff::{Action, Actor};
 use chrono::NaiveDate;
-use rusqlite::params_from_iter;
+use rusqlite::{OptionalExtension, params_from_iter};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -83,6 +83,20 @@ pub struct QueueFilter {
     pub from: Option<String>,
     /// Last filing day, YYYY-MM-DD.
     pub to: Option<String>,
+}
+
+/// One application in a queue, with what the queue is about: how long it has waited, how
+/// many delivery attempts failed and why (a Fluent key: the last error, or the portal's
+/// reason for setting it aside).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct QueueItem {
+    pub application: ApplicationSummary,
+    #[ts(type = "string | null")]
+    pub waiting_since: Option<chrono::DateTime<chrono::Utc>>,
+    #[ts(type = "number")]
+    pub attempts: i64,
+    pub reason_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -188,7 +202,7 @@ impl Store {
         kind: QueueKind,
         filter: &QueueFilter,
         clock: &dyn Clock,
-    ) -> Result<Vec<ApplicationSummary>> {
+    ) -> Result<Vec<QueueItem>> {
         actor.role.require(Action::ViewApplications)?;
         check_dates(filter)?;
         let filter = scoped(actor, filter);
@@ -204,7 +218,31 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(args.iter()), summary_from_row)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        let summaries: Vec<ApplicationSummary> = rows.collect::<std::result::Result<_, _>>()?;
+        let mut details = conn.prepare_cached(
+            "SELECT enqueued_at, attempts, coalesce(quarantine_key, last_error) FROM outbox WHERE application_id = ?1",
+        )?;
+        let mut items = Vec::with_capacity(summaries.len());
+        for application in summaries {
+            let found: Option<(String, i64, Option<String>)> = details
+                .query_row([application.id.to_string()], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()?;
+            let (waiting_since, attempts, reason_key) = match found {
+                Some((since, attempts, reason)) => {
+                    (Some(crate::parse_ts(&since)), attempts, reason)
+                }
+                None => (None, 0, None),
+            };
+            items.push(QueueItem {
+                application,
+                waiting_since,
+                attempts,
+                reason_key,
+            });
+        }
+        Ok(items)
     }
 
     /// The decision was handed to the citizen: it leaves the "to hand over" queue.

@@ -390,6 +390,23 @@ impl Store {
         Ok(applied)
     }
 
+    /// A push of these applications failed (`key` says why): each counts an attempt and keeps
+    /// the reason, for the supervisor's delivery queue. They stay queued.
+    pub fn record_push_failure(&self, ids: &[uuid::Uuid], key: &str) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE application_id = ?1",
+            )?;
+            for id in ids {
+                stmt.execute(params![id.to_string(), key])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Remembers why the last attempt failed (a Fluent key), for the desk's status line.
     pub fn record_sync_error(&self, key: &str) -> Result<()> {
         set(&self.conn(), "last_error", key)?;

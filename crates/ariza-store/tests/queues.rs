@@ -149,7 +149,7 @@ fn ids(store: &Store, actor: &Actor, kind: QueueKind, clock: &FixedClock) -> Vec
         .queue(actor, kind, &QueueFilter::default(), clock)
         .unwrap()
         .into_iter()
-        .map(|a| a.id.to_string())
+        .map(|a| a.application.id.to_string())
         .collect();
     v.sort();
     v
@@ -199,6 +199,33 @@ fn every_state_lands_in_its_queue_and_the_counts_agree() {
         ids(&store, &admin, QueueKind::Quarantined, &clock),
         vec![refused.clone()]
     );
+    // The set-aside one carries the portal's reason; the waiting one its failed attempts.
+    let aside = store
+        .queue(
+            &admin,
+            QueueKind::Quarantined,
+            &QueueFilter::default(),
+            &clock,
+        )
+        .unwrap();
+    assert_eq!(aside[0].reason_key.as_deref(), Some("err-portal-invalid"));
+    assert_eq!(aside[0].attempts, 1);
+    store
+        .record_push_failure(&[Uuid::parse_str(&waiting).unwrap()], "err-sync-offline")
+        .unwrap();
+    let queued = store
+        .queue(
+            &admin,
+            QueueKind::AwaitingDelivery,
+            &QueueFilter::default(),
+            &clock,
+        )
+        .unwrap();
+    assert_eq!(
+        (queued[0].attempts, queued[0].reason_key.as_deref()),
+        (1, Some("err-sync-offline"))
+    );
+    assert!(queued[0].waiting_since.is_some());
     assert_eq!(
         ids(&store, &admin, QueueKind::Returned, &clock),
         vec![returned.clone()]

@@ -266,6 +266,7 @@ impl Engine {
             if batch.is_empty() && audit.is_empty() {
                 break;
             }
+            let ids: Vec<uuid::Uuid> = batch.iter().map(|a| a.id).collect();
             let json = serde_json::to_vec(&PushBatch {
                 applications: batch,
                 audit,
@@ -286,6 +287,7 @@ impl Engine {
                 Err(e) => {
                     self.batch_size
                         .store((self.batch_size() / 2).max(MIN_BATCH), Ordering::Relaxed);
+                    let _ = store.record_push_failure(&ids, e.message_key());
                     return Err(e);
                 }
             };

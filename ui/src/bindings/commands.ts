@@ -15,6 +15,7 @@ import type { ListFilter } from "./ListFilter";
 import type { NewStaff } from "./NewStaff";
 import type { QueueCounts } from "./QueueCounts";
 import type { QueueFilter } from "./QueueFilter";
+import type { QueueItem } from "./QueueItem";
 import type { QueueKind } from "./QueueKind";
 import type { Region } from "./Region";
 import type { SetupRequest } from "./SetupRequest";
@@ -85,8 +86,8 @@ export function queueCounts(filter: QueueFilter): Promise<QueueCounts> {
   return invoke<QueueCounts>("queue_counts", { filter });
 }
 
-export function queue(kind: QueueKind, filter: QueueFilter): Promise<Array<ApplicationSummary>> {
-  return invoke<Array<ApplicationSummary>>("queue", { kind, filter });
+export function queue(kind: QueueKind, filter: QueueFilter): Promise<Array<QueueItem>> {
+  return invoke<Array<QueueItem>>("queue", { kind, filter });
 }
 
 export function handOver(key: string): Promise<null> {

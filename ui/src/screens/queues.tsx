@@ -1,14 +1,14 @@
 import { useCallback, useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Actor } from "../bindings/Actor";
-import type { ApplicationSummary } from "../bindings/ApplicationSummary";
 import type { Catalog } from "../bindings/Catalog";
 import type { Fault } from "../bindings/Fault";
 import type { QueueCounts } from "../bindings/QueueCounts";
 import type { QueueFilter } from "../bindings/QueueFilter";
+import type { QueueItem } from "../bindings/QueueItem";
 import type { QueueKind } from "../bindings/QueueKind";
 import { FaultBanner } from "../components";
-import { t } from "../i18n";
+import { t, tashkentTime } from "../i18n";
 import { serviceName, statusLabel } from "./today";
 
 const KINDS: QueueKind[] = ["awaiting_delivery", "quarantined", "returned", "overdue", "to_hand_over"];
@@ -20,7 +20,7 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
   const [filter, setFilter] = useState<QueueFilter>({ clerk: null, service: null, from: null, to: null });
   const [counts, setCounts] = useState<QueueCounts | null>(null);
   const [kind, setKind] = useState<QueueKind>("to_hand_over");
-  const [rows, setRows] = useState<ApplicationSummary[]>([]);
+  const [rows, setRows] = useState<QueueItem[]>([]);
   const [fault, setFault] = useState<Fault | null>(null);
 
   const load = useCallback(async () => {
@@ -113,11 +113,12 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
               <th>{t("ui-col-clerk")}</th>
               <th>{t("ui-col-status")}</th>
               <th>{t("ui-col-due")}</th>
+              <th>{t("ui-queue-why")}</th>
               <th />
             </tr>
           </thead>
           <tbody>
-            {rows.map((r) => (
+            {rows.map(({ application: r, waiting_since, attempts, reason_key }) => (
               <tr key={r.id} data-tracking={r.tracking_number}>
                 <td class="mono">
                   <a href="#" onClick={(e) => (e.preventDefault(), props.onOpen(r.id))}>
@@ -131,6 +132,11 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
                   <span class={`status status-${r.status}`}>{statusLabel(r.status)}</span>
                 </td>
                 <td>{r.due_date}</td>
+                <td class="small">
+                  {waiting_since && <span>{t("ui-queue-since", { time: tashkentTime(waiting_since) })} </span>}
+                  {attempts > 0 && <span>{t("ui-queue-attempts", { n: attempts })} </span>}
+                  {reason_key && <span class="muted">{t(reason_key)}</span>}
+                </td>
                 <td>
                   {kind === "to_hand_over" && (
                     <button type="button" class="hand-over" onClick={() => act(() => api.handOver(r.id))}>
