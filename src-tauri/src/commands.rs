@@ -54,7 +54,7 @@ pub fn desk_status(desk: State<'_, Desk>) -> Reply<DeskStatus> {
         });
     };
     let session_actor = desk.session_actor();
-    let session_locked = session_actor.is_some() && desk.touch().is_err();
+    let session_locked = desk.is_idle();
     Ok(DeskStatus {
         locked: false,
         session_locked,

@@ -120,6 +120,16 @@ impl Desk {
     /// The signed-in staff member; `session_locked` after the idle time, `not_signed_in`
     /// when nobody is. Each successful call counts as activity.
     pub fn actor(&self) -> Result<Actor, Fault> {
+        self.session_check(true)
+    }
+
+    /// Whether a signed-in session has been idle too long, without counting the question as
+    /// activity (the status the UI reads on every reload).
+    pub fn is_idle(&self) -> bool {
+        matches!(self.session_check(false), Err(f) if f.code == Code::SessionLocked)
+    }
+
+    fn session_check(&self, activity: bool) -> Result<Actor, Fault> {
         let limit = self.idle_limit();
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let Some(s) = session.as_mut() else {
@@ -129,7 +139,9 @@ impl Desk {
         if now - s.last_activity > limit {
             return Err(self.simple_fault(Code::SessionLocked, "err-session-locked"));
         }
-        s.last_activity = now;
+        if activity {
+            s.last_activity = now;
+        }
         Ok(s.actor.clone())
     }
 
