@@ -197,19 +197,16 @@ fn main() {
         })
         .unwrap();
         let path = "/api/v1/applications/batch";
-        let r = ariza_sync::transport::sign(
+        let r = ariza_e2e::device::sign_as(
+            &enrollment,
             client
                 .post(format!("{}{path}", proxy_b.url()))
                 .header("content-type", "application/json")
                 .body(body.clone()),
-            &enrollment.device_id.to_string(),
-            &enrollment.signing_key,
             "POST",
             path,
             &body,
-            ariza_e2e::device::now_ms(),
         )
-        .unwrap()
         .send()
         .unwrap();
         assert!(r.status().is_success());

@@ -80,3 +80,23 @@ impl TestDevice {
             .header("content-type", "application/json")
     }
 }
+
+/// Signs `request` now, as the desk enrolled in `e` does (the sync engine's own signer).
+pub fn sign_as(
+    e: &ariza_store::Enrollment,
+    request: RequestBuilder,
+    method: &str,
+    path: &str,
+    body: &[u8],
+) -> RequestBuilder {
+    ariza_sync::transport::sign(
+        request,
+        &e.device_id.to_string(),
+        &e.signing_key,
+        method,
+        path,
+        body,
+        now_ms(),
+    )
+    .unwrap()
+}

@@ -103,23 +103,27 @@ impl Driver {
         );
     }
 
-    /// Waits until the element has the keyboard focus, as a clerk waits for the cursor.
-    fn wait_focus(&self, css: &str) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !self
-            .js(
-                "return document.activeElement && document.activeElement.matches(arguments[0])",
-                json!([css]),
-            )
-            .as_bool()
-            .unwrap_or(false)
-        {
-            if Instant::now() > deadline {
+    /// Polls a script until it returns true, for at most `limit`; returns how long it took.
+    fn wait_until(&self, script: &str, args: Value, limit: Duration, what: &str) -> Duration {
+        let started = Instant::now();
+        while !self.js(script, args.clone()).as_bool().unwrap_or(false) {
+            if started.elapsed() > limit {
                 self.screenshot("FAILED");
-                panic!("{css} never got the focus");
+                panic!("{what}");
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        started.elapsed()
+    }
+
+    /// Waits until the element has the keyboard focus, as a clerk waits for the cursor.
+    fn wait_focus(&self, css: &str) {
+        self.wait_until(
+            "return document.activeElement && document.activeElement.matches(arguments[0])",
+            json!([css]),
+            Duration::from_secs(10),
+            &format!("{css} never got the focus"),
+        );
     }
 
     /// Sends keys to whatever has focus, as a person at the keyboard would.
@@ -509,25 +513,13 @@ fn a_clerk_files_an_application_offline() {
     d.wait_focus("#form-purpose");
     d.keys("Ish joyi uchun");
     d.keys("\u{E004}1"); // Tab to the number of copies
-    let idle_from = Instant::now();
-    while !d
-        .js(
-            "return document.querySelector('#lock-form') !== null",
-            json!([]),
-        )
-        .as_bool()
-        .unwrap_or(false)
-    {
-        assert!(
-            idle_from.elapsed() < Duration::from_secs(90),
-            "the desk did not lock"
-        );
-        std::thread::sleep(Duration::from_millis(500));
-    }
-    assert!(
-        idle_from.elapsed() >= Duration::from_secs(55),
-        "locked too early"
+    let idle = d.wait_until(
+        "return document.querySelector('#lock-form') !== null",
+        json!([]),
+        Duration::from_secs(90),
+        "the desk did not lock",
     );
+    assert!(idle >= Duration::from_secs(55), "locked too early");
     d.wait_for_text("#lock-form", "Dilnoza Yusupova");
     d.screenshot("idle-locked");
     d.clear_and_type("#lock-password", "wrong-pass");
@@ -535,18 +527,12 @@ fn a_clerk_files_an_application_offline() {
     d.wait_for_text("#lock-form .banner.error", "Login yoki parol notoʻgʻri");
     d.clear_and_type("#lock-password", "dilnoza-pass-1");
     d.click("#lock-resume");
-    let resumed = Instant::now();
-    while d
-        .js(
-            "return document.querySelector('#lock-form') !== null",
-            json!([]),
-        )
-        .as_bool()
-        .unwrap_or(true)
-    {
-        assert!(resumed.elapsed() < Duration::from_secs(10), "still locked");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    d.wait_until(
+        "return document.querySelector('#lock-form') === null",
+        json!([]),
+        Duration::from_secs(10),
+        "still locked",
+    );
     let kept = d.js(
         "return document.querySelector('#form-purpose').value",
         json!([]),

@@ -74,16 +74,13 @@ fn forged_replayed_stale_and_revoked_requests_are_refused() {
 
     // Replay: the same signed request twice.
     let e = store.enrollment().unwrap().unwrap();
-    let request = ariza_sync::transport::sign(
+    let request = ariza_e2e::device::sign_as(
+        &e,
         client().get(format!("{}{path}", portal.url)),
-        &e.device_id.to_string(),
-        &e.signing_key,
         "GET",
         path,
         b"",
-        now_ms(),
     )
-    .unwrap()
     .build()
     .unwrap();
     let again = request.try_clone().unwrap();
@@ -108,16 +105,13 @@ fn forged_replayed_stale_and_revoked_requests_are_refused() {
 
     // Signed for one path, sent to another; signed body, altered body.
     let (status, code) = code_of(
-        ariza_sync::transport::sign(
+        ariza_e2e::device::sign_as(
+            &e,
             client().get(format!("{}/api/v1/changes?after=5", portal.url)),
-            &e.device_id.to_string(),
-            &e.signing_key,
             "GET",
             path,
             b"",
-            now_ms(),
         )
-        .unwrap()
         .send()
         .unwrap(),
     );
@@ -131,19 +125,16 @@ fn forged_replayed_stale_and_revoked_requests_are_refused() {
     altered.push(b' ');
     let push = "/api/v1/applications/batch";
     let (status, code) = code_of(
-        ariza_sync::transport::sign(
+        ariza_e2e::device::sign_as(
+            &e,
             client()
                 .post(format!("{}{push}", portal.url))
                 .header("content-type", "application/json")
                 .body(altered),
-            &e.device_id.to_string(),
-            &e.signing_key,
             "POST",
             push,
             &body,
-            now_ms(),
         )
-        .unwrap()
         .send()
         .unwrap(),
     );
@@ -228,19 +219,16 @@ fn a_device_reaches_only_its_own_center() {
     })
     .unwrap();
     let push = "/api/v1/applications/batch";
-    let answer: Value = ariza_sync::transport::sign(
+    let answer: Value = ariza_e2e::device::sign_as(
+        &e,
         client()
             .post(format!("{}{push}", portal.url))
             .header("content-type", "application/json")
             .body(body.clone()),
-        &e.device_id.to_string(),
-        &e.signing_key,
         "POST",
         push,
         &body,
-        now_ms(),
     )
-    .unwrap()
     .send()
     .unwrap()
     .json()

@@ -71,19 +71,16 @@ fn applications_reach_the_portal_once_and_decisions_come_back() {
     })
     .unwrap();
     let path = "/api/v1/applications/batch";
-    let resp: PushResponse = ariza_sync::transport::sign(
+    let resp: PushResponse = ariza_e2e::device::sign_as(
+        &enrollment,
         client
             .post(format!("{}{path}", portal.url))
             .header("content-type", "application/json")
             .body(body.clone()),
-        &enrollment.device_id.to_string(),
-        &enrollment.signing_key,
         "POST",
         path,
         &body,
-        ariza_e2e::device::now_ms(),
     )
-    .unwrap()
     .send()
     .unwrap()
     .json()

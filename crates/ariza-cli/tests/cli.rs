@@ -97,6 +97,24 @@ fn add_citizen(db: &Path) -> i64 {
     v["id"].as_i64().unwrap()
 }
 
+/// The input of `ariza file` for an electronic-signature key for citizen `id`.
+fn eri_json(id: i64) -> String {
+    format!(
+        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#
+    )
+}
+
+/// Files one as the admin; returns the tracking number.
+fn file_eri(db: &Path, id: i64) -> String {
+    let filed = ok(&ariza(
+        db,
+        &["--lang", "en", "file", "--as", "admin"],
+        Some("admin-pass-1"),
+        Some(&eri_json(id)),
+    ));
+    filed.trim().trim_start_matches("Filed: ").to_string()
+}
+
 #[test]
 fn a_whole_day_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
@@ -113,14 +131,11 @@ fn a_whole_day_from_the_command_line() {
     ));
     assert!(found.contains("31205900260129"), "{found}");
 
-    let json = format!(
-        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#
-    );
     let filed = ok(&ariza(
         &db,
         &["--lang", "en", "file", "--as", "admin"],
         Some("admin-pass-1"),
-        Some(&json),
+        Some(&eri_json(id)),
     ));
     assert!(filed.starts_with("Filed: AND01-"), "{filed}");
     let tracking = filed.trim().trim_start_matches("Filed: ").to_string();
@@ -385,18 +400,9 @@ fn backup_restore_unlock_and_audit_from_the_command_line() {
     let db = dir.path().join("desk.db");
     init(&db);
     let id = add_citizen(&db);
-    let json = format!(
-        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#
-    );
-    let mut log_cmd = ariza(
-        &db,
-        &["file", "--as", "admin"],
-        Some("admin-pass-1"),
-        Some(&json),
-    );
-    ok(&log_cmd);
+    file_eri(&db, id);
     // With logging on, the log (stderr) names no one.
-    log_cmd = {
+    let log_cmd = {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_ariza"));
         cmd.arg("--db")
             .arg(&db)
@@ -509,16 +515,7 @@ fn queues_from_the_command_line() {
     let db = dir.path().join("desk.db");
     init(&db);
     let id = add_citizen(&db);
-    let json = format!(
-        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#
-    );
-    let filed = ok(&ariza(
-        &db,
-        &["--lang", "en", "file", "--as", "admin"],
-        Some("admin-pass-1"),
-        Some(&json),
-    ));
-    let tracking = filed.trim().trim_start_matches("Filed: ").to_string();
+    let tracking = file_eri(&db, id);
     let counts: serde_json::Value = serde_json::from_str(&ok(&ariza(
         &db,
         &["--json", "queue", "--as", "admin"],
@@ -566,15 +563,7 @@ fn the_dashboard_exports_csv_and_xlsx() {
     let db = dir.path().join("desk.db");
     init(&db);
     let id = add_citizen(&db);
-    let json = format!(
-        r#"{{"citizen_id": {id}, "service_code": "eri-key", "form": {{"holder_type": "individual", "phone": "90 123 45 67"}}}}"#
-    );
-    ok(&ariza(
-        &db,
-        &["file", "--as", "admin"],
-        Some("admin-pass-1"),
-        Some(&json),
-    ));
+    file_eri(&db, id);
     let (csv, xlsx) = (dir.path().join("week.csv"), dir.path().join("week.xlsx"));
     ok(&ariza(
         &db,

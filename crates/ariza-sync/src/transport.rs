@@ -124,8 +124,7 @@ impl ServerCertVerifier for PinnedCert {
 pub fn client(pin: Option<&str>) -> Result<reqwest::blocking::Client, SyncError> {
     let builder = reqwest::blocking::Client::builder()
         .connect_timeout(std::time::Duration::from_secs(10))
-        .timeout(std::time::Duration::from_secs(120))
-        .https_only(false);
+        .timeout(std::time::Duration::from_secs(120));
     let builder = match pin {
         None => builder.use_rustls_tls(),
         Some(pin) => {
