@@ -9,9 +9,10 @@ use ariza_core::error::Fault;
 use ariza_core::regions::Region;
 use ariza_core::staff::Action;
 use ariza_core::staff::{Actor, NewStaff, StaffMember};
+use ariza_store::dashboard::{Dashboard, ExportFormat, Period};
 use ariza_store::{
-    Center, CitizenMatch, DeskSettings, ListFilter, QueueCounts, QueueFilter, QueueItem, QueueKind,
-    SetupRequest, SyncStatus,
+    Center, CitizenMatch, DeskSettings, Draft, DraftInput, FilingOrigin, ListFilter, QueueCounts,
+    QueueFilter, QueueItem, QueueKind, SetupRequest, SyncStatus,
 };
 use serde::Serialize;
 use tauri::State;
@@ -138,11 +139,101 @@ pub fn get_citizen(desk: State<'_, Desk>, id: i64) -> Reply<Citizen> {
         .map_err(|e| desk.fault(&e))
 }
 
+/// Files the clerk's form; from a draft (`draft`), or as the correction of an application the
+/// portal set aside or an agency returned (`replaces`).
 #[tauri::command]
-pub fn file_application(desk: State<'_, Desk>, req: FileRequest) -> Reply<Application> {
+pub fn file_application(
+    desk: State<'_, Desk>,
+    req: FileRequest,
+    draft: Option<String>,
+    replaces: Option<String>,
+) -> Reply<Application> {
+    let actor = desk.actor()?;
+    let origin = match (&draft, &replaces) {
+        (_, Some(old)) => FilingOrigin::Correction(old),
+        (Some(d), None) => FilingOrigin::Draft(d),
+        (None, None) => FilingOrigin::Fresh,
+    };
+    desk.store()?
+        .file_application_from(&actor, &req, origin, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn save_draft(desk: State<'_, Desk>, draft: DraftInput) -> Reply<Draft> {
     let actor = desk.actor()?;
     desk.store()?
-        .file_application(&actor, &req, &desk.clock)
+        .save_draft(&actor, &draft, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn drafts(desk: State<'_, Desk>, filter: QueueFilter) -> Reply<Vec<Draft>> {
+    let actor = desk.actor()?;
+    desk.store()?
+        .drafts(&actor, &filter)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn get_draft(desk: State<'_, Desk>, id: String) -> Reply<Draft> {
+    let actor = desk.actor()?;
+    desk.store()?.draft(&actor, &id).map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn discard_draft(desk: State<'_, Desk>, id: String) -> Reply<()> {
+    let actor = desk.actor()?;
+    desk.store()?
+        .discard_draft(&actor, &id, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn reassign(desk: State<'_, Desk>, key: String, clerk: String) -> Reply<Application> {
+    let actor = desk.actor()?;
+    desk.store()?
+        .reassign(&actor, &key, &clerk, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn send_back(desk: State<'_, Desk>, key: String, note: String) -> Reply<Application> {
+    let actor = desk.actor()?;
+    desk.store()?
+        .send_back(&actor, &key, &note, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn answer_sent_back(desk: State<'_, Desk>, key: String, answer: String) -> Reply<Application> {
+    let actor = desk.actor()?;
+    desk.store()?
+        .answer_sent_back(&actor, &key, &answer, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+#[tauri::command]
+pub fn dashboard(desk: State<'_, Desk>, period: Period, day: Option<String>) -> Reply<Dashboard> {
+    let actor = desk.actor()?;
+    let day = desk.parse_day(day.as_deref())?;
+    desk.store()?
+        .dashboard(&actor, period, day, &desk.clock)
+        .map_err(|e| desk.fault(&e))
+}
+
+/// Writes the dashboard as CSV, XLSX or a printable HTML report into the exports folder and
+/// returns the file's path.
+#[tauri::command]
+pub fn export_dashboard(
+    desk: State<'_, Desk>,
+    period: Period,
+    day: Option<String>,
+    format: ExportFormat,
+) -> Reply<String> {
+    let actor = desk.actor()?;
+    let day = desk.parse_day(day.as_deref())?;
+    desk.export_dashboard(&actor, period, day, format)
         .map_err(|e| desk.fault(&e))
 }
 
@@ -326,8 +417,56 @@ mod bindings {
             ("get_citizen", vec![("id", ts::<i32>())], ts::<Citizen>()),
             (
                 "file_application",
-                vec![("req", ts::<FileRequest>())],
+                vec![
+                    ("req", ts::<FileRequest>()),
+                    ("draft", "string | null".to_string()),
+                    ("replaces", "string | null".to_string()),
+                ],
                 ts::<Application>(),
+            ),
+            (
+                "save_draft",
+                vec![("draft", ts::<DraftInput>())],
+                ts::<Draft>(),
+            ),
+            (
+                "drafts",
+                vec![("filter", ts::<QueueFilter>())],
+                ts::<Vec<Draft>>(),
+            ),
+            ("get_draft", vec![("id", ts::<String>())], ts::<Draft>()),
+            ("discard_draft", vec![("id", ts::<String>())], "null".into()),
+            (
+                "reassign",
+                vec![("key", ts::<String>()), ("clerk", ts::<String>())],
+                ts::<Application>(),
+            ),
+            (
+                "send_back",
+                vec![("key", ts::<String>()), ("note", ts::<String>())],
+                ts::<Application>(),
+            ),
+            (
+                "answer_sent_back",
+                vec![("key", ts::<String>()), ("answer", ts::<String>())],
+                ts::<Application>(),
+            ),
+            (
+                "dashboard",
+                vec![
+                    ("period", ts::<Period>()),
+                    ("day", "string | null".to_string()),
+                ],
+                ts::<Dashboard>(),
+            ),
+            (
+                "export_dashboard",
+                vec![
+                    ("period", ts::<Period>()),
+                    ("day", "string | null".to_string()),
+                    ("format", ts::<ExportFormat>()),
+                ],
+                ts::<String>(),
             ),
             (
                 "list_applications",

@@ -8,8 +8,9 @@ use ariza_core::clock::{Clock, SystemClock};
 use ariza_core::error::{Code, Describe, Fault};
 use ariza_core::i18n::{Locale, Localizer};
 use ariza_core::staff::Actor;
+use ariza_store::dashboard::{ExportFormat, Period};
 use ariza_store::{DeviceKeyStore, Store, StoreError};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 /// Who is signed in, and when they last did something (for the idle lock).
 struct Session {
@@ -182,6 +183,51 @@ impl Desk {
             return Ok(());
         }
         self.engine.sync_once(store).map(|_| ())
+    }
+
+    /// Where exports go: `ARIZA_EXPORTS`, else the person's Documents/Ariza, else beside the
+    /// database.
+    pub fn exports_dir(&self) -> PathBuf {
+        if let Some(dir) = std::env::var_os("ARIZA_EXPORTS") {
+            return PathBuf::from(dir);
+        }
+        match dirs::document_dir() {
+            Some(docs) => docs.join("Ariza"),
+            None => self
+                .db
+                .parent()
+                .map_or_else(|| PathBuf::from("exports"), |p| p.join("exports")),
+        }
+    }
+
+    /// A day typed in the UI (YYYY-MM-DD), or none for today.
+    pub fn parse_day(&self, day: Option<&str>) -> Result<Option<NaiveDate>, Fault> {
+        match day.map(str::trim).filter(|d| !d.is_empty()) {
+            None => Ok(None),
+            Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| self.simple_fault(Code::Validation, "err-date")),
+        }
+    }
+
+    pub fn export_dashboard(
+        &self,
+        actor: &Actor,
+        period: Period,
+        day: Option<NaiveDate>,
+        format: ExportFormat,
+    ) -> Result<String, StoreError> {
+        let store = self.store.get().ok_or(StoreError::Locked)?;
+        let path = store.export_dashboard(
+            actor,
+            period,
+            day,
+            format,
+            &self.exports_dir(),
+            &self.localizer,
+            &self.clock,
+        )?;
+        Ok(path.display().to_string())
     }
 
     pub fn set_session(&self, actor: Option<Actor>) {

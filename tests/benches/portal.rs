@@ -8,7 +8,7 @@
 
 use std::time::Instant;
 
-use ariza_core::application::{HistoryEntry, Status};
+use ariza_core::application::{HistoryEntry, HistoryEvent, Status};
 use ariza_core::citizen::Sex;
 use ariza_core::document::DocumentKind;
 use ariza_core::pinfl::Pinfl;
@@ -50,6 +50,8 @@ fn application(center: &str, device: u32, seq: u32) -> WireApplication {
             actor: "dilnoza".into(),
             actor_name: "Dilnoza".into(),
             reason: None,
+            event: HistoryEvent::Status,
+            detail: None,
         }],
     }
 }

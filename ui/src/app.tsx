@@ -10,7 +10,8 @@ import { FaultBanner } from "./components";
 import { setLocale, t } from "./i18n";
 import { Detail } from "./screens/detail";
 import { IdleLock, useIdleLock } from "./screens/idle-lock";
-import { NewApplication } from "./screens/new-application";
+import { Dashboard } from "./screens/dashboard";
+import { NewApplication, type Start, startFromCorrection, startFromDraft } from "./screens/new-application";
 import { Queues } from "./screens/queues";
 import { Receipt } from "./screens/receipt";
 import { Settings } from "./screens/settings";
@@ -22,11 +23,12 @@ import { Today } from "./screens/today";
 
 export type View =
   | { name: "today" }
-  | { name: "new" }
-  | { name: "detail"; key: string }
+  | { name: "new"; start?: Start }
+  | { name: "detail"; key: string; back: "today" | "queues" }
   | { name: "receipt"; application: Application }
   | { name: "settings" }
   | { name: "queues" }
+  | { name: "dashboard" }
   | { name: "staff" };
 
 function applySettings(s: DeskSettings) {
@@ -72,6 +74,12 @@ export function App() {
       } else if (e.key === "t" || e.key === "T") {
         e.preventDefault();
         setView({ name: "today" });
+      } else if (e.key === "q" || e.key === "Q") {
+        e.preventDefault();
+        setView({ name: "queues" });
+      } else if (e.key === "d" || e.key === "D") {
+        e.preventDefault();
+        setView({ name: "dashboard" });
       }
     };
     window.addEventListener("keydown", onKey);
@@ -119,7 +127,7 @@ export function App() {
     setView({ name: "today" });
     await reload();
   };
-  const nav = (name: "today" | "new" | "queues" | "settings" | "staff", key: string, hotkey?: string) => (
+  const nav = (name: "today" | "new" | "queues" | "dashboard" | "settings" | "staff", key: string, hotkey?: string) => (
     <button
       type="button"
       class={view.name === name ? "nav active" : "nav"}
@@ -143,7 +151,8 @@ export function App() {
         <nav>
           {nav("today", "ui-nav-today", "Alt+T")}
           {nav("new", "ui-nav-new", "Alt+N")}
-          {nav("queues", "ui-nav-queues")}
+          {nav("queues", "ui-nav-queues", "Alt+Q")}
+          {nav("dashboard", "ui-nav-dashboard", "Alt+D")}
           {actor.role === "admin" && nav("staff", "ui-nav-staff")}
           {nav("settings", "ui-nav-settings")}
         </nav>
@@ -156,11 +165,17 @@ export function App() {
       </header>
       <main class="content">
         <FaultBanner fault={fault} />
-        {view.name === "today" && <Today today={status.today} username={actor.username} catalog={catalog} onOpen={(key) => setView({ name: "detail", key })} />}
+        {view.name === "today" && (
+          <Today today={status.today} username={actor.username} role={actor.role} catalog={catalog} onOpen={(key) => setView({ name: "detail", key, back: "today" })} />
+        )}
         {view.name === "new" && catalog && (
           <NewApplication
+            // A new start (a draft, a correction) is a new form, not the one on screen.
+            key={view.start?.draftId ?? view.start?.replaces?.id ?? "new"}
             catalog={catalog}
             regions={regions}
+            start={view.start}
+            onDrafted={() => setView({ name: "queues" })}
             onFiled={(application) => {
               setView({ name: "receipt", application });
               void reload();
@@ -178,10 +193,25 @@ export function App() {
           />
         )}
         {view.name === "detail" && catalog && (
-          <Detail applicationKey={view.key} catalog={catalog} onBack={() => setView({ name: "today" })} onChanged={reload} />
+          <Detail
+            applicationKey={view.key}
+            catalog={catalog}
+            actor={actor}
+            onBack={() => setView(view.back === "queues" ? { name: "queues" } : { name: "today" })}
+            onChanged={reload}
+            onCorrect={(a) => setView({ name: "new", start: startFromCorrection(a) })}
+          />
         )}
         {view.name === "staff" && <Staff />}
-        {view.name === "queues" && <Queues actor={actor} catalog={catalog} onOpen={(key) => setView({ name: "detail", key })} />}
+        {view.name === "queues" && (
+          <Queues
+            actor={actor}
+            catalog={catalog}
+            onOpen={(key) => setView({ name: "detail", key, back: "queues" })}
+            onContinueDraft={(d) => setView({ name: "new", start: startFromDraft(d) })}
+          />
+        )}
+        {view.name === "dashboard" && <Dashboard catalog={catalog} today={status.today} />}
         {view.name === "settings" && (
           <Settings settings={status.settings} onSettings={saveSettings} database={status.database} admin={actor.role === "admin"} />
         )}

@@ -99,6 +99,63 @@ pub fn check_transition(from: Status, to: Status, reason: Option<&str>) -> Resul
     Ok(())
 }
 
+/// What a history entry records. Only `Status` entries change the status; for the others
+/// `from` and `to` are both the status at the time.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, TS, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum HistoryEvent {
+    #[default]
+    Status,
+    /// A supervisor gave it to another clerk (`detail`: the clerk's username).
+    Reassigned,
+    /// A supervisor sent it back to the clerk with a note (`reason`: the note).
+    SentBack,
+    /// The clerk dealt with what the supervisor sent back (`reason`: what they did).
+    SentBackDone,
+    /// The decision was handed to the citizen.
+    HandedOver,
+    /// A supervisor sent it to the portal again after the portal set it aside.
+    DeliveryRetried,
+    /// Corrected and filed anew (`detail`: the new tracking number); it is cancelled.
+    Corrected,
+}
+
+impl HistoryEvent {
+    pub const ALL: [HistoryEvent; 7] = [
+        HistoryEvent::Status,
+        HistoryEvent::Reassigned,
+        HistoryEvent::SentBack,
+        HistoryEvent::SentBackDone,
+        HistoryEvent::HandedOver,
+        HistoryEvent::DeliveryRetried,
+        HistoryEvent::Corrected,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HistoryEvent::Status => "status",
+            HistoryEvent::Reassigned => "reassigned",
+            HistoryEvent::SentBack => "sent_back",
+            HistoryEvent::SentBackDone => "sent_back_done",
+            HistoryEvent::HandedOver => "handed_over",
+            HistoryEvent::DeliveryRetried => "delivery_retried",
+            HistoryEvent::Corrected => "corrected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<HistoryEvent> {
+        HistoryEvent::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+
+    /// The Fluent key of the event's name (`Status` entries are named by their status).
+    pub fn message_key(self) -> String {
+        format!("history-{}", self.as_str().replace('_', "-"))
+    }
+}
+
 /// One step in an application's history: who, when, what and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS, utoipa::ToSchema)]
 #[ts(export)]
@@ -110,6 +167,11 @@ pub struct HistoryEntry {
     pub actor: String,
     pub actor_name: String,
     pub reason: Option<String>,
+    /// Desks older than this field send only status changes.
+    #[serde(default)]
+    pub event: HistoryEvent,
+    #[serde(default)]
+    pub detail: Option<String>,
 }
 
 /// What a clerk submits to file an application.
@@ -141,6 +203,13 @@ pub struct Application {
     pub fee_uzs: i64,
     pub clerk: String,
     pub clerk_name: String,
+    /// Who handles it now, when a supervisor reassigned it (a username).
+    pub assignee: Option<String>,
+    /// A supervisor's note, while the application is sent back to its clerk.
+    pub sent_back_note: Option<String>,
+    /// The application this one corrected (cancelled when this was filed).
+    #[ts(type = "string | null")]
+    pub replaces: Option<Uuid>,
     pub status: Status,
     #[ts(type = "string")]
     pub filed_at: DateTime<Utc>,
@@ -162,6 +231,7 @@ pub struct ApplicationSummary {
     pub tracking_number: TrackingNumber,
     pub service_code: String,
     pub citizen_name: String,
+    /// Who handles it: the assignee when reassigned, else the clerk who filed it.
     pub clerk: String,
     pub status: Status,
     #[ts(type = "string")]

@@ -39,7 +39,7 @@ impl Role {
         match action {
             RegisterCitizen | ViewCitizen | FileApplication | ViewApplications
             | CancelOwnApplication => true,
-            CancelAnyApplication | ViewAudit | Backup => {
+            CancelAnyApplication | Supervise | ViewAudit | Backup => {
                 matches!(self, Role::Supervisor | Role::Admin)
             }
             ManageStaff | ManageCenter => self == Role::Admin,
@@ -63,6 +63,8 @@ pub enum Action {
     ViewApplications,
     CancelOwnApplication,
     CancelAnyApplication,
+    /// Reassign, send back to a clerk, retry delivery; see every clerk's queues.
+    Supervise,
     ManageStaff,
     ManageCenter,
     ViewAudit,
@@ -70,13 +72,14 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 10] = [
+    pub const ALL: [Action; 11] = [
         Action::RegisterCitizen,
         Action::ViewCitizen,
         Action::FileApplication,
         Action::ViewApplications,
         Action::CancelOwnApplication,
         Action::CancelAnyApplication,
+        Action::Supervise,
         Action::ManageStaff,
         Action::ManageCenter,
         Action::ViewAudit,

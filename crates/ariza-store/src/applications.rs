@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use ariza_core::application::{
-    Application, ApplicationSummary, FileRequest, HistoryEntry, Status, check_transition,
+    Application, ApplicationSummary, FileRequest, HistoryEntry, HistoryEvent, Status,
+    check_transition,
 };
 use ariza_core::clock::{Clock, tashkent};
 use ariza_core::error::{DomainError, FieldError};
@@ -39,7 +40,8 @@ pub struct ListFilter {
 pub(crate) const SUMMARY_SQL: &str =
     "SELECT a.id, a.tracking_number, a.service_code, c.surname, c.given_name, c.patronymic,
         s.username, a.status, a.filed_at, a.due_date, a.fee_uzs
-     FROM application a JOIN citizen c ON c.id = a.citizen_id JOIN staff s ON s.id = a.clerk_id";
+     FROM application a JOIN citizen c ON c.id = a.citizen_id
+     JOIN staff s ON s.id = coalesce(a.assignee_id, a.clerk_id)";
 
 pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ApplicationSummary> {
     let id: String = r.get(0)?;
@@ -72,7 +74,7 @@ fn join_name(parts: &[String]) -> String {
 /// An application's history, oldest first.
 pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare(
-        "SELECT h.from_status, h.to_status, h.at, s.username, s.full_name, h.reason
+        "SELECT h.from_status, h.to_status, h.at, s.username, s.full_name, h.reason, h.event, h.detail
          FROM application_history h JOIN staff s ON s.id = h.staff_id
          WHERE h.application_id = ?1 ORDER BY h.id",
     )?;
@@ -80,6 +82,7 @@ pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEnt
         let from: Option<String> = r.get(0)?;
         let to: String = r.get(1)?;
         let at: String = r.get(2)?;
+        let event: String = r.get(6)?;
         Ok(HistoryEntry {
             from: from.as_deref().and_then(Status::parse),
             to: Status::parse(&to).unwrap_or(Status::Filed),
@@ -87,17 +90,27 @@ pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEnt
             actor: r.get(3)?,
             actor_name: r.get(4)?,
             reason: r.get(5)?,
+            event: HistoryEvent::parse(&event).unwrap_or_default(),
+            detail: r.get(7)?,
         })
     })?;
     Ok(rows.collect::<std::result::Result<_, _>>()?)
 }
 
-fn load_application(conn: &Connection, key: &str) -> Result<Application> {
+/// An application by its id or tracking number (typed in any accepted form).
+pub(crate) fn load_application(conn: &Connection, key: &str) -> Result<Application> {
+    let key = match TrackingNumber::parse(key) {
+        Ok(t) => t.as_str().to_string(),
+        Err(_) => key.trim().to_string(),
+    };
+    let key = key.as_str();
     let row = conn
         .query_row(
             "SELECT a.id, a.tracking_number, a.service_code, a.catalog_version, a.citizen_id, a.form,
-                    a.fee_uzs, s.username, s.full_name, a.status, a.filed_at, a.due_date
+                    a.fee_uzs, s.username, s.full_name, a.status, a.filed_at, a.due_date,
+                    asg.username, a.sent_back_note, a.replaces
              FROM application a JOIN staff s ON s.id = a.clerk_id
+             LEFT JOIN staff asg ON asg.id = a.assignee_id
              WHERE a.id = ?1 OR a.tracking_number = ?1",
             [key],
             |r| {
@@ -114,6 +127,11 @@ fn load_application(conn: &Connection, key: &str) -> Result<Application> {
                     r.get::<_, String>(9)?,
                     r.get::<_, String>(10)?,
                     r.get::<_, String>(11)?,
+                    (
+                        r.get::<_, Option<String>>(12)?,
+                        r.get::<_, Option<String>>(13)?,
+                        r.get::<_, Option<String>>(14)?,
+                    ),
                 ))
             },
         )
@@ -132,6 +150,7 @@ fn load_application(conn: &Connection, key: &str) -> Result<Application> {
         status,
         filed_at,
         due,
+        (assignee, sent_back_note, replaces),
     ) = row;
     let citizen = get_citizen(conn, citizen_id)?;
     Ok(Application {
@@ -146,6 +165,9 @@ fn load_application(conn: &Connection, key: &str) -> Result<Application> {
         fee_uzs: fee,
         clerk,
         clerk_name,
+        assignee,
+        sent_back_note,
+        replaces: replaces.and_then(|r| Uuid::parse_str(&r).ok()),
         status: Status::parse(&status).unwrap_or(Status::Filed),
         filed_at: parse_ts(&filed_at),
         due_date: NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap_or_default(),
@@ -158,6 +180,84 @@ fn load_application(conn: &Connection, key: &str) -> Result<Application> {
     })
 }
 
+/// Where a filing comes from, besides the clerk's form.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FilingOrigin<'a> {
+    #[default]
+    Fresh,
+    /// A draft (its id), deleted in the same transaction.
+    Draft(&'a str),
+    /// Corrects an application the portal set aside or an agency returned (its id or tracking
+    /// number): that one is cancelled in the same transaction and the new one replaces it.
+    Correction(&'a str),
+}
+
+/// Records a history entry. `status` is the status after it (for events other than
+/// [`HistoryEvent::Status`], the status it stays in).
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn record_history(
+    conn: &Connection,
+    application_id: &str,
+    from: Option<Status>,
+    status: Status,
+    event: HistoryEvent,
+    at: &str,
+    staff_id: i64,
+    reason: Option<&str>,
+    detail: Option<&str>,
+) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id, reason, event, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        application_id,
+        from.map(Status::as_str),
+        status.as_str(),
+        at,
+        staff_id,
+        reason,
+        event.as_str(),
+        detail
+    ])?;
+    Ok(())
+}
+
+/// Whether the application is the actor's own: they filed it, or it was reassigned to them.
+pub(crate) fn handles(app: &Application, actor: &Actor) -> bool {
+    match &app.assignee {
+        Some(assignee) => *assignee == actor.username,
+        None => app.clerk == actor.username,
+    }
+}
+
+/// Checks, inside the filing transaction, that `key` may be corrected by `actor` with `req`,
+/// and returns its id and status.
+fn correctable(
+    conn: &Connection,
+    actor: &Actor,
+    key: &str,
+    req: &FileRequest,
+) -> Result<(Uuid, Status)> {
+    let old = load_application(conn, key.trim())?;
+    if handles(&old, actor) {
+        actor.role.require(Action::CancelOwnApplication)?;
+    } else {
+        actor.role.require(Action::CancelAnyApplication)?;
+    }
+    if old.quarantine.is_none() && old.status != Status::Returned {
+        return Err(StoreError::NotFound("err-not-correctable"));
+    }
+    if old.citizen_id != req.citizen_id || old.service_code != req.service_code {
+        return Err(DomainError::Invalid(vec![FieldError::new(
+            "service_code",
+            "err-correction-same-citizen-service",
+        )])
+        .into());
+    }
+    Ok((old.id, old.status))
+}
+
 impl Store {
     /// Validates and files an application in one durable transaction: the application, its
     /// first history entry, its tracking number and its place in the outbox.
@@ -165,6 +265,17 @@ impl Store {
         &self,
         actor: &Actor,
         req: &FileRequest,
+        clock: &dyn Clock,
+    ) -> Result<Application> {
+        self.file_application_from(actor, req, FilingOrigin::Fresh, clock)
+    }
+
+    /// [`Store::file_application`] from a draft, or as the correction of another application.
+    pub fn file_application_from(
+        &self,
+        actor: &Actor,
+        req: &FileRequest,
+        origin: FilingOrigin<'_>,
         clock: &dyn Clock,
     ) -> Result<Application> {
         actor.role.require(Action::FileApplication)?;
@@ -202,6 +313,10 @@ impl Store {
             )])
             .into());
         };
+        let replaced = match origin {
+            FilingOrigin::Correction(key) => Some(correctable(&tx, actor, key, req)?),
+            _ => None,
+        };
         let day = today.format("%Y-%m-%d").to_string();
         let seq: u32 = tx
             .prepare_cached(
@@ -214,8 +329,8 @@ impl Store {
         let id_text = id.to_string();
         tx.prepare_cached(
             "INSERT INTO application (id, tracking_number, service_code, catalog_version, citizen_id, form, fee_uzs,
-                clerk_id, status, filed_at, filed_date, due_date, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'filed', ?9, ?10, ?11, ?9)",
+                clerk_id, status, filed_at, filed_date, due_date, updated_at, replaces)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'filed', ?9, ?10, ?11, ?9, ?12)",
         )?
         .execute(params![
             id_text,
@@ -229,6 +344,7 @@ impl Store {
             at,
             day,
             due.format("%Y-%m-%d").to_string(),
+            replaced.map(|(old, _)| old.to_string()),
         ])?;
         tx.prepare_cached(
             "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id)
@@ -245,6 +361,58 @@ impl Store {
             &id_text,
             &service.code,
         )?;
+        match origin {
+            FilingOrigin::Fresh => {}
+            FilingOrigin::Draft(draft) => {
+                let n = tx
+                    .prepare_cached("DELETE FROM draft WHERE id = ?1 AND clerk_id = ?2")?
+                    .execute(params![draft, actor.staff_id])?;
+                if n == 0 {
+                    return Err(StoreError::NotFound("err-draft-not-found"));
+                }
+            }
+            FilingOrigin::Correction(_) => {
+                if let Some((old, old_status)) = replaced {
+                    let old = old.to_string();
+                    tx.execute(
+                        "UPDATE application SET status = 'cancelled', updated_at = ?2, sent_back_note = NULL WHERE id = ?1",
+                        params![old, at],
+                    )?;
+                    // The new tracking number is the reason the citizen will be given.
+                    record_history(
+                        &tx,
+                        &old,
+                        Some(old_status),
+                        Status::Cancelled,
+                        HistoryEvent::Status,
+                        &at,
+                        actor.staff_id,
+                        Some(tracking.as_str()),
+                        None,
+                    )?;
+                    record_history(
+                        &tx,
+                        &old,
+                        Some(Status::Cancelled),
+                        Status::Cancelled,
+                        HistoryEvent::Corrected,
+                        &at,
+                        actor.staff_id,
+                        None,
+                        Some(tracking.as_str()),
+                    )?;
+                    tx.execute("DELETE FROM outbox WHERE application_id = ?1", [&old])?;
+                    crate::audit::record(
+                        &tx,
+                        now,
+                        &actor.username,
+                        "application.correct",
+                        &old,
+                        &id_text,
+                    )?;
+                }
+            }
+        }
         tx.commit()?;
         // Built from what was just written rather than read back: filing is the clerk's hot
         // path. The store tests compare it with a fresh read.
@@ -261,6 +429,9 @@ impl Store {
             fee_uzs: service.fee_uzs,
             clerk: actor.username.clone(),
             clerk_name: actor.full_name.clone(),
+            assignee: None,
+            sent_back_note: None,
+            replaces: replaced.map(|(id, _)| id),
             status: Status::Filed,
             filed_at,
             due_date: due,
@@ -272,6 +443,8 @@ impl Store {
                 actor: actor.username.clone(),
                 actor_name: actor.full_name.clone(),
                 reason: None,
+                event: HistoryEvent::Status,
+                detail: None,
             }],
         };
         tracing::info!(application = %id, service = %service.code, by = actor.staff_id, "application filed");
@@ -281,10 +454,7 @@ impl Store {
     /// An application by its id or tracking number.
     pub fn application(&self, key: &str) -> Result<Application> {
         let conn = self.conn();
-        match TrackingNumber::parse(key) {
-            Ok(t) => load_application(&conn, t.as_str()),
-            Err(_) => load_application(&conn, key.trim()),
-        }
+        load_application(&conn, key)
     }
 
     /// A staff member opens an application (and so its citizen's details): permission-checked
@@ -343,7 +513,7 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let app = load_application(&tx, key.trim())?;
-        if app.clerk == actor.username {
+        if handles(&app, actor) {
             actor.role.require(Action::CancelOwnApplication)?;
         } else {
             actor.role.require(Action::CancelAnyApplication)?;
@@ -353,7 +523,7 @@ impl Store {
         let at = ts(clock.now());
         let id = app.id.to_string();
         tx.execute(
-            "UPDATE application SET status = 'cancelled', updated_at = ?2 WHERE id = ?1",
+            "UPDATE application SET status = 'cancelled', updated_at = ?2, sent_back_note = NULL WHERE id = ?1",
             params![id, at],
         )?;
         tx.execute(

@@ -102,7 +102,7 @@ impl Store {
         clock: &dyn Clock,
     ) -> Result<Dashboard> {
         actor.role.require(Action::ViewApplications)?;
-        let only = (!actor.role.may(Action::CancelAnyApplication)).then(|| actor.username.clone());
+        let only = (!actor.role.may(Action::Supervise)).then(|| actor.username.clone());
         let (from, to) = period_bounds(period, day.unwrap_or_else(|| clock.today()));
         let tz = tashkent();
         let start = tz
@@ -123,7 +123,7 @@ impl Store {
                  FROM application_history h
                  JOIN application a ON a.id = h.application_id
                  JOIN staff s ON s.id = a.clerk_id
-                 WHERE h.at >= ?1 AND h.at < ?2 AND (?3 IS NULL OR s.username = ?3)",
+                 WHERE h.at >= ?1 AND h.at < ?2 AND h.event = 'status' AND (?3 IS NULL OR s.username = ?3)",
             )?;
             let rows = stmt.query_map(rusqlite::params![ts(start), ts(end), only], |r| {
                 Ok((
@@ -284,4 +284,139 @@ pub fn dashboard_xlsx(d: &Dashboard, l: &Localizer, locale: Locale) -> Result<Ve
 
 fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> StoreError {
     StoreError::Io(std::io::Error::other(e.to_string()))
+}
+
+fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A printable report: one self-contained HTML page (A4, print styles), in the desk's
+/// language, that any browser prints or saves as PDF.
+pub fn dashboard_html(d: &Dashboard, l: &Localizer, locale: Locale, center: &str) -> String {
+    let tr = |k: &str| escape_html(&l.tr(locale, k, &[]));
+    let mut out = String::new();
+    out.push_str(&format!(
+        "<!doctype html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\n<style>\
+         @page {{ size: A4; margin: 15mm; }} body {{ font: 11pt sans-serif; color: #111; }}\
+         h1 {{ font-size: 16pt; margin: 0 0 4pt; }} h2 {{ font-size: 12pt; margin: 14pt 0 4pt; }}\
+         table {{ border-collapse: collapse; width: 100%; }} th, td {{ border: 1px solid #999; padding: 3pt 6pt; }}\
+         td.n {{ text-align: right; font-variant-numeric: tabular-nums; }} th {{ background: #eee; text-align: left; }}\
+         .meta {{ color: #444; }}</style></head><body>\n",
+        locale.tag(),
+        tr("dash-report-title")
+    ));
+    out.push_str(&format!(
+        "<h1>{}</h1>\n<p class=\"meta\">{} · {} {} – {}</p>\n",
+        tr("dash-report-title"),
+        escape_html(center),
+        tr("dash-period"),
+        d.from,
+        d.to
+    ));
+    let figure = |v: Option<f64>, pct: bool| match v {
+        None => "—".to_string(),
+        Some(v) if pct => format!("{:.0} %", v * 100.0),
+        Some(v) => format!("{v:.1}"),
+    };
+    out.push_str(&format!(
+        "<table><tr><th>{}</th><td class=\"n\">{}</td></tr><tr><th>{}</th><td class=\"n\">{}</td></tr>\
+         <tr><th>{}</th><td class=\"n\">{}</td></tr></table>\n",
+        tr("dash-median-days"),
+        figure(d.median_days_to_decision, false),
+        tr("dash-within-deadline"),
+        figure(d.decided_within_deadline, true),
+        tr("dash-sync-backlog"),
+        d.sync.backlog + d.sync.quarantined,
+    ));
+    for (title, first, rows) in [
+        ("dash-total", "dash-total", vec![&d.total]),
+        (
+            "dash-by-service",
+            "dash-service",
+            d.by_service.iter().collect(),
+        ),
+        ("dash-by-clerk", "dash-clerk", d.by_clerk.iter().collect()),
+    ] {
+        out.push_str(&format!("<h2>{}</h2>\n<table><tr>", tr(title)));
+        for h in headers(l, locale, first) {
+            out.push_str(&format!("<th>{}</th>", escape_html(&h)));
+        }
+        out.push_str("</tr>\n");
+        for r in rows {
+            out.push_str(&format!("<tr><td>{}</td>", escape_html(&r.key)));
+            for v in cells(r) {
+                out.push_str(&format!("<td class=\"n\">{v}</td>"));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</table>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+/// The file formats the dashboard exports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    /// The printable report.
+    Html,
+}
+
+impl ExportFormat {
+    pub fn extension(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Xlsx => "xlsx",
+            ExportFormat::Html => "html",
+        }
+    }
+}
+
+impl Store {
+    /// Writes the dashboard for the period into `dir` as `ariza-<from>-<to>.<ext>` (in the
+    /// settings' language), records the export in the audit, and returns the file's path.
+    #[allow(clippy::too_many_arguments)]
+    pub fn export_dashboard(
+        &self,
+        actor: &Actor,
+        period: Period,
+        day: Option<NaiveDate>,
+        format: ExportFormat,
+        dir: &std::path::Path,
+        l: &Localizer,
+        clock: &dyn Clock,
+    ) -> Result<std::path::PathBuf> {
+        let d = self.dashboard(actor, period, day, clock)?;
+        let locale = self.settings()?.locale;
+        let bytes = match format {
+            ExportFormat::Csv => dashboard_csv(&d, l, locale).into_bytes(),
+            ExportFormat::Xlsx => dashboard_xlsx(&d, l, locale)?,
+            ExportFormat::Html => {
+                let center = self.require_center()?;
+                dashboard_html(&d, l, locale, &format!("{} · {}", center.name, center.code))
+                    .into_bytes()
+            }
+        };
+        std::fs::create_dir_all(dir).map_err(StoreError::Io)?;
+        let path = dir.join(format!("ariza-{}-{}.{}", d.from, d.to, format.extension()));
+        // Written beside and renamed, so a half-written export never looks finished.
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, bytes).map_err(StoreError::Io)?;
+        std::fs::rename(&partial, &path).map_err(StoreError::Io)?;
+        self.audit_event(
+            clock.now(),
+            &actor.username,
+            "dashboard.export",
+            format.extension(),
+            &format!("{}..{}", d.from, d.to),
+        )?;
+        Ok(path)
+    }
 }

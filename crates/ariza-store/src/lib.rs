@@ -9,12 +9,14 @@ mod audit;
 mod backup;
 mod citizens;
 pub mod dashboard;
+mod drafts;
 mod error;
 mod keys;
 mod migrate;
 mod queues;
 mod settings;
 mod staff;
+mod supervision;
 mod sync;
 
 use std::path::{Path, PathBuf};
@@ -23,9 +25,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use chrono::{DateTime, Utc};
 use rusqlite::Connection;
 
-pub use applications::ListFilter;
+pub use applications::{FilingOrigin, ListFilter};
 pub use backup::RestoreReport;
 pub use citizens::CitizenMatch;
+pub use drafts::{Draft, DraftInput};
 pub use error::StoreError;
 pub use keys::{DbKey, DeviceKeyStore, DeviceSecret, KeySlots, device_key_path, slots_path};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};

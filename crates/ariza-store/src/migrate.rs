@@ -37,6 +37,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_handed_over",
         sql: include_str!("../../../migrations/desk/0006_handed_over.sql"),
     },
+    Migration {
+        name: "0007_supervision",
+        sql: include_str!("../../../migrations/desk/0007_supervision.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -2,7 +2,7 @@
 //! aside, what an agency returned, what is past its deadline, and which decisions wait to be
 //! handed to the citizen. Membership is decided here, once, for the desk and the CLI.
 
-use ariza_core::application::{ApplicationSummary, Status};
+use ariza_core::application::{ApplicationSummary, HistoryEvent, Status};
 use ariza_core::clock::Clock;
 use ariza_core::staff::{Action, Actor};
 use chrono::NaiveDate;
@@ -27,15 +27,18 @@ pub enum QueueKind {
     Overdue,
     /// Decided (completed or rejected) and not yet handed to the citizen.
     ToHandOver,
+    /// Sent back to its clerk by a supervisor, with a note, and not yet dealt with.
+    SentBack,
 }
 
 impl QueueKind {
-    pub const ALL: [QueueKind; 5] = [
+    pub const ALL: [QueueKind; 6] = [
         QueueKind::AwaitingDelivery,
         QueueKind::Quarantined,
         QueueKind::Returned,
         QueueKind::Overdue,
         QueueKind::ToHandOver,
+        QueueKind::SentBack,
     ];
 
     pub fn parse(s: &str) -> Option<QueueKind> {
@@ -49,6 +52,7 @@ impl QueueKind {
             QueueKind::Returned => "returned",
             QueueKind::Overdue => "overdue",
             QueueKind::ToHandOver => "to_hand_over",
+            QueueKind::SentBack => "sent_back",
         }
     }
 
@@ -69,6 +73,7 @@ impl QueueKind {
             QueueKind::ToHandOver => {
                 "a.status IN ('completed', 'rejected') AND a.handed_over_at IS NULL"
             }
+            QueueKind::SentBack => "a.sent_back_note IS NOT NULL",
         }
     }
 }
@@ -112,6 +117,11 @@ pub struct QueueCounts {
     pub overdue: i64,
     #[ts(type = "number")]
     pub to_hand_over: i64,
+    #[ts(type = "number")]
+    pub sent_back: i64,
+    /// Applications started and not filed (not a queue of applications: see `Store::drafts`).
+    #[ts(type = "number")]
+    pub drafts: i64,
 }
 
 fn filter_sql(filter: &QueueFilter, args: &mut Vec<String>) -> String {
@@ -135,7 +145,7 @@ fn filter_sql(filter: &QueueFilter, args: &mut Vec<String>) -> String {
     sql
 }
 
-fn check_dates(filter: &QueueFilter) -> Result<()> {
+pub(crate) fn check_dates(filter: &QueueFilter) -> Result<()> {
     for d in [&filter.from, &filter.to].into_iter().flatten() {
         if NaiveDate::parse_from_str(d, "%Y-%m-%d").is_err() {
             return Err(ariza_core::error::DomainError::Invalid(vec![
@@ -148,9 +158,9 @@ fn check_dates(filter: &QueueFilter) -> Result<()> {
 }
 
 /// A clerk sees only their own queues; supervisors and admins anyone's.
-fn scoped(actor: &Actor, filter: &QueueFilter) -> QueueFilter {
+pub(crate) fn scoped(actor: &Actor, filter: &QueueFilter) -> QueueFilter {
     let mut f = filter.clone();
-    if !actor.role.may(Action::CancelAnyApplication) {
+    if !actor.role.may(Action::Supervise) {
         f.clerk = Some(actor.username.clone());
     }
     f
@@ -180,19 +190,26 @@ impl Store {
             })
             .collect();
         let sql = format!(
-            "SELECT {} FROM application a JOIN staff s ON s.id = a.clerk_id WHERE 1 = 1{narrow}",
+            "SELECT {} FROM application a JOIN staff s ON s.id = coalesce(a.assignee_id, a.clerk_id)
+             WHERE 1 = 1{narrow}",
             sums.join(", ")
         );
-        let conn = self.conn();
-        Ok(conn.query_row(&sql, params_from_iter(args.iter()), |r| {
-            Ok(QueueCounts {
-                awaiting_delivery: r.get(0)?,
-                quarantined: r.get(1)?,
-                returned: r.get(2)?,
-                overdue: r.get(3)?,
-                to_hand_over: r.get(4)?,
-            })
-        })?)
+        let mut counts = {
+            let conn = self.conn();
+            conn.query_row(&sql, params_from_iter(args.iter()), |r| {
+                Ok(QueueCounts {
+                    awaiting_delivery: r.get(0)?,
+                    quarantined: r.get(1)?,
+                    returned: r.get(2)?,
+                    overdue: r.get(3)?,
+                    to_hand_over: r.get(4)?,
+                    sent_back: r.get(5)?,
+                    drafts: 0,
+                })
+            })?
+        };
+        counts.drafts = self.drafts(actor, &filter)?.len() as i64;
+        Ok(counts)
     }
 
     /// The applications in one queue, oldest due first.
@@ -260,6 +277,17 @@ impl Store {
             rusqlite::params![id, ts(clock.now()), actor.staff_id],
         )?;
         if n > 0 {
+            crate::applications::record_history(
+                &tx,
+                &id,
+                Some(app.status),
+                app.status,
+                HistoryEvent::HandedOver,
+                &ts(clock.now()),
+                actor.staff_id,
+                None,
+                None,
+            )?;
             crate::audit::record(
                 &tx,
                 clock.now(),
@@ -276,7 +304,7 @@ impl Store {
     /// Sends a quarantined application to the portal again (after the cause was dealt with,
     /// e.g. a catalog the portal now knows). Supervisors and admins.
     pub fn retry_delivery(&self, actor: &Actor, key: &str, clock: &dyn Clock) -> Result<()> {
-        actor.role.require(Action::CancelAnyApplication)?;
+        actor.role.require(Action::Supervise)?;
         let app = self.application(key)?;
         let id = app.id.to_string();
         let mut conn = self.conn();
@@ -289,6 +317,17 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound("err-not-quarantined"));
         }
+        crate::applications::record_history(
+            &tx,
+            &id,
+            Some(app.status),
+            app.status,
+            HistoryEvent::DeliveryRetried,
+            &ts(clock.now()),
+            actor.staff_id,
+            None,
+            None,
+        )?;
         crate::audit::record(
             &tx,
             clock.now(),

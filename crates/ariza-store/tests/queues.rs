@@ -245,7 +245,9 @@ fn every_state_lands_in_its_queue_and_the_counts_agree() {
             quarantined: 1,
             returned: 1,
             overdue: 0,
-            to_hand_over: 2
+            to_hand_over: 2,
+            sent_back: 0,
+            drafts: 0,
         }
     );
     // The counts and the lists agree for every queue.
@@ -257,6 +259,7 @@ fn every_state_lands_in_its_queue_and_the_counts_agree() {
             QueueKind::Returned => counts.returned,
             QueueKind::Overdue => counts.overdue,
             QueueKind::ToHandOver => counts.to_hand_over,
+            QueueKind::SentBack => counts.sent_back,
         };
         assert_eq!(n, c, "{kind:?}");
     }
@@ -493,4 +496,366 @@ fn the_dashboard_counts_the_period_and_exports_open_in_a_reader() {
         Some(&Data::String("clerk".into()))
     );
     assert_eq!(clerks.get_value((2, 1)), Some(&Data::Float(2.0)));
+}
+
+fn eri_form() -> BTreeMap<String, serde_json::Value> {
+    serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}))
+        .unwrap()
+}
+
+fn history_events(store: &Store, id: &str) -> Vec<String> {
+    store
+        .application(id)
+        .unwrap()
+        .history
+        .iter()
+        .map(|h| h.event.as_str().to_string())
+        .collect()
+}
+
+#[test]
+fn supervisors_reassign_and_send_back_and_the_clerk_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin, clerk) = setup(&dir);
+    store
+        .add_staff(
+            &admin,
+            &NewStaff {
+                username: "boss".into(),
+                full_name: "Boss".into(),
+                role: Role::Supervisor,
+                password: "boss-pass-12".into(),
+            },
+            &friday(),
+        )
+        .unwrap();
+    let boss = store.sign_in("boss", "boss-pass-12", &friday()).unwrap();
+    let clock = friday();
+    let app = file(&store, &admin, 1, &clock);
+    let filed_before = store.application(&app).unwrap();
+
+    // A clerk may do neither.
+    for refused in [
+        store.reassign(&clerk, &app, "clerk", &clock).map(|_| ()),
+        store
+            .send_back(&clerk, &app, "check the phone", &clock)
+            .map(|_| ()),
+    ] {
+        assert_eq!(refused.unwrap_err().code(), Code::Forbidden);
+    }
+    // Bad input changes nothing: no such clerk, an empty note.
+    assert_eq!(
+        store
+            .reassign(&boss, &app, "nobody", &clock)
+            .unwrap_err()
+            .code(),
+        Code::Validation
+    );
+    assert_eq!(
+        store
+            .send_back(&boss, &app, "  ", &clock)
+            .unwrap_err()
+            .code(),
+        Code::Validation
+    );
+    assert_eq!(store.application(&app).unwrap(), filed_before);
+
+    // Reassigned, the application is the clerk's: in her queues, and hers to cancel.
+    let moved = store.reassign(&boss, &app, "clerk", &clock).unwrap();
+    assert_eq!(moved.assignee.as_deref(), Some("clerk"));
+    assert_eq!(
+        moved.clerk, "admin",
+        "who took it in person does not change"
+    );
+    assert_eq!(
+        ids(&store, &clerk, QueueKind::AwaitingDelivery, &clock),
+        vec![app.clone()]
+    );
+    // Sent back with a note: in her "sent back" queue until she answers.
+    store
+        .send_back(&boss, &app, "Telefon raqamini tekshiring", &clock)
+        .unwrap();
+    assert_eq!(
+        store.application(&app).unwrap().sent_back_note.as_deref(),
+        Some("Telefon raqamini tekshiring")
+    );
+    assert_eq!(
+        ids(&store, &clerk, QueueKind::SentBack, &clock),
+        vec![app.clone()]
+    );
+    let counts = store
+        .queue_counts(&clerk, &QueueFilter::default(), &clock)
+        .unwrap();
+    assert_eq!((counts.sent_back, counts.awaiting_delivery), (1, 1));
+    assert_eq!(
+        store
+            .answer_sent_back(&clerk, &app, "", &clock)
+            .unwrap_err()
+            .code(),
+        Code::Validation
+    );
+    store
+        .answer_sent_back(&clerk, &app, "Checked with the citizen", &clock)
+        .unwrap();
+    assert!(ids(&store, &clerk, QueueKind::SentBack, &clock).is_empty());
+    assert_eq!(
+        store
+            .answer_sent_back(&clerk, &app, "again", &clock)
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    // Cancel with a reason: the clerk may, as it is now hers.
+    store
+        .cancel_application(&clerk, &app, "citizen withdrew", &clock)
+        .unwrap();
+    assert_eq!(
+        store
+            .reassign(&boss, &app, "admin", &clock)
+            .unwrap_err()
+            .code(),
+        Code::NotFound,
+        "a cancelled application is closed"
+    );
+    assert_eq!(
+        history_events(&store, &app),
+        [
+            "status",
+            "reassigned",
+            "sent_back",
+            "sent_back_done",
+            "status"
+        ]
+    );
+    let h = store.application(&app).unwrap().history;
+    assert_eq!(h[1].detail.as_deref(), Some("clerk"));
+    assert_eq!(h[2].reason.as_deref(), Some("Telefon raqamini tekshiring"));
+    assert_eq!(h[2].actor, "boss");
+    assert_eq!(h[4].reason.as_deref(), Some("citizen withdrew"));
+    let actions: Vec<String> = store
+        .audit_entries(20)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "application.reassign",
+        "application.send_back",
+        "application.sent_back_done",
+        "application.cancel",
+    ] {
+        assert!(actions.contains(&a.to_string()), "{a}");
+    }
+    assert!(store.verify_audit().unwrap().ok());
+}
+
+#[test]
+fn drafts_wait_in_their_queue_and_file_from_where_they_were_left() {
+    use ariza_store::{DraftInput, FilingOrigin};
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin, clerk) = setup(&dir);
+    let clock = friday();
+    // A citizen registered, then a draft with half a form.
+    let seed = file(&store, &clerk, 1, &clock);
+    let citizen_id = store.application(&seed).unwrap().citizen_id;
+    let draft = store
+        .save_draft(
+            &clerk,
+            &DraftInput {
+                citizen_id: Some(citizen_id),
+                service_code: Some("eri-key".into()),
+                ..DraftInput::default()
+            },
+            &clock,
+        )
+        .unwrap();
+    assert_eq!(draft.citizen_name.as_deref(), Some("Navbatov Ali"));
+    // Saving again updates the same draft.
+    let draft = store
+        .save_draft(
+            &clerk,
+            &DraftInput {
+                id: Some(draft.id),
+                citizen_id: Some(citizen_id),
+                service_code: Some("eri-key".into()),
+                form: eri_form(),
+            },
+            &clock,
+        )
+        .unwrap();
+    assert_eq!(draft.form, eri_form());
+    let counts = store
+        .queue_counts(&admin, &QueueFilter::default(), &clock)
+        .unwrap();
+    assert_eq!(counts.drafts, 1);
+    assert_eq!(
+        store.drafts(&clerk, &QueueFilter::default()).unwrap().len(),
+        1
+    );
+    // Another clerk's draft cannot be changed by updating it; the admin sees it, filtered.
+    assert_eq!(
+        store
+            .save_draft(
+                &admin,
+                &DraftInput {
+                    id: Some(draft.id),
+                    ..DraftInput::default()
+                },
+                &clock
+            )
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    let only_admin = QueueFilter {
+        clerk: Some("admin".into()),
+        ..QueueFilter::default()
+    };
+    assert!(store.drafts(&admin, &only_admin).unwrap().is_empty());
+
+    // Filing from it: the application exists and the draft is gone, together.
+    let req = FileRequest {
+        citizen_id,
+        service_code: "eri-key".into(),
+        form: eri_form(),
+    };
+    let id = draft.id.to_string();
+    let app = store
+        .file_application_from(&clerk, &req, FilingOrigin::Draft(&id), &clock)
+        .unwrap();
+    assert_eq!(app.status, Status::Filed);
+    assert!(
+        store
+            .drafts(&admin, &QueueFilter::default())
+            .unwrap()
+            .is_empty()
+    );
+    // Filing from it again fails and files nothing.
+    let before = store.list_applications(&Default::default()).unwrap().len();
+    assert_eq!(
+        store
+            .file_application_from(&clerk, &req, FilingOrigin::Draft(&id), &clock)
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        store.list_applications(&Default::default()).unwrap().len(),
+        before
+    );
+
+    // A supervisor may discard a clerk's draft; a clerk may not discard another's.
+    let other = store
+        .save_draft(&clerk, &DraftInput::default(), &clock)
+        .unwrap();
+    store
+        .discard_draft(&admin, &other.id.to_string(), &clock)
+        .unwrap();
+    let admins = store
+        .save_draft(&admin, &DraftInput::default(), &clock)
+        .unwrap();
+    assert_eq!(
+        store
+            .discard_draft(&clerk, &admins.id.to_string(), &clock)
+            .unwrap_err()
+            .code(),
+        Code::Forbidden
+    );
+}
+
+#[test]
+fn a_quarantined_or_returned_application_is_corrected_and_filed_anew() {
+    use ariza_store::FilingOrigin;
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin, clerk) = setup(&dir);
+    let clock = friday();
+    let refused = file(&store, &clerk, 1, &clock);
+    let returned = file(&store, &clerk, 2, &clock);
+    let fine = file(&store, &clerk, 3, &clock);
+    push(
+        &store,
+        vec![
+            (refused.clone(), Outcome::Rejected),
+            (returned.clone(), Outcome::Accepted),
+            (fine.clone(), Outcome::Accepted),
+        ],
+    );
+    decide(&store, 1, &returned, Status::InReview);
+    decide(&store, 2, &returned, Status::Returned);
+
+    let request = |id: &str, form: BTreeMap<String, serde_json::Value>| {
+        let old = store.application(id).unwrap();
+        FileRequest {
+            citizen_id: old.citizen_id,
+            service_code: old.service_code,
+            form,
+        }
+    };
+    let mut corrected_form = eri_form();
+    corrected_form.insert("phone".into(), json!("+998 91 765 43 21"));
+    // An application that is neither set aside nor returned is not corrected this way.
+    assert_eq!(
+        store
+            .file_application_from(
+                &clerk,
+                &request(&fine, eri_form()),
+                FilingOrigin::Correction(&fine),
+                &clock
+            )
+            .unwrap_err()
+            .code(),
+        Code::NotFound
+    );
+    // An invalid correction changes nothing.
+    let mut bad = eri_form();
+    bad.insert("phone".into(), json!("12"));
+    assert!(
+        store
+            .file_application_from(
+                &clerk,
+                &request(&refused, bad),
+                FilingOrigin::Correction(&refused),
+                &clock
+            )
+            .is_err()
+    );
+    assert_eq!(
+        ids(&store, &admin, QueueKind::Quarantined, &clock),
+        vec![refused.clone()]
+    );
+
+    for old in [&refused, &returned] {
+        let new = store
+            .file_application_from(
+                &clerk,
+                &request(old, corrected_form.clone()),
+                FilingOrigin::Correction(old),
+                &clock,
+            )
+            .unwrap();
+        assert_eq!(
+            new.replaces.map(|u| u.to_string()).as_deref(),
+            Some(old.as_str())
+        );
+        assert_eq!(
+            new.form.get("phone").map(String::as_str),
+            Some("+998917654321")
+        );
+        let was = store.application(old).unwrap();
+        assert_eq!(was.status, Status::Cancelled);
+        let last = was.history.last().unwrap();
+        assert_eq!(last.event.as_str(), "corrected");
+        assert_eq!(last.detail.as_deref(), Some(new.tracking_number.as_str()));
+    }
+    assert!(ids(&store, &admin, QueueKind::Quarantined, &clock).is_empty());
+    assert!(ids(&store, &admin, QueueKind::Returned, &clock).is_empty());
+    // The two new ones wait for delivery; the old ones are never sent again.
+    let outbox: Vec<String> = store
+        .outbox_batch(10)
+        .unwrap()
+        .iter()
+        .map(|a| a.id.to_string())
+        .collect();
+    assert_eq!(outbox.len(), 2);
+    assert!(!outbox.contains(&refused) && !outbox.contains(&returned));
 }

@@ -463,9 +463,10 @@ fn permission_matrix_is_enforced_by_the_store() {
                 | Action::FileApplication
                 | Action::ViewApplications
                 | Action::CancelOwnApplication => true,
-                Action::CancelAnyApplication | Action::ViewAudit | Action::Backup => {
-                    actor.role != Role::Clerk
-                }
+                Action::CancelAnyApplication
+                | Action::Supervise
+                | Action::ViewAudit
+                | Action::Backup => actor.role != Role::Clerk,
                 Action::ManageStaff | Action::ManageCenter => actor.role == Role::Admin,
             };
             assert_eq!(
@@ -513,6 +514,18 @@ fn permission_matrix_is_enforced_by_the_store() {
                     let a = store.file_application(&admin, &req, &clock()).unwrap();
                     store
                         .cancel_application(actor, &a.id.to_string(), "mistake", &clock())
+                        .map(|_| ())
+                }
+                Action::Supervise => {
+                    // Reassigning someone else's application to the admin.
+                    let c = store
+                        .register_citizen(&admin, &citizen_input(seq), &clock())
+                        .unwrap();
+                    let a = store
+                        .file_application(&admin, &eri_request(c.id), &clock())
+                        .unwrap();
+                    store
+                        .reassign(actor, &a.id.to_string(), &admin.username, &clock())
                         .map(|_| ())
                 }
                 Action::ManageStaff => store

@@ -3,7 +3,19 @@ import type { HistoryEntry } from "./HistoryEntry";
 import type { Status } from "./Status";
 import type { TrackingNumber } from "./TrackingNumber";
 
-export type Application = { id: string, tracking_number: TrackingNumber, service_code: string, catalog_version: number, citizen_id: number, citizen_name: string, citizen_pinfl: string, form: { [key in string]?: string }, fee_uzs: number, clerk: string, clerk_name: string, status: Status, filed_at: string, 
+export type Application = { id: string, tracking_number: TrackingNumber, service_code: string, catalog_version: number, citizen_id: number, citizen_name: string, citizen_pinfl: string, form: { [key in string]?: string }, fee_uzs: number, clerk: string, clerk_name: string, 
+/**
+ * Who handles it now, when a supervisor reassigned it (a username).
+ */
+assignee: string | null, 
+/**
+ * A supervisor's note, while the application is sent back to its clerk.
+ */
+sent_back_note: string | null, 
+/**
+ * The application this one corrected (cancelled when this was filed).
+ */
+replaces: string | null, status: Status, filed_at: string, 
 /**
  * The expected decision date: the filing date plus the service's working days.
  */

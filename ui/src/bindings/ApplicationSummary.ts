@@ -5,4 +5,8 @@ import type { TrackingNumber } from "./TrackingNumber";
 /**
  * A line of a list of applications (no form, no history).
  */
-export type ApplicationSummary = { id: string, tracking_number: TrackingNumber, service_code: string, citizen_name: string, clerk: string, status: Status, filed_at: string, due_date: string, fee_uzs: number, };
+export type ApplicationSummary = { id: string, tracking_number: TrackingNumber, service_code: string, citizen_name: string, 
+/**
+ * Who handles it: the assignee when reassigned, else the clerk who filed it.
+ */
+clerk: string, status: Status, filed_at: string, due_date: string, fee_uzs: number, };

@@ -8,11 +8,16 @@ import type { Catalog } from "./Catalog";
 import type { Citizen } from "./Citizen";
 import type { CitizenInput } from "./CitizenInput";
 import type { CitizenMatch } from "./CitizenMatch";
+import type { Dashboard } from "./Dashboard";
 import type { DeskSettings } from "./DeskSettings";
 import type { DeskStatus } from "./DeskStatus";
+import type { Draft } from "./Draft";
+import type { DraftInput } from "./DraftInput";
+import type { ExportFormat } from "./ExportFormat";
 import type { FileRequest } from "./FileRequest";
 import type { ListFilter } from "./ListFilter";
 import type { NewStaff } from "./NewStaff";
+import type { Period } from "./Period";
 import type { QueueCounts } from "./QueueCounts";
 import type { QueueFilter } from "./QueueFilter";
 import type { QueueItem } from "./QueueItem";
@@ -66,8 +71,44 @@ export function getCitizen(id: number): Promise<Citizen> {
   return invoke<Citizen>("get_citizen", { id });
 }
 
-export function fileApplication(req: FileRequest): Promise<Application> {
-  return invoke<Application>("file_application", { req });
+export function fileApplication(req: FileRequest, draft: string | null, replaces: string | null): Promise<Application> {
+  return invoke<Application>("file_application", { req, draft, replaces });
+}
+
+export function saveDraft(draft: DraftInput): Promise<Draft> {
+  return invoke<Draft>("save_draft", { draft });
+}
+
+export function drafts(filter: QueueFilter): Promise<Array<Draft>> {
+  return invoke<Array<Draft>>("drafts", { filter });
+}
+
+export function getDraft(id: string): Promise<Draft> {
+  return invoke<Draft>("get_draft", { id });
+}
+
+export function discardDraft(id: string): Promise<null> {
+  return invoke<null>("discard_draft", { id });
+}
+
+export function reassign(key: string, clerk: string): Promise<Application> {
+  return invoke<Application>("reassign", { key, clerk });
+}
+
+export function sendBack(key: string, note: string): Promise<Application> {
+  return invoke<Application>("send_back", { key, note });
+}
+
+export function answerSentBack(key: string, answer: string): Promise<Application> {
+  return invoke<Application>("answer_sent_back", { key, answer });
+}
+
+export function dashboard(period: Period, day: string | null): Promise<Dashboard> {
+  return invoke<Dashboard>("dashboard", { period, day });
+}
+
+export function exportDashboard(period: Period, day: string | null, format: ExportFormat): Promise<string> {
+  return invoke<string>("export_dashboard", { period, day, format });
 }
 
 export function listApplications(filter: ListFilter): Promise<Array<ApplicationSummary>> {

@@ -1,36 +1,64 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
+import type { Actor } from "../bindings/Actor";
 import type { Application } from "../bindings/Application";
+import type { HistoryEntry } from "../bindings/HistoryEntry";
+import type { StaffMember } from "../bindings/StaffMember";
 import type { Catalog } from "../bindings/Catalog";
 import type { Fault } from "../bindings/Fault";
 import { FaultBanner, Field, input } from "../components";
 import { amountLabel, t, tashkentTime, text } from "../i18n";
 import { serviceName, statusLabel } from "./today";
 
-export function Detail(props: { applicationKey: string; catalog: Catalog; onBack: () => void; onChanged: () => void }) {
+/// What a history line says: a status change, or one of the desk's own events.
+function historyWhat(h: HistoryEntry): string {
+  if (h.event !== "status") return t(`history-${h.event.replace(/_/g, "-")}`) + (h.detail ? `: ${h.detail}` : "");
+  return (h.from ? `${statusLabel(h.from)} → ` : "") + statusLabel(h.to);
+}
+
+export function Detail(props: {
+  applicationKey: string;
+  catalog: Catalog;
+  actor: Actor;
+  onBack: () => void;
+  onChanged: () => void;
+  onCorrect: (app: Application) => void;
+}) {
   const [app, setApp] = useState<Application | null>(null);
   const [reason, setReason] = useState("");
+  const [note, setNote] = useState("");
+  const [answer, setAnswer] = useState("");
+  const [staff, setStaff] = useState<StaffMember[]>([]);
+  const [assignTo, setAssignTo] = useState("");
   const [fault, setFault] = useState<Fault | null>(null);
+  const supervisor = props.actor.role !== "clerk";
 
   useEffect(() => {
     api.getApplication(props.applicationKey).then(setApp, (e) => setFault(api.asFault(e, t("err-internal"))));
+    if (supervisor) api.listStaff().then((s) => setStaff(s.filter((m) => m.active && m.username !== "portal")), () => setStaff([]));
   }, [props.applicationKey]);
 
   if (!app) return <FaultBanner fault={fault} />;
   const service = props.catalog.services.find((s) => s.code === app.service_code);
   const cancellable = app.status === "filed" || app.status === "draft" || app.status === "returned";
+  const open = app.status !== "cancelled";
+  const correctable = open && (app.quarantine !== null || app.status === "returned");
 
-  const cancel = async (e: Event) => {
+  /// Runs one action, shows the application as it now is, and clears the inputs.
+  const act = (run: () => Promise<Application>) => async (e: Event) => {
     e.preventDefault();
     try {
-      setApp(await api.cancelApplication(app.id, reason));
+      setApp(await run());
       setFault(null);
       setReason("");
+      setNote("");
+      setAnswer("");
       props.onChanged();
     } catch (err) {
       setFault(api.asFault(err, t("err-internal")));
     }
   };
+  const cancel = act(() => api.cancelApplication(app.id, reason));
 
   return (
     <section class="card wide" id="detail" onKeyDown={(e) => e.key === "Escape" && props.onBack()}>
@@ -46,6 +74,11 @@ export function Detail(props: { applicationKey: string; catalog: Catalog; onBack
       {app.quarantine && (
         <div class="banner error" role="alert" id="quarantine">
           {t("ui-quarantine-reason")}: {t(app.quarantine)}
+        </div>
+      )}
+      {app.sent_back_note && (
+        <div class="banner warn" role="status" id="sent-back-note">
+          {t("ui-sent-back-note")}: {app.sent_back_note}
         </div>
       )}
       <table class="facts">
@@ -68,6 +101,13 @@ export function Detail(props: { applicationKey: string; catalog: Catalog; onBack
             <th>{t("ui-receipt-due")}</th>
             <td>{app.due_date}</td>
           </tr>
+          <tr>
+            <th>{t("ui-col-clerk")}</th>
+            <td id="detail-clerk">
+              {app.clerk_name}
+              {app.assignee && ` → ${app.assignee}`}
+            </td>
+          </tr>
           {Object.entries(app.form).map(([k, v]) => {
             const spec = service?.fields.find((f) => f.key === k);
             const choice = spec?.kind.type === "choice" ? spec.kind.options.find((o) => o.value === v) : undefined;
@@ -86,10 +126,7 @@ export function Detail(props: { applicationKey: string; catalog: Catalog; onBack
           {app.history.map((h, i) => (
             <tr key={i}>
               <td>{tashkentTime(h.at, true)}</td>
-              <td>
-                {h.from ? `${statusLabel(h.from)} → ` : ""}
-                {statusLabel(h.to)}
-              </td>
+              <td>{historyWhat(h)}</td>
               <td>{h.actor_name}</td>
               <td>{h.reason ?? ""}</td>
             </tr>
@@ -106,6 +143,50 @@ export function Detail(props: { applicationKey: string; catalog: Catalog; onBack
             {t("ui-detail-cancel-confirm")}
           </button>
         </form>
+      )}
+      {correctable && (
+        <div class="action-row">
+          <button type="button" class="primary" id="correct" onClick={() => props.onCorrect(app)}>
+            {t("ui-correct-and-file")}
+          </button>
+        </div>
+      )}
+      {app.sent_back_note && (
+        <form class="action-row" id="answer-form" onSubmit={act(() => api.answerSentBack(app.id, answer))}>
+          <Field name="answer" label={t("ui-sent-back-answer")} fault={fault}>
+            <input id="answer-text" value={answer} onInput={input(setAnswer)} />
+          </Field>
+          <button type="submit" id="answer-submit">
+            {t("ui-sent-back-done")}
+          </button>
+        </form>
+      )}
+      {supervisor && open && (
+        <div class="supervisor-actions">
+          <form class="action-row" id="reassign-form" onSubmit={act(() => api.reassign(app.id, assignTo))}>
+            <Field name="clerk" label={t("ui-reassign-to")} fault={fault}>
+              <select id="reassign-to" value={assignTo} onChange={(e) => setAssignTo((e.target as HTMLSelectElement).value)}>
+                <option value="">{t("ui-choose")}</option>
+                {staff.map((m) => (
+                  <option key={m.username} value={m.username}>
+                    {m.full_name} ({m.username})
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <button type="submit" id="reassign-submit">
+              {t("ui-reassign")}
+            </button>
+          </form>
+          <form class="action-row" id="send-back-form" onSubmit={act(() => api.sendBack(app.id, note))}>
+            <Field name="note" label={t("ui-send-back-note")} fault={fault}>
+              <input id="send-back-note" value={note} onInput={input(setNote)} />
+            </Field>
+            <button type="submit" id="send-back-submit">
+              {t("ui-send-back")}
+            </button>
+          </form>
+        </div>
       )}
       <div class="actions">
         <button type="button" onClick={props.onBack}>

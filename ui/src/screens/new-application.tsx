@@ -3,6 +3,7 @@ import * as api from "../api";
 import type { Application } from "../bindings/Application";
 import type { Catalog } from "../bindings/Catalog";
 import type { CitizenMatch } from "../bindings/CitizenMatch";
+import type { Draft } from "../bindings/Draft";
 import type { Fault } from "../bindings/Fault";
 import type { FieldSpec } from "../bindings/FieldSpec";
 import type { Region } from "../bindings/Region";
@@ -11,17 +12,70 @@ import { FaultBanner, Field, input, useAutofocus } from "../components";
 import { feeLabel, t, text } from "../i18n";
 import { CitizenForm } from "./citizen-form";
 
-type Chosen = { id: number; full_name: string; pinfl: string };
+export type Chosen = { id: number; full_name: string; pinfl: string };
+
+/// Where filing starts when it does not start empty: a draft left open, or an application
+/// to correct and file again (the citizen and service stay; the form is the old one).
+export type Start = {
+  citizen: Chosen | null;
+  serviceCode: string | null;
+  form: Record<string, string>;
+  draftId: string | null;
+  replaces: { id: string; tracking: string } | null;
+};
+
+export function startFromDraft(d: Draft): Start {
+  const form: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d.form)) form[k] = String(v);
+  return {
+    citizen: d.citizen_id !== null ? { id: d.citizen_id, full_name: d.citizen_name ?? "", pinfl: "" } : null,
+    serviceCode: d.service_code,
+    form,
+    draftId: d.id,
+    replaces: null,
+  };
+}
+
+export function startFromCorrection(a: Application): Start {
+  const form: Record<string, string> = {};
+  for (const [k, v] of Object.entries(a.form)) if (v !== undefined) form[k] = v;
+  return {
+    citizen: { id: a.citizen_id, full_name: a.citizen_name, pinfl: a.citizen_pinfl },
+    serviceCode: a.service_code,
+    form,
+    draftId: null,
+    replaces: { id: a.id, tracking: a.tracking_number },
+  };
+}
 
 /// Filing in three keyboard steps: find or register the citizen, pick the service, fill the
 /// form. Enter moves on, Escape goes back.
-export function NewApplication(props: { catalog: Catalog; regions: Region[]; onFiled: (a: Application) => void; onCancel: () => void }) {
-  const [citizen, setCitizen] = useState<Chosen | null>(null);
-  const [service, setService] = useState<Service | null>(null);
+export function NewApplication(props: {
+  catalog: Catalog;
+  regions: Region[];
+  start?: Start;
+  onFiled: (a: Application) => void;
+  onDrafted: () => void;
+  onCancel: () => void;
+}) {
+  const start = props.start;
+  const [citizen, setCitizen] = useState<Chosen | null>(start?.citizen ?? null);
+  const [service, setService] = useState<Service | null>(props.catalog.services.find((s) => s.code === start?.serviceCode) ?? null);
 
   if (!citizen) return <CitizenStep regions={props.regions} onChosen={setCitizen} onCancel={props.onCancel} />;
   if (!service) return <ServiceStep catalog={props.catalog} citizen={citizen} onChosen={setService} onBack={() => setCitizen(null)} />;
-  return <FormStep citizen={citizen} service={service} onFiled={props.onFiled} onBack={() => setService(null)} />;
+  return (
+    <FormStep
+      citizen={citizen}
+      service={service}
+      initial={start?.form ?? {}}
+      draftId={start?.draftId ?? null}
+      replaces={start?.replaces ?? null}
+      onFiled={props.onFiled}
+      onDrafted={props.onDrafted}
+      onBack={() => (start?.replaces ? props.onCancel() : setService(null))}
+    />
+  );
 }
 
 function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; onCancel: () => void }) {
@@ -184,8 +238,17 @@ function FieldInput(props: { spec: FieldSpec; value: string; onChange: (v: strin
   return <input id={id} value={props.value} onInput={input(props.onChange)} placeholder={placeholder} inputMode={numeric ? "numeric" : undefined} autocomplete="off" />;
 }
 
-function FormStep(props: { citizen: Chosen; service: Service; onFiled: (a: Application) => void; onBack: () => void }) {
-  const [values, setValues] = useState<Record<string, string>>({});
+function FormStep(props: {
+  citizen: Chosen;
+  service: Service;
+  initial: Record<string, string>;
+  draftId: string | null;
+  replaces: { id: string; tracking: string } | null;
+  onFiled: (a: Application) => void;
+  onDrafted: () => void;
+  onBack: () => void;
+}) {
+  const [values, setValues] = useState<Record<string, string>>(props.initial);
   const [fault, setFault] = useState<Fault | null>(null);
   const [busy, setBusy] = useState(false);
   const formRef = useRef<HTMLFormElement>(null);
@@ -195,13 +258,26 @@ function FormStep(props: { citizen: Chosen; service: Service; onFiled: (a: Appli
     formRef.current?.querySelector<HTMLElement>("input, select")?.focus();
   }, []);
 
+  const filled = () => {
+    const form: Record<string, string> = {};
+    for (const [k, v] of Object.entries(values)) if (v.trim() !== "") form[k] = v;
+    return form;
+  };
+  const saveDraft = async () => {
+    try {
+      await api.saveDraft({ id: props.draftId, citizen_id: props.citizen.id, service_code: s.code, form: filled() });
+      props.onDrafted();
+    } catch (err) {
+      setFault(api.asFault(err, t("err-internal")));
+    }
+  };
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     try {
-      const form: Record<string, string> = {};
-      for (const [k, v] of Object.entries(values)) if (v.trim() !== "") form[k] = v;
-      props.onFiled(await api.fileApplication({ citizen_id: props.citizen.id, service_code: s.code, form }));
+      props.onFiled(
+        await api.fileApplication({ citizen_id: props.citizen.id, service_code: s.code, form: filled() }, props.draftId, props.replaces?.id ?? null),
+      );
     } catch (err) {
       setFault(api.asFault(err, t("err-internal")));
     } finally {
@@ -218,6 +294,11 @@ function FormStep(props: { citizen: Chosen; service: Service; onFiled: (a: Appli
       <p>
         {text(s.agency)} · {feeLabel(s.fee_uzs)} · {t("ui-service-deadline", { days: s.deadline_working_days })}
       </p>
+      {props.replaces && (
+        <div class="banner warn" id="correcting">
+          {t("ui-correcting", { tracking: props.replaces.tracking })}
+        </div>
+      )}
       <FaultBanner fault={fault} />
       <h2>{t("ui-form-title")}</h2>
       <div class="grid two">
@@ -237,6 +318,11 @@ function FormStep(props: { citizen: Chosen; service: Service; onFiled: (a: Appli
         <button type="button" onClick={props.onBack}>
           {t("ui-back")}
         </button>
+        {!props.replaces && (
+          <button type="button" id="save-draft" onClick={saveDraft}>
+            {t("ui-save-draft")}
+          </button>
+        )}
         <button type="submit" class="primary" id="file-submit" disabled={busy}>
           {t("ui-file-submit")}
         </button>

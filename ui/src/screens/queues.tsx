@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Actor } from "../bindings/Actor";
 import type { Catalog } from "../bindings/Catalog";
+import type { Draft } from "../bindings/Draft";
 import type { Fault } from "../bindings/Fault";
 import type { QueueCounts } from "../bindings/QueueCounts";
 import type { QueueFilter } from "../bindings/QueueFilter";
@@ -11,22 +12,32 @@ import { FaultBanner } from "../components";
 import { t, tashkentTime } from "../i18n";
 import { serviceName, statusLabel } from "./today";
 
-const KINDS: QueueKind[] = ["awaiting_delivery", "quarantined", "returned", "overdue", "to_hand_over"];
+/// The tiles, in the order a supervisor reads them; drafts are not applications yet, so they
+/// have their own list.
+type Tile = QueueKind | "drafts";
+const TILES: Tile[] = ["awaiting_delivery", "quarantined", "returned", "overdue", "to_hand_over", "sent_back", "drafts"];
 
 /// The morning view: how many wait in each queue, and the applications of the one chosen,
 /// with the action that moves each out. A clerk sees their own; supervisors everyone's.
-export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (key: string) => void }) {
+export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (key: string) => void; onContinueDraft: (d: Draft) => void }) {
   const supervisor = props.actor.role !== "clerk";
   const [filter, setFilter] = useState<QueueFilter>({ clerk: null, service: null, from: null, to: null });
   const [counts, setCounts] = useState<QueueCounts | null>(null);
-  const [kind, setKind] = useState<QueueKind>("to_hand_over");
+  const [kind, setKind] = useState<Tile>("to_hand_over");
   const [rows, setRows] = useState<QueueItem[]>([]);
+  const [drafts, setDrafts] = useState<Draft[]>([]);
   const [fault, setFault] = useState<Fault | null>(null);
 
   const load = useCallback(async () => {
     try {
       setCounts(await api.queueCounts(filter));
-      setRows(await api.queue(kind, filter));
+      if (kind === "drafts") {
+        setDrafts(await api.drafts(filter));
+        setRows([]);
+      } else {
+        setRows(await api.queue(kind, filter));
+        setDrafts([]);
+      }
       setFault(null);
     } catch (e) {
       setFault(api.asFault(e, t("err-internal")));
@@ -81,8 +92,20 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
         </label>
       </div>
       <FaultBanner fault={fault} />
-      <div class="queue-tiles" role="tablist">
-        {KINDS.map((k) => (
+      <div
+        class="queue-tiles"
+        role="tablist"
+        onKeyDown={(e) => {
+          // Arrow keys move between the queues, as in any tab list.
+          const step = e.key === "ArrowRight" ? 1 : e.key === "ArrowLeft" ? -1 : 0;
+          if (!step) return;
+          e.preventDefault();
+          const next = TILES[(TILES.indexOf(kind) + step + TILES.length) % TILES.length];
+          setKind(next);
+          document.getElementById(`queue-${next}`)?.focus();
+        }}
+      >
+        {TILES.map((k) => (
           <button
             type="button"
             key={k}
@@ -99,7 +122,45 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
           </button>
         ))}
       </div>
-      {rows.length === 0 ? (
+      {kind === "drafts" ? (
+        drafts.length === 0 ? (
+          <p class="empty" id="queue-empty">
+            {t("ui-queue-empty")}
+          </p>
+        ) : (
+          <table class="list" id="draft-list">
+            <thead>
+              <tr>
+                <th>{t("ui-col-citizen")}</th>
+                <th>{t("ui-col-service")}</th>
+                <th>{t("ui-col-clerk")}</th>
+                <th>{t("ui-draft-updated")}</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {drafts.map((d) => (
+                <tr key={d.id} data-draft={d.id}>
+                  <td>{d.citizen_name ?? "—"}</td>
+                  <td>{d.service_code ? serviceName(props.catalog, d.service_code) : "—"}</td>
+                  <td>{d.clerk}</td>
+                  <td>{tashkentTime(d.updated_at, true)}</td>
+                  <td>
+                    {d.clerk === props.actor.username && (
+                      <button type="button" class="continue-draft" onClick={() => props.onContinueDraft(d)}>
+                        {t("ui-draft-continue")}
+                      </button>
+                    )}
+                    <button type="button" class="discard-draft" onClick={() => act(() => api.discardDraft(d.id))}>
+                      {t("ui-draft-discard")}
+                    </button>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )
+      ) : rows.length === 0 ? (
         <p class="empty" id="queue-empty">
           {t("ui-queue-empty")}
         </p>

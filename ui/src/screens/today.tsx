@@ -3,6 +3,9 @@ import * as api from "../api";
 import type { ApplicationSummary } from "../bindings/ApplicationSummary";
 import type { Catalog } from "../bindings/Catalog";
 import type { Fault } from "../bindings/Fault";
+import type { QueueItem } from "../bindings/QueueItem";
+import type { QueueKind } from "../bindings/QueueKind";
+import type { Role } from "../bindings/Role";
 import type { Status } from "../bindings/Status";
 import { FaultBanner } from "../components";
 import { t, tashkentTime, text } from "../i18n";
@@ -18,7 +21,73 @@ export function serviceName(catalog: Catalog | null, code: string): string {
   return s ? text(s.name) : code;
 }
 
-export function Today(props: { today: string; username: string; catalog: Catalog | null; onOpen: (key: string) => void }) {
+/// A clerk's own work waiting for them: what came back (sent back by a supervisor, returned
+/// by an agency, set aside by the portal), and the decisions to hand over.
+function MyWork(props: { catalog: Catalog | null; onOpen: (key: string) => void }) {
+  const [back, setBack] = useState<QueueItem[]>([]);
+  const [handOver, setHandOver] = useState<QueueItem[]>([]);
+  const [fault, setFault] = useState<Fault | null>(null);
+  const load = async () => {
+    try {
+      const none = { clerk: null, service: null, from: null, to: null };
+      const kinds: QueueKind[] = ["sent_back", "returned", "quarantined"];
+      const lists = await Promise.all(kinds.map((k) => api.queue(k, none)));
+      const seen = new Set<string>();
+      setBack(lists.flat().filter((i) => !seen.has(i.application.id) && seen.add(i.application.id)));
+      setHandOver(await api.queue("to_hand_over", none));
+      setFault(null);
+    } catch (e) {
+      setFault(api.asFault(e, t("err-internal")));
+    }
+  };
+  useEffect(() => {
+    void load();
+  }, []);
+  const handedOver = async (id: string) => {
+    try {
+      await api.handOver(id);
+      await load();
+    } catch (e) {
+      setFault(api.asFault(e, t("err-internal")));
+    }
+  };
+  const list = (id: string, title: string, items: QueueItem[], handing: boolean) => (
+    <div class="my-work-list" id={id}>
+      <h2>
+        {title} <span class="queue-count small">{items.length}</span>
+      </h2>
+      {items.length === 0 ? (
+        <p class="empty">{t("ui-queue-empty")}</p>
+      ) : (
+        <ul>
+          {items.map(({ application: a, reason_key }) => (
+            <li key={a.id} data-tracking={a.tracking_number}>
+              <a href="#" class="mono" onClick={(e) => (e.preventDefault(), props.onOpen(a.id))}>
+                {a.tracking_number}
+              </a>{" "}
+              {a.citizen_name} · {serviceName(props.catalog, a.service_code)}
+              {reason_key && <span class="muted"> · {t(reason_key)}</span>}
+              {handing && (
+                <button type="button" class="hand-over" onClick={() => handedOver(a.id)}>
+                  {t("ui-queue-hand-over")}
+                </button>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+  return (
+    <div class="my-work" id="my-work">
+      <FaultBanner fault={fault} />
+      {list("my-returned", t("ui-my-returned"), back, false)}
+      {list("my-hand-over", t("ui-my-hand-over"), handOver, true)}
+    </div>
+  );
+}
+
+export function Today(props: { today: string; username: string; role: Role; catalog: Catalog | null; onOpen: (key: string) => void }) {
   const [status, setStatus] = useState<string>("");
   const [mine, setMine] = useState(false);
   const [rows, setRows] = useState<ApplicationSummary[]>([]);
@@ -51,6 +120,7 @@ export function Today(props: { today: string; username: string; catalog: Catalog
           {t("ui-filter-mine")}
         </label>
       </div>
+      {props.role === "clerk" && <MyWork catalog={props.catalog} onOpen={props.onOpen} />}
       <FaultBanner fault={fault} />
       {rows.length === 0 ? (
         <p class="empty">{t("ui-today-empty")}</p>

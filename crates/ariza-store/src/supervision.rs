@@ -1,0 +1,183 @@
+//! What a supervisor does to an application besides deciding nothing about it: give it to
+//! another clerk, or send it back to its clerk with a note; and the clerk's answer. Each is
+//! permission-checked, recorded in the application's history and in the audit trail. None of
+//! it changes what the portal received.
+
+use ariza_core::application::{HistoryEvent, Status};
+use ariza_core::clock::Clock;
+use ariza_core::error::{DomainError, FieldError};
+use ariza_core::staff::{Action, Actor, Role};
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+
+use ariza_core::application::Application;
+
+use crate::applications::{handles, load_application, record_history};
+use crate::{Result, Store, StoreError, ts};
+
+/// A note or answer must say something.
+fn required_text(field: &str, text: &str) -> Result<String> {
+    let text = text.trim();
+    if text.chars().count() < 3 {
+        return Err(
+            DomainError::Invalid(vec![FieldError::new(field, "err-reason-required")]).into(),
+        );
+    }
+    Ok(text.to_string())
+}
+
+/// Work still open at the desk: not cancelled and not yet handed over.
+fn still_open(app: &Application) -> Result<()> {
+    if app.status == Status::Cancelled {
+        return Err(StoreError::NotFound("err-application-closed"));
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Gives the application to another active staff member, who then sees it in their queues.
+    pub fn reassign(
+        &self,
+        actor: &Actor,
+        key: &str,
+        to_username: &str,
+        clock: &dyn Clock,
+    ) -> Result<Application> {
+        actor.role.require(Action::Supervise)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let app = load_application(&tx, key)?;
+        still_open(&app)?;
+        let target: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT id, role FROM staff WHERE username = ?1 AND active = 1 AND username <> 'portal'",
+                [to_username.trim()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        let Some((target_id, role)) = target else {
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "clerk",
+                "err-staff-not-found",
+            )])
+            .into());
+        };
+        if Role::parse(&role).is_none() {
+            return Err(StoreError::NotFound("err-staff-not-found"));
+        }
+        let id = app.id.to_string();
+        let now = clock.now();
+        tx.execute(
+            "UPDATE application SET assignee_id = ?2 WHERE id = ?1",
+            params![id, target_id],
+        )?;
+        record_history(
+            &tx,
+            &id,
+            Some(app.status),
+            app.status,
+            HistoryEvent::Reassigned,
+            &ts(now),
+            actor.staff_id,
+            None,
+            Some(to_username.trim()),
+        )?;
+        crate::audit::record(
+            &tx,
+            now,
+            &actor.username,
+            "application.reassign",
+            &id,
+            to_username.trim(),
+        )?;
+        let app = load_application(&tx, &id)?;
+        tx.commit()?;
+        tracing::info!(application = %id, by = actor.staff_id, "application reassigned");
+        Ok(app)
+    }
+
+    /// Sends the application back to the clerk who handles it, with a note saying what to do.
+    /// It waits in their "sent back" queue until they answer.
+    pub fn send_back(
+        &self,
+        actor: &Actor,
+        key: &str,
+        note: &str,
+        clock: &dyn Clock,
+    ) -> Result<Application> {
+        actor.role.require(Action::Supervise)?;
+        let note = required_text("note", note)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let app = load_application(&tx, key)?;
+        still_open(&app)?;
+        let id = app.id.to_string();
+        let now = clock.now();
+        tx.execute(
+            "UPDATE application SET sent_back_note = ?2, sent_back_at = ?3 WHERE id = ?1",
+            params![id, note, ts(now)],
+        )?;
+        record_history(
+            &tx,
+            &id,
+            Some(app.status),
+            app.status,
+            HistoryEvent::SentBack,
+            &ts(now),
+            actor.staff_id,
+            Some(&note),
+            None,
+        )?;
+        crate::audit::record(&tx, now, &actor.username, "application.send_back", &id, "")?;
+        let app = load_application(&tx, &id)?;
+        tx.commit()?;
+        Ok(app)
+    }
+
+    /// The clerk has dealt with what was sent back, and says how. Their own, or a supervisor.
+    pub fn answer_sent_back(
+        &self,
+        actor: &Actor,
+        key: &str,
+        answer: &str,
+        clock: &dyn Clock,
+    ) -> Result<Application> {
+        let answer = required_text("answer", answer)?;
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let app = load_application(&tx, key)?;
+        if !handles(&app, actor) {
+            actor.role.require(Action::Supervise)?;
+        }
+        if app.sent_back_note.is_none() {
+            return Err(StoreError::NotFound("err-not-sent-back"));
+        }
+        let id = app.id.to_string();
+        let now = clock.now();
+        tx.execute(
+            "UPDATE application SET sent_back_note = NULL, sent_back_at = NULL WHERE id = ?1",
+            [&id],
+        )?;
+        record_history(
+            &tx,
+            &id,
+            Some(app.status),
+            app.status,
+            HistoryEvent::SentBackDone,
+            &ts(now),
+            actor.staff_id,
+            Some(&answer),
+            None,
+        )?;
+        crate::audit::record(
+            &tx,
+            now,
+            &actor.username,
+            "application.sent_back_done",
+            &id,
+            "",
+        )?;
+        let app = load_application(&tx, &id)?;
+        tx.commit()?;
+        Ok(app)
+    }
+}
