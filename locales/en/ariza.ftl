@@ -167,7 +167,7 @@ ui-choose = — choose —
 ui-yes = Yes
 ui-no = No
 ui-backlog = Awaiting delivery: { $count }
-ui-keyboard-hint = Enter: next step · Esc: back · Alt+N: new application · Alt+T: today
+ui-keyboard-hint = Enter: next step · Esc: back · Alt+N: new application · Alt+T: today · Alt+Q: queues · Alt+D: dashboard
 
 ## CLI
 cli-center-created = Center { $code } created; administrator { $username } can sign in.

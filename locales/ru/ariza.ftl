@@ -167,7 +167,7 @@ ui-choose = — выберите —
 ui-yes = Да
 ui-no = Нет
 ui-backlog = Ожидают доставки: { $count }
-ui-keyboard-hint = Enter: далее · Esc: назад · Alt+N: новое заявление · Alt+T: сегодня
+ui-keyboard-hint = Enter: далее · Esc: назад · Alt+N: новое заявление · Alt+T: сегодня · Alt+Q: очереди · Alt+D: показатели
 
 ## CLI
 cli-center-created = Центр { $code } создан; администратор { $username } может войти.

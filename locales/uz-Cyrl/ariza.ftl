@@ -167,7 +167,7 @@ ui-choose = — танланг —
 ui-yes = Ҳа
 ui-no = Йўқ
 ui-backlog = Етказилишини кутмоқда: { $count }
-ui-keyboard-hint = Enter: кейинги қадам · Esc: орқага · Alt+N: янги ариза · Alt+T: бугун
+ui-keyboard-hint = Enter: кейинги қадам · Esc: орқага · Alt+N: янги ариза · Alt+T: бугун · Alt+Q: навбатлар · Alt+D: кўрсаткичлар
 
 ## CЛИ
 cli-center-created = { $code } маркази яратилди; { $username } администратор сифатида кира олади.

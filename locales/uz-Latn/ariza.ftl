@@ -167,7 +167,7 @@ ui-choose = — tanlang —
 ui-yes = Ha
 ui-no = Yoʻq
 ui-backlog = Yetkazilishini kutmoqda: { $count }
-ui-keyboard-hint = Enter: keyingi qadam · Esc: orqaga · Alt+N: yangi ariza · Alt+T: bugun
+ui-keyboard-hint = Enter: keyingi qadam · Esc: orqaga · Alt+N: yangi ariza · Alt+T: bugun · Alt+Q: navbatlar · Alt+D: koʻrsatkichlar
 
 ## CLI
 cli-center-created = { $code } markazi yaratildi; { $username } administrator sifatida kira oladi.

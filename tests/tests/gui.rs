@@ -2,7 +2,9 @@
 //! WebDriver (`tauri-driver` + Debian's `WebKitWebDriver`). Screenshots of every screen go to
 //! `test-output/screenshots/` (or ARIZA_SCREENSHOTS).
 //!
-//! Screenshots: `filing/` (a clerk's day, offline) and `sync/` (delivery to a real portal).
+//! Screenshots: `filing/` (a clerk's day, offline), `sync/` (delivery to a real portal) and
+//! `supervisor/` (a center head's morning: queues, one action of each kind, the dashboard,
+//! exports, and the clerk answering what was sent back).
 //!
 //! Run through `scripts/test.sh`, which builds the desk and starts Xvfb; alone:
 //! `xvfb-run -a cargo test -p ariza-e2e --test gui -- --ignored --nocapture`.
@@ -271,6 +273,7 @@ fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDrop) 
             &native_port.to_string(),
         ])
         .env("ARIZA_DB", db)
+        .env("ARIZA_EXPORTS", home.join("exports"))
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_CACHE_HOME", home.join("cache"))
@@ -712,4 +715,395 @@ fn the_desk_delivers_to_a_real_portal_and_shows_it() {
     d.wait_for_text("#sync-error", "Portal bilan aloqa yoʻq");
     d.screenshot("offline");
     d.call("DELETE", "", None);
+}
+
+/// The center a supervisor finds in the morning, built through the store exactly as the desk
+/// and its sync engine would: applications waiting, set aside by the portal, returned by an
+/// agency, decided, late, and a draft left open. Returns the tracking numbers by role.
+struct Morning {
+    waiting: String,
+    refused: String,
+    returned: String,
+    decided: String,
+    delivered: String,
+    late: String,
+}
+
+fn seed_morning(db: &Path) -> Morning {
+    use ariza_core::application::{FileRequest, Status};
+    use ariza_core::citizen::{CitizenInput, Sex};
+    use ariza_core::clock::{Clock, FixedClock, SystemClock};
+    use ariza_core::document::DocumentKind;
+    use ariza_core::staff::{NewStaff, Role};
+    use ariza_core::wire::{
+        Change, ChangeKind, ChangesResponse, ItemResult, Outcome, PushResponse,
+    };
+    use chrono::{Datelike, Duration as Days};
+
+    let store = ariza_store::Store::open(db).unwrap();
+    let now = SystemClock;
+    let admin = store
+        .setup(
+            &ariza_store::SetupRequest {
+                center_code: "TSH11".into(),
+                center_name: "Mirzo Ulugʻbek DXM".into(),
+                region: "1726".into(),
+                district: "1726269".into(),
+                admin: NewStaff {
+                    username: "aziza".into(),
+                    full_name: "Aziza Karimova".into(),
+                    role: Role::Admin,
+                    password: "aziza-pass-1".into(),
+                },
+            },
+            &now,
+        )
+        .unwrap();
+    for (username, full_name, role) in [
+        ("malika", "Malika Yoʻldosheva", Role::Supervisor),
+        ("bobur", "Bobur Toshmatov", Role::Clerk),
+    ] {
+        store
+            .add_staff(
+                &admin,
+                &NewStaff {
+                    username: username.into(),
+                    full_name: full_name.into(),
+                    role,
+                    password: format!("{username}-pass-1"),
+                },
+                &now,
+            )
+            .unwrap();
+    }
+    let bobur = store.sign_in("bobur", "bobur-pass-1", &now).unwrap();
+    let people = [
+        (Sex::Male, "Gʻulomov", "Sherzod"),
+        (Sex::Female, "Rahimova", "Nilufar"),
+        (Sex::Male, "Qodirov", "Anvar"),
+        (Sex::Female, "Saidova", "Zarina"),
+        (Sex::Male, "Ergashev", "Jasur"),
+        (Sex::Female, "Toʻxtayeva", "Madina"),
+    ];
+    let today = now.today();
+    let month_ago = today - Days::days(30);
+    let past = FixedClock::at_tashkent(month_ago.year(), month_ago.month(), month_ago.day(), 10, 0);
+    let mut apps = Vec::new();
+    for (i, (sex, surname, given)) in people.iter().enumerate() {
+        let birth = chrono::NaiveDate::from_ymd_opt(1980 + i as i32, 3, 14).unwrap();
+        let pinfl = ariza_core::pinfl::Pinfl::compose(*sex, birth, 26, 100 + i as u32);
+        let citizen = store
+            .register_citizen(
+                &bobur,
+                &CitizenInput {
+                    pinfl: pinfl.as_str().to_string(),
+                    document_kind: Some(DocumentKind::Passport),
+                    document_number: format!("AB{:07}", 1_234_560 + i),
+                    surname: (*surname).into(),
+                    given_name: (*given).into(),
+                    patronymic: String::new(),
+                    birth_date: birth.format("%Y-%m-%d").to_string(),
+                    sex: Some(*sex),
+                    phone: String::new(),
+                    region: "1726".into(),
+                    district: "1726269".into(),
+                    street: String::new(),
+                },
+                &now,
+            )
+            .unwrap();
+        let req = FileRequest {
+            citizen_id: citizen.id,
+            service_code: "id-card".into(),
+            form: serde_json::from_value(json!({"reason": "expired"})).unwrap(),
+        };
+        // The last one was filed a month ago and is late by now.
+        let clock: &dyn Clock = if i == people.len() - 1 { &past } else { &now };
+        apps.push(store.file_application(&bobur, &req, clock).unwrap());
+    }
+    // The portal accepted all but the first two, and set the second aside.
+    let result = |i: usize, outcome: Outcome| ItemResult {
+        id: apps[i].id,
+        outcome,
+        code: (outcome == Outcome::Rejected).then(|| "invalid".into()),
+        message_key: (outcome == Outcome::Rejected).then(|| "err-portal-invalid".into()),
+        due_date: None,
+    };
+    store
+        .apply_push(&PushResponse {
+            results: vec![
+                result(1, Outcome::Rejected),
+                result(2, Outcome::Accepted),
+                result(3, Outcome::Accepted),
+                result(4, Outcome::Accepted),
+                result(5, Outcome::Accepted),
+            ],
+            received_at: chrono::Utc::now(),
+            audit_stored_to: None,
+        })
+        .unwrap();
+    // Decisions from the agencies: one returned for correction, one completed.
+    let mut seq = 0;
+    for (i, status) in [
+        (2, Status::InReview),
+        (2, Status::Returned),
+        (3, Status::InReview),
+        (3, Status::Completed),
+    ] {
+        seq += 1;
+        store
+            .apply_changes(&ChangesResponse {
+                changes: vec![Change {
+                    seq,
+                    kind: ChangeKind::Decision,
+                    at: chrono::Utc::now(),
+                    actor: "agency".into(),
+                    application_id: Some(apps[i].id),
+                    status: Some(status),
+                    reason: (status == Status::Returned)
+                        .then(|| "Fotosurat talabga javob bermaydi".into()),
+                    catalog: None,
+                    staff: None,
+                }],
+                next_cursor: seq,
+            })
+            .unwrap();
+    }
+    // A draft Bobur left open when the citizen went to fetch a paper.
+    store
+        .save_draft(
+            &bobur,
+            &ariza_store::DraftInput {
+                citizen_id: Some(apps[0].citizen_id),
+                service_code: Some("id-card".into()),
+                ..ariza_store::DraftInput::default()
+            },
+            &now,
+        )
+        .unwrap();
+    let t = |i: usize| apps[i].tracking_number.as_str().to_string();
+    Morning {
+        waiting: t(0),
+        refused: t(1),
+        returned: t(2),
+        decided: t(3),
+        delivered: t(4),
+        late: t(5),
+    }
+}
+
+#[test]
+#[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
+fn a_supervisors_morning() {
+    use calamine::{Data, Reader, Xlsx};
+
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk/ariza.db");
+    let m = seed_morning(&db);
+    let (d, _driver) = start_desk(home.path(), &db, "supervisor");
+    d.clear_and_type("#username", "malika");
+    d.clear_and_type("#password", "malika-pass-1");
+    d.click("#sign-in-submit");
+    d.find("#today");
+
+    // At a glance: every queue's count (Alt+Q from anywhere).
+    d.keys("\u{E00A}q\u{E00A}");
+    d.find("#queues");
+    for (queue, n) in [
+        ("awaiting_delivery", "1"),
+        ("quarantined", "1"),
+        ("returned", "1"),
+        ("overdue", "1"),
+        ("to_hand_over", "1"),
+        ("sent_back", "0"),
+        ("drafts", "1"),
+    ] {
+        d.wait_for_text(&format!("#queue-count-{queue}"), n);
+    }
+    d.wait_for_text("#queue-list", &m.decided);
+    d.screenshot("queues-at-a-glance");
+
+    // Hand over: the decided application leaves its queue.
+    d.click(&format!(
+        "#queue-list tr[data-tracking='{}'] button.hand-over",
+        m.decided
+    ));
+    d.wait_for_text("#queue-count-to_hand_over", "0");
+
+    // Keyboard: the arrow keys move between queues; the portal's refusal is shown with its
+    // reason, and "Send again" puts it back in the delivery queue.
+    d.click("#queue-returned");
+    d.wait_focus("#queue-returned");
+    d.keys("\u{E012}");
+    d.wait_focus("#queue-quarantined");
+    d.wait_for_text("#queue-list", &m.refused);
+    d.wait_for_text("#queue-list", "Portal");
+    d.screenshot("quarantined-with-reason");
+    d.click(&format!(
+        "#queue-list tr[data-tracking='{}'] button.retry",
+        m.refused
+    ));
+    d.wait_for_text("#queue-count-quarantined", "0");
+    d.wait_for_text("#queue-count-awaiting_delivery", "2");
+
+    // Returned by the agency: correct and file again. The old one is cancelled, a new one
+    // with the corrected form waits for delivery.
+    d.click("#queue-returned");
+    d.click(&format!("#queue-list tr[data-tracking='{}'] a", m.returned));
+    d.wait_for_text("#detail", &m.returned);
+    d.click("#correct");
+    d.wait_for_text("#correcting", &m.returned);
+    d.select("#form-reason", "lost");
+    d.screenshot("correcting-a-returned-application");
+    d.click("#file-submit");
+    d.find("#receipt");
+    d.screenshot("corrected-receipt");
+    d.click("#nav-queues");
+    d.wait_for_text("#queue-count-returned", "0");
+    d.wait_for_text("#queue-count-awaiting_delivery", "3");
+
+    // Overdue: reassign to the administrator.
+    d.click("#queue-overdue");
+    d.click(&format!("#queue-list tr[data-tracking='{}'] a", m.late));
+    d.wait_for_text("#detail", &m.late);
+    d.select("#reassign-to", "aziza");
+    d.click("#reassign-submit");
+    d.wait_for_text("#detail-clerk", "→ aziza");
+    d.wait_for_text("#history", "Boshqa xodimga berildi: aziza");
+
+    // Sent back to Bobur with a note; an empty note is refused in Uzbek and changes nothing.
+    d.click("#nav-today");
+    d.click(&format!(
+        "#today-list tr[data-tracking='{}'] td.mono",
+        m.delivered
+    ));
+    d.wait_for_text("#detail", &m.delivered);
+    d.click("#send-back-submit");
+    d.wait_for_text("#send-back-form", "Sababini yozing");
+    d.clear_and_type("#send-back-note", "Telefon raqamini fuqarodan soʻrang");
+    d.click("#send-back-submit");
+    d.wait_for_text("#sent-back-note", "Telefon raqamini fuqarodan soʻrang");
+    d.wait_for_text("#history", "Xodimga qaytarildi");
+    d.screenshot("sent-back-with-a-note");
+
+    // Cancel with a reason: the application still waiting for delivery.
+    d.click("#nav-today");
+    d.click(&format!(
+        "#today-list tr[data-tracking='{}'] td.mono",
+        m.waiting
+    ));
+    d.clear_and_type("#cancel-reason", "Fuqaro arizasini qaytarib oldi");
+    d.click("#cancel-submit");
+    d.wait_for_text("#detail-status", "Bekor");
+
+    // Drafts left open are listed with their clerk.
+    d.click("#nav-queues");
+    d.click("#queue-drafts");
+    d.wait_for_text("#draft-list", "bobur");
+    d.wait_for_text("#queue-count-sent_back", "1");
+    d.screenshot("queues-after-the-morning");
+
+    // The dashboard for the week, with its charts, then exports (Alt+D).
+    d.keys("\u{E00A}d\u{E00A}");
+    d.find("#dashboard");
+    d.click("#period-week");
+    d.wait_for_text("#kpi-filed", "6");
+    d.wait_for_text("#table-by-service", "ID");
+    d.wait_until(
+        "const c = document.querySelector('#chart-by-service'); return !!c && c.width > 0;",
+        json!([]),
+        Duration::from_secs(10),
+        "the chart drawn",
+    );
+    d.screenshot("dashboard-week");
+    d.click("#export-xlsx");
+    let xlsx = d.wait_for_text("#export-saved", ".xlsx");
+    d.click("#export-report");
+    let html = d.wait_for_text("#export-saved", ".html");
+    d.screenshot("dashboard-exported");
+    let path_in = |text: &str, ext: &str| -> PathBuf {
+        let start = text.find('/').expect("a path in the message");
+        let end = text.find(ext).expect("the extension") + ext.len();
+        PathBuf::from(&text[start..end])
+    };
+    let xlsx = path_in(&xlsx, ".xlsx");
+    assert!(
+        xlsx.starts_with(home.path().join("exports")),
+        "{}",
+        xlsx.display()
+    );
+    let mut book: Xlsx<_> = calamine::open_workbook(&xlsx).unwrap();
+    let total = book.worksheet_range_at(0).unwrap().unwrap();
+    assert_eq!(
+        total.get((0, 1)),
+        Some(&Data::String("Topshirilgan".into()))
+    );
+    // Five filed this morning and the correction; the late one was filed a month ago.
+    assert_eq!(
+        total.get((1, 1)),
+        Some(&Data::Float(6.0)),
+        "six filed this week"
+    );
+    let report = std::fs::read_to_string(path_in(&html, ".html")).unwrap();
+    assert!(report.contains("Xizmat koʻrsatish markazi hisoboti"));
+    assert!(report.contains("Mirzo Ulugʻbek DXM"));
+
+    // Bobur signs in: what was sent back waits for him, and he answers it.
+    d.click("#sign-out");
+    d.clear_and_type("#username", "bobur");
+    d.clear_and_type("#password", "bobur-pass-1");
+    d.click("#sign-in-submit");
+    d.wait_for_text("#my-returned", &m.delivered);
+    d.screenshot("clerk-returned-to-me");
+    d.click(&format!(
+        "#my-returned li[data-tracking='{}'] a",
+        m.delivered
+    ));
+    d.wait_for_text("#sent-back-note", "Telefon raqamini");
+    d.clear_and_type("#answer-text", "Raqam tekshirildi");
+    d.click("#answer-submit");
+    d.wait_until(
+        "return !document.querySelector('#sent-back-note');",
+        json!([]),
+        Duration::from_secs(10),
+        "the note cleared",
+    );
+    d.wait_for_text("#history", "Raqam tekshirildi");
+    d.screenshot("clerk-answered");
+
+    // His draft: continued where he left it (citizen and service chosen), then filed; the
+    // draft is gone.
+    d.click("#nav-queues");
+    d.click("#queue-drafts");
+    d.click("#draft-list button.continue-draft");
+    d.wait_for_text("#application-form", "Gʻulomov Sherzod");
+    d.select("#form-reason", "first");
+    d.click("#file-submit");
+    d.find("#receipt");
+    d.click("#nav-queues");
+    d.wait_for_text("#queue-count-drafts", "0");
+    d.call("DELETE", "", None);
+
+    // Everything the morning did is in the audit trail, and the chain holds.
+    drop(_driver);
+    let store = ariza_store::Store::open(&db).unwrap();
+    let actions: Vec<String> = store
+        .audit_entries(200)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    for a in [
+        "application.handed_over",
+        "application.retry",
+        "application.correct",
+        "application.reassign",
+        "application.send_back",
+        "application.cancel",
+        "application.sent_back_done",
+        "dashboard.export",
+    ] {
+        assert!(actions.contains(&a.to_string()), "{a} audited");
+    }
+    assert!(store.verify_audit().unwrap().ok());
 }
