@@ -843,14 +843,16 @@ fn seed_morning(db: &Path) -> Morning {
         })
         .unwrap();
     // Decisions from the agencies: one returned for correction, one completed.
-    let mut seq = 0;
-    for (i, status) in [
+    for (n, (i, status)) in [
         (2, Status::InReview),
         (2, Status::Returned),
         (3, Status::InReview),
         (3, Status::Completed),
-    ] {
-        seq += 1;
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let seq = n as i64 + 1;
         store
             .apply_changes(&ChangesResponse {
                 changes: vec![Change {

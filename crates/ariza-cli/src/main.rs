@@ -208,6 +208,36 @@ enum Command {
         #[arg(long = "as", value_name = "USER")]
         actor: String,
     },
+    /// Gives an application to another staff member (supervisors).
+    Reassign {
+        key: String,
+        /// The staff member's username.
+        #[arg(long)]
+        to: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Sends an application back to its clerk with a note (supervisors).
+    SendBack {
+        key: String,
+        #[arg(long)]
+        note: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Answers what a supervisor sent back: the clerk says what was done.
+    Answer {
+        key: String,
+        #[arg(long)]
+        answer: String,
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
+    /// Drafts left open: one's own, or (supervisors) everyone's.
+    Drafts {
+        #[arg(long = "as", value_name = "USER")]
+        actor: String,
+    },
     /// Cancels an application before delivery.
     Cancel {
         key: String,
@@ -1046,6 +1076,53 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
                 "cli-retried",
                 &[("tracking", app.tracking_number.to_string())],
             )?;
+        }
+        Command::Reassign { key, to, actor } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            let app = store.reassign(&actor, &key, &to, &ctx.clock)?;
+            ctx.report(
+                &app.id,
+                "cli-reassigned",
+                &[("tracking", app.tracking_number.to_string()), ("to", to)],
+            )?;
+        }
+        Command::SendBack { key, note, actor } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            let app = store.send_back(&actor, &key, &note, &ctx.clock)?;
+            ctx.report(
+                &app.id,
+                "cli-sent-back",
+                &[("tracking", app.tracking_number.to_string())],
+            )?;
+        }
+        Command::Answer { key, answer, actor } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            let app = store.answer_sent_back(&actor, &key, &answer, &ctx.clock)?;
+            ctx.report(
+                &app.id,
+                "cli-answered",
+                &[("tracking", app.tracking_number.to_string())],
+            )?;
+        }
+        Command::Drafts { actor } => {
+            let actor = sign_in(ctx, store, &actor)?;
+            let drafts = store.drafts(&actor, &ariza_store::QueueFilter::default())?;
+            if ctx.json {
+                ctx.print_json(&drafts)?;
+            } else {
+                for d in &drafts {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        d.id,
+                        d.clerk,
+                        d.updated_at
+                            .with_timezone(&ariza_core::clock::tashkent())
+                            .format("%Y-%m-%d %H:%M"),
+                        d.service_code.as_deref().unwrap_or("-"),
+                        d.citizen_name.as_deref().unwrap_or("-"),
+                    );
+                }
+            }
         }
         Command::Cancel { key, reason, actor } => {
             let actor = sign_in(ctx, store, &actor)?;

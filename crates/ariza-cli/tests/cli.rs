@@ -555,6 +555,53 @@ fn queues_from_the_command_line() {
     );
     assert!(!undecided.status.success());
     assert!(String::from_utf8_lossy(&undecided.stderr).contains("no decision"));
+
+    // Supervising from the command line: send back with a note, answer, reassign.
+    let run = |args: &[&str]| ariza(&db, args, Some("admin-pass-1"), None);
+    let empty = run(&[
+        "--lang",
+        "en",
+        "send-back",
+        &tracking,
+        "--note",
+        " ",
+        "--as",
+        "admin",
+    ]);
+    assert!(!empty.status.success());
+    assert!(
+        String::from_utf8_lossy(&empty.stderr).contains("at least 3"),
+        "{}",
+        String::from_utf8_lossy(&empty.stderr)
+    );
+    let sent = ok(&run(&[
+        "--lang",
+        "en",
+        "send-back",
+        &tracking,
+        "--note",
+        "Check the phone",
+        "--as",
+        "admin",
+    ]));
+    assert!(sent.contains("sent back"), "{sent}");
+    let back = ok(&run(&["queue", "sent_back", "--as", "admin"]));
+    assert!(back.contains(&tracking), "{back}");
+    ok(&run(&[
+        "answer", &tracking, "--answer", "Checked", "--as", "admin",
+    ]));
+    assert!(!ok(&run(&["queue", "sent_back", "--as", "admin"])).contains(&tracking));
+    let nobody = run(&[
+        "--lang", "en", "reassign", &tracking, "--to", "nobody", "--as", "admin",
+    ]);
+    assert!(!nobody.status.success());
+    let moved = ok(&run(&[
+        "--lang", "en", "reassign", &tracking, "--to", "admin", "--as", "admin",
+    ]));
+    assert!(moved.contains("handled by admin"), "{moved}");
+    let drafts: serde_json::Value =
+        serde_json::from_str(&ok(&run(&["--json", "drafts", "--as", "admin"]))).unwrap();
+    assert_eq!(drafts, serde_json::json!([]));
 }
 
 #[test]
