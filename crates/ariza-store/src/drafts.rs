@@ -72,6 +72,35 @@ fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
     })
 }
 
+/// The WHERE clauses (after `WHERE 1 = 1`) and arguments for the drafts the actor may see
+/// under the filter. `d` is the draft, `s` its clerk.
+fn drafts_filter(actor: &Actor, filter: &QueueFilter) -> Result<(String, Vec<String>)> {
+    actor.role.require(Action::ViewApplications)?;
+    check_dates(filter)?;
+    let filter = scoped(actor, filter);
+    let mut sql = String::new();
+    let mut args: Vec<String> = Vec::new();
+    {
+        let mut add = |clause: &str, value: &str| {
+            args.push(value.to_string());
+            sql.push_str(&format!(" AND {clause} ?{}", args.len()));
+        };
+        if let Some(c) = &filter.clerk {
+            add("s.username =", c);
+        }
+        if let Some(sv) = &filter.service {
+            add("d.service_code =", sv);
+        }
+        if let Some(f) = &filter.from {
+            add("substr(d.updated_at, 1, 10) >=", f);
+        }
+        if let Some(t) = &filter.to {
+            add("substr(d.updated_at, 1, 10) <=", t);
+        }
+    }
+    Ok((sql, args))
+}
+
 impl Store {
     /// Saves a new draft, or updates one of the actor's own.
     pub fn save_draft(
@@ -116,32 +145,23 @@ impl Store {
     /// Drafts left open, oldest first: a clerk's own, or (supervisors) anyone's under the
     /// filter; the filter's days are the days the draft was last touched.
     pub fn drafts(&self, actor: &Actor, filter: &QueueFilter) -> Result<Vec<Draft>> {
-        actor.role.require(Action::ViewApplications)?;
-        check_dates(filter)?;
-        let filter = scoped(actor, filter);
-        let mut sql = format!("{DRAFT_SQL} WHERE 1 = 1");
-        let mut args: Vec<String> = Vec::new();
-        let mut add = |clause: &str, value: &str| {
-            args.push(value.to_string());
-            sql.push_str(&format!(" AND {clause} ?{}", args.len()));
-        };
-        if let Some(c) = &filter.clerk {
-            add("s.username =", c);
-        }
-        if let Some(sv) = &filter.service {
-            add("d.service_code =", sv);
-        }
-        if let Some(f) = &filter.from {
-            add("substr(d.updated_at, 1, 10) >=", f);
-        }
-        if let Some(t) = &filter.to {
-            add("substr(d.updated_at, 1, 10) <=", t);
-        }
-        sql.push_str(" ORDER BY d.updated_at LIMIT 1000");
+        let (narrow, args) = drafts_filter(actor, filter)?;
+        let sql = format!("{DRAFT_SQL} WHERE 1 = 1{narrow} ORDER BY d.updated_at LIMIT 1000");
         let conn = self.conn();
         let mut stmt = conn.prepare(&sql)?;
         let rows = stmt.query_map(params_from_iter(args.iter()), draft_from_row)?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
+    }
+
+    /// How many drafts [`Store::drafts`] would list, without the limit.
+    pub fn draft_count(&self, actor: &Actor, filter: &QueueFilter) -> Result<i64> {
+        let (narrow, args) = drafts_filter(actor, filter)?;
+        let sql = format!(
+            "SELECT count(*) FROM draft d JOIN staff s ON s.id = d.clerk_id WHERE 1 = 1{narrow}"
+        );
+        Ok(self
+            .conn()
+            .query_row(&sql, params_from_iter(args.iter()), |r| r.get(0))?)
     }
 
     pub fn draft(&self, actor: &Actor, id: &str) -> Result<Draft> {

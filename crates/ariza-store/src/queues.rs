@@ -208,7 +208,7 @@ impl Store {
                 })
             })?
         };
-        counts.drafts = self.drafts(actor, &filter)?.len() as i64;
+        counts.drafts = self.draft_count(actor, &filter)?;
         Ok(counts)
     }
 

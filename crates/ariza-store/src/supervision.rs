@@ -6,7 +6,7 @@
 use ariza_core::application::{HistoryEvent, Status};
 use ariza_core::clock::Clock;
 use ariza_core::error::{DomainError, FieldError};
-use ariza_core::staff::{Action, Actor, Role};
+use ariza_core::staff::{Action, Actor};
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 
 use ariza_core::application::Application;
@@ -25,7 +25,7 @@ fn required_text(field: &str, text: &str) -> Result<String> {
     Ok(text.to_string())
 }
 
-/// Work still open at the desk: not cancelled and not yet handed over.
+/// A cancelled application is closed: nobody is given it or sent back to it.
 fn still_open(app: &Application) -> Result<()> {
     if app.status == Status::Cancelled {
         return Err(StoreError::NotFound("err-application-closed"));
@@ -47,23 +47,21 @@ impl Store {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let app = load_application(&tx, key)?;
         still_open(&app)?;
-        let target: Option<(i64, String)> = tx
+        // The portal's own account (decisions arriving) is not a person to give work to.
+        let target: Option<i64> = tx
             .query_row(
-                "SELECT id, role FROM staff WHERE username = ?1 AND active = 1 AND username <> 'portal'",
+                "SELECT id FROM staff WHERE username = ?1 AND active = 1 AND username <> 'portal'",
                 [to_username.trim()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| r.get(0),
             )
             .optional()?;
-        let Some((target_id, role)) = target else {
+        let Some(target_id) = target else {
             return Err(DomainError::Invalid(vec![FieldError::new(
                 "clerk",
                 "err-staff-not-found",
             )])
             .into());
         };
-        if Role::parse(&role).is_none() {
-            return Err(StoreError::NotFound("err-staff-not-found"));
-        }
         let id = app.id.to_string();
         let now = clock.now();
         tx.execute(
