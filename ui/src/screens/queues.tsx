@@ -44,8 +44,12 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
     }
   }, [filter, kind]);
 
+  // Live counts: the sync engine brings decisions and delivers in the background, so the
+  // queues are read again every 15 seconds while the screen is open.
   useEffect(() => {
     void load();
+    const timer = window.setInterval(() => void load(), 15_000);
+    return () => window.clearInterval(timer);
   }, [load]);
 
   const act = async (run: () => Promise<null>) => {
