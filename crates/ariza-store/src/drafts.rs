@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::queues::{QueueFilter, check_dates, scoped};
+use crate::queues::{QueueFilter, check_dates, filter_sql, scoped};
 use crate::{Result, Store, StoreError, parse_ts, ts};
 
 /// What the clerk has typed so far. Nothing is validated until filing.
@@ -78,26 +78,13 @@ fn drafts_filter(actor: &Actor, filter: &QueueFilter) -> Result<(String, Vec<Str
     actor.role.require(Action::ViewApplications)?;
     check_dates(filter)?;
     let filter = scoped(actor, filter);
-    let mut sql = String::new();
     let mut args: Vec<String> = Vec::new();
-    {
-        let mut add = |clause: &str, value: &str| {
-            args.push(value.to_string());
-            sql.push_str(&format!(" AND {clause} ?{}", args.len()));
-        };
-        if let Some(c) = &filter.clerk {
-            add("s.username =", c);
-        }
-        if let Some(sv) = &filter.service {
-            add("d.service_code =", sv);
-        }
-        if let Some(f) = &filter.from {
-            add("substr(d.updated_at, 1, 10) >=", f);
-        }
-        if let Some(t) = &filter.to {
-            add("substr(d.updated_at, 1, 10) <=", t);
-        }
-    }
+    let sql = filter_sql(
+        &filter,
+        "d.service_code",
+        "substr(d.updated_at, 1, 10)",
+        &mut args,
+    );
     Ok((sql, args))
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::applications::{SUMMARY_SQL, summary_from_row};
+use crate::supervision::{Event, record_event};
 use crate::{Result, Store, StoreError, ts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -124,23 +125,30 @@ pub struct QueueCounts {
     pub drafts: i64,
 }
 
-fn filter_sql(filter: &QueueFilter, args: &mut Vec<String>) -> String {
+/// The filter as SQL clauses (` AND …`) over the clerk `s`, a service column and a day
+/// expression (YYYY-MM-DD), with its arguments appended to `args`.
+pub(crate) fn filter_sql(
+    filter: &QueueFilter,
+    service: &str,
+    day: &str,
+    args: &mut Vec<String>,
+) -> String {
     let mut sql = String::new();
-    let mut add = |clause: &str, value: &str| {
+    let mut add = |clause: String, value: &str| {
         args.push(value.to_string());
         sql.push_str(&format!(" AND {clause} ?{}", args.len()));
     };
     if let Some(c) = &filter.clerk {
-        add("s.username =", c);
+        add("s.username =".into(), c);
     }
     if let Some(s) = &filter.service {
-        add("a.service_code =", s);
+        add(format!("{service} ="), s);
     }
     if let Some(f) = &filter.from {
-        add("a.filed_date >=", f);
+        add(format!("{day} >="), f);
     }
     if let Some(t) = &filter.to {
-        add("a.filed_date <=", t);
+        add(format!("{day} <="), t);
     }
     sql
 }
@@ -179,7 +187,7 @@ impl Store {
         let filter = scoped(actor, filter);
         let today = clock.today().format("%Y-%m-%d").to_string();
         let mut args = vec![today];
-        let narrow = filter_sql(&filter, &mut args);
+        let narrow = filter_sql(&filter, "a.service_code", "a.filed_date", &mut args);
         let sums: Vec<String> = QueueKind::ALL
             .iter()
             .map(|k| {
@@ -225,7 +233,7 @@ impl Store {
         let filter = scoped(actor, filter);
         let today = clock.today().format("%Y-%m-%d").to_string();
         let mut args = vec![today];
-        let narrow = filter_sql(&filter, &mut args);
+        let narrow = filter_sql(&filter, "a.service_code", "a.filed_date", &mut args);
         // `?1 IS NULL` is never true: it only keeps today's parameter used by every queue's
         // statement, so the argument list is the same whichever queue is asked for.
         let sql = format!(
@@ -277,25 +285,13 @@ impl Store {
             rusqlite::params![id, ts(clock.now()), actor.staff_id],
         )?;
         if n > 0 {
-            crate::applications::record_history(
-                &tx,
-                &id,
-                Some(app.status),
-                app.status,
-                HistoryEvent::HandedOver,
-                &ts(clock.now()),
-                actor.staff_id,
-                None,
-                None,
-            )?;
-            crate::audit::record(
-                &tx,
-                clock.now(),
-                &actor.username,
-                "application.handed_over",
-                &id,
-                "",
-            )?;
+            let event = Event {
+                kind: HistoryEvent::HandedOver,
+                audit_action: "application.handed_over",
+                reason: None,
+                detail: None,
+            };
+            record_event(&tx, &app, actor, event, clock.now())?;
         }
         tx.commit()?;
         Ok(())
@@ -317,25 +313,13 @@ impl Store {
         if n == 0 {
             return Err(StoreError::NotFound("err-not-quarantined"));
         }
-        crate::applications::record_history(
-            &tx,
-            &id,
-            Some(app.status),
-            app.status,
-            HistoryEvent::DeliveryRetried,
-            &ts(clock.now()),
-            actor.staff_id,
-            None,
-            None,
-        )?;
-        crate::audit::record(
-            &tx,
-            clock.now(),
-            &actor.username,
-            "application.retry",
-            &id,
-            "",
-        )?;
+        let event = Event {
+            kind: HistoryEvent::DeliveryRetried,
+            audit_action: "application.retry",
+            reason: None,
+            detail: None,
+        };
+        record_event(&tx, &app, actor, event, clock.now())?;
         tx.commit()?;
         Ok(())
     }

@@ -33,6 +33,44 @@ fn still_open(app: &Application) -> Result<()> {
     Ok(())
 }
 
+/// An event that leaves the status as it is: one history entry (with the note or the detail)
+/// and one audit entry, in the caller's transaction.
+pub(crate) struct Event<'a> {
+    pub kind: HistoryEvent,
+    pub audit_action: &'a str,
+    pub reason: Option<&'a str>,
+    pub detail: Option<&'a str>,
+}
+
+pub(crate) fn record_event(
+    tx: &rusqlite::Connection,
+    app: &Application,
+    actor: &Actor,
+    event: Event<'_>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<()> {
+    let id = app.id.to_string();
+    record_history(
+        tx,
+        &id,
+        Some(app.status),
+        app.status,
+        event.kind,
+        &ts(now),
+        actor.staff_id,
+        event.reason,
+        event.detail,
+    )?;
+    crate::audit::record(
+        tx,
+        now,
+        &actor.username,
+        event.audit_action,
+        &id,
+        event.detail.unwrap_or(""),
+    )
+}
+
 impl Store {
     /// Gives the application to another active staff member, who then sees it in their queues.
     pub fn reassign(
@@ -68,25 +106,13 @@ impl Store {
             "UPDATE application SET assignee_id = ?2 WHERE id = ?1",
             params![id, target_id],
         )?;
-        record_history(
-            &tx,
-            &id,
-            Some(app.status),
-            app.status,
-            HistoryEvent::Reassigned,
-            &ts(now),
-            actor.staff_id,
-            None,
-            Some(to_username.trim()),
-        )?;
-        crate::audit::record(
-            &tx,
-            now,
-            &actor.username,
-            "application.reassign",
-            &id,
-            to_username.trim(),
-        )?;
+        let event = Event {
+            kind: HistoryEvent::Reassigned,
+            audit_action: "application.reassign",
+            reason: None,
+            detail: Some(to_username.trim()),
+        };
+        record_event(&tx, &app, actor, event, now)?;
         let app = load_application(&tx, &id)?;
         tx.commit()?;
         tracing::info!(application = %id, by = actor.staff_id, "application reassigned");
@@ -114,18 +140,13 @@ impl Store {
             "UPDATE application SET sent_back_note = ?2, sent_back_at = ?3 WHERE id = ?1",
             params![id, note, ts(now)],
         )?;
-        record_history(
-            &tx,
-            &id,
-            Some(app.status),
-            app.status,
-            HistoryEvent::SentBack,
-            &ts(now),
-            actor.staff_id,
-            Some(&note),
-            None,
-        )?;
-        crate::audit::record(&tx, now, &actor.username, "application.send_back", &id, "")?;
+        let event = Event {
+            kind: HistoryEvent::SentBack,
+            audit_action: "application.send_back",
+            reason: Some(&note),
+            detail: None,
+        };
+        record_event(&tx, &app, actor, event, now)?;
         let app = load_application(&tx, &id)?;
         tx.commit()?;
         Ok(app)
@@ -155,25 +176,13 @@ impl Store {
             "UPDATE application SET sent_back_note = NULL, sent_back_at = NULL WHERE id = ?1",
             [&id],
         )?;
-        record_history(
-            &tx,
-            &id,
-            Some(app.status),
-            app.status,
-            HistoryEvent::SentBackDone,
-            &ts(now),
-            actor.staff_id,
-            Some(&answer),
-            None,
-        )?;
-        crate::audit::record(
-            &tx,
-            now,
-            &actor.username,
-            "application.sent_back_done",
-            &id,
-            "",
-        )?;
+        let event = Event {
+            kind: HistoryEvent::SentBackDone,
+            audit_action: "application.sent_back_done",
+            reason: Some(&answer),
+            detail: None,
+        };
+        record_event(&tx, &app, actor, event, now)?;
         let app = load_application(&tx, &id)?;
         tx.commit()?;
         Ok(app)
