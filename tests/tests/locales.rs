@@ -31,7 +31,8 @@ fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 /// Quoted literals that look like message keys: "err-…", "ui-…", "cli-…", "field-…", …
 fn keys_in(text: &str) -> BTreeSet<String> {
     const PREFIXES: &[&str] = &[
-        "err-", "ui-", "cli-", "field-", "status-", "role-", "sex-", "doc-", "app-",
+        "err-", "ui-", "cli-", "field-", "status-", "role-", "sex-", "doc-", "app-", "dash-",
+        "history-",
     ];
     let mut keys = BTreeSet::new();
     for quote in ['"', '`'] {
@@ -80,7 +81,7 @@ fn every_key_used_in_code_exists_in_every_locale() {
 }
 
 #[test]
-fn every_status_role_sex_and_document_has_a_name() {
+fn every_status_role_sex_document_event_queue_and_period_has_a_name() {
     let l = Localizer::new();
     let mut keys: Vec<String> = ariza_core::application::Status::ALL
         .iter()
@@ -90,6 +91,26 @@ fn every_status_role_sex_and_document_has_a_name() {
         ariza_core::staff::Role::ALL
             .iter()
             .map(|r| format!("role-{}", r.as_str())),
+    );
+    // Keys the UI builds from a value: history events, queue tiles, dashboard periods.
+    keys.extend(
+        ariza_core::application::HistoryEvent::ALL
+            .iter()
+            .map(|e| e.message_key()),
+    );
+    keys.extend(
+        ariza_store::QueueKind::ALL
+            .iter()
+            .map(|k| format!("ui-queue-{}", k.as_str().replace('_', "-"))),
+    );
+    keys.extend(
+        [
+            "ui-queue-drafts",
+            "ui-period-day",
+            "ui-period-week",
+            "ui-period-month",
+        ]
+        .map(String::from),
     );
     keys.extend(
         [
