@@ -8,6 +8,20 @@ pub fn tashkent() -> FixedOffset {
     FixedOffset::east_opt(5 * 3600).unwrap_or_else(|| Utc.fix())
 }
 
+/// The instants bounding the Tashkent days `from` to `to` (both included), as a half-open UTC
+/// range `[start, end)`: what a query over stored UTC timestamps needs for "these days".
+pub fn tashkent_days(from: NaiveDate, to: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = tashkent()
+        .from_local_datetime(&from.and_time(chrono::NaiveTime::MIN))
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_default();
+    (
+        start,
+        start + chrono::Duration::days((to - from).num_days() + 1),
+    )
+}
+
 pub trait Clock: Send + Sync {
     fn now(&self) -> DateTime<Utc>;
 
@@ -61,6 +75,18 @@ impl Clock for FixedClock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tashkent_days_are_a_half_open_utc_range() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 11, day).unwrap();
+        assert_eq!(
+            tashkent_days(d(16), d(22)),
+            (
+                Utc.with_ymd_and_hms(2026, 11, 15, 19, 0, 0).unwrap(),
+                Utc.with_ymd_and_hms(2026, 11, 22, 19, 0, 0).unwrap()
+            )
+        );
+    }
 
     #[test]
     fn tashkent_day_starts_five_hours_before_utc() {

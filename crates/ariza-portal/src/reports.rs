@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sqlx::{Postgres, Transaction};
 
@@ -182,13 +182,7 @@ pub async fn regional_from_rows(
     by_center: bool,
 ) -> Result<RegionalReport, PortalError> {
     check_period(from, to)?;
-    let tz = ariza_core::clock::tashkent();
-    let start = tz
-        .from_local_datetime(&from.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .unwrap_or_default();
-    let end = start + chrono::Duration::days((to - from).num_days() + 1);
+    let (start, end) = ariza_core::clock::tashkent_days(from, to);
     let cells: Vec<Cell> = sqlx::query_as(
         "SELECT c.region, a.center_code, c.name, a.channel, a.status, count(*)::bigint
          FROM application a JOIN center c ON c.code = a.center_code

@@ -5,10 +5,10 @@
 
 use std::collections::BTreeMap;
 
-use ariza_core::clock::{Clock, tashkent};
+use ariza_core::clock::{Clock, tashkent, tashkent_days};
 use ariza_core::i18n::{Locale, Localizer};
 use ariza_core::staff::{Action, Actor};
-use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Datelike, Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -105,12 +105,7 @@ impl Store {
         let only = (!actor.role.may(Action::Supervise)).then(|| actor.username.clone());
         let (from, to) = period_bounds(period, day.unwrap_or_else(|| clock.today()));
         let tz = tashkent();
-        let start = tz
-            .from_local_datetime(&from.and_hms_opt(0, 0, 0).unwrap_or_default())
-            .single()
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_default();
-        let end = start + Duration::days((to - from).num_days() + 1);
+        let (start, end) = tashkent_days(from, to);
         let mut total = DashboardRow::default();
         let mut by_service: BTreeMap<String, DashboardRow> = BTreeMap::new();
         let mut by_clerk: BTreeMap<String, DashboardRow> = BTreeMap::new();
