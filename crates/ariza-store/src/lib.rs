@@ -13,6 +13,8 @@ mod drafts;
 mod error;
 mod keys;
 mod migrate;
+#[allow(unsafe_code)]
+pub mod page_crypto;
 mod queues;
 mod settings;
 mod staff;
@@ -199,6 +201,7 @@ const CIPHER_SETTINGS: &str = "PRAGMA cipher_default_page_size = 1024;
 /// Gives SQLCipher the key, then reads the schema: a wrong key fails here ("file is not a
 /// database") instead of at the first query.
 pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
+    page_crypto::install();
     conn.execute_batch(CIPHER_SETTINGS)?;
     conn.pragma_update(None, "key", &*key.pragma())?;
     conn.execute_batch(
@@ -212,9 +215,9 @@ pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
 }
 
 /// Page size of the unencrypted comparison store (benchmarks only); set by
-/// `ARIZA_BENCH_plain_page_size()` to compare against SQLite's default 4096 too.
+/// `ARIZA_BENCH_PLAIN_PAGE_SIZE` to compare against SQLite's default 4096 too.
 fn plain_page_size() -> i64 {
-    std::env::var("ARIZA_BENCH_plain_page_size()")
+    std::env::var("ARIZA_BENCH_PLAIN_PAGE_SIZE")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(1024)
