@@ -49,14 +49,26 @@ pub enum TrackingError {
 impl TrackingNumber {
     pub fn new(center: &str, date: NaiveDate, device: u32, sequence: u32) -> TrackingNumber {
         let body = format!(
-            "{}-{}-{:02}-{:05}",
-            center.to_uppercase(),
-            date.format("%y%m%d"),
-            device,
-            sequence
+            "{}{sequence:05}",
+            TrackingNumber::day_prefix(center, date, device)
         );
         let check = check_char(&body);
         TrackingNumber(format!("{body}-{check}"))
+    }
+
+    /// What every number a device gives out on a day starts with (`CENTER-YYMMDD-DD-`): the
+    /// zero-padded sequence follows, so the day's numbers sort in the order they were given.
+    pub fn day_prefix(center: &str, date: NaiveDate, device: u32) -> String {
+        format!(
+            "{}-{}-{device:02}-",
+            center.to_uppercase(),
+            date.format("%y%m%d")
+        )
+    }
+
+    /// The device's sequence number for the day (the fourth part).
+    pub fn sequence(&self) -> Option<u32> {
+        self.0.split('-').nth(3)?.parse().ok()
     }
 
     /// Parses a number a person typed (any case, spaces ignored) and verifies its check char.

@@ -270,6 +270,7 @@ fn filing(dir: &std::path::Path) {
     let mut filed_plain = Vec::with_capacity(n);
     let mut inserted = Vec::with_capacity(n);
     let mut pages_per_filing = 0u64;
+    let (_, decrypted_before) = ariza_store::page_crypto::pages_processed();
     for i in 0..n {
         let (encrypted_before, _) = ariza_store::page_crypto::pages_processed();
         let t = Instant::now();
@@ -308,9 +309,11 @@ fn filing(dir: &std::path::Path) {
         (f50 / p50 - 1.0) * 100.0,
         (f99 / p99 - 1.0) * 100.0
     );
+    let (_, decrypted_after) = ariza_store::page_crypto::pages_processed();
     println!(
-        "  pages encrypted per filing: {:.1} (SQLCipher page crypto: {})",
+        "  pages encrypted per filing: {:.1}, decrypted: {:.2} (SQLCipher page crypto: {})",
         pages_per_filing as f64 / n as f64,
+        (decrypted_after - decrypted_before) as f64 / n as f64,
         if ariza_store::page_crypto::active() {
             "per-connection OpenSSL contexts"
         } else {

@@ -71,12 +71,18 @@ fn join_name(parts: &[String]) -> String {
         .join(" ")
 }
 
-/// An application's history, oldest first.
+/// An application's history, oldest first. Its first entry, filing, is made from the
+/// application row (when, by whom): filing does not write it twice (migration 0008).
 pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
-    let mut stmt = conn.prepare(
-        "SELECT h.from_status, h.to_status, h.at, s.username, s.full_name, h.reason, h.event, h.detail
+    let mut stmt = conn.prepare_cached(
+        "SELECT 'draft', 'filed', a.filed_at, s.username, s.full_name, NULL, 'status', NULL, 0 AS ord, 0 AS seq
+         FROM application a JOIN staff s ON s.id = a.clerk_id
+         WHERE a.id = ?1
+         UNION ALL
+         SELECT h.from_status, h.to_status, h.at, s.username, s.full_name, h.reason, h.event, h.detail, 1, h.id
          FROM application_history h JOIN staff s ON s.id = h.staff_id
-         WHERE h.application_id = ?1 ORDER BY h.id",
+         WHERE h.application_id = ?1
+         ORDER BY ord, seq",
     )?;
     let rows = stmt.query_map([id], |r| {
         let from: Option<String> = r.get(0)?;
@@ -224,6 +230,25 @@ pub(crate) fn record_history(
 }
 
 /// Whether the application is the actor's own: they filed it, or it was reassigned to them.
+/// The next tracking sequence for this device and day: one more than the highest number it
+/// gave out that day, read from the unique index on tracking numbers (no counter to write).
+/// Callers hold the write lock (an IMMEDIATE transaction), so two filings cannot read alike.
+fn next_sequence(conn: &Connection, center: &str, day: NaiveDate, device: u32) -> Result<u32> {
+    let prefix = TrackingNumber::day_prefix(center, day, device);
+    // '~' sorts after every character a tracking number has.
+    let highest: Option<String> = conn
+        .prepare_cached(
+            "SELECT tracking_number FROM application
+             WHERE tracking_number >= ?1 AND tracking_number < ?1 || '~'
+             ORDER BY tracking_number DESC LIMIT 1",
+        )?
+        .query_row([&prefix], |r| r.get(0))
+        .optional()?;
+    Ok(highest
+        .and_then(|t| TrackingNumber::from_stored(t).sequence())
+        .map_or(1, |last| last + 1))
+}
+
 pub(crate) fn handles(app: &Application, actor: &Actor) -> bool {
     match &app.assignee {
         Some(assignee) => *assignee == actor.username,
@@ -318,12 +343,7 @@ impl Store {
             _ => None,
         };
         let day = today.format("%Y-%m-%d").to_string();
-        let seq: u32 = tx
-            .prepare_cached(
-                "INSERT INTO tracking_sequence (day, last) VALUES (?1, 1)
-             ON CONFLICT (day) DO UPDATE SET last = last + 1 RETURNING last",
-            )?
-            .query_row([&day], |r| r.get(0))?;
+        let seq = next_sequence(&tx, &center.code, today, center.device_number)?;
         let tracking = TrackingNumber::new(&center.code, today, center.device_number, seq);
         let at = ts(now);
         let id_text = id.to_string();
@@ -346,11 +366,7 @@ impl Store {
             due.format("%Y-%m-%d").to_string(),
             replaced.map(|(old, _)| old.to_string()),
         ])?;
-        tx.prepare_cached(
-            "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id)
-             VALUES (?1, 'draft', 'filed', ?2, ?3)",
-        )?
-        .execute(params![id_text, at, actor.staff_id])?;
+        // No history row: filing is the application row itself (see `load_history`).
         tx.prepare_cached("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)")?
             .execute(params![id_text, at])?;
         crate::audit::record(

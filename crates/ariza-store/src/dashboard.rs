@@ -114,7 +114,14 @@ impl Store {
         {
             let conn = self.conn();
             let mut stmt = conn.prepare(
-                "SELECT h.to_status, h.at, a.service_code, s.username, a.filed_at, a.due_date
+                // Filing is the application row itself (migration 0008); every later status
+                // change is a history row.
+                "SELECT 'filed', a.filed_at, a.service_code, s.username, a.filed_at, a.due_date
+                 FROM application a
+                 JOIN staff s ON s.id = a.clerk_id
+                 WHERE a.filed_at >= ?1 AND a.filed_at < ?2 AND (?3 IS NULL OR s.username = ?3)
+                 UNION ALL
+                 SELECT h.to_status, h.at, a.service_code, s.username, a.filed_at, a.due_date
                  FROM application_history h
                  JOIN application a ON a.id = h.application_id
                  JOIN staff s ON s.id = a.clerk_id

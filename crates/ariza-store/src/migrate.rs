@@ -41,6 +41,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_supervision",
         sql: include_str!("../../../migrations/desk/0007_supervision.sql"),
     },
+    Migration {
+        name: "0008_filing_writes_two_fewer_btrees",
+        sql: include_str!("../../../migrations/desk/0008_filing_writes_two_fewer_btrees.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

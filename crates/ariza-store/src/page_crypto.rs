@@ -184,7 +184,8 @@ fn try_install() -> std::result::Result<(), &'static str> {
     // SAFETY: plain OpenSSL and SQLCipher C calls; each pointer is checked before use, and
     // the provider is allocated with `sqlcipher_malloc` because SQLCipher frees it.
     unsafe {
-        let aes_256_cbc = ossl::EVP_CIPHER_fetch(ptr::null_mut(), c"AES-256-CBC".as_ptr(), ptr::null());
+        let aes_256_cbc =
+            ossl::EVP_CIPHER_fetch(ptr::null_mut(), c"AES-256-CBC".as_ptr(), ptr::null());
         if aes_256_cbc.is_null() {
             return Err("EVP_CIPHER_fetch(AES-256-CBC)");
         }
@@ -451,10 +452,20 @@ unsafe extern "C" fn cipher(
             }
         }
         let key = std::slice::from_raw_parts(key, KEY_LEN);
-        let same = keyed.key.as_ref().is_some_and(|cached| same_key(&cached[..], key));
+        let same = keyed
+            .key
+            .as_ref()
+            .is_some_and(|cached| same_key(&cached[..], key));
         let ok = if same {
             // Only the IV changes: the key schedule stays.
-            ossl::EVP_CipherInit_ex(keyed.ctx, ptr::null(), ptr::null_mut(), ptr::null(), iv, mode)
+            ossl::EVP_CipherInit_ex(
+                keyed.ctx,
+                ptr::null(),
+                ptr::null_mut(),
+                ptr::null(),
+                iv,
+                mode,
+            )
         } else {
             keyed.key = None;
             let ok = ossl::EVP_CipherInit_ex(
