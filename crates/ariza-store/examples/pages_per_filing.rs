@@ -1,6 +1,6 @@
 //! How many pages one filing writes, and which b-trees they belong to: each page written is
 //! encrypted and authenticated on its own, so this is what encryption costs a filing.
-//!   cargo run --release -p ariza-store --example pages_per_filing [plain|encrypted] [one]
+//!   cargo run --release -p ariza-store --example pages_per_filing [plain|encrypted] [one|by-btree]
 
 // A measuring tool: a failure is a panic with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -93,11 +93,20 @@ fn main() {
         store.file_application(&admin, &req, &clock).unwrap();
     }
     let f1 = frames(&conn);
-    if std::env::args().nth(2).as_deref() == Some("one") {
-        // One filing after a full checkpoint, then list which b-trees its WAL frames belong to.
+    let detail = std::env::args().nth(2);
+    if let Some(filings) = detail.as_deref().and_then(|d| match d {
+        "one" => Some(1),
+        "by-btree" => Some(100),
+        _ => None,
+    }) {
+        // Filings after a full checkpoint, then which b-trees their WAL frames belong to: each
+        // frame for "one", frames per filing by b-tree for "by-btree".
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
             .unwrap();
-        store.file_application(&admin, &req, &clock).unwrap();
+        for _ in 0..filings {
+            store.file_application(&admin, &req, &clock).unwrap();
+        }
+        let mut by_btree: BTreeMap<String, u32> = BTreeMap::new();
         let bytes = std::fs::read(&wal).unwrap();
         let page_size = u32::from_be_bytes(bytes[8..12].try_into().unwrap()) as usize;
         let mut off = 32;
@@ -108,8 +117,19 @@ fn main() {
                     r.get(0)
                 })
                 .unwrap_or_else(|_| "?".into());
-            println!("  frame: page {pgno} {name}");
+            if filings == 1 {
+                println!("  frame: page {pgno} {name}");
+            }
+            *by_btree.entry(name).or_default() += 1;
             off += 24 + page_size;
+        }
+        if filings > 1 {
+            for (name, frames) in by_btree {
+                println!(
+                    "  {name:40} {:5.2} frames per filing",
+                    frames as f64 / filings as f64
+                );
+            }
         }
     }
     println!(

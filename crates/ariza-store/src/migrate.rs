@@ -45,6 +45,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_filing_writes_two_fewer_btrees",
         sql: include_str!("../../../migrations/desk/0008_filing_writes_two_fewer_btrees.sql"),
     },
+    Migration {
+        name: "0009_search_reads_fewer_pages",
+        sql: include_str!("../../../migrations/desk/0009_search_reads_fewer_pages.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -148,8 +148,9 @@ pub fn active() -> bool {
     ACTIVE.load(Ordering::Acquire)
 }
 
-/// Puts the provider in place before the first encrypted connection; idempotent.
-pub(crate) fn install() {
+/// Puts the provider in place for encrypted connections opened from now on; idempotent.
+/// The store calls it before every key; connections opened earlier keep the stock provider.
+pub fn install() {
     static INSTALL: Once = Once::new();
     INSTALL.call_once(|| match try_install() {
         Ok(()) => {
