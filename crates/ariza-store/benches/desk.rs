@@ -193,6 +193,10 @@ fn filing(dir: &std::path::Path) {
         .and_then(|s| s.parse().ok())
         .unwrap_or(2000);
     let clock = FixedClock::at_tashkent(2026, 11, 20, 10, 0);
+    // First, before any other encrypted connection: SQLCipher's own OpenSSL provider.
+    let (stock, stock_provider) =
+        Store::open_with_stock_page_crypto_for_benchmark(&dir.join("filing-stock.db")).unwrap();
+    let (stock, stock_admin) = setup_store(stock, &clock);
     let (store, admin) = setup(&dir.join("filing.db"), &clock);
     let (plain, plain_admin) = setup_plain(&dir.join("filing-plain.db"), &clock);
     let birth = NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
@@ -212,6 +216,9 @@ fn filing(dir: &std::path::Path) {
     };
     plain
         .register_citizen(&plain_admin, &input, &clock)
+        .unwrap();
+    stock
+        .register_citizen(&stock_admin, &input, &clock)
         .unwrap();
     let citizen = store
         .register_citizen(
@@ -253,6 +260,7 @@ fn filing(dir: &std::path::Path) {
     // every commit, and growing a file costs extra metadata syncs that a real desk pays once.)
     for i in 0..n {
         store.file_application(&admin, &req, &clock).unwrap();
+        stock.file_application(&stock_admin, &req, &clock).unwrap();
         plain.file_application(&plain_admin, &req, &clock).unwrap();
         bare.execute(
             "INSERT INTO t (id, body) VALUES (?1, ?2)",
@@ -261,30 +269,40 @@ fn filing(dir: &std::path::Path) {
         .unwrap();
     }
     store.checkpoint().unwrap();
+    stock.checkpoint().unwrap();
     plain.checkpoint().unwrap();
     bare.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
         .unwrap();
 
-    // Interleave the two, taking turns at going first, so that disk state, noise and whatever
-    // the previous commit left behind hit both alike.
+    // Interleave the three, taking turns at going first, so that disk state, noise and
+    // whatever the previous commit left behind hit all alike.
     let mut filed = Vec::with_capacity(n);
+    let mut filed_stock = Vec::with_capacity(n);
     let mut filed_plain = Vec::with_capacity(n);
     let mut inserted = Vec::with_capacity(n);
     let mut pages_per_filing = 0u64;
     let (_, decrypted_before) = ariza_store::page_crypto::pages_processed();
     for i in 0..n {
-        for turn in 0..2 {
-            if (i + turn) % 2 == 0 {
-                let (encrypted_before, _) = ariza_store::page_crypto::pages_processed();
-                let t = Instant::now();
-                store.file_application(&admin, &req, &clock).unwrap();
-                filed.push(t.elapsed());
-                pages_per_filing +=
-                    ariza_store::page_crypto::pages_processed().0 - encrypted_before;
-            } else {
-                let t = Instant::now();
-                plain.file_application(&plain_admin, &req, &clock).unwrap();
-                filed_plain.push(t.elapsed());
+        for turn in 0..3 {
+            match (i + turn) % 3 {
+                0 => {
+                    let (encrypted_before, _) = ariza_store::page_crypto::pages_processed();
+                    let t = Instant::now();
+                    store.file_application(&admin, &req, &clock).unwrap();
+                    filed.push(t.elapsed());
+                    pages_per_filing +=
+                        ariza_store::page_crypto::pages_processed().0 - encrypted_before;
+                }
+                1 => {
+                    let t = Instant::now();
+                    stock.file_application(&stock_admin, &req, &clock).unwrap();
+                    filed_stock.push(t.elapsed());
+                }
+                _ => {
+                    let t = Instant::now();
+                    plain.file_application(&plain_admin, &req, &clock).unwrap();
+                    filed_plain.push(t.elapsed());
+                }
             }
         }
 
@@ -297,12 +315,18 @@ fn filing(dir: &std::path::Path) {
         inserted.push(t.elapsed());
     }
     let (f50, _, f99) = summary(filed);
+    let (s50, _, s99) = summary(filed_stock);
     let (p50, _, p99) = summary(filed_plain);
     let (b50, _, b99) = summary(inserted);
     println!(
         "filing latency, {n} durable commits each after {n} to warm up (WAL, synchronous=FULL), same folder:"
     );
     println!("  file_application, SQLCipher   p50 {f50:8.3} ms   p99 {f99:8.3} ms");
+    println!(
+        "    same, stock SQLCipher crypto p50 {s50:8.3} ms   p99 {s99:8.3} ms   (overhead p50 {:+.1} %, p99 {:+.1} %; provider {stock_provider:?})",
+        (s50 / p50 - 1.0) * 100.0,
+        (s99 / p99 - 1.0) * 100.0
+    );
     println!("  file_application, unencrypted p50 {p50:8.3} ms   p99 {p99:8.3} ms");
     println!("  bare insert+commit            p50 {b50:8.3} ms   p99 {b99:8.3} ms");
     println!(

@@ -119,6 +119,22 @@ impl Store {
         Ok(store)
     }
 
+    /// Opens like [`Store::open`] but with SQLCipher's stock OpenSSL provider, so that the
+    /// benchmark can price the desk's page crypto in the same run. The provider is chosen when
+    /// a connection is keyed, so this works only before any other encrypted connection of
+    /// the process: after that the answer says which provider the store really got.
+    #[doc(hidden)]
+    pub fn open_with_stock_page_crypto_for_benchmark(path: &Path) -> Result<(Store, String)> {
+        STOCK_PAGE_CRYPTO.set(true);
+        let store = Store::open(path);
+        STOCK_PAGE_CRYPTO.set(false);
+        let store = store?;
+        let provider = store
+            .conn()
+            .query_row("PRAGMA cipher_provider", [], |r| r.get(0))?;
+        Ok((store, provider))
+    }
+
     /// Opens without encryption. Only the benchmark uses it, to measure what encryption costs.
     #[doc(hidden)]
     pub fn open_unencrypted_for_benchmark(path: &Path) -> Result<Store> {
@@ -198,10 +214,17 @@ impl Store {
 const CIPHER_SETTINGS: &str = "PRAGMA cipher_default_page_size = 1024;
      PRAGMA cipher_default_hmac_algorithm = HMAC_SHA256;";
 
+thread_local! {
+    /// Set only while the benchmark opens its stock-provider store.
+    static STOCK_PAGE_CRYPTO: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Gives SQLCipher the key, then reads the schema: a wrong key fails here ("file is not a
 /// database") instead of at the first query.
 pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
-    page_crypto::install();
+    if !STOCK_PAGE_CRYPTO.get() {
+        page_crypto::install();
+    }
     conn.execute_batch(CIPHER_SETTINGS)?;
     conn.pragma_update(None, "key", &*key.pragma())?;
     conn.execute_batch(

@@ -162,10 +162,6 @@ pub fn install() {
 }
 
 fn try_install() -> std::result::Result<(), &'static str> {
-    // Benchmarks measure the stock provider with this set, to show what the contexts save.
-    if std::env::var_os("ARIZA_BENCH_STOCK_CIPHER").is_some() {
-        return Err("ARIZA_BENCH_STOCK_CIPHER is set");
-    }
     // SQLCipher registers its stock provider on the first keyed connection and drops
     // whatever is registered when the last keyed connection closes. This in-memory keyed
     // connection is opened first and never closed, so the provider registered below stays
