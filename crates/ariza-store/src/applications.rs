@@ -568,3 +568,87 @@ impl Store {
         Ok(self.conn().query_row(BACKLOG_SQL, [], |r| r.get(0))?)
     }
 }
+
+#[cfg(test)]
+mod upgrade_tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// A desk database as schema 7 left it (a 'filed' history row for every application and
+    /// a tracking_sequence counter), upgraded: the history reads the same and tracking numbers
+    /// carry on from where the counter was.
+    #[test]
+    fn upgrading_past_migration_8_keeps_history_and_tracking_numbers() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::migrate::run_to(&mut conn, 7).unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+        let tracking = TrackingNumber::new("tsh01", day, 2, 7);
+        conn.execute_batch(&format!(
+            "INSERT INTO center (id, code, name, region, district, device_number, created_at)
+                 VALUES (1, 'TSH01', 'Center', '1726', '1726294', 2, '2026-11-01T05:00:00.000Z');
+             INSERT INTO staff (id, username, full_name, role, password_hash, created_at)
+                 VALUES (11, 'aziza', 'Aziza K', 'clerk', 'x', '2026-11-01T05:00:00.000Z'),
+                        (12, 'boss', 'Bobur S', 'supervisor', 'x', '2026-11-01T05:00:00.000Z');
+             INSERT INTO citizen (id, pinfl, document_kind, document_number, surname, given_name, patronymic,
+                 birth_date, sex, region, district, street, name_key, created_at, created_by)
+                 VALUES (1, '31205901234567', 'passport', 'AA1234567', 'Karimov', 'Sherzod', '', '1990-05-12',
+                 'male', '1726', '1726294', '', 'karimov sherzod', '2026-11-01T05:00:00.000Z', 11);
+             INSERT INTO application (id, tracking_number, service_code, catalog_version, citizen_id, form,
+                 fee_uzs, clerk_id, status, filed_at, filed_date, due_date, updated_at)
+                 VALUES ('app-1', '{tracking}', 'eri-key', 1, 1, '{{}}', 0, 11, 'delivered',
+                 '2026-11-20T05:00:00.000Z', '2026-11-20', '2026-11-27', '2026-11-20T06:00:00.000Z');
+             INSERT INTO application_history (application_id, from_status, to_status, at, staff_id)
+                 VALUES ('app-1', 'draft', 'filed', '2026-11-20T05:00:00.000Z', 11),
+                        ('app-1', 'filed', 'delivered', '2026-11-20T06:00:00.000Z', 11);
+             INSERT INTO application_history (application_id, from_status, to_status, at, staff_id, event, detail)
+                 VALUES ('app-1', 'delivered', 'delivered', '2026-11-20T07:00:00.000Z', 12, 'reassigned', 'aziza');
+             INSERT INTO tracking_sequence (day, last) VALUES ('2026-11-20', 7);",
+            tracking = tracking.as_str()
+        ))
+        .unwrap();
+        let before = load_history(&conn, "app-1");
+        // Read the old way, the 'filed' row is in the table: the new reader would show it twice.
+        assert_eq!(before.unwrap().len(), 4);
+
+        crate::migrate::run(&mut conn).unwrap();
+        let after = load_history(&conn, "app-1").unwrap();
+        let summary: Vec<(Option<Status>, Status, HistoryEvent, String, String)> = after
+            .iter()
+            .map(|h| (h.from, h.to, h.event, h.actor.clone(), crate::ts(h.at)))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (
+                    Some(Status::Draft),
+                    Status::Filed,
+                    HistoryEvent::Status,
+                    "aziza".into(),
+                    "2026-11-20T05:00:00.000Z".into()
+                ),
+                (
+                    Some(Status::Filed),
+                    Status::Delivered,
+                    HistoryEvent::Status,
+                    "aziza".into(),
+                    "2026-11-20T06:00:00.000Z".into()
+                ),
+                (
+                    Some(Status::Delivered),
+                    Status::Delivered,
+                    HistoryEvent::Reassigned,
+                    "boss".into(),
+                    "2026-11-20T07:00:00.000Z".into()
+                ),
+            ]
+        );
+        assert_eq!(after[2].detail.as_deref(), Some("aziza"));
+        // The day's next number follows the highest one given, for this device only.
+        assert_eq!(next_sequence(&conn, "TSH01", day, 2).unwrap(), 8);
+        assert_eq!(next_sequence(&conn, "TSH01", day, 3).unwrap(), 1);
+        assert_eq!(
+            next_sequence(&conn, "TSH01", day.succ_opt().unwrap(), 2).unwrap(),
+            1
+        );
+    }
+}
