@@ -132,6 +132,8 @@ fn files_written_by_the_stock_provider_and_by_the_desk_read_back_either_way() {
     bytes[page + 100] ^= 0x01;
     std::fs::write(&path, &bytes).unwrap();
     let tampered = open(&path, KEY);
+    // Every file connection was closed just now; the page crypto stays registered.
+    assert_eq!(provider(&tampered), "openssl (per-connection contexts)");
     let failures = integrity_failures(&tampered);
     assert!(
         failures.iter().any(|f| f.contains("HMAC")),
