@@ -13,8 +13,21 @@ mod drafts;
 mod error;
 mod keys;
 mod migrate;
+// SQLCipher links OpenSSL everywhere the desk ships; on Apple systems without OPENSSL_DIR it
+// uses CommonCrypto instead, and the stock provider stays (no OpenSSL to call).
+#[cfg(not(target_vendor = "apple"))]
 #[allow(unsafe_code)]
 pub mod page_crypto;
+#[cfg(target_vendor = "apple")]
+pub mod page_crypto {
+    pub fn install() {}
+    pub fn active() -> bool {
+        false
+    }
+    pub fn pages_processed() -> (u64, u64) {
+        (0, 0)
+    }
+}
 mod queues;
 mod settings;
 mod staff;

@@ -4,6 +4,7 @@
 //! One test in its own binary (its own process): the provider is chosen per connection when
 //! it is opened, and only this process decides when `install` runs.
 
+#![cfg(not(target_vendor = "apple"))]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ariza_store::page_crypto;
