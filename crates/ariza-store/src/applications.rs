@@ -595,23 +595,23 @@ mod upgrade_tests {
                  'male', '1726', '1726294', '', 'karimov sherzod', '2026-11-01T05:00:00.000Z', 11);
              INSERT INTO application (id, tracking_number, service_code, catalog_version, citizen_id, form,
                  fee_uzs, clerk_id, status, filed_at, filed_date, due_date, updated_at)
-                 VALUES ('app-1', '{tracking}', 'eri-key', 1, 1, '{{}}', 0, 11, 'delivered',
+                 VALUES ('filed-one', '{tracking}', 'eri-key', 1, 1, '{{}}', 0, 11, 'delivered',
                  '2026-11-20T05:00:00.000Z', '2026-11-20', '2026-11-27', '2026-11-20T06:00:00.000Z');
              INSERT INTO application_history (application_id, from_status, to_status, at, staff_id)
-                 VALUES ('app-1', 'draft', 'filed', '2026-11-20T05:00:00.000Z', 11),
-                        ('app-1', 'filed', 'delivered', '2026-11-20T06:00:00.000Z', 11);
+                 VALUES ('filed-one', 'draft', 'filed', '2026-11-20T05:00:00.000Z', 11),
+                        ('filed-one', 'filed', 'delivered', '2026-11-20T06:00:00.000Z', 11);
              INSERT INTO application_history (application_id, from_status, to_status, at, staff_id, event, detail)
-                 VALUES ('app-1', 'delivered', 'delivered', '2026-11-20T07:00:00.000Z', 12, 'reassigned', 'aziza');
+                 VALUES ('filed-one', 'delivered', 'delivered', '2026-11-20T07:00:00.000Z', 12, 'reassigned', 'aziza');
              INSERT INTO tracking_sequence (day, last) VALUES ('2026-11-20', 7);",
             tracking = tracking.as_str()
         ))
         .unwrap();
-        let before = load_history(&conn, "app-1");
+        let before = load_history(&conn, "filed-one");
         // Read the old way, the 'filed' row is in the table: the new reader would show it twice.
         assert_eq!(before.unwrap().len(), 4);
 
         crate::migrate::run(&mut conn).unwrap();
-        let after = load_history(&conn, "app-1").unwrap();
+        let after = load_history(&conn, "filed-one").unwrap();
         let summary: Vec<(Option<Status>, Status, HistoryEvent, String, String)> = after
             .iter()
             .map(|h| (h.from, h.to, h.event, h.actor.clone(), crate::ts(h.at)))
