@@ -229,7 +229,6 @@ pub(crate) fn record_history(
     Ok(())
 }
 
-/// Whether the application is the actor's own: they filed it, or it was reassigned to them.
 /// The next tracking sequence for this device and day: one more than the highest number it
 /// gave out that day, read from the unique index on tracking numbers (no counter to write).
 /// Callers hold the write lock (an IMMEDIATE transaction), so two filings cannot read alike.
@@ -249,6 +248,7 @@ fn next_sequence(conn: &Connection, center: &str, day: NaiveDate, device: u32) -
         .map_or(1, |last| last + 1))
 }
 
+/// Whether the application is the actor's own: they filed it, or it was reassigned to them.
 pub(crate) fn handles(app: &Application, actor: &Actor) -> bool {
     match &app.assignee {
         Some(assignee) => *assignee == actor.username,
