@@ -220,26 +220,7 @@ fn filing(dir: &std::path::Path) {
     stock
         .register_citizen(&stock_admin, &input, &clock)
         .unwrap();
-    let citizen = store
-        .register_citizen(
-            &admin,
-            &CitizenInput {
-                pinfl: Pinfl::compose(Sex::Male, birth, 26, 1).to_string(),
-                document_kind: Some(DocumentKind::Passport),
-                document_number: "AA1234567".into(),
-                surname: "Karimov".into(),
-                given_name: "Sherzod".into(),
-                patronymic: String::new(),
-                birth_date: "1990-05-12".into(),
-                sex: Some(Sex::Male),
-                phone: String::new(),
-                region: "1726".into(),
-                district: "1726294".into(),
-                street: String::new(),
-            },
-            &clock,
-        )
-        .unwrap();
+    let citizen = store.register_citizen(&admin, &input, &clock).unwrap();
     let form: BTreeMap<String, serde_json::Value> = serde_json::from_value(
         serde_json::json!({"holder_type": "individual", "phone": "+998901234567"}),
     )
