@@ -1,16 +1,17 @@
 //! The desk's managed state: the store (opened once, at start-up with the device's key or
-//! at the first sign-in with a person's), who is signed in, and the messages.
+//! at the first sign-in with a person's), who is signed in, the sync engine and the messages.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 
 use ariza_core::clock::{Clock, SystemClock};
-use ariza_core::error::{Code, Describe, Fault};
+use ariza_core::error::{Code, Fault};
 use ariza_core::i18n::{Locale, Localizer};
 use ariza_core::staff::Actor;
-use ariza_store::dashboard::{ExportFormat, Period};
 use ariza_store::{DeviceKeyStore, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::error::DeskError;
 
 /// Who is signed in, and when they last did something (for the idle lock).
 struct Session {
@@ -22,9 +23,8 @@ pub struct Desk {
     store: OnceLock<Store>,
     db: PathBuf,
     device: DeviceKeyStore,
+    /// One engine for the background loop and "Sync now": it runs one sync at a time.
     pub engine: ariza_sync::Engine,
-    /// One sync at a time: the background loop and "Sync now" share it.
-    pub syncing: Mutex<()>,
     session: Mutex<Option<Session>>,
     pub localizer: Localizer,
     pub clock: SystemClock,
@@ -50,7 +50,6 @@ impl Desk {
             db: db.to_path_buf(),
             device,
             engine: ariza_sync::Engine::new()?,
-            syncing: Mutex::new(()),
             session: Mutex::new(None),
             localizer: Localizer::new(),
             clock: SystemClock,
@@ -62,25 +61,22 @@ impl Desk {
     }
 
     /// The open store, or the `locked` fault until a staff member's password opens it.
-    pub fn store(&self) -> Result<&Store, Fault> {
-        self.store.get().ok_or_else(|| Fault {
-            code: Code::Locked,
-            message: self.localizer.tr(self.locale(), "err-db-locked", &[]),
-            fields: Vec::new(),
-        })
+    pub fn store(&self) -> Result<&Store, DeskError> {
+        Ok(self.store.get().ok_or(StoreError::Locked)?)
+    }
+
+    /// The store once it is open, without a fault (for the background tasks).
+    pub fn open_store(&self) -> Option<&Store> {
+        self.store.get()
     }
 
     /// Signs in; when the database is still locked, the same password first opens it.
-    pub fn sign_in(&self, username: &str, password: &str) -> Result<Actor, Fault> {
+    pub fn sign_in(&self, username: &str, password: &str) -> Result<Actor, DeskError> {
         if self.store.get().is_none() {
-            let store = Store::unlock(&self.db, &self.device, username, password)
-                .map_err(|e| self.fault(&e))?;
+            let store = Store::unlock(&self.db, &self.device, username, password)?;
             let _ = self.store.set(store);
         }
-        let store = self.store()?;
-        let actor = store
-            .sign_in(username, password, &self.clock)
-            .map_err(|e| self.fault(&e))?;
+        let actor = self.store()?.sign_in(username, password, &self.clock)?;
         self.set_session(Some(actor.clone()));
         Ok(actor)
     }
@@ -94,19 +90,24 @@ impl Desk {
     }
 
     /// Turns any error into the `{code, message}` the UI shows, in the desk's language.
-    pub fn fault(&self, err: &dyn Describe) -> Fault {
-        if err.code() == Code::Storage || err.code() == Code::Internal {
-            tracing::error!(error = %err, "command failed");
+    pub fn translate(&self, err: DeskError) -> Fault {
+        match err {
+            DeskError::Fault(f) => f,
+            DeskError::Described(e) => {
+                if e.code() == Code::Storage || e.code() == Code::Internal {
+                    tracing::error!(error = %e, "command failed");
+                }
+                Fault::from_error(&*e, &self.localizer, self.locale())
+            }
         }
-        Fault::from_error(err, &self.localizer, self.locale())
     }
 
-    fn simple_fault(&self, code: Code, key: &str) -> Fault {
-        Fault {
+    fn simple_fault(&self, code: Code, key: &str) -> DeskError {
+        DeskError::Fault(Fault {
             code,
             message: self.localizer.tr(self.locale(), key, &[]),
             fields: Vec::new(),
-        }
+        })
     }
 
     fn idle_limit(&self) -> chrono::Duration {
@@ -120,17 +121,20 @@ impl Desk {
 
     /// The signed-in staff member; `session_locked` after the idle time, `not_signed_in`
     /// when nobody is. Each successful call counts as activity.
-    pub fn actor(&self) -> Result<Actor, Fault> {
+    pub fn actor(&self) -> Result<Actor, DeskError> {
         self.session_check(true)
     }
 
     /// Whether a signed-in session has been idle too long, without counting the question as
     /// activity (the status the UI reads on every reload).
     pub fn is_idle(&self) -> bool {
-        matches!(self.session_check(false), Err(f) if f.code == Code::SessionLocked)
+        matches!(
+            self.session_check(false),
+            Err(DeskError::Fault(f)) if f.code == Code::SessionLocked
+        )
     }
 
-    fn session_check(&self, activity: bool) -> Result<Actor, Fault> {
+    fn session_check(&self, activity: bool) -> Result<Actor, DeskError> {
         let limit = self.idle_limit();
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         let Some(s) = session.as_mut() else {
@@ -146,11 +150,6 @@ impl Desk {
         Ok(s.actor.clone())
     }
 
-    /// The person at the desk is still working (typing, clicking) without calling commands.
-    pub fn touch(&self) -> Result<(), Fault> {
-        self.actor().map(|_| ())
-    }
-
     /// The signed-in person, even while the session is locked (to name them on the lock
     /// screen).
     pub fn session_actor(&self) -> Option<Actor> {
@@ -162,20 +161,18 @@ impl Desk {
     }
 
     /// Resumes a locked session with the same person's password (counted like any sign-in).
-    pub fn resume(&self, password: &str) -> Result<Actor, Fault> {
+    pub fn resume(&self, password: &str) -> Result<Actor, DeskError> {
         let actor = self
             .session_actor()
             .ok_or_else(|| self.simple_fault(Code::NotSignedIn, "err-not-signed-in"))?;
         self.store()?
-            .confirm_password(&actor, password, &self.clock)
-            .map_err(|e| self.fault(&e))?;
+            .confirm_password(&actor, password, &self.clock)?;
         self.set_session(Some(actor.clone()));
         Ok(actor)
     }
 
     /// Runs one sync if this desk is enrolled; failures are recorded for the status line.
     pub fn sync_once(&self) -> Result<(), ariza_sync::SyncError> {
-        let _one_at_a_time = self.syncing.lock().unwrap_or_else(|p| p.into_inner());
         let Some(store) = self.store.get() else {
             return Ok(());
         };
@@ -201,33 +198,13 @@ impl Desk {
     }
 
     /// A day typed in the UI (YYYY-MM-DD), or none for today.
-    pub fn parse_day(&self, day: Option<&str>) -> Result<Option<NaiveDate>, Fault> {
+    pub fn parse_day(&self, day: Option<&str>) -> Result<Option<NaiveDate>, DeskError> {
         match day.map(str::trim).filter(|d| !d.is_empty()) {
             None => Ok(None),
             Some(d) => NaiveDate::parse_from_str(d, "%Y-%m-%d")
                 .map(Some)
                 .map_err(|_| self.simple_fault(Code::Validation, "err-date")),
         }
-    }
-
-    pub fn export_dashboard(
-        &self,
-        actor: &Actor,
-        period: Period,
-        day: Option<NaiveDate>,
-        format: ExportFormat,
-    ) -> Result<String, StoreError> {
-        let store = self.store.get().ok_or(StoreError::Locked)?;
-        let path = store.export_dashboard(
-            actor,
-            period,
-            day,
-            format,
-            &self.exports_dir(),
-            &self.localizer,
-            &self.clock,
-        )?;
-        Ok(path.display().to_string())
     }
 
     pub fn set_session(&self, actor: Option<Actor>) {

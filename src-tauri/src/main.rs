@@ -1,11 +1,12 @@
-//! Ariza Desk: set-up, logging and managed state only. Each command lives in `commands.rs`
-//! and calls one store function.
+//! Ariza Desk: set-up, logging and managed state only. The commands live in `commands/`, one
+//! file per concern, and are registered from the one list in `commands::handler`.
 
 // No console window beside the desk on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
 mod desk;
+mod error;
 
 use std::path::PathBuf;
 
@@ -55,7 +56,7 @@ fn start_idle_checkpoints(app: tauri::AppHandle) {
         loop {
             std::thread::sleep(std::time::Duration::from_secs(30));
             let desk = app.state::<Desk>();
-            if let Ok(store) = desk.store()
+            if let Some(store) = desk.open_store()
                 && let Err(e) = store.checkpoint()
             {
                 tracing::warn!(error = %e, "checkpoint failed");
@@ -64,25 +65,24 @@ fn start_idle_checkpoints(app: tauri::AppHandle) {
     });
 }
 
-/// Delivers and fetches in the background every 30 s while the link works, backing off (with
-/// jitter, up to five minutes) while it does not. Nobody waits on it.
+/// Delivers and fetches in the background with the engine's own loop (every 30 s while the
+/// link works, backing off while it does not), once the database is open and enrolled.
+/// Nobody waits on it; "Sync now" shares the engine, which runs one sync at a time.
 fn start_background_sync(app: tauri::AppHandle) {
     use tauri::Manager;
     std::thread::spawn(move || {
-        let mut failures = 0u32;
-        loop {
-            let wait = if failures == 0 {
-                std::time::Duration::from_secs(30)
-            } else {
-                ariza_sync::backoff(failures)
-            };
-            std::thread::sleep(wait);
-            let desk = app.state::<Desk>();
-            failures = match desk.sync_once() {
-                Ok(()) => 0,
-                Err(_) => failures.saturating_add(1),
-            };
-        }
+        let desk = app.state::<Desk>();
+        let store = loop {
+            if let Some(store) = desk.open_store()
+                && matches!(store.enrollment(), Ok(Some(_)))
+            {
+                break store;
+            }
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        };
+        let never = std::sync::atomic::AtomicBool::new(false);
+        desk.engine
+            .watch(store, std::time::Duration::from_secs(30), &never);
     });
 }
 
@@ -100,42 +100,7 @@ fn main() -> anyhow::Result<()> {
             start_background_sync(app.handle().clone());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::desk_status,
-            commands::setup_desk,
-            commands::sign_in,
-            commands::sign_out,
-            commands::touch_session,
-            commands::resume_session,
-            commands::regions,
-            commands::catalog,
-            commands::find_citizens,
-            commands::register_citizen,
-            commands::get_citizen,
-            commands::file_application,
-            commands::list_applications,
-            commands::get_application,
-            commands::cancel_application,
-            commands::save_draft,
-            commands::drafts,
-            commands::get_draft,
-            commands::discard_draft,
-            commands::reassign,
-            commands::send_back,
-            commands::answer_sent_back,
-            commands::dashboard,
-            commands::export_dashboard,
-            commands::queue_counts,
-            commands::queue,
-            commands::hand_over,
-            commands::retry_delivery,
-            commands::sync_status,
-            commands::sync_now,
-            commands::enroll_desk,
-            commands::list_staff,
-            commands::add_staff,
-            commands::save_settings,
-        ])
+        .invoke_handler(commands::handler())
         .run(tauri::generate_context!())
         .context("the desk window failed")?;
     Ok(())

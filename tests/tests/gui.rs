@@ -12,309 +12,14 @@
 // Test helpers fail loudly on purpose: a panic is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod webdriver;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use base64::Engine;
-use serde_json::{Value, json};
+use serde_json::json;
 
-const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-struct Driver {
-    agent: ureq::Agent,
-    base: String,
-    session: String,
-    shots: PathBuf,
-    shot_no: std::cell::Cell<usize>,
-}
-
-impl Driver {
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let url = format!("{}/session/{}{}", self.base, self.session, path);
-        let resp = match (method, body) {
-            ("GET", _) => self.agent.get(&url).call(),
-            ("DELETE", _) => self.agent.delete(&url).call(),
-            (_, Some(b)) => self.agent.post(&url).send_json(b),
-            (_, None) => self.agent.post(&url).send_json(json!({})),
-        };
-        let mut resp = resp.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
-        let v: Value = resp.body_mut().read_json().unwrap();
-        v["value"].clone()
-    }
-
-    fn find(&self, css: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let url = format!("{}/session/{}/element", self.base, self.session);
-            let r = self
-                .agent
-                .post(&url)
-                .config()
-                .http_status_as_error(false)
-                .build()
-                .send_json(json!({"using": "css selector", "value": css}));
-            if let Ok(mut r) = r {
-                let v: Value = r.body_mut().read_json().unwrap_or(Value::Null);
-                if let Some(id) = v["value"][ELEMENT].as_str() {
-                    return id.to_string();
-                }
-            }
-            if Instant::now() > deadline {
-                self.screenshot("FAILED");
-                panic!("no element {css}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Clicks, retrying briefly: a list that re-renders after loading replaces its rows, and a
-    /// click on the old row is refused as stale.
-    fn click(&self, css: &str) {
-        for _ in 0..20 {
-            let id = self.find(css);
-            let url = format!("{}/session/{}/element/{id}/click", self.base, self.session);
-            let r = self
-                .agent
-                .post(&url)
-                .config()
-                .http_status_as_error(false)
-                .build()
-                .send_json(json!({}));
-            match r {
-                Ok(r) if r.status().is_success() => return,
-                Ok(mut r) => eprintln!(
-                    "click {css}: {}",
-                    r.body_mut().read_to_string().unwrap_or_default()
-                ),
-                Err(e) => eprintln!("click {css}: {e}"),
-            }
-            std::thread::sleep(Duration::from_millis(150));
-        }
-        self.screenshot("FAILED");
-        panic!("could not click {css}");
-    }
-
-    fn clear_and_type(&self, css: &str, text: &str) {
-        let id = self.find(css);
-        self.call("POST", &format!("/element/{id}/clear"), None);
-        self.call(
-            "POST",
-            &format!("/element/{id}/value"),
-            Some(json!({"text": text})),
-        );
-    }
-
-    /// Polls a script until it returns true, for at most `limit`; returns how long it took.
-    fn wait_until(&self, script: &str, args: Value, limit: Duration, what: &str) -> Duration {
-        let started = Instant::now();
-        while !self.js(script, args.clone()).as_bool().unwrap_or(false) {
-            if started.elapsed() > limit {
-                self.screenshot("FAILED");
-                panic!("{what}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        started.elapsed()
-    }
-
-    /// Waits until the element has the keyboard focus, as a clerk waits for the cursor.
-    fn wait_focus(&self, css: &str) {
-        self.wait_until(
-            "return document.activeElement && document.activeElement.matches(arguments[0])",
-            json!([css]),
-            Duration::from_secs(10),
-            &format!("{css} never got the focus"),
-        );
-    }
-
-    /// Sends keys to whatever has focus, as a person at the keyboard would.
-    fn keys(&self, text: &str) {
-        let id = self.js("return document.activeElement", json!([]));
-        let id = id[ELEMENT]
-            .as_str()
-            .expect("something has focus")
-            .to_string();
-        self.call(
-            "POST",
-            &format!("/element/{id}/value"),
-            Some(json!({"text": text})),
-        );
-    }
-
-    fn text(&self, css: &str) -> String {
-        let id = self.find(css);
-        self.call("GET", &format!("/element/{id}/text"), None)
-            .as_str()
-            .unwrap_or("")
-            .to_string()
-    }
-
-    fn select(&self, css: &str, value: &str) {
-        self.find(css);
-        self.js(
-            "const s = document.querySelector(arguments[0]); s.value = arguments[1];
-             s.dispatchEvent(new Event('change', { bubbles: true })); return s.value",
-            json!([css, value]),
-        );
-    }
-
-    fn js(&self, script: &str, args: Value) -> Value {
-        self.call(
-            "POST",
-            "/execute/sync",
-            Some(json!({"script": script, "args": args})),
-        )
-    }
-
-    fn wait_for_text(&self, css: &str, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let t = self.text(css);
-            if t.contains(needle) {
-                return t;
-            }
-            if Instant::now() > deadline {
-                self.screenshot("FAILED");
-                panic!("{css} never showed {needle:?}; it shows {t:?}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Waits two animation frames so the picture shows the DOM as it is now.
-    fn screenshot(&self, name: &str) -> PathBuf {
-        self.call(
-            "POST",
-            "/execute/async",
-            Some(json!({"script": "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", "args": []})),
-        );
-        let b64 = self.call("GET", "/screenshot", None);
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().unwrap())
-            .unwrap();
-        assert!(png.len() > 1000, "{name}: empty screenshot");
-        self.shot_no.set(self.shot_no.get() + 1);
-        let path = self
-            .shots
-            .join(format!("{:02}-{name}.png", self.shot_no.get()));
-        std::fs::write(&path, png).unwrap();
-        println!("screenshot {}", path.display());
-        path
-    }
-}
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    /// SIGTERM first: tauri-driver then stops the WebKitWebDriver it started, which SIGKILL
-    /// would leave running (and holding its port) for the next run.
-    fn drop(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.0.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(4444)
-}
-
-fn tauri_driver() -> PathBuf {
-    if let Ok(p) = std::env::var("TAURI_DRIVER") {
-        return PathBuf::from(p);
-    }
-    let home = std::env::var("HOME").unwrap_or_default();
-    let cached = Path::new(&home).join(".cache/ariza-tools/bin/tauri-driver");
-    if cached.exists() {
-        cached
-    } else {
-        PathBuf::from("tauri-driver")
-    }
-}
-
-/// Starts tauri-driver and a WebDriver session on the desk with its database at `db`; the
-/// returned guard stops the driver (and with it the desk).
-fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDrop) {
-    let desk = ariza_e2e::binary("ariza-desk");
-    assert!(
-        desk.exists(),
-        "build the desk first: cargo build -p ariza-desk ({})",
-        desk.display()
-    );
-    let root = std::env::var("ARIZA_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| ariza_e2e::workspace_root().join("test-output/screenshots"));
-    let shots = root.join(shots_name);
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
-
-    // The desk inherits tauri-driver's environment: point its database and XDG folders into
-    // the temporary home before starting the driver.
-    let port = free_port();
-    let native_port = free_port();
-    let driver = Command::new(tauri_driver())
-        .args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native_port.to_string(),
-        ])
-        .env("ARIZA_DB", db)
-        .env("ARIZA_EXPORTS", home.join("exports"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("XDG_CACHE_HOME", home.join("cache"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("tauri-driver (cargo install tauri-driver)");
-    let guard = KillOnDrop(driver);
-    let base = format!("http://127.0.0.1:{port}");
-    // One keep-alive connection for the whole test: closing it per request made tauri-driver
-    // drop requests now and then.
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while agent.get(&format!("{base}/status")).call().is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver did not start");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": desk}}}});
-    let mut r = agent
-        .post(&format!("{base}/session"))
-        .send_json(caps)
-        .expect("new session");
-    let v: Value = r.body_mut().read_json().unwrap();
-    let session = v["value"]["sessionId"]
-        .as_str()
-        .expect("session id")
-        .to_string();
-    (
-        Driver {
-            agent,
-            base,
-            session,
-            shots,
-            shot_no: std::cell::Cell::new(0),
-        },
-        guard,
-    )
-}
+use webdriver::start_desk;
 
 #[test]
 #[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
@@ -714,6 +419,83 @@ fn the_desk_delivers_to_a_real_portal_and_shows_it() {
     d.wait_for_text("#sync-state", "Aloqa yoʻq");
     d.wait_for_text("#sync-error", "Portal bilan aloqa yoʻq");
     d.screenshot("offline");
+    d.call("DELETE", "", None);
+}
+
+/// "Sync now" over a slow link does not freeze the window: while that sync is still running,
+/// the clerk searches for a citizen and sees the results. The desk runs every command off the
+/// window's thread; before, the search waited for the whole sync.
+#[test]
+#[ignore = "needs a display, tauri-driver, PostgreSQL and the built desk: run by scripts/test.sh"]
+fn the_window_answers_during_a_slow_sync() {
+    use ariza_e2e::fault_proxy::{FaultProxy, Link};
+
+    let portal = ariza_e2e::portal::TestPortal::start();
+    let upstream = portal.url.trim_start_matches("http://").parse().unwrap();
+    // A 2G-like link: about 2 KB/s each way and 300 ms each way per write.
+    let link = Link {
+        up_bytes_per_sec: 2_000,
+        down_bytes_per_sec: 2_000,
+        one_way_delay: Duration::from_millis(300),
+    };
+    let proxy = FaultProxy::start(upstream, 7, Some(link)).unwrap();
+    proxy.set_faults(false);
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk.db");
+    let filed = 300;
+    {
+        let code = portal.center_and_code("TSH12");
+        let (store, admin) = ariza_e2e::desk::desk(&home, "TSH12");
+        ariza_sync::Engine::new()
+            .unwrap()
+            .enroll(&store, &proxy.url(), &code, "desk-1", None)
+            .unwrap();
+        ariza_e2e::desk::file(&store, &admin, filed);
+    }
+
+    let (d, _driver) = start_desk(home.path(), &db, "slow-sync");
+    d.clear_and_type("#username", "admin");
+    d.clear_and_type("#password", "admin-pass-1");
+    d.click("#sign-in-submit");
+    d.wait_for_text("#backlog", &filed.to_string());
+    d.click("#sync-now");
+    d.wait_until(
+        "return document.querySelector('#sync-now').disabled",
+        json!([]),
+        Duration::from_secs(10),
+        "Sync now never started",
+    );
+
+    d.click("#nav-new");
+    d.wait_focus("#citizen-search");
+    let started = std::time::Instant::now();
+    d.keys("Karimov");
+    let shown = d.wait_until(
+        "const r = document.querySelector('#citizen-results'); return !!r && r.textContent.includes('Karimov Sherzod')",
+        json!([]),
+        Duration::from_secs(20),
+        "the search never answered during the sync",
+    );
+    let typed_and_found = started.elapsed();
+    d.screenshot("search-during-sync");
+    let still_syncing = d
+        .js(
+            "return document.querySelector('#sync-now').disabled",
+            json!([]),
+        )
+        .as_bool()
+        .unwrap_or(false);
+    let delivered = portal.count("SELECT count(*) FROM application");
+    println!(
+        "search during a slow sync: results {} ms after the last key ({} ms from the first key), \
+         sync still running: {still_syncing}, delivered so far {delivered} of {filed}",
+        shown.as_millis(),
+        typed_and_found.as_millis()
+    );
+    assert!(
+        still_syncing && delivered < filed as i64,
+        "the sync had finished before the search answered: the test proved nothing"
+    );
     d.call("DELETE", "", None);
 }
 

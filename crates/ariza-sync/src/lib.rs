@@ -104,6 +104,9 @@ pub struct Engine {
     /// Portal clock minus ours (ms), learned from each probe: signatures carry the portal's
     /// time, so a desk with a wrong clock still signs fresh requests.
     offset_ms: AtomicI64,
+    /// One sync at a time per engine: the desk's background loop and its "Sync now" share
+    /// one engine, and two runs at once would push the same outbox twice over.
+    one_at_a_time: Mutex<()>,
 }
 
 const MIN_BATCH: usize = 10;
@@ -141,6 +144,7 @@ impl Engine {
             batch_size: AtomicUsize::new(100),
             clock,
             offset_ms: AtomicI64::new(0),
+            one_at_a_time: Mutex::new(()),
         }
     }
 
@@ -207,7 +211,9 @@ impl Engine {
 
     /// Delivers everything waiting and brings back every decision; records the outcome for the
     /// desk's status line.
+    /// A run started while another is under way waits for it, then runs.
     pub fn sync_once(&self, store: &Store) -> Result<SyncReport, SyncError> {
+        let _running = self.one_at_a_time.lock().unwrap_or_else(|p| p.into_inner());
         let result = self.run(store);
         if let Err(e) = &result {
             tracing::warn!(error = %e, "sync failed");
@@ -330,7 +336,9 @@ impl Engine {
         let mut failures: u32 = 0;
         while !stop.load(Ordering::Relaxed) {
             let wait = match self.sync_once(store) {
-                Ok(_) => {
+                // Not enrolled yet is not a failing link: keep the usual pace, so the first
+                // run after enrollment is not held back by a long backoff.
+                Ok(_) | Err(SyncError::NotEnrolled) => {
                     failures = 0;
                     every
                 }

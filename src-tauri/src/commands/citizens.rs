@@ -1,0 +1,46 @@
+//! Finding, registering and opening citizens.
+
+use ariza_core::citizen::{Citizen, CitizenInput};
+use ariza_core::regions::Region;
+use ariza_store::CitizenMatch;
+use tauri::AppHandle;
+
+use super::off_main;
+use crate::error::Reply;
+
+/// How many matches the search list shows.
+const MATCHES_SHOWN: usize = 20;
+
+#[tauri::command]
+pub async fn regions(app: AppHandle) -> Reply<Vec<Region>> {
+    off_main(app, |_| Ok(ariza_core::regions::all())).await
+}
+
+#[tauri::command]
+pub async fn find_citizens(app: AppHandle, query: String) -> Reply<Vec<CitizenMatch>> {
+    off_main(app, move |desk| {
+        desk.actor()?;
+        Ok(desk.store()?.find_citizens(&query, MATCHES_SHOWN)?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn register_citizen(app: AppHandle, input: CitizenInput) -> Reply<Citizen> {
+    off_main(app, move |desk| {
+        let actor = desk.actor()?;
+        Ok(desk
+            .store()?
+            .register_citizen(&actor, &input, &desk.clock)?)
+    })
+    .await
+}
+
+#[tauri::command]
+pub async fn get_citizen(app: AppHandle, id: i64) -> Reply<Citizen> {
+    off_main(app, move |desk| {
+        let actor = desk.actor()?;
+        Ok(desk.store()?.open_citizen(&actor, id, &desk.clock)?)
+    })
+    .await
+}

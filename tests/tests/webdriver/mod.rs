@@ -1,0 +1,310 @@
+//! A WebDriver client for the GUI tests: one keep-alive connection to `tauri-driver`, which
+//! starts the real desk in WebKitGTK; element lookups that wait, clicks that retry, typing,
+//! scripts and screenshots that wait for the frame to show the DOM.
+
+// Test helpers fail loudly on purpose: a panic is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub struct Driver {
+    agent: ureq::Agent,
+    base: String,
+    session: String,
+    shots: PathBuf,
+    shot_no: std::cell::Cell<usize>,
+}
+
+impl Driver {
+    pub fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let url = format!("{}/session/{}{}", self.base, self.session, path);
+        let resp = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, Some(b)) => self.agent.post(&url).send_json(b),
+            (_, None) => self.agent.post(&url).send_json(json!({})),
+        };
+        let mut resp = resp.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let v: Value = resp.body_mut().read_json().unwrap();
+        v["value"].clone()
+    }
+
+    pub fn find(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let url = format!("{}/session/{}/element", self.base, self.session);
+            let r = self
+                .agent
+                .post(&url)
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send_json(json!({"using": "css selector", "value": css}));
+            if let Ok(mut r) = r {
+                let v: Value = r.body_mut().read_json().unwrap_or(Value::Null);
+                if let Some(id) = v["value"][ELEMENT].as_str() {
+                    return id.to_string();
+                }
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED");
+                panic!("no element {css}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Clicks, retrying briefly: a list that re-renders after loading replaces its rows, and a
+    /// click on the old row is refused as stale.
+    pub fn click(&self, css: &str) {
+        for _ in 0..20 {
+            let id = self.find(css);
+            let url = format!("{}/session/{}/element/{id}/click", self.base, self.session);
+            let r = self
+                .agent
+                .post(&url)
+                .config()
+                .http_status_as_error(false)
+                .build()
+                .send_json(json!({}));
+            match r {
+                Ok(r) if r.status().is_success() => return,
+                Ok(mut r) => eprintln!(
+                    "click {css}: {}",
+                    r.body_mut().read_to_string().unwrap_or_default()
+                ),
+                Err(e) => eprintln!("click {css}: {e}"),
+            }
+            std::thread::sleep(Duration::from_millis(150));
+        }
+        self.screenshot("FAILED");
+        panic!("could not click {css}");
+    }
+
+    pub fn clear_and_type(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call("POST", &format!("/element/{id}/clear"), None);
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        );
+    }
+
+    /// Polls a script until it returns true, for at most `limit`; returns how long it took.
+    pub fn wait_until(&self, script: &str, args: Value, limit: Duration, what: &str) -> Duration {
+        let started = Instant::now();
+        while !self.js(script, args.clone()).as_bool().unwrap_or(false) {
+            if started.elapsed() > limit {
+                self.screenshot("FAILED");
+                panic!("{what}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        started.elapsed()
+    }
+
+    /// Waits until the element has the keyboard focus, as a clerk waits for the cursor.
+    pub fn wait_focus(&self, css: &str) {
+        self.wait_until(
+            "return document.activeElement && document.activeElement.matches(arguments[0])",
+            json!([css]),
+            Duration::from_secs(10),
+            &format!("{css} never got the focus"),
+        );
+    }
+
+    /// Sends keys to whatever has focus, as a person at the keyboard would.
+    pub fn keys(&self, text: &str) {
+        let id = self.js("return document.activeElement", json!([]));
+        let id = id[ELEMENT]
+            .as_str()
+            .expect("something has focus")
+            .to_string();
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        );
+    }
+
+    pub fn text(&self, css: &str) -> String {
+        let id = self.find(css);
+        self.call("GET", &format!("/element/{id}/text"), None)
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    }
+
+    pub fn select(&self, css: &str, value: &str) {
+        self.find(css);
+        self.js(
+            "const s = document.querySelector(arguments[0]); s.value = arguments[1];
+             s.dispatchEvent(new Event('change', { bubbles: true })); return s.value",
+            json!([css, value]),
+        );
+    }
+
+    pub fn js(&self, script: &str, args: Value) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": args})),
+        )
+    }
+
+    pub fn wait_for_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let t = self.text(css);
+            if t.contains(needle) {
+                return t;
+            }
+            if Instant::now() > deadline {
+                self.screenshot("FAILED");
+                panic!("{css} never showed {needle:?}; it shows {t:?}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits two animation frames so the picture shows the DOM as it is now.
+    pub fn screenshot(&self, name: &str) -> PathBuf {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({"script": "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", "args": []})),
+        );
+        let b64 = self.call("GET", "/screenshot", None);
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64.as_str().unwrap())
+            .unwrap();
+        assert!(png.len() > 1000, "{name}: empty screenshot");
+        self.shot_no.set(self.shot_no.get() + 1);
+        let path = self
+            .shots
+            .join(format!("{:02}-{name}.png", self.shot_no.get()));
+        std::fs::write(&path, png).unwrap();
+        println!("screenshot {}", path.display());
+        path
+    }
+}
+
+pub struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    /// SIGTERM first: tauri-driver then stops the WebKitWebDriver it started, which SIGKILL
+    /// would leave running (and holding its port) for the next run.
+    fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(4444)
+}
+
+fn tauri_driver() -> PathBuf {
+    if let Ok(p) = std::env::var("TAURI_DRIVER") {
+        return PathBuf::from(p);
+    }
+    let home = std::env::var("HOME").unwrap_or_default();
+    let cached = Path::new(&home).join(".cache/ariza-tools/bin/tauri-driver");
+    if cached.exists() {
+        cached
+    } else {
+        PathBuf::from("tauri-driver")
+    }
+}
+
+/// Starts tauri-driver and a WebDriver session on the desk with its database at `db`; the
+/// returned guard stops the driver (and with it the desk).
+pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDrop) {
+    let desk = ariza_e2e::binary("ariza-desk");
+    assert!(
+        desk.exists(),
+        "build the desk first: cargo build -p ariza-desk ({})",
+        desk.display()
+    );
+    let root = std::env::var("ARIZA_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| ariza_e2e::workspace_root().join("test-output/screenshots"));
+    let shots = root.join(shots_name);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+
+    // The desk inherits tauri-driver's environment: point its database and XDG folders into
+    // the temporary home before starting the driver.
+    let port = free_port();
+    let native_port = free_port();
+    let driver = Command::new(tauri_driver())
+        .args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("ARIZA_DB", db)
+        .env("ARIZA_EXPORTS", home.join("exports"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("tauri-driver (cargo install tauri-driver)");
+    let guard = KillOnDrop(driver);
+    let base = format!("http://127.0.0.1:{port}");
+    // One keep-alive connection for the whole test: closing it per request made tauri-driver
+    // drop requests now and then.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while agent.get(&format!("{base}/status")).call().is_err() {
+        assert!(Instant::now() < deadline, "tauri-driver did not start");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": desk}}}});
+    let mut r = agent
+        .post(&format!("{base}/session"))
+        .send_json(caps)
+        .expect("new session");
+    let v: Value = r.body_mut().read_json().unwrap();
+    let session = v["value"]["sessionId"]
+        .as_str()
+        .expect("session id")
+        .to_string();
+    (
+        Driver {
+            agent,
+            base,
+            session,
+            shots,
+            shot_no: std::cell::Cell::new(0),
+        },
+        guard,
+    )
+}
