@@ -1,7 +1,5 @@
 //! Filing, listing, showing and cancelling applications, with their history and the outbox.
 
-use std::collections::BTreeMap;
-
 use ariza_core::application::{
     Application, ApplicationSummary, FileRequest, HistoryEntry, HistoryEvent, Status,
     check_transition,
@@ -19,7 +17,8 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::citizens::get_citizen;
-use crate::{Result, Store, StoreError, parse_ts, ts};
+use crate::stored::{StoredForm, StoredRow};
+use crate::{Result, Store, StoreError, as_stored, ts};
 
 /// Applications waiting for delivery. Since migration 0003 the outbox holds only undelivered
 /// ones; those the portal set aside are counted apart.
@@ -44,20 +43,16 @@ pub(crate) const SUMMARY_SQL: &str =
      JOIN staff s ON s.id = coalesce(a.assignee_id, a.clerk_id)";
 
 pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ApplicationSummary> {
-    let id: String = r.get(0)?;
     let names: [String; 3] = [r.get(3)?, r.get(4)?, r.get(5)?];
-    let status: String = r.get(7)?;
-    let filed_at: String = r.get(8)?;
-    let due: String = r.get(9)?;
     Ok(ApplicationSummary {
-        id: Uuid::parse_str(&id).unwrap_or_default(),
+        id: r.stored(0, "application", "id")?,
         tracking_number: TrackingNumber::from_stored(r.get(1)?),
         service_code: r.get(2)?,
         citizen_name: join_name(&names),
         clerk: r.get(6)?,
-        status: Status::parse(&status).unwrap_or(Status::Filed),
-        filed_at: parse_ts(&filed_at),
-        due_date: NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap_or_default(),
+        status: r.stored(7, "application", "status")?,
+        filed_at: r.stored(8, "application", "filed_at")?,
+        due_date: r.stored(9, "application", "due_date")?,
         fee_uzs: r.get(10)?,
     })
 }
@@ -85,18 +80,14 @@ pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEnt
          ORDER BY ord, seq",
     )?;
     let rows = stmt.query_map([id], |r| {
-        let from: Option<String> = r.get(0)?;
-        let to: String = r.get(1)?;
-        let at: String = r.get(2)?;
-        let event: String = r.get(6)?;
         Ok(HistoryEntry {
-            from: from.as_deref().and_then(Status::parse),
-            to: Status::parse(&to).unwrap_or(Status::Filed),
-            at: parse_ts(&at),
+            from: r.stored_opt(0, "application_history", "from_status")?,
+            to: r.stored(1, "application_history", "to_status")?,
+            at: r.stored(2, "application_history", "at")?,
             actor: r.get(3)?,
             actor_name: r.get(4)?,
             reason: r.get(5)?,
-            event: HistoryEvent::parse(&event).unwrap_or_default(),
+            event: r.stored(6, "application_history", "event")?,
             detail: r.get(7)?,
         })
     })?;
@@ -110,7 +101,7 @@ pub(crate) fn load_application(conn: &Connection, key: &str) -> Result<Applicati
         Err(_) => key.trim().to_string(),
     };
     let key = key.as_str();
-    let row = conn
+    let mut app = conn
         .query_row(
             "SELECT a.id, a.tracking_number, a.service_code, a.catalog_version, a.citizen_id, a.form,
                     a.fee_uzs, s.username, s.full_name, a.status, a.filed_at, a.due_date,
@@ -120,70 +111,44 @@ pub(crate) fn load_application(conn: &Connection, key: &str) -> Result<Applicati
              WHERE a.id = ?1 OR a.tracking_number = ?1",
             [key],
             |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, u32>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, String>(9)?,
-                    r.get::<_, String>(10)?,
-                    r.get::<_, String>(11)?,
-                    (
-                        r.get::<_, Option<String>>(12)?,
-                        r.get::<_, Option<String>>(13)?,
-                        r.get::<_, Option<String>>(14)?,
-                    ),
-                ))
+                Ok(Application {
+                    id: r.stored(0, "application", "id")?,
+                    tracking_number: TrackingNumber::from_stored(r.get(1)?),
+                    service_code: r.get(2)?,
+                    catalog_version: r.get(3)?,
+                    citizen_id: r.get(4)?,
+                    citizen_name: String::new(),
+                    citizen_pinfl: String::new(),
+                    form: r.stored::<StoredForm>(5, "application", "form")?.0,
+                    fee_uzs: r.get(6)?,
+                    clerk: r.get(7)?,
+                    clerk_name: r.get(8)?,
+                    assignee: r.get(12)?,
+                    sent_back_note: r.get(13)?,
+                    replaces: r.stored_opt(14, "application", "replaces")?,
+                    status: r.stored(9, "application", "status")?,
+                    filed_at: r.stored(10, "application", "filed_at")?,
+                    due_date: r.stored(11, "application", "due_date")?,
+                    quarantine: None,
+                    history: Vec::new(),
+                })
             },
         )
         .optional()?
         .ok_or(StoreError::NotFound("err-application-not-found"))?;
-    let (
-        id,
-        tracking,
-        service_code,
-        catalog_version,
-        citizen_id,
-        form,
-        fee,
-        clerk,
-        clerk_name,
-        status,
-        filed_at,
-        due,
-        (assignee, sent_back_note, replaces),
-    ) = row;
-    let citizen = get_citizen(conn, citizen_id)?;
-    Ok(Application {
-        id: Uuid::parse_str(&id).unwrap_or_default(),
-        tracking_number: TrackingNumber::from_stored(tracking),
-        service_code,
-        catalog_version,
-        citizen_id,
-        citizen_name: citizen.data.full_name(),
-        citizen_pinfl: citizen.data.pinfl.as_str().to_string(),
-        form: serde_json::from_str::<BTreeMap<String, String>>(&form)?,
-        fee_uzs: fee,
-        clerk,
-        clerk_name,
-        assignee,
-        sent_back_note,
-        replaces: replaces.and_then(|r| Uuid::parse_str(&r).ok()),
-        status: Status::parse(&status).unwrap_or(Status::Filed),
-        filed_at: parse_ts(&filed_at),
-        due_date: NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap_or_default(),
-        quarantine: conn
-            .prepare_cached("SELECT quarantine_key FROM outbox WHERE application_id = ?1 AND quarantined_at IS NOT NULL")?
-            .query_row([&id], |r| r.get(0))
-            .optional()?
-            .flatten(),
-        history: load_history(conn, &id)?,
-    })
+    let citizen = get_citizen(conn, app.citizen_id)?;
+    let id = app.id.to_string();
+    app.citizen_name = citizen.data.full_name();
+    app.citizen_pinfl = citizen.data.pinfl.as_str().to_string();
+    app.quarantine = conn
+        .prepare_cached(
+            "SELECT quarantine_key FROM outbox WHERE application_id = ?1 AND quarantined_at IS NOT NULL",
+        )?
+        .query_row([&id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    app.history = load_history(conn, &id)?;
+    Ok(app)
 }
 
 /// Where a filing comes from, besides the clerk's form.
@@ -432,7 +397,7 @@ impl Store {
         tx.commit()?;
         // Built from what was just written rather than read back: filing is the clerk's hot
         // path. The store tests compare it with a fresh read.
-        let filed_at = parse_ts(&at);
+        let filed_at = as_stored(now);
         let app = Application {
             id,
             tracking_number: tracking,

@@ -5,7 +5,8 @@ use ariza_core::audit::{AuditEntry, AuditReport, ChainVerifier, GENESIS, entry_h
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{Result, Store, parse_ts, ts};
+use crate::stored::StoredRow;
+use crate::{Result, Store, as_stored, ts};
 
 pub(crate) fn mark_delivered(conn: &Connection, up_to_seq: i64) -> Result<()> {
     conn.execute(
@@ -31,7 +32,7 @@ pub(crate) fn record(
         .optional()?;
     let (seq, prev) = head.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
     // Stored at millisecond precision, so hash what is stored.
-    let at = parse_ts(&ts(at));
+    let at = as_stored(at);
     let hash = entry_hash(&prev, seq, &at, actor, action, subject, detail);
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash)
@@ -51,10 +52,9 @@ pub(crate) fn record(
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
-    let at: String = r.get(1)?;
     Ok(AuditEntry {
         seq: r.get(0)?,
-        at: parse_ts(&at),
+        at: r.stored(1, "audit", "at")?,
         actor: r.get(2)?,
         action: r.get(3)?,
         subject: r.get(4)?,

@@ -5,14 +5,16 @@
 
 use std::collections::BTreeMap;
 
+use ariza_core::application::{HistoryEvent, Status};
 use ariza_core::clock::{Clock, tashkent, tashkent_days};
 use ariza_core::i18n::{Locale, Localizer};
 use ariza_core::staff::{Action, Actor};
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::{Result, Store, StoreError, parse_ts, ts};
+use crate::stored::StoredRow;
+use crate::{Result, Store, StoreError, ts};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
@@ -80,14 +82,16 @@ pub fn period_bounds(period: Period, day: NaiveDate) -> (NaiveDate, NaiveDate) {
     }
 }
 
-fn bump(row: &mut DashboardRow, status: &str) {
+fn bump(row: &mut DashboardRow, status: Status) {
     match status {
-        "filed" => row.filed += 1,
-        "delivered" => row.delivered += 1,
-        "completed" => row.completed += 1,
-        "rejected" => row.rejected += 1,
-        "returned" => row.returned += 1,
-        _ => {}
+        Status::Filed => row.filed += 1,
+        Status::Delivered => row.delivered += 1,
+        Status::Completed => row.completed += 1,
+        Status::Rejected => row.rejected += 1,
+        Status::Returned => row.returned += 1,
+        // Not columns of the dashboard: steps on the way (a draft, the agency's review) and
+        // applications withdrawn.
+        Status::Draft | Status::InReview | Status::Cancelled => {}
     }
 }
 
@@ -116,7 +120,7 @@ impl Store {
             let mut stmt = conn.prepare(
                 // Filing is the application row itself (migration 0008); every later status
                 // change is a history row.
-                "SELECT 'filed', a.filed_at, a.service_code, s.username, a.filed_at, a.due_date
+                "SELECT ?4, a.filed_at, a.service_code, s.username, a.filed_at, a.due_date
                  FROM application a
                  JOIN staff s ON s.id = a.clerk_id
                  WHERE a.filed_at >= ?1 AND a.filed_at < ?2 AND (?3 IS NULL OR s.username = ?3)
@@ -125,21 +129,28 @@ impl Store {
                  FROM application_history h
                  JOIN application a ON a.id = h.application_id
                  JOIN staff s ON s.id = a.clerk_id
-                 WHERE h.at >= ?1 AND h.at < ?2 AND h.event = 'status' AND (?3 IS NULL OR s.username = ?3)",
+                 WHERE h.at >= ?1 AND h.at < ?2 AND h.event = ?5 AND (?3 IS NULL OR s.username = ?3)",
             )?;
-            let rows = stmt.query_map(rusqlite::params![ts(start), ts(end), only], |r| {
+            let args = rusqlite::params![
+                ts(start),
+                ts(end),
+                only,
+                Status::Filed.as_str(),
+                HistoryEvent::Status.as_str()
+            ];
+            let rows = stmt.query_map(args, |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
+                    r.stored::<Status>(0, "application_history", "to_status")?,
+                    r.stored::<DateTime<Utc>>(1, "application_history", "at")?,
                     r.get::<_, String>(2)?,
                     r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
+                    r.stored::<DateTime<Utc>>(4, "application", "filed_at")?,
+                    r.stored::<NaiveDate>(5, "application", "due_date")?,
                 ))
             })?;
             for row in rows {
                 let (status, at, service, clerk, filed_at, due) = row?;
-                bump(&mut total, &status);
+                bump(&mut total, status);
                 bump(
                     by_service
                         .entry(service.clone())
@@ -147,7 +158,7 @@ impl Store {
                             key: service,
                             ..DashboardRow::default()
                         }),
-                    &status,
+                    status,
                 );
                 bump(
                     by_clerk
@@ -156,15 +167,13 @@ impl Store {
                             key: clerk,
                             ..DashboardRow::default()
                         }),
-                    &status,
+                    status,
                 );
-                if status == "completed" || status == "rejected" {
-                    let at = parse_ts(&at);
-                    let days = (at - parse_ts(&filed_at)).num_minutes() as f64 / (60.0 * 24.0);
+                if status.is_decided() {
+                    let days = (at - filed_at).num_minutes() as f64 / (60.0 * 24.0);
                     days_to_decision.push(days);
                     decided += 1;
-                    let decided_on = at.with_timezone(&tz).date_naive();
-                    if NaiveDate::parse_from_str(&due, "%Y-%m-%d").is_ok_and(|d| decided_on <= d) {
+                    if at.with_timezone(&tz).date_naive() <= due {
                         in_time += 1;
                     }
                 }

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::applications::{SUMMARY_SQL, summary_from_row};
+use crate::stored::StoredRow;
 use crate::supervision::{Event, record_event};
 use crate::{Result, Store, StoreError, ts};
 
@@ -249,15 +250,13 @@ impl Store {
         )?;
         let mut items = Vec::with_capacity(summaries.len());
         for application in summaries {
-            let found: Option<(String, i64, Option<String>)> = details
+            let found: Option<(_, i64, Option<String>)> = details
                 .query_row([application.id.to_string()], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    Ok((r.stored(0, "outbox", "enqueued_at")?, r.get(1)?, r.get(2)?))
                 })
                 .optional()?;
             let (waiting_since, attempts, reason_key) = match found {
-                Some((since, attempts, reason)) => {
-                    (Some(crate::parse_ts(&since)), attempts, reason)
-                }
+                Some((since, attempts, reason)) => (Some(since), attempts, reason),
                 None => (None, 0, None),
             };
             items.push(QueueItem {

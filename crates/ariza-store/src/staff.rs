@@ -10,10 +10,13 @@ use ariza_core::staff::{
 };
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::stored::{Json, StoredRow, parse_stored};
 use crate::{Result, Store, StoreError, ts};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -109,8 +112,8 @@ impl Store {
             params![code, req.center_name.trim(), req.region, req.district, now],
         )?;
         tx.execute(
-            "INSERT INTO staff (username, full_name, role, password_hash, created_at) VALUES (?1, ?2, 'admin', ?3, ?4)",
-            params![username, req.admin.full_name.trim(), hash, now],
+            "INSERT INTO staff (username, full_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, req.admin.full_name.trim(), Role::Admin.as_str(), hash, now],
         )?;
         let id = tx.last_insert_rowid();
         tx.execute(
@@ -139,21 +142,20 @@ impl Store {
         self.require_center()?;
         let username = username.trim().to_lowercase();
         let now = clock.now();
-        let waiting: Option<(u32, String)> = self
+        let waiting: Option<(u32, DateTime<Utc>)> = self
             .conn()
             .query_row(
                 "SELECT failures, next_try_at FROM sign_in_failures WHERE username = ?1",
                 [&username],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.stored(1, "sign_in_failures", "next_try_at")?)),
             )
             .optional()?;
         let failures = waiting.as_ref().map_or(0, |w| w.0);
-        if let Some((_, next)) = &waiting {
-            let next = crate::parse_ts(next);
-            if next > now {
-                let retry_after = (next - now).num_seconds().max(1);
-                return Err(StoreError::TooManyAttempts { retry_after });
-            }
+        if let Some((_, next)) = waiting
+            && next > now
+        {
+            let retry_after = (next - now).num_seconds().max(1);
+            return Err(StoreError::TooManyAttempts { retry_after });
         }
         let row: Option<(i64, String, String, String)> = self
             .conn()
@@ -170,8 +172,9 @@ impl Store {
                 false
             }
         };
-        let role = row.as_ref().and_then(|r| Role::parse(&r.2));
-        let (Some((id, full_name, _, _)), Some(role), true) = (row, role, verified) else {
+        // The role is read only once the password is right, so a damaged row tells nothing
+        // to someone guessing usernames.
+        let (Some((id, full_name, role, _)), true) = (row, verified) else {
             let failures = failures + 1;
             let next = now + sign_in_delay(failures);
             let conn = self.conn();
@@ -191,6 +194,7 @@ impl Store {
             tracing::info!(failures, "sign-in refused");
             return Err(StoreError::BadCredentials);
         };
+        let role: Role = parse_stored(&role, "staff", "role")?;
         {
             let conn = self.conn();
             conn.execute(
@@ -240,17 +244,17 @@ impl Store {
     ) -> Result<()> {
         let username = username.trim().to_lowercase();
         if username == actor.username {
-            let ok = current.is_some_and(|c| {
-                let hash: Option<String> = self
-                    .conn()
-                    .query_row(
-                        "SELECT password_hash FROM staff WHERE id = ?1",
-                        [actor.staff_id],
-                        |r| r.get(0),
-                    )
-                    .ok();
-                hash.is_some_and(|h| verify_password(c, &h))
-            });
+            let hash: Option<String> = self
+                .conn()
+                .query_row(
+                    "SELECT password_hash FROM staff WHERE id = ?1",
+                    [actor.staff_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let ok = current
+                .zip(hash)
+                .is_some_and(|(current, hash)| verify_password(current, &hash));
             if !ok {
                 return Err(StoreError::BadCredentials);
             }
@@ -294,20 +298,20 @@ impl Store {
         let username = username.trim().to_lowercase();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let role: Option<String> = tx
+        let role: Option<Role> = tx
             .query_row(
                 "SELECT role FROM staff WHERE username = ?1 AND active = 1 AND password_hash != '!'",
                 [&username],
-                |r| r.get(0),
+                |r| r.stored(0, "staff", "role"),
             )
             .optional()?;
         let Some(role) = role else {
             return Err(StoreError::NotFound("err-staff-not-found"));
         };
-        if role == "admin" {
+        if role == Role::Admin {
             let admins: i64 = tx.query_row(
-                "SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1",
-                [],
+                "SELECT count(*) FROM staff WHERE role = ?1 AND active = 1",
+                [Role::Admin.as_str()],
                 |r| r.get(0),
             )?;
             if admins <= 1 {
@@ -392,12 +396,11 @@ impl Store {
         let mut stmt = conn
             .prepare("SELECT id, username, full_name, role, active FROM staff WHERE password_hash != '!' ORDER BY username")?;
         let rows = stmt.query_map([], |r| {
-            let role: String = r.get(3)?;
             Ok(StaffMember {
                 id: r.get(0)?,
                 username: r.get(1)?,
                 full_name: r.get(2)?,
-                role: Role::parse(&role).unwrap_or(Role::Clerk),
+                role: r.stored(3, "staff", "role")?,
                 active: r.get(4)?,
             })
         })?;
@@ -425,7 +428,7 @@ impl Store {
             .optional()?;
         match body {
             Some(b) => {
-                let catalog: Arc<Catalog> = Arc::new(serde_json::from_str(&b)?);
+                let catalog = Arc::new(parse_stored::<Json<Catalog>>(&b, "catalog", "body")?.0);
                 *cached = Some(Arc::clone(&catalog));
                 Ok(catalog)
             }
