@@ -4,6 +4,7 @@ use ariza_core::application::{
     Application, ApplicationSummary, FileRequest, HistoryEntry, HistoryEvent, Status,
     check_transition,
 };
+use ariza_core::audit::AuditAction;
 use ariza_core::clock::{Clock, tashkent};
 use ariza_core::error::{DomainError, FieldError};
 use ariza_core::form;
@@ -70,7 +71,7 @@ fn join_name(parts: &[String]) -> String {
 /// application row (when, by whom): filing does not write it twice (migration 0008).
 pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT 'draft', 'filed', a.filed_at, s.username, s.full_name, NULL, 'status', NULL, 0 AS ord, 0 AS seq
+        "SELECT ?2, ?3, a.filed_at, s.username, s.full_name, NULL, ?4, NULL, 0 AS ord, 0 AS seq
          FROM application a JOIN staff s ON s.id = a.clerk_id
          WHERE a.id = ?1
          UNION ALL
@@ -79,7 +80,13 @@ pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEnt
          WHERE h.application_id = ?1
          ORDER BY ord, seq",
     )?;
-    let rows = stmt.query_map([id], |r| {
+    let filing = [
+        id,
+        Status::Draft.as_str(),
+        Status::Filed.as_str(),
+        HistoryEvent::Status.as_str(),
+    ];
+    let rows = stmt.query_map(filing, |r| {
         Ok(HistoryEntry {
             from: r.stored_opt(0, "application_history", "from_status")?,
             to: r.stored(1, "application_history", "to_status")?,
@@ -191,6 +198,15 @@ pub(crate) fn record_history(
         event.as_str(),
         detail
     ])?;
+    Ok(())
+}
+
+/// Marks the application cancelled (its history entry is the caller's: the reason differs).
+fn cancel(conn: &Connection, id: &str, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE application SET status = ?3, updated_at = ?2, sent_back_note = NULL WHERE id = ?1",
+    )?
+    .execute(params![id, at, Status::Cancelled.as_str()])?;
     Ok(())
 }
 
@@ -315,7 +331,7 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO application (id, tracking_number, service_code, catalog_version, citizen_id, form, fee_uzs,
                 clerk_id, status, filed_at, filed_date, due_date, updated_at, replaces)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'filed', ?9, ?10, ?11, ?9, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?13, ?9, ?10, ?11, ?9, ?12)",
         )?
         .execute(params![
             id_text,
@@ -330,6 +346,7 @@ impl Store {
             day,
             due.format("%Y-%m-%d").to_string(),
             replaced.map(|(old, _)| old.to_string()),
+            Status::Filed.as_str(),
         ])?;
         // No history row: filing is the application row itself (see `load_history`).
         tx.prepare_cached("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)")?
@@ -338,7 +355,7 @@ impl Store {
             &tx,
             now,
             &actor.username,
-            "application.file",
+            AuditAction::ApplicationFile,
             &id_text,
             &service.code,
         )?;
@@ -355,10 +372,7 @@ impl Store {
             FilingOrigin::Correction(_) => {
                 if let Some((old, old_status)) = replaced {
                     let old = old.to_string();
-                    tx.execute(
-                        "UPDATE application SET status = 'cancelled', updated_at = ?2, sent_back_note = NULL WHERE id = ?1",
-                        params![old, at],
-                    )?;
+                    cancel(&tx, &old, &at)?;
                     // The new tracking number is the reason the citizen will be given.
                     record_history(
                         &tx,
@@ -387,7 +401,7 @@ impl Store {
                         &tx,
                         now,
                         &actor.username,
-                        "application.correct",
+                        AuditAction::ApplicationCorrect,
                         &old,
                         &id_text,
                     )?;
@@ -451,7 +465,7 @@ impl Store {
         self.audit_event(
             clock.now(),
             &actor.username,
-            "application.open",
+            AuditAction::ApplicationOpen,
             &app.id.to_string(),
             "",
         )?;
@@ -503,14 +517,17 @@ impl Store {
         check_transition(app.status, Status::Cancelled, Some(reason))?;
         let at = ts(clock.now());
         let id = app.id.to_string();
-        tx.execute(
-            "UPDATE application SET status = 'cancelled', updated_at = ?2, sent_back_note = NULL WHERE id = ?1",
-            params![id, at],
-        )?;
-        tx.execute(
-            "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id, reason)
-             VALUES (?1, ?2, 'cancelled', ?3, ?4, ?5)",
-            params![id, app.status.as_str(), at, actor.staff_id, reason],
+        cancel(&tx, &id, &at)?;
+        record_history(
+            &tx,
+            &id,
+            Some(app.status),
+            Status::Cancelled,
+            HistoryEvent::Status,
+            &at,
+            actor.staff_id,
+            Some(reason),
+            None,
         )?;
         // A cancelled application is not delivered: it leaves the queue.
         tx.execute("DELETE FROM outbox WHERE application_id = ?1", [&id])?;
@@ -518,7 +535,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "application.cancel",
+            AuditAction::ApplicationCancel,
             &id,
             "",
         )?;

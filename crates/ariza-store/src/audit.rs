@@ -1,7 +1,7 @@
 //! The desk's audit trail (see `ariza_core::audit`): appended inside the same transaction as
 //! the change it records, verified by `ariza audit verify`, delivered to the portal.
 
-use ariza_core::audit::{AuditEntry, AuditReport, ChainVerifier, GENESIS, entry_hash};
+use ariza_core::audit::{AuditAction, AuditEntry, AuditReport, ChainVerifier, GENESIS, entry_hash};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -22,10 +22,11 @@ pub(crate) fn record(
     conn: &Connection,
     at: DateTime<Utc>,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     subject: &str,
     detail: &str,
 ) -> Result<()> {
+    let action = action.as_str();
     let head: Option<(i64, String)> = conn
         .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -128,7 +129,7 @@ impl Store {
         &self,
         at: DateTime<Utc>,
         actor: &str,
-        action: &str,
+        action: AuditAction,
         subject: &str,
         detail: &str,
     ) -> Result<()> {

@@ -1,6 +1,7 @@
 //! Citizens: registration and search by PINFL, document number, tracking number or name in
 //! either script. Every search path is an index lookup (B-tree or FTS5), never a table scan.
 
+use ariza_core::audit::AuditAction;
 use ariza_core::citizen::{Address, Citizen, CitizenInput, NewCitizen};
 use ariza_core::clock::Clock;
 use ariza_core::error::{DomainError, FieldError};
@@ -142,7 +143,7 @@ impl Store {
             &conn,
             clock.now(),
             &actor.username,
-            "citizen.register",
+            AuditAction::CitizenRegister,
             &id.to_string(),
             "",
         )?;
@@ -166,7 +167,7 @@ impl Store {
             &conn,
             clock.now(),
             &actor.username,
-            "citizen.open",
+            AuditAction::CitizenOpen,
             &id.to_string(),
             "",
         )?;

@@ -3,6 +3,7 @@
 //! decision; the share decided within the deadline; and exports of it as CSV and XLSX with
 //! headers in the desk's language.
 
+use ariza_core::audit::AuditAction;
 use std::collections::BTreeMap;
 
 use ariza_core::application::{HistoryEvent, Status};
@@ -424,7 +425,7 @@ impl Store {
         self.audit_event(
             clock.now(),
             &actor.username,
-            "dashboard.export",
+            AuditAction::DashboardExport,
             format.extension(),
             &format!("{}..{}", d.from, d.to),
         )?;

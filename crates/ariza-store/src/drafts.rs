@@ -2,6 +2,7 @@
 //! missing paper; it stays on this desk, is never delivered, and is filed later from where it
 //! was left (the draft goes in the same transaction as the filing).
 
+use ariza_core::audit::AuditAction;
 use std::collections::BTreeMap;
 
 use ariza_core::clock::Clock;
@@ -175,7 +176,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "draft.discard",
+            AuditAction::DraftDiscard,
             &draft.id.to_string(),
             "",
         )?;

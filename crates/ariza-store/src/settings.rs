@@ -1,6 +1,7 @@
 //! The desk's own preferences: language, font size, theme. Kept in the database so they
 //! survive restarts and travel with backups.
 
+use ariza_core::audit::AuditAction;
 use ariza_core::i18n::Locale;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
@@ -94,7 +95,7 @@ impl Store {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![body],
         )?;
-        crate::audit::record(&tx, at, by, "settings.change", "desk", &body)?;
+        crate::audit::record(&tx, at, by, AuditAction::SettingsChange, "desk", &body)?;
         tx.commit()?;
         Ok(())
     }

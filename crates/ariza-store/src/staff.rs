@@ -1,5 +1,6 @@
 //! The center this desk serves, its staff, sign-in and the catalog in force.
 
+use ariza_core::audit::AuditAction;
 use ariza_core::catalog::{Catalog, default_catalog};
 use ariza_core::clock::Clock;
 use ariza_core::error::{DomainError, FieldError, Validation};
@@ -120,8 +121,22 @@ impl Store {
             "INSERT OR IGNORE INTO catalog (version, body, received_at) VALUES (?1, ?2, ?3)",
             params![catalog.version, serde_json::to_string(&catalog)?, now],
         )?;
-        crate::audit::record(&tx, clock.now(), &username, "center.setup", &code, "")?;
-        crate::audit::record(&tx, clock.now(), &username, "staff.add", &username, "admin")?;
+        crate::audit::record(
+            &tx,
+            clock.now(),
+            &username,
+            AuditAction::CenterSetup,
+            &code,
+            "",
+        )?;
+        crate::audit::record(
+            &tx,
+            clock.now(),
+            &username,
+            AuditAction::StaffAdd,
+            &username,
+            "admin",
+        )?;
         // The administrator's key slot goes in before the commit: a desk that is set up
         // always has a person who can open it.
         self.edit_slots(|slots, key| slots.put_staff(key, &username, &req.admin.password))?;
@@ -187,7 +202,7 @@ impl Store {
                 &conn,
                 now,
                 &username,
-                "staff.sign_in_failed",
+                AuditAction::StaffSignInFailed,
                 &username,
                 &failures.to_string(),
             )?;
@@ -201,7 +216,14 @@ impl Store {
                 "DELETE FROM sign_in_failures WHERE username = ?1",
                 [&username],
             )?;
-            crate::audit::record(&conn, now, &username, "staff.sign_in", &username, "")?;
+            crate::audit::record(
+                &conn,
+                now,
+                &username,
+                AuditAction::StaffSignIn,
+                &username,
+                "",
+            )?;
         }
         // Staff who arrived from the portal's feed get their key slot at their first sign-in,
         // the one moment their password is known here.
@@ -281,7 +303,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "staff.password",
+            AuditAction::StaffPassword,
             &username,
             "",
         )?;
@@ -330,7 +352,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "staff.deactivate",
+            AuditAction::StaffDeactivate,
             &username,
             "",
         )?;
@@ -375,7 +397,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "staff.add",
+            AuditAction::StaffAdd,
             &username,
             new.role.as_str(),
         )?;

@@ -196,3 +196,28 @@ pub(crate) fn parse_stored<T: StoredText>(
 ) -> Result<T> {
     T::from_stored(text).ok_or_else(|| StoreError::corrupt(table, column))
 }
+
+/// `column IN ('filed', …)` for a set of statuses (`Status::OPEN`, `Status::DECIDED`): the
+/// sets are the core's, so no query spells them out. Inlined rather than bound because the
+/// texts are the core's own identifiers (lower case and `_`), never input.
+pub(crate) fn status_in(column: &str, set: &[Status]) -> String {
+    let texts: Vec<String> = set.iter().map(|s| format!("'{}'", s.as_str())).collect();
+    format!("{column} IN ({})", texts.join(", "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_sets_render_as_sql() {
+        assert_eq!(
+            status_in("a.status", &Status::DECIDED),
+            "a.status IN ('completed', 'rejected')"
+        );
+        assert_eq!(
+            status_in("a.status", &Status::OPEN),
+            "a.status IN ('filed', 'delivered', 'in_review', 'returned')"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 //! the old state or the new one, and the sync engine simply runs again.
 
 use ariza_core::application::Status;
+use ariza_core::audit::AuditAction;
 use ariza_core::wire::{
     ChangeKind, ChangesResponse, Channel, EnrollResponse, Outcome, PushResponse, WireApplication,
     WireCitizen,
@@ -162,7 +163,7 @@ impl Store {
             &tx,
             at,
             "device",
-            "device.enroll",
+            AuditAction::DeviceEnroll,
             &resp.device_id.to_string(),
             "",
         )?;
@@ -263,7 +264,14 @@ impl Store {
                 "delivered={} conflicts={} rejected={}",
                 applied.delivered, applied.conflicts, applied.rejected
             );
-            crate::audit::record(&tx, resp.received_at, "portal", "sync.push", "", &detail)?;
+            crate::audit::record(
+                &tx,
+                resp.received_at,
+                "portal",
+                AuditAction::SyncPush,
+                "",
+                &detail,
+            )?;
         }
         tx.commit()?;
         Ok(applied)
@@ -301,10 +309,7 @@ impl Store {
                     // A decision can arrive before this desk saw the delivery acknowledged (the
                     // answer to its push was lost): the application is on the portal, so it is
                     // delivered.
-                    if matches!(
-                        status,
-                        Status::InReview | Status::Completed | Status::Rejected | Status::Returned
-                    ) {
+                    if Status::ON_PORTAL.contains(&status) {
                         deliver(&tx, &id, &at, portal)?;
                         if status != Status::InReview {
                             transition(&tx, &id, Status::InReview, None, &at, portal)?;
@@ -315,7 +320,7 @@ impl Store {
                             &tx,
                             change.at,
                             &change.actor,
-                            "application.decision",
+                            AuditAction::ApplicationDecision,
                             &id,
                             status.as_str(),
                         )?;
@@ -353,7 +358,7 @@ impl Store {
                         &tx,
                         change.at,
                         &change.actor,
-                        "staff.sync",
+                        AuditAction::StaffSync,
                         &staff.username,
                         staff.role.as_str(),
                     )?;
