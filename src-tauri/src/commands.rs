@@ -9,7 +9,8 @@ use ariza_core::error::Fault;
 use ariza_core::regions::Region;
 use ariza_core::staff::Action;
 use ariza_core::staff::{Actor, NewStaff, StaffMember};
-use ariza_store::dashboard::{Dashboard, ExportFormat, Period};
+use ariza_export::ExportFormat;
+use ariza_store::dashboard::{Dashboard, Period};
 use ariza_store::{
     Center, CitizenMatch, DeskSettings, Draft, DraftInput, FilingOrigin, ListFilter, QueueCounts,
     QueueFilter, QueueItem, QueueKind, SetupRequest, SyncStatus,

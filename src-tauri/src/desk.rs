@@ -8,7 +8,8 @@ use ariza_core::clock::{Clock, SystemClock};
 use ariza_core::error::{Code, Describe, Fault};
 use ariza_core::i18n::{Locale, Localizer};
 use ariza_core::staff::Actor;
-use ariza_store::dashboard::{ExportFormat, Period};
+use ariza_export::{ExportError, ExportFormat};
+use ariza_store::dashboard::Period;
 use ariza_store::{DeviceKeyStore, Store, StoreError};
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -216,9 +217,10 @@ impl Desk {
         period: Period,
         day: Option<NaiveDate>,
         format: ExportFormat,
-    ) -> Result<String, StoreError> {
+    ) -> Result<String, ExportError> {
         let store = self.store.get().ok_or(StoreError::Locked)?;
-        let path = store.export_dashboard(
+        let path = ariza_export::export_dashboard(
+            store,
             actor,
             period,
             day,
