@@ -321,7 +321,7 @@ impl Store {
         };
         let replaced = match origin {
             FilingOrigin::Correction(key) => Some(correctable(&tx, actor, key, req)?),
-            _ => None,
+            FilingOrigin::Fresh | FilingOrigin::Draft(_) => None,
         };
         let day = today.format("%Y-%m-%d").to_string();
         let seq = next_sequence(&tx, &center.code, today, center.device_number)?;
