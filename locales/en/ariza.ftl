@@ -47,6 +47,8 @@ err-center-code = A center code is 2–8 Latin letters or digits.
 err-schema-too-new = This database was written by a newer version of Ariza (schema { $found }, this version knows { $supported }). Install the newer version; the database was not changed.
 err-migration-changed = Migration { $name } differs from the one applied to this database. Install a matching version; the database was not changed.
 err-storage = The local database could not be read or written. Nothing was changed.
+err-stored-corrupt = A record in the local database is damaged ({ $table }.{ $column } cannot be read). Nothing was changed and nothing was sent to the portal; call IT staff.
+err-export-write = The export file could not be written. Check the exports folder; nothing was changed.
 err-internal = Something went wrong. Nothing was changed.
 err-json = The input is not valid JSON: { $detail }
 

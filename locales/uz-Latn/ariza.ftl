@@ -47,6 +47,8 @@ err-center-code = Markaz kodi 2–8 ta lotin harfi yoki raqam.
 err-schema-too-new = Bu maʼlumotlar bazasi Arizaning yangiroq versiyasida yozilgan (sxema { $found }, bu versiya { $supported } gacha biladi). Yangi versiyani oʻrnating; baza oʻzgartirilmadi.
 err-migration-changed = { $name } migratsiyasi bazaga qoʻllanganidan farq qiladi. Mos versiyani oʻrnating; baza oʻzgartirilmadi.
 err-storage = Mahalliy bazani oʻqib yoki yozib boʻlmadi. Hech narsa oʻzgarmadi.
+err-stored-corrupt = Mahalliy bazadagi yozuv shikastlangan ({ $table }.{ $column } oʻqilmaydi). Hech narsa oʻzgarmadi va portalga hech narsa yuborilmadi; IT xodimiga murojaat qiling.
+err-export-write = Eksport faylini yozib boʻlmadi. Eksport jildini tekshiring; hech narsa oʻzgarmadi.
 err-internal = Nimadir notoʻgʻri ketdi. Hech narsa oʻzgarmadi.
 err-json = Kiritilgan maʼlumot toʻgʻri JSON emas: { $detail }
 

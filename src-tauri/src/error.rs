@@ -44,3 +44,9 @@ impl From<DomainError> for DeskError {
         DeskError::Described(Box::new(e))
     }
 }
+
+impl From<ariza_export::ExportError> for DeskError {
+    fn from(e: ariza_export::ExportError) -> Self {
+        DeskError::Described(Box::new(e))
+    }
+}

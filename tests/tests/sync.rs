@@ -538,3 +538,36 @@ fn catalog_versions_and_staff_come_down_the_feed() {
             .is_err()
     );
 }
+
+/// A damaged row in the outbox stops the push: the engine reports the damage (table and
+/// column) and the portal receives nothing, rather than a citizen with a made-up birth date.
+#[test]
+fn a_damaged_row_is_never_delivered() {
+    let portal = TestPortal::start();
+    let code = portal.center_and_code("TSH07");
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = desk(&dir, "TSH07");
+    let engine = Engine::new().unwrap();
+    file(&store, &admin, 2);
+    engine
+        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .unwrap();
+    raw(&dir)
+        .execute("UPDATE citizen SET birth_date = 'not-a-date'", [])
+        .unwrap();
+    match engine.sync_once(&store) {
+        Err(SyncError::Store(ariza_store::StoreError::Corrupt { table, column })) => {
+            assert_eq!((table, column), ("citizen", "birth_date"));
+        }
+        other => panic!("expected the damage reported, got {other:?}"),
+    }
+    assert_eq!(portal.count("SELECT count(*) FROM application"), 0);
+    assert_eq!(store.outbox_backlog().unwrap(), 2);
+
+    // Repaired, the same applications go.
+    raw(&dir)
+        .execute("UPDATE citizen SET birth_date = '1990-05-12'", [])
+        .unwrap();
+    assert_eq!(engine.sync_once(&store).unwrap().delivered, 2);
+    assert_eq!(portal.count("SELECT count(*) FROM application"), 2);
+}

@@ -1023,7 +1023,8 @@ fn execute(command: Command, ctx: &Ctx, store: &Store) -> Result<(), Failure> {
             xlsx,
             actor,
         } => {
-            use ariza_store::dashboard::{Period, dashboard_csv, dashboard_xlsx};
+            use ariza_export::{dashboard_csv, dashboard_xlsx};
+            use ariza_store::dashboard::Period;
             let actor = sign_in(ctx, store, &actor)?;
             let period = match period.as_str() {
                 "day" => Period::Day,

@@ -39,6 +39,35 @@ impl Status {
         Status::Cancelled,
     ];
 
+    /// Filed and waiting for a decision: at the desk, on its way, with the agency, or
+    /// returned to the citizen for correction. What can be overdue.
+    pub const OPEN: [Status; 4] = [
+        Status::Filed,
+        Status::Delivered,
+        Status::InReview,
+        Status::Returned,
+    ];
+
+    /// The agency's final answers: what the citizen is handed, what the dashboard times.
+    pub const DECIDED: [Status; 2] = [Status::Completed, Status::Rejected];
+
+    /// Known to the portal: an application in one of these has been delivered, whatever the
+    /// desk saw of the acknowledgement.
+    pub const ON_PORTAL: [Status; 4] = [
+        Status::InReview,
+        Status::Completed,
+        Status::Rejected,
+        Status::Returned,
+    ];
+
+    pub fn is_open(self) -> bool {
+        Status::OPEN.contains(&self)
+    }
+
+    pub fn is_decided(self) -> bool {
+        Status::DECIDED.contains(&self)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Status::Draft => "draft",
@@ -307,6 +336,37 @@ mod tests {
             check_transition(Status::InReview, Status::Rejected, None),
             Err(DomainError::Invalid(_))
         ));
+    }
+
+    /// The named sets are the lifecycle's, not a list kept beside it: decided is where the
+    /// agency's review ends for good; open is every filed status a decision can still follow.
+    #[test]
+    fn open_and_decided_follow_the_lifecycle() {
+        let ends = |s: Status| Status::ALL.iter().all(|to| !s.can_become(*to));
+        let reaches_decision = |from: Status| {
+            let mut seen = vec![from];
+            let mut i = 0;
+            while i < seen.len() {
+                for to in Status::ALL {
+                    if seen[i].can_become(to) && !seen.contains(&to) {
+                        seen.push(to);
+                    }
+                }
+                i += 1;
+            }
+            seen[1..].iter().any(|s| s.is_decided())
+        };
+        for s in Status::ALL {
+            let decided = Status::InReview.can_become(s) && ends(s);
+            assert_eq!(s.is_decided(), decided, "{s:?}");
+            let open = s != Status::Draft && !decided && reaches_decision(s);
+            assert_eq!(s.is_open(), open, "{s:?}");
+            assert_eq!(
+                Status::ON_PORTAL.contains(&s),
+                s == Status::InReview || Status::InReview.can_become(s),
+                "{s:?}"
+            );
+        }
     }
 
     #[test]

@@ -29,6 +29,154 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// What an audit entry records: the one list of actions the desk and the portal write. An
+/// entry read back (or received from a desk) keeps its action as text, since the chain's hash
+/// covers the text and a newer desk may know actions this build does not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AuditAction {
+    /// The desk was set up for its center.
+    CenterSetup,
+    /// A staff member was added (`detail`: the role).
+    StaffAdd,
+    StaffSignIn,
+    /// A wrong password (`detail`: failures in a row).
+    StaffSignInFailed,
+    StaffPassword,
+    StaffDeactivate,
+    /// A staff account arrived from the portal's feed (`detail`: the role).
+    StaffSync,
+    CitizenRegister,
+    /// A citizen's record was opened (read).
+    CitizenOpen,
+    ApplicationFile,
+    /// An application was opened (read).
+    ApplicationOpen,
+    ApplicationCancel,
+    /// Corrected: cancelled and filed anew (`detail`: the new id).
+    ApplicationCorrect,
+    /// The portal's decision reached the desk (`detail`: the status).
+    ApplicationDecision,
+    ApplicationHandedOver,
+    /// A supervisor sent a set-aside application again.
+    ApplicationRetry,
+    ApplicationReassign,
+    ApplicationSendBack,
+    ApplicationSentBackDone,
+    DraftDiscard,
+    DashboardExport,
+    SettingsChange,
+    BackupCreate,
+    BackupRestore,
+    /// A desk enrolled with the portal (recorded on both sides).
+    DeviceEnroll,
+    /// A push was answered (`detail`: the counts).
+    SyncPush,
+    /// Portal: an operator added a center.
+    CenterAdd,
+    /// Portal: a catalog version was published.
+    CatalogPublish,
+    /// Portal: an operator created or changed a desk staff account.
+    StaffSet,
+    /// Portal: a portal user (operator or agency officer) was added.
+    UserAdd,
+    /// Portal: a desk's credential was revoked.
+    DeviceRevoke,
+    /// Portal: an agency officer decided an application.
+    ApplicationDecide,
+    /// Portal: a desk's push was stored.
+    ApplicationsReceive,
+    /// Portal: the demonstration data was loaded.
+    DemoLoad,
+}
+
+impl AuditAction {
+    pub const ALL: [AuditAction; 34] = [
+        AuditAction::CenterSetup,
+        AuditAction::StaffAdd,
+        AuditAction::StaffSignIn,
+        AuditAction::StaffSignInFailed,
+        AuditAction::StaffPassword,
+        AuditAction::StaffDeactivate,
+        AuditAction::StaffSync,
+        AuditAction::CitizenRegister,
+        AuditAction::CitizenOpen,
+        AuditAction::ApplicationFile,
+        AuditAction::ApplicationOpen,
+        AuditAction::ApplicationCancel,
+        AuditAction::ApplicationCorrect,
+        AuditAction::ApplicationDecision,
+        AuditAction::ApplicationHandedOver,
+        AuditAction::ApplicationRetry,
+        AuditAction::ApplicationReassign,
+        AuditAction::ApplicationSendBack,
+        AuditAction::ApplicationSentBackDone,
+        AuditAction::DraftDiscard,
+        AuditAction::DashboardExport,
+        AuditAction::SettingsChange,
+        AuditAction::BackupCreate,
+        AuditAction::BackupRestore,
+        AuditAction::DeviceEnroll,
+        AuditAction::SyncPush,
+        AuditAction::CenterAdd,
+        AuditAction::CatalogPublish,
+        AuditAction::StaffSet,
+        AuditAction::UserAdd,
+        AuditAction::DeviceRevoke,
+        AuditAction::ApplicationDecide,
+        AuditAction::ApplicationsReceive,
+        AuditAction::DemoLoad,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditAction::CenterSetup => "center.setup",
+            AuditAction::StaffAdd => "staff.add",
+            AuditAction::StaffSignIn => "staff.sign_in",
+            AuditAction::StaffSignInFailed => "staff.sign_in_failed",
+            AuditAction::StaffPassword => "staff.password",
+            AuditAction::StaffDeactivate => "staff.deactivate",
+            AuditAction::StaffSync => "staff.sync",
+            AuditAction::CitizenRegister => "citizen.register",
+            AuditAction::CitizenOpen => "citizen.open",
+            AuditAction::ApplicationFile => "application.file",
+            AuditAction::ApplicationOpen => "application.open",
+            AuditAction::ApplicationCancel => "application.cancel",
+            AuditAction::ApplicationCorrect => "application.correct",
+            AuditAction::ApplicationDecision => "application.decision",
+            AuditAction::ApplicationHandedOver => "application.handed_over",
+            AuditAction::ApplicationRetry => "application.retry",
+            AuditAction::ApplicationReassign => "application.reassign",
+            AuditAction::ApplicationSendBack => "application.send_back",
+            AuditAction::ApplicationSentBackDone => "application.sent_back_done",
+            AuditAction::DraftDiscard => "draft.discard",
+            AuditAction::DashboardExport => "dashboard.export",
+            AuditAction::SettingsChange => "settings.change",
+            AuditAction::BackupCreate => "backup.create",
+            AuditAction::BackupRestore => "backup.restore",
+            AuditAction::DeviceEnroll => "device.enroll",
+            AuditAction::SyncPush => "sync.push",
+            AuditAction::CenterAdd => "center.add",
+            AuditAction::CatalogPublish => "catalog.publish",
+            AuditAction::StaffSet => "staff.set",
+            AuditAction::UserAdd => "user.add",
+            AuditAction::DeviceRevoke => "device.revoke",
+            AuditAction::ApplicationDecide => "application.decide",
+            AuditAction::ApplicationsReceive => "applications.receive",
+            AuditAction::DemoLoad => "demo.load",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<AuditAction> {
+        AuditAction::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for AuditAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The hash of an entry from its fields and the previous entry's hash.
 pub fn entry_hash(
     prev_hash: &str,
@@ -53,7 +201,7 @@ pub fn entry_hash(
         h.update((field.len() as u64).to_le_bytes());
         h.update(field.as_bytes());
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(h.finalize())
 }
 
 impl AuditEntry {
@@ -155,6 +303,18 @@ pub fn verify_chain(entries: &[AuditEntry]) -> AuditReport {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn audit_actions_are_distinct_and_read_back() {
+        let mut seen = std::collections::BTreeSet::new();
+        for a in AuditAction::ALL {
+            assert!(seen.insert(a.as_str()), "{a:?} written twice");
+            assert_eq!(AuditAction::parse(a.as_str()), Some(a));
+            // `subject.verb`: what the portal's and the desk's reports group by.
+            assert!(a.as_str().split_once('.').is_some(), "{a:?}");
+        }
+        assert_eq!(AuditAction::parse("application.made_up"), None);
+    }
 
     fn chain(n: i64) -> Vec<AuditEntry> {
         let mut prev = GENESIS.to_string();

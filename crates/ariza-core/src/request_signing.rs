@@ -23,10 +23,7 @@ pub fn signing_input(
     timestamp_ms: i64,
     nonce: &str,
 ) -> Vec<u8> {
-    let digest: String = Sha256::digest(body)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = hex::encode(Sha256::digest(body));
     format!(
         "ariza-request-v1\n{}\n{path_and_query}\n{digest}\n{timestamp_ms}\n{nonce}",
         method.to_ascii_uppercase()

@@ -55,6 +55,31 @@ impl Role {
     }
 }
 
+/// A person signed in to the portal (not a desk's staff: those are [`Role`]). Operators run
+/// the portal (centers, devices, staff accounts, the catalog); an agency's officers decide the
+/// applications of their agency's services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PortalRole {
+    Operator,
+    Agency,
+}
+
+impl PortalRole {
+    pub const ALL: [PortalRole; 2] = [PortalRole::Operator, PortalRole::Agency];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortalRole::Operator => "operator",
+            PortalRole::Agency => "agency",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PortalRole> {
+        PortalRole::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Action {
     RegisterCitizen,
@@ -181,6 +206,23 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The portal's table allows exactly these roles; a role added to one and not the other
+    /// would be refused by PostgreSQL or never be assigned.
+    #[test]
+    fn portal_roles_are_the_ones_the_portal_schema_allows() {
+        let schema = include_str!("../../../migrations/portal/0001_initial.sql");
+        let allowed: Vec<String> = PortalRole::ALL
+            .iter()
+            .map(|r| format!("'{}'", r.as_str()))
+            .collect();
+        let check = format!("CHECK (role IN ({}))", allowed.join(", "));
+        assert!(schema.contains(&check), "{check}");
+        for r in PortalRole::ALL {
+            assert_eq!(PortalRole::parse(r.as_str()), Some(r));
+        }
+        assert_eq!(PortalRole::parse("clerk"), None);
+    }
 
     #[test]
     fn hashes_verify_and_differ() {

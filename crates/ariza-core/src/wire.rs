@@ -197,9 +197,6 @@ impl WireApplication {
             "filed_at": self.filed_at,
         });
         let bytes = serde_json::to_vec(&content).unwrap_or_default();
-        Sha256::digest(&bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex::encode(Sha256::digest(&bytes))
     }
 }

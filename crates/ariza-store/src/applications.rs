@@ -1,11 +1,10 @@
 //! Filing, listing, showing and cancelling applications, with their history and the outbox.
 
-use std::collections::BTreeMap;
-
 use ariza_core::application::{
     Application, ApplicationSummary, FileRequest, HistoryEntry, HistoryEvent, Status,
     check_transition,
 };
+use ariza_core::audit::AuditAction;
 use ariza_core::clock::{Clock, tashkent};
 use ariza_core::error::{DomainError, FieldError};
 use ariza_core::form;
@@ -19,7 +18,8 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::citizens::get_citizen;
-use crate::{Result, Store, StoreError, parse_ts, ts};
+use crate::stored::{StoredForm, StoredRow};
+use crate::{Result, Store, StoreError, as_stored, ts};
 
 /// Applications waiting for delivery. Since migration 0003 the outbox holds only undelivered
 /// ones; those the portal set aside are counted apart.
@@ -44,20 +44,16 @@ pub(crate) const SUMMARY_SQL: &str =
      JOIN staff s ON s.id = coalesce(a.assignee_id, a.clerk_id)";
 
 pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ApplicationSummary> {
-    let id: String = r.get(0)?;
     let names: [String; 3] = [r.get(3)?, r.get(4)?, r.get(5)?];
-    let status: String = r.get(7)?;
-    let filed_at: String = r.get(8)?;
-    let due: String = r.get(9)?;
     Ok(ApplicationSummary {
-        id: Uuid::parse_str(&id).unwrap_or_default(),
+        id: r.stored(0, "application", "id")?,
         tracking_number: TrackingNumber::from_stored(r.get(1)?),
         service_code: r.get(2)?,
         citizen_name: join_name(&names),
         clerk: r.get(6)?,
-        status: Status::parse(&status).unwrap_or(Status::Filed),
-        filed_at: parse_ts(&filed_at),
-        due_date: NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap_or_default(),
+        status: r.stored(7, "application", "status")?,
+        filed_at: r.stored(8, "application", "filed_at")?,
+        due_date: r.stored(9, "application", "due_date")?,
         fee_uzs: r.get(10)?,
     })
 }
@@ -75,7 +71,7 @@ fn join_name(parts: &[String]) -> String {
 /// application row (when, by whom): filing does not write it twice (migration 0008).
 pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEntry>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT 'draft', 'filed', a.filed_at, s.username, s.full_name, NULL, 'status', NULL, 0 AS ord, 0 AS seq
+        "SELECT ?2, ?3, a.filed_at, s.username, s.full_name, NULL, ?4, NULL, 0 AS ord, 0 AS seq
          FROM application a JOIN staff s ON s.id = a.clerk_id
          WHERE a.id = ?1
          UNION ALL
@@ -84,19 +80,21 @@ pub(crate) fn load_history(conn: &Connection, id: &str) -> Result<Vec<HistoryEnt
          WHERE h.application_id = ?1
          ORDER BY ord, seq",
     )?;
-    let rows = stmt.query_map([id], |r| {
-        let from: Option<String> = r.get(0)?;
-        let to: String = r.get(1)?;
-        let at: String = r.get(2)?;
-        let event: String = r.get(6)?;
+    let filing = [
+        id,
+        Status::Draft.as_str(),
+        Status::Filed.as_str(),
+        HistoryEvent::Status.as_str(),
+    ];
+    let rows = stmt.query_map(filing, |r| {
         Ok(HistoryEntry {
-            from: from.as_deref().and_then(Status::parse),
-            to: Status::parse(&to).unwrap_or(Status::Filed),
-            at: parse_ts(&at),
+            from: r.stored_opt(0, "application_history", "from_status")?,
+            to: r.stored(1, "application_history", "to_status")?,
+            at: r.stored(2, "application_history", "at")?,
             actor: r.get(3)?,
             actor_name: r.get(4)?,
             reason: r.get(5)?,
-            event: HistoryEvent::parse(&event).unwrap_or_default(),
+            event: r.stored(6, "application_history", "event")?,
             detail: r.get(7)?,
         })
     })?;
@@ -110,7 +108,7 @@ pub(crate) fn load_application(conn: &Connection, key: &str) -> Result<Applicati
         Err(_) => key.trim().to_string(),
     };
     let key = key.as_str();
-    let row = conn
+    let mut app = conn
         .query_row(
             "SELECT a.id, a.tracking_number, a.service_code, a.catalog_version, a.citizen_id, a.form,
                     a.fee_uzs, s.username, s.full_name, a.status, a.filed_at, a.due_date,
@@ -120,70 +118,44 @@ pub(crate) fn load_application(conn: &Connection, key: &str) -> Result<Applicati
              WHERE a.id = ?1 OR a.tracking_number = ?1",
             [key],
             |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, u32>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, String>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, String>(9)?,
-                    r.get::<_, String>(10)?,
-                    r.get::<_, String>(11)?,
-                    (
-                        r.get::<_, Option<String>>(12)?,
-                        r.get::<_, Option<String>>(13)?,
-                        r.get::<_, Option<String>>(14)?,
-                    ),
-                ))
+                Ok(Application {
+                    id: r.stored(0, "application", "id")?,
+                    tracking_number: TrackingNumber::from_stored(r.get(1)?),
+                    service_code: r.get(2)?,
+                    catalog_version: r.get(3)?,
+                    citizen_id: r.get(4)?,
+                    citizen_name: String::new(),
+                    citizen_pinfl: String::new(),
+                    form: r.stored::<StoredForm>(5, "application", "form")?.0,
+                    fee_uzs: r.get(6)?,
+                    clerk: r.get(7)?,
+                    clerk_name: r.get(8)?,
+                    assignee: r.get(12)?,
+                    sent_back_note: r.get(13)?,
+                    replaces: r.stored_opt(14, "application", "replaces")?,
+                    status: r.stored(9, "application", "status")?,
+                    filed_at: r.stored(10, "application", "filed_at")?,
+                    due_date: r.stored(11, "application", "due_date")?,
+                    quarantine: None,
+                    history: Vec::new(),
+                })
             },
         )
         .optional()?
         .ok_or(StoreError::NotFound("err-application-not-found"))?;
-    let (
-        id,
-        tracking,
-        service_code,
-        catalog_version,
-        citizen_id,
-        form,
-        fee,
-        clerk,
-        clerk_name,
-        status,
-        filed_at,
-        due,
-        (assignee, sent_back_note, replaces),
-    ) = row;
-    let citizen = get_citizen(conn, citizen_id)?;
-    Ok(Application {
-        id: Uuid::parse_str(&id).unwrap_or_default(),
-        tracking_number: TrackingNumber::from_stored(tracking),
-        service_code,
-        catalog_version,
-        citizen_id,
-        citizen_name: citizen.data.full_name(),
-        citizen_pinfl: citizen.data.pinfl.as_str().to_string(),
-        form: serde_json::from_str::<BTreeMap<String, String>>(&form)?,
-        fee_uzs: fee,
-        clerk,
-        clerk_name,
-        assignee,
-        sent_back_note,
-        replaces: replaces.and_then(|r| Uuid::parse_str(&r).ok()),
-        status: Status::parse(&status).unwrap_or(Status::Filed),
-        filed_at: parse_ts(&filed_at),
-        due_date: NaiveDate::parse_from_str(&due, "%Y-%m-%d").unwrap_or_default(),
-        quarantine: conn
-            .prepare_cached("SELECT quarantine_key FROM outbox WHERE application_id = ?1 AND quarantined_at IS NOT NULL")?
-            .query_row([&id], |r| r.get(0))
-            .optional()?
-            .flatten(),
-        history: load_history(conn, &id)?,
-    })
+    let citizen = get_citizen(conn, app.citizen_id)?;
+    let id = app.id.to_string();
+    app.citizen_name = citizen.data.full_name();
+    app.citizen_pinfl = citizen.data.pinfl.as_str().to_string();
+    app.quarantine = conn
+        .prepare_cached(
+            "SELECT quarantine_key FROM outbox WHERE application_id = ?1 AND quarantined_at IS NOT NULL",
+        )?
+        .query_row([&id], |r| r.get(0))
+        .optional()?
+        .flatten();
+    app.history = load_history(conn, &id)?;
+    Ok(app)
 }
 
 /// Where a filing comes from, besides the clerk's form.
@@ -226,6 +198,15 @@ pub(crate) fn record_history(
         event.as_str(),
         detail
     ])?;
+    Ok(())
+}
+
+/// Marks the application cancelled (its history entry is the caller's: the reason differs).
+fn cancel(conn: &Connection, id: &str, at: &str) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE application SET status = ?3, updated_at = ?2, sent_back_note = NULL WHERE id = ?1",
+    )?
+    .execute(params![id, at, Status::Cancelled.as_str()])?;
     Ok(())
 }
 
@@ -340,7 +321,7 @@ impl Store {
         };
         let replaced = match origin {
             FilingOrigin::Correction(key) => Some(correctable(&tx, actor, key, req)?),
-            _ => None,
+            FilingOrigin::Fresh | FilingOrigin::Draft(_) => None,
         };
         let day = today.format("%Y-%m-%d").to_string();
         let seq = next_sequence(&tx, &center.code, today, center.device_number)?;
@@ -350,7 +331,7 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO application (id, tracking_number, service_code, catalog_version, citizen_id, form, fee_uzs,
                 clerk_id, status, filed_at, filed_date, due_date, updated_at, replaces)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'filed', ?9, ?10, ?11, ?9, ?12)",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?13, ?9, ?10, ?11, ?9, ?12)",
         )?
         .execute(params![
             id_text,
@@ -365,6 +346,7 @@ impl Store {
             day,
             due.format("%Y-%m-%d").to_string(),
             replaced.map(|(old, _)| old.to_string()),
+            Status::Filed.as_str(),
         ])?;
         // No history row: filing is the application row itself (see `load_history`).
         tx.prepare_cached("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)")?
@@ -373,7 +355,7 @@ impl Store {
             &tx,
             now,
             &actor.username,
-            "application.file",
+            AuditAction::ApplicationFile,
             &id_text,
             &service.code,
         )?;
@@ -390,10 +372,7 @@ impl Store {
             FilingOrigin::Correction(_) => {
                 if let Some((old, old_status)) = replaced {
                     let old = old.to_string();
-                    tx.execute(
-                        "UPDATE application SET status = 'cancelled', updated_at = ?2, sent_back_note = NULL WHERE id = ?1",
-                        params![old, at],
-                    )?;
+                    cancel(&tx, &old, &at)?;
                     // The new tracking number is the reason the citizen will be given.
                     record_history(
                         &tx,
@@ -422,7 +401,7 @@ impl Store {
                         &tx,
                         now,
                         &actor.username,
-                        "application.correct",
+                        AuditAction::ApplicationCorrect,
                         &old,
                         &id_text,
                     )?;
@@ -432,7 +411,7 @@ impl Store {
         tx.commit()?;
         // Built from what was just written rather than read back: filing is the clerk's hot
         // path. The store tests compare it with a fresh read.
-        let filed_at = parse_ts(&at);
+        let filed_at = as_stored(now);
         let app = Application {
             id,
             tracking_number: tracking,
@@ -486,7 +465,7 @@ impl Store {
         self.audit_event(
             clock.now(),
             &actor.username,
-            "application.open",
+            AuditAction::ApplicationOpen,
             &app.id.to_string(),
             "",
         )?;
@@ -538,14 +517,17 @@ impl Store {
         check_transition(app.status, Status::Cancelled, Some(reason))?;
         let at = ts(clock.now());
         let id = app.id.to_string();
-        tx.execute(
-            "UPDATE application SET status = 'cancelled', updated_at = ?2, sent_back_note = NULL WHERE id = ?1",
-            params![id, at],
-        )?;
-        tx.execute(
-            "INSERT INTO application_history (application_id, from_status, to_status, at, staff_id, reason)
-             VALUES (?1, ?2, 'cancelled', ?3, ?4, ?5)",
-            params![id, app.status.as_str(), at, actor.staff_id, reason],
+        cancel(&tx, &id, &at)?;
+        record_history(
+            &tx,
+            &id,
+            Some(app.status),
+            Status::Cancelled,
+            HistoryEvent::Status,
+            &at,
+            actor.staff_id,
+            Some(reason),
+            None,
         )?;
         // A cancelled application is not delivered: it leaves the queue.
         tx.execute("DELETE FROM outbox WHERE application_id = ?1", [&id])?;
@@ -553,7 +535,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "application.cancel",
+            AuditAction::ApplicationCancel,
             &id,
             "",
         )?;

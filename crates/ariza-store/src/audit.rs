@@ -1,11 +1,12 @@
 //! The desk's audit trail (see `ariza_core::audit`): appended inside the same transaction as
 //! the change it records, verified by `ariza audit verify`, delivered to the portal.
 
-use ariza_core::audit::{AuditEntry, AuditReport, ChainVerifier, GENESIS, entry_hash};
+use ariza_core::audit::{AuditAction, AuditEntry, AuditReport, ChainVerifier, GENESIS, entry_hash};
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
-use crate::{Result, Store, parse_ts, ts};
+use crate::stored::StoredRow;
+use crate::{Result, Store, as_stored, ts};
 
 pub(crate) fn mark_delivered(conn: &Connection, up_to_seq: i64) -> Result<()> {
     conn.execute(
@@ -21,17 +22,18 @@ pub(crate) fn record(
     conn: &Connection,
     at: DateTime<Utc>,
     actor: &str,
-    action: &str,
+    action: AuditAction,
     subject: &str,
     detail: &str,
 ) -> Result<()> {
+    let action = action.as_str();
     let head: Option<(i64, String)> = conn
         .prepare_cached("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")?
         .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     let (seq, prev) = head.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
     // Stored at millisecond precision, so hash what is stored.
-    let at = parse_ts(&ts(at));
+    let at = as_stored(at);
     let hash = entry_hash(&prev, seq, &at, actor, action, subject, detail);
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, actor, action, subject, detail, prev_hash, hash)
@@ -51,10 +53,9 @@ pub(crate) fn record(
 }
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
-    let at: String = r.get(1)?;
     Ok(AuditEntry {
         seq: r.get(0)?,
-        at: parse_ts(&at),
+        at: r.stored(1, "audit", "at")?,
         actor: r.get(2)?,
         action: r.get(3)?,
         subject: r.get(4)?,
@@ -128,7 +129,7 @@ impl Store {
         &self,
         at: DateTime<Utc>,
         actor: &str,
-        action: &str,
+        action: AuditAction,
         subject: &str,
         detail: &str,
     ) -> Result<()> {

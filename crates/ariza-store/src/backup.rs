@@ -5,6 +5,7 @@
 //! endian), the staff key slots (no device slot), then a SQLCipher database exported with the
 //! same key (`sqlcipher_export`), so its bytes are as unreadable as the live database's.
 
+use ariza_core::audit::AuditAction;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -45,7 +46,14 @@ impl Store {
         let _ = std::fs::remove_file(&export);
         {
             let conn = self.conn();
-            crate::audit::record(&conn, clock.now(), &actor.username, "backup.create", "", "")?;
+            crate::audit::record(
+                &conn,
+                clock.now(),
+                &actor.username,
+                AuditAction::BackupCreate,
+                "",
+                "",
+            )?;
             conn.execute(
                 "ATTACH DATABASE ?1 AS backup KEY ?2",
                 rusqlite::params![export.to_string_lossy(), &*key.pragma()],
@@ -160,7 +168,7 @@ impl Store {
         store.audit_event(
             clock.now(),
             &username.trim().to_lowercase(),
-            "backup.restore",
+            AuditAction::BackupRestore,
             "",
             "",
         )?;

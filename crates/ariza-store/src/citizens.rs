@@ -1,19 +1,19 @@
 //! Citizens: registration and search by PINFL, document number, tracking number or name in
 //! either script. Every search path is an index lookup (B-tree or FTS5), never a table scan.
 
-use ariza_core::citizen::{Address, Citizen, CitizenInput, NewCitizen, Sex};
+use ariza_core::audit::AuditAction;
+use ariza_core::citizen::{Address, Citizen, CitizenInput, NewCitizen};
 use ariza_core::clock::Clock;
-use ariza_core::document::DocumentKind;
 use ariza_core::error::{DomainError, FieldError};
 use ariza_core::pinfl::Pinfl;
 use ariza_core::staff::{Action, Actor};
 use ariza_core::tracking::TrackingNumber;
 use ariza_core::translit;
-use chrono::NaiveDate;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::stored::StoredRow;
 use crate::{Result, Store, StoreError, ts};
 
 /// A line of search results.
@@ -32,21 +32,17 @@ const CITIZEN_COLUMNS: &str = "id, pinfl, document_kind, document_number, surnam
      birth_date, sex, phone, region, district, street";
 
 fn citizen_from_row(r: &Row<'_>) -> rusqlite::Result<Citizen> {
-    let pinfl: String = r.get(1)?;
-    let kind: String = r.get(2)?;
-    let birth: String = r.get(7)?;
-    let sex: String = r.get(8)?;
     Ok(Citizen {
         id: r.get(0)?,
         data: NewCitizen {
-            pinfl: Pinfl::from_stored(pinfl),
-            document_kind: DocumentKind::parse(&kind).unwrap_or(DocumentKind::Passport),
+            pinfl: Pinfl::from_stored(r.get(1)?),
+            document_kind: r.stored(2, "citizen", "document_kind")?,
             document_number: r.get(3)?,
             surname: r.get(4)?,
             given_name: r.get(5)?,
             patronymic: r.get(6)?,
-            birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d").unwrap_or_default(),
-            sex: Sex::parse(&sex).unwrap_or(Sex::Male),
+            birth_date: r.stored(7, "citizen", "birth_date")?,
+            sex: r.stored(8, "citizen", "sex")?,
             phone: r.get(9)?,
             address: Address {
                 region: r.get(10)?,
@@ -147,7 +143,7 @@ impl Store {
             &conn,
             clock.now(),
             &actor.username,
-            "citizen.register",
+            AuditAction::CitizenRegister,
             &id.to_string(),
             "",
         )?;
@@ -171,7 +167,7 @@ impl Store {
             &conn,
             clock.now(),
             &actor.username,
-            "citizen.open",
+            AuditAction::CitizenOpen,
             &id.to_string(),
             "",
         )?;

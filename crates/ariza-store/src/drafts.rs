@@ -2,6 +2,7 @@
 //! missing paper; it stays on this desk, is never delivered, and is filed later from where it
 //! was left (the draft goes in the same transaction as the filing).
 
+use ariza_core::audit::AuditAction;
 use std::collections::BTreeMap;
 
 use ariza_core::clock::Clock;
@@ -13,7 +14,8 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::queues::{QueueFilter, check_dates, filter_sql, scoped};
-use crate::{Result, Store, StoreError, parse_ts, ts};
+use crate::stored::{Json, StoredRow};
+use crate::{Result, Store, StoreError, ts};
 
 /// What the clerk has typed so far. Nothing is validated until filing.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS)]
@@ -54,21 +56,17 @@ const DRAFT_SQL: &str = "SELECT d.id, s.username, d.citizen_id,
      FROM draft d JOIN staff s ON s.id = d.clerk_id LEFT JOIN citizen c ON c.id = d.citizen_id";
 
 fn draft_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Draft> {
-    let id: String = r.get(0)?;
     let citizen_id: Option<i64> = r.get(2)?;
     let name: String = r.get(3)?;
-    let form: String = r.get(5)?;
-    let created: String = r.get(6)?;
-    let updated: String = r.get(7)?;
     Ok(Draft {
-        id: Uuid::parse_str(&id).unwrap_or_default(),
+        id: r.stored(0, "draft", "id")?,
         clerk: r.get(1)?,
         citizen_id,
         citizen_name: citizen_id.map(|_| name),
         service_code: r.get(4)?,
-        form: serde_json::from_str(&form).unwrap_or_default(),
-        created_at: parse_ts(&created),
-        updated_at: parse_ts(&updated),
+        form: r.stored::<Json<_>>(5, "draft", "form")?.0,
+        created_at: r.stored(6, "draft", "created_at")?,
+        updated_at: r.stored(7, "draft", "updated_at")?,
     })
 }
 
@@ -178,7 +176,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "draft.discard",
+            AuditAction::DraftDiscard,
             &draft.id.to_string(),
             "",
         )?;

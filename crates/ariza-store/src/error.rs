@@ -1,6 +1,8 @@
 use ariza_core::error::{Code, Describe, DomainError, FieldError};
 use ariza_core::i18n::MessageArgs;
 
+use crate::stored::CorruptColumn;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]
@@ -20,7 +22,14 @@ pub enum StoreError {
     #[error("migration {name} differs from the one applied")]
     MigrationChanged { name: String },
     #[error("database: {0}")]
-    Sqlite(#[from] rusqlite::Error),
+    Sqlite(rusqlite::Error),
+    /// A stored value does not read back as what the store writes (a status, a day, an id,
+    /// a form): the row is damaged. Nothing is defaulted and nothing was changed.
+    #[error("stored data is damaged: {table}.{column} cannot be read")]
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+    },
     #[error("stored data: {0}")]
     Json(#[from] serde_json::Error),
     #[error("file system: {0}")]
@@ -35,6 +44,26 @@ pub enum StoreError {
     BadBackup,
 }
 
+impl StoreError {
+    /// The value in `table.column` cannot be read. Logged here, once, for IT staff: the
+    /// place only, never the value (it may be personal data).
+    pub(crate) fn corrupt(table: &'static str, column: &'static str) -> StoreError {
+        tracing::error!(table, column, "stored value cannot be read");
+        StoreError::Corrupt { table, column }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        if let rusqlite::Error::FromSqlConversionFailure(_, _, inner) = &e
+            && let Some(at) = inner.downcast_ref::<CorruptColumn>()
+        {
+            return StoreError::corrupt(at.table, at.column);
+        }
+        StoreError::Sqlite(e)
+    }
+}
+
 impl Describe for StoreError {
     fn code(&self) -> Code {
         match self {
@@ -46,7 +75,10 @@ impl Describe for StoreError {
             StoreError::Duplicate(..) => Code::Conflict,
             StoreError::SchemaTooNew { .. } => Code::SchemaTooNew,
             StoreError::MigrationChanged { .. } => Code::MigrationChanged,
-            StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Io(_) => Code::Storage,
+            StoreError::Sqlite(_)
+            | StoreError::Corrupt { .. }
+            | StoreError::Json(_)
+            | StoreError::Io(_) => Code::Storage,
             StoreError::Hash => Code::Internal,
             StoreError::Locked => Code::Locked,
             StoreError::TooManyAttempts { .. } => Code::TooManyAttempts,
@@ -75,6 +107,10 @@ impl Describe for StoreError {
             StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Io(_) => {
                 ("err-storage", vec![])
             }
+            StoreError::Corrupt { table, column } => (
+                "err-stored-corrupt",
+                vec![("table", table.to_string()), ("column", column.to_string())],
+            ),
             StoreError::Hash => ("err-internal", vec![]),
             StoreError::Locked => ("err-db-locked", vec![]),
             StoreError::TooManyAttempts { retry_after } => (

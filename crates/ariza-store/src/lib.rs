@@ -31,13 +31,14 @@ pub mod page_crypto {
 mod queues;
 mod settings;
 mod staff;
+mod stored;
 mod supervision;
 mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use rusqlite::Connection;
 
 pub use applications::{FilingOrigin, ListFilter};
@@ -70,10 +71,10 @@ pub(crate) fn ts(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
 
-pub(crate) fn parse_ts(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s)
-        .map(|t| t.with_timezone(&Utc))
-        .unwrap_or_default()
+/// The instant as [`ts`] stores it (to the millisecond, truncated), without a round trip
+/// through text: what a fresh read of the row will say.
+pub(crate) fn as_stored(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.trunc_subsecs(3)
 }
 
 impl Store {

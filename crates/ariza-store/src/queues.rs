@@ -3,6 +3,7 @@
 //! handed to the citizen. Membership is decided here, once, for the desk and the CLI.
 
 use ariza_core::application::{ApplicationSummary, HistoryEvent, Status};
+use ariza_core::audit::AuditAction;
 use ariza_core::clock::Clock;
 use ariza_core::staff::{Action, Actor};
 use chrono::NaiveDate;
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::applications::{SUMMARY_SQL, summary_from_row};
+use crate::stored::{StoredRow, status_in};
 use crate::supervision::{Event, record_event};
 use crate::{Result, Store, StoreError, ts};
 
@@ -58,23 +60,24 @@ impl QueueKind {
     }
 
     /// The SQL condition for membership; `?1` is today (YYYY-MM-DD, Tashkent).
-    fn condition(self) -> &'static str {
+    fn condition(self) -> String {
         match self {
             QueueKind::AwaitingDelivery => {
-                "EXISTS (SELECT 1 FROM outbox o WHERE o.application_id = a.id AND o.quarantined_at IS NULL)"
+                "EXISTS (SELECT 1 FROM outbox o WHERE o.application_id = a.id AND o.quarantined_at IS NULL)".into()
             }
             QueueKind::Quarantined => {
-                "EXISTS (SELECT 1 FROM outbox o WHERE o.application_id = a.id AND o.quarantined_at IS NOT NULL)"
+                "EXISTS (SELECT 1 FROM outbox o WHERE o.application_id = a.id AND o.quarantined_at IS NOT NULL)".into()
             }
-            QueueKind::Returned => "a.status = 'returned'",
+            QueueKind::Returned => status_in("a.status", &[Status::Returned]),
             // Due on the deadline day itself is not late; the day after is.
             QueueKind::Overdue => {
-                "a.status IN ('filed', 'delivered', 'in_review', 'returned') AND a.due_date < ?1"
+                format!("{} AND a.due_date < ?1", status_in("a.status", &Status::OPEN))
             }
-            QueueKind::ToHandOver => {
-                "a.status IN ('completed', 'rejected') AND a.handed_over_at IS NULL"
-            }
-            QueueKind::SentBack => "a.sent_back_note IS NOT NULL",
+            QueueKind::ToHandOver => format!(
+                "{} AND a.handed_over_at IS NULL",
+                status_in("a.status", &Status::DECIDED)
+            ),
+            QueueKind::SentBack => "a.sent_back_note IS NOT NULL".into(),
         }
     }
 }
@@ -249,15 +252,13 @@ impl Store {
         )?;
         let mut items = Vec::with_capacity(summaries.len());
         for application in summaries {
-            let found: Option<(String, i64, Option<String>)> = details
+            let found: Option<(_, i64, Option<String>)> = details
                 .query_row([application.id.to_string()], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                    Ok((r.stored(0, "outbox", "enqueued_at")?, r.get(1)?, r.get(2)?))
                 })
                 .optional()?;
             let (waiting_since, attempts, reason_key) = match found {
-                Some((since, attempts, reason)) => {
-                    (Some(crate::parse_ts(&since)), attempts, reason)
-                }
+                Some((since, attempts, reason)) => (Some(since), attempts, reason),
                 None => (None, 0, None),
             };
             items.push(QueueItem {
@@ -274,7 +275,7 @@ impl Store {
     pub fn mark_handed_over(&self, actor: &Actor, key: &str, clock: &dyn Clock) -> Result<()> {
         actor.role.require(Action::ViewApplications)?;
         let app = self.application(key)?;
-        if !matches!(app.status, Status::Completed | Status::Rejected) {
+        if !app.status.is_decided() {
             return Err(StoreError::NotFound("err-not-decided"));
         }
         let mut conn = self.conn();
@@ -287,7 +288,7 @@ impl Store {
         if n > 0 {
             let event = Event {
                 kind: HistoryEvent::HandedOver,
-                audit_action: "application.handed_over",
+                audit_action: AuditAction::ApplicationHandedOver,
                 reason: None,
                 detail: None,
             };
@@ -315,7 +316,7 @@ impl Store {
         }
         let event = Event {
             kind: HistoryEvent::DeliveryRetried,
-            audit_action: "application.retry",
+            audit_action: AuditAction::ApplicationRetry,
             reason: None,
             detail: None,
         };

@@ -1,11 +1,13 @@
 //! The desk's own preferences: language, font size, theme. Kept in the database so they
 //! survive restarts and travel with backups.
 
+use ariza_core::audit::AuditAction;
 use ariza_core::i18n::Locale;
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::stored::{Json, parse_stored};
 use crate::{Result, Store};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, Default)]
@@ -63,11 +65,12 @@ impl Store {
                 r.get(0)
             })
             .optional()?;
-        // Settings written by a later version may have fields this one does not know; fall
-        // back to defaults rather than refuse to start.
-        Ok(body
-            .and_then(|b| serde_json::from_str(&b).ok())
-            .unwrap_or_default())
+        // None saved yet: the defaults. Fields a later version added are ignored (serde's
+        // default), but settings that do not read are damage, not a reason to pick others.
+        match body {
+            None => Ok(DeskSettings::default()),
+            Some(b) => Ok(parse_stored::<Json<DeskSettings>>(&b, "setting", "desk")?.0),
+        }
     }
 
     /// Saves the desk's preferences; `by` is who changed them (the signed-in username, or
@@ -92,7 +95,7 @@ impl Store {
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             params![body],
         )?;
-        crate::audit::record(&tx, at, by, "settings.change", "desk", &body)?;
+        crate::audit::record(&tx, at, by, AuditAction::SettingsChange, "desk", &body)?;
         tx.commit()?;
         Ok(())
     }

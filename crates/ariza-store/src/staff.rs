@@ -1,5 +1,6 @@
 //! The center this desk serves, its staff, sign-in and the catalog in force.
 
+use ariza_core::audit::AuditAction;
 use ariza_core::catalog::{Catalog, default_catalog};
 use ariza_core::clock::Clock;
 use ariza_core::error::{DomainError, FieldError, Validation};
@@ -10,10 +11,13 @@ use ariza_core::staff::{
 };
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
+
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::stored::{Json, StoredRow, parse_stored};
 use crate::{Result, Store, StoreError, ts};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -109,16 +113,30 @@ impl Store {
             params![code, req.center_name.trim(), req.region, req.district, now],
         )?;
         tx.execute(
-            "INSERT INTO staff (username, full_name, role, password_hash, created_at) VALUES (?1, ?2, 'admin', ?3, ?4)",
-            params![username, req.admin.full_name.trim(), hash, now],
+            "INSERT INTO staff (username, full_name, role, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![username, req.admin.full_name.trim(), Role::Admin.as_str(), hash, now],
         )?;
         let id = tx.last_insert_rowid();
         tx.execute(
             "INSERT OR IGNORE INTO catalog (version, body, received_at) VALUES (?1, ?2, ?3)",
             params![catalog.version, serde_json::to_string(&catalog)?, now],
         )?;
-        crate::audit::record(&tx, clock.now(), &username, "center.setup", &code, "")?;
-        crate::audit::record(&tx, clock.now(), &username, "staff.add", &username, "admin")?;
+        crate::audit::record(
+            &tx,
+            clock.now(),
+            &username,
+            AuditAction::CenterSetup,
+            &code,
+            "",
+        )?;
+        crate::audit::record(
+            &tx,
+            clock.now(),
+            &username,
+            AuditAction::StaffAdd,
+            &username,
+            "admin",
+        )?;
         // The administrator's key slot goes in before the commit: a desk that is set up
         // always has a person who can open it.
         self.edit_slots(|slots, key| slots.put_staff(key, &username, &req.admin.password))?;
@@ -139,21 +157,20 @@ impl Store {
         self.require_center()?;
         let username = username.trim().to_lowercase();
         let now = clock.now();
-        let waiting: Option<(u32, String)> = self
+        let waiting: Option<(u32, DateTime<Utc>)> = self
             .conn()
             .query_row(
                 "SELECT failures, next_try_at FROM sign_in_failures WHERE username = ?1",
                 [&username],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.stored(1, "sign_in_failures", "next_try_at")?)),
             )
             .optional()?;
         let failures = waiting.as_ref().map_or(0, |w| w.0);
-        if let Some((_, next)) = &waiting {
-            let next = crate::parse_ts(next);
-            if next > now {
-                let retry_after = (next - now).num_seconds().max(1);
-                return Err(StoreError::TooManyAttempts { retry_after });
-            }
+        if let Some((_, next)) = waiting
+            && next > now
+        {
+            let retry_after = (next - now).num_seconds().max(1);
+            return Err(StoreError::TooManyAttempts { retry_after });
         }
         let row: Option<(i64, String, String, String)> = self
             .conn()
@@ -170,8 +187,9 @@ impl Store {
                 false
             }
         };
-        let role = row.as_ref().and_then(|r| Role::parse(&r.2));
-        let (Some((id, full_name, _, _)), Some(role), true) = (row, role, verified) else {
+        // The role is read only once the password is right, so a damaged row tells nothing
+        // to someone guessing usernames.
+        let (Some((id, full_name, role, _)), true) = (row, verified) else {
             let failures = failures + 1;
             let next = now + sign_in_delay(failures);
             let conn = self.conn();
@@ -184,20 +202,28 @@ impl Store {
                 &conn,
                 now,
                 &username,
-                "staff.sign_in_failed",
+                AuditAction::StaffSignInFailed,
                 &username,
                 &failures.to_string(),
             )?;
             tracing::info!(failures, "sign-in refused");
             return Err(StoreError::BadCredentials);
         };
+        let role: Role = parse_stored(&role, "staff", "role")?;
         {
             let conn = self.conn();
             conn.execute(
                 "DELETE FROM sign_in_failures WHERE username = ?1",
                 [&username],
             )?;
-            crate::audit::record(&conn, now, &username, "staff.sign_in", &username, "")?;
+            crate::audit::record(
+                &conn,
+                now,
+                &username,
+                AuditAction::StaffSignIn,
+                &username,
+                "",
+            )?;
         }
         // Staff who arrived from the portal's feed get their key slot at their first sign-in,
         // the one moment their password is known here.
@@ -240,17 +266,17 @@ impl Store {
     ) -> Result<()> {
         let username = username.trim().to_lowercase();
         if username == actor.username {
-            let ok = current.is_some_and(|c| {
-                let hash: Option<String> = self
-                    .conn()
-                    .query_row(
-                        "SELECT password_hash FROM staff WHERE id = ?1",
-                        [actor.staff_id],
-                        |r| r.get(0),
-                    )
-                    .ok();
-                hash.is_some_and(|h| verify_password(c, &h))
-            });
+            let hash: Option<String> = self
+                .conn()
+                .query_row(
+                    "SELECT password_hash FROM staff WHERE id = ?1",
+                    [actor.staff_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let ok = current
+                .zip(hash)
+                .is_some_and(|(current, hash)| verify_password(current, &hash));
             if !ok {
                 return Err(StoreError::BadCredentials);
             }
@@ -277,7 +303,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "staff.password",
+            AuditAction::StaffPassword,
             &username,
             "",
         )?;
@@ -294,20 +320,20 @@ impl Store {
         let username = username.trim().to_lowercase();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let role: Option<String> = tx
+        let role: Option<Role> = tx
             .query_row(
                 "SELECT role FROM staff WHERE username = ?1 AND active = 1 AND password_hash != '!'",
                 [&username],
-                |r| r.get(0),
+                |r| r.stored(0, "staff", "role"),
             )
             .optional()?;
         let Some(role) = role else {
             return Err(StoreError::NotFound("err-staff-not-found"));
         };
-        if role == "admin" {
+        if role == Role::Admin {
             let admins: i64 = tx.query_row(
-                "SELECT count(*) FROM staff WHERE role = 'admin' AND active = 1",
-                [],
+                "SELECT count(*) FROM staff WHERE role = ?1 AND active = 1",
+                [Role::Admin.as_str()],
                 |r| r.get(0),
             )?;
             if admins <= 1 {
@@ -326,7 +352,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "staff.deactivate",
+            AuditAction::StaffDeactivate,
             &username,
             "",
         )?;
@@ -371,7 +397,7 @@ impl Store {
             &tx,
             clock.now(),
             &actor.username,
-            "staff.add",
+            AuditAction::StaffAdd,
             &username,
             new.role.as_str(),
         )?;
@@ -392,12 +418,11 @@ impl Store {
         let mut stmt = conn
             .prepare("SELECT id, username, full_name, role, active FROM staff WHERE password_hash != '!' ORDER BY username")?;
         let rows = stmt.query_map([], |r| {
-            let role: String = r.get(3)?;
             Ok(StaffMember {
                 id: r.get(0)?,
                 username: r.get(1)?,
                 full_name: r.get(2)?,
-                role: Role::parse(&role).unwrap_or(Role::Clerk),
+                role: r.stored(3, "staff", "role")?,
                 active: r.get(4)?,
             })
         })?;
@@ -425,7 +450,7 @@ impl Store {
             .optional()?;
         match body {
             Some(b) => {
-                let catalog: Arc<Catalog> = Arc::new(serde_json::from_str(&b)?);
+                let catalog = Arc::new(parse_stored::<Json<Catalog>>(&b, "catalog", "body")?.0);
                 *cached = Some(Arc::clone(&catalog));
                 Ok(catalog)
             }

@@ -4,6 +4,7 @@
 //! it changes what the portal received.
 
 use ariza_core::application::{HistoryEvent, Status};
+use ariza_core::audit::AuditAction;
 use ariza_core::clock::Clock;
 use ariza_core::error::{DomainError, FieldError};
 use ariza_core::staff::{Action, Actor};
@@ -37,7 +38,7 @@ fn still_open(app: &Application) -> Result<()> {
 /// and one audit entry, in the caller's transaction.
 pub(crate) struct Event<'a> {
     pub kind: HistoryEvent,
-    pub audit_action: &'a str,
+    pub audit_action: AuditAction,
     pub reason: Option<&'a str>,
     pub detail: Option<&'a str>,
 }
@@ -108,7 +109,7 @@ impl Store {
         )?;
         let event = Event {
             kind: HistoryEvent::Reassigned,
-            audit_action: "application.reassign",
+            audit_action: AuditAction::ApplicationReassign,
             reason: None,
             detail: Some(to_username.trim()),
         };
@@ -142,7 +143,7 @@ impl Store {
         )?;
         let event = Event {
             kind: HistoryEvent::SentBack,
-            audit_action: "application.send_back",
+            audit_action: AuditAction::ApplicationSendBack,
             reason: Some(&note),
             detail: None,
         };
@@ -178,7 +179,7 @@ impl Store {
         )?;
         let event = Event {
             kind: HistoryEvent::SentBackDone,
-            audit_action: "application.sent_back_done",
+            audit_action: AuditAction::ApplicationSentBackDone,
             reason: Some(&answer),
             detail: None,
         };

@@ -2,22 +2,20 @@
 //! decisions it sends back. Each step is one transaction, so a kill at any point leaves either
 //! the old state or the new one, and the sync engine simply runs again.
 
-use std::collections::BTreeMap;
-
 use ariza_core::application::Status;
-use ariza_core::citizen::Sex;
-use ariza_core::document::DocumentKind;
+use ariza_core::audit::AuditAction;
 use ariza_core::wire::{
     ChangeKind, ChangesResponse, Channel, EnrollResponse, Outcome, PushResponse, WireApplication,
     WireCitizen,
 };
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::{Result, Store, StoreError, parse_ts, ts};
+use crate::stored::{StoredForm, StoredRow, parse_stored};
+use crate::{Result, Store, StoreError, ts};
 
 /// The device's enrollment with the portal.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,9 +86,10 @@ fn transition(
         .prepare_cached("SELECT status FROM application WHERE id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
-    let Some(current) = current.as_deref().and_then(Status::parse) else {
+    let Some(current) = current else {
         return Ok(false);
     };
+    let current: Status = parse_stored(&current, "application", "status")?;
     if current == to || !current.can_become(to) {
         return Ok(false);
     }
@@ -128,7 +127,7 @@ impl Store {
         };
         Ok(Some(Enrollment {
             portal_url: url,
-            device_id: Uuid::parse_str(&device).unwrap_or_default(),
+            device_id: parse_stored(&device, "sync_state", "device_id")?,
             signing_key,
             pinned_cert: get(&conn, "pinned_cert")?,
         }))
@@ -164,7 +163,7 @@ impl Store {
             &tx,
             at,
             "device",
-            "device.enroll",
+            AuditAction::DeviceEnroll,
             &resp.device_id.to_string(),
             "",
         )?;
@@ -186,44 +185,35 @@ impl Store {
              ORDER BY o.id LIMIT ?1",
         )?;
         let rows = stmt.query_map([limit as i64], |r| {
-            let form: String = r.get(4)?;
-            let filed_at: String = r.get(7)?;
-            let kind: String = r.get(9)?;
-            let birth: String = r.get(14)?;
-            let sex: String = r.get(15)?;
-            Ok((
-                r.get::<_, String>(0)?,
-                WireApplication {
-                    id: Uuid::nil(),
-                    tracking_number: r.get(1)?,
-                    channel: Channel::InPerson,
-                    service_code: r.get(2)?,
-                    catalog_version: r.get(3)?,
-                    citizen: WireCitizen {
-                        pinfl: r.get(8)?,
-                        document_kind: DocumentKind::parse(&kind).unwrap_or(DocumentKind::Passport),
-                        document_number: r.get(10)?,
-                        surname: r.get(11)?,
-                        given_name: r.get(12)?,
-                        patronymic: r.get(13)?,
-                        birth_date: NaiveDate::parse_from_str(&birth, "%Y-%m-%d")
-                            .unwrap_or_default(),
-                        sex: Sex::parse(&sex).unwrap_or(Sex::Male),
-                    },
-                    form: serde_json::from_str::<BTreeMap<String, String>>(&form)
-                        .unwrap_or_default(),
-                    fee_uzs: r.get(5)?,
-                    clerk: r.get(6)?,
-                    filed_at: parse_ts(&filed_at),
-                    history: Vec::new(),
+            Ok(WireApplication {
+                id: r.stored(0, "application", "id")?,
+                tracking_number: r.get(1)?,
+                channel: Channel::InPerson,
+                service_code: r.get(2)?,
+                catalog_version: r.get(3)?,
+                citizen: WireCitizen {
+                    pinfl: r.get(8)?,
+                    document_kind: r.stored(9, "citizen", "document_kind")?,
+                    document_number: r.get(10)?,
+                    surname: r.get(11)?,
+                    given_name: r.get(12)?,
+                    patronymic: r.get(13)?,
+                    birth_date: r.stored(14, "citizen", "birth_date")?,
+                    sex: r.stored(15, "citizen", "sex")?,
                 },
-            ))
+                form: r.stored::<StoredForm>(4, "application", "form")?.0,
+                fee_uzs: r.get(5)?,
+                clerk: r.get(6)?,
+                filed_at: r.stored(7, "application", "filed_at")?,
+                history: Vec::new(),
+            })
         })?;
+        // One unreadable row fails the whole batch: a defaulted record must never reach the
+        // portal, where it would be decided as if it were the citizen's.
         let mut out = Vec::new();
         for row in rows {
-            let (id, mut app) = row?;
-            app.id = Uuid::parse_str(&id).unwrap_or_default();
-            app.history = crate::applications::load_history(&conn, &id)?;
+            let mut app = row?;
+            app.history = crate::applications::load_history(&conn, &app.id.to_string())?;
             out.push(app);
         }
         Ok(out)
@@ -274,7 +264,14 @@ impl Store {
                 "delivered={} conflicts={} rejected={}",
                 applied.delivered, applied.conflicts, applied.rejected
             );
-            crate::audit::record(&tx, resp.received_at, "portal", "sync.push", "", &detail)?;
+            crate::audit::record(
+                &tx,
+                resp.received_at,
+                "portal",
+                AuditAction::SyncPush,
+                "",
+                &detail,
+            )?;
         }
         tx.commit()?;
         Ok(applied)
@@ -282,9 +279,11 @@ impl Store {
 
     /// Where the change feed was read up to.
     pub fn change_cursor(&self) -> Result<i64> {
-        Ok(get(&self.conn(), "cursor")?
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0))
+        // Not enrolled yet: the feed starts at the beginning.
+        match get(&self.conn(), "cursor")? {
+            None => Ok(0),
+            Some(c) => parse_stored(&c, "sync_state", "cursor"),
+        }
     }
 
     /// Applies the portal's changes (decisions, catalog versions, staff) and advances the
@@ -310,10 +309,7 @@ impl Store {
                     // A decision can arrive before this desk saw the delivery acknowledged (the
                     // answer to its push was lost): the application is on the portal, so it is
                     // delivered.
-                    if matches!(
-                        status,
-                        Status::InReview | Status::Completed | Status::Rejected | Status::Returned
-                    ) {
+                    if Status::ON_PORTAL.contains(&status) {
                         deliver(&tx, &id, &at, portal)?;
                         if status != Status::InReview {
                             transition(&tx, &id, Status::InReview, None, &at, portal)?;
@@ -324,7 +320,7 @@ impl Store {
                             &tx,
                             change.at,
                             &change.actor,
-                            "application.decision",
+                            AuditAction::ApplicationDecision,
                             &id,
                             status.as_str(),
                         )?;
@@ -362,7 +358,7 @@ impl Store {
                         &tx,
                         change.at,
                         &change.actor,
-                        "staff.sync",
+                        AuditAction::StaffSync,
                         &staff.username,
                         staff.role.as_str(),
                     )?;
@@ -418,7 +414,9 @@ impl Store {
         let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
         Ok(SyncStatus {
             portal_url: get(&conn, "portal_url")?,
-            last_success_at: get(&conn, "last_success_at")?.map(|s| parse_ts(&s)),
+            last_success_at: get(&conn, "last_success_at")?
+                .map(|s| parse_stored(&s, "sync_state", "last_success_at"))
+                .transpose()?,
             last_error: get(&conn, "last_error")?,
             backlog: count(crate::applications::BACKLOG_SQL)?,
             quarantined: count("SELECT count(*) FROM outbox WHERE quarantined_at IS NOT NULL")?,

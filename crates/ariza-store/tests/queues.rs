@@ -401,10 +401,8 @@ fn overdue_counts_working_days_across_a_weekend_and_a_holiday() {
 }
 
 #[test]
-fn the_dashboard_counts_the_period_and_exports_open_in_a_reader() {
-    use ariza_core::i18n::{Locale, Localizer};
-    use ariza_store::dashboard::{Period, dashboard_csv, dashboard_xlsx, period_bounds};
-    use calamine::{Data, Reader, Xlsx};
+fn the_dashboard_counts_the_period() {
+    use ariza_store::dashboard::{Period, period_bounds};
 
     let dir = tempfile::tempdir().unwrap();
     let (store, admin, clerk) = setup(&dir);
@@ -468,34 +466,18 @@ fn the_dashboard_counts_the_period_and_exports_open_in_a_reader() {
     let own = store.dashboard(&clerk, Period::Week, None, &clock).unwrap();
     assert_eq!(own.total.filed, 2);
 
-    let l = Localizer::new();
-    let csv = dashboard_csv(&d, &l, Locale::Ru);
-    assert!(
-        csv.contains("Всего,Подано,Доставлено,Исполнено,Отказано,Возвращено"),
-        "{csv}"
-    );
-    assert!(csv.contains("\n,3,2,1,0,1\n"), "{csv}");
-    assert!(csv.contains("clerk,2,2,1,0,1"), "{csv}");
-
-    let bytes = dashboard_xlsx(&d, &l, Locale::UzLatn).unwrap();
-    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    // The files made of it are ariza-export's (its tests use these same figures).
+    let clerk_row = d.by_clerk.iter().find(|r| r.key == "clerk").unwrap();
     assert_eq!(
-        book.sheet_names(),
-        vec!["Jami", "Xizmatlar boʻyicha", "Xodimlar boʻyicha"]
+        (
+            clerk_row.filed,
+            clerk_row.delivered,
+            clerk_row.completed,
+            clerk_row.rejected,
+            clerk_row.returned
+        ),
+        (2, 2, 1, 0, 1)
     );
-    let total = book.worksheet_range("Jami").unwrap();
-    assert_eq!(
-        total.get_value((0, 1)),
-        Some(&Data::String("Topshirilgan".into()))
-    );
-    assert_eq!(total.get_value((1, 1)), Some(&Data::Float(3.0)));
-    assert_eq!(total.get_value((1, 5)), Some(&Data::Float(1.0)));
-    let clerks = book.worksheet_range("Xodimlar boʻyicha").unwrap();
-    assert_eq!(
-        clerks.get_value((2, 0)),
-        Some(&Data::String("clerk".into()))
-    );
-    assert_eq!(clerks.get_value((2, 1)), Some(&Data::Float(2.0)));
 }
 
 fn eri_form() -> BTreeMap<String, serde_json::Value> {

@@ -487,3 +487,136 @@ fn settings_round_trip() {
     store.save_settings(&s, "admin", clock().now()).unwrap();
     assert_eq!(store.settings().unwrap(), s);
 }
+
+/// Changes rows behind the store's back, through a second connection to the same file: what
+/// a bad disk, a crashed tool or a hand edit leaves.
+fn damage(store: &Store, sql: &str) {
+    let conn = ariza_store::open_keyed_connection(store.path()).unwrap();
+    // The schema's own checks (sex, role) would refuse the damage a disk does not ask about.
+    conn.execute_batch(&format!("PRAGMA ignore_check_constraints = ON; {sql}"))
+        .unwrap();
+}
+
+fn corrupt_at(e: StoreError) -> (&'static str, &'static str) {
+    match e {
+        StoreError::Corrupt { table, column } => (table, column),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_unreadable_row_is_an_error_never_a_default_and_is_not_delivered() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = setup(&dir);
+    let c = store
+        .register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &clock())
+        .unwrap();
+    let app = store
+        .file_application(&admin, &eri(c.id), &clock())
+        .unwrap();
+    let id = app.id.to_string();
+    assert_eq!(store.outbox_batch(10).unwrap().len(), 1);
+
+    damage(
+        &store,
+        &format!("UPDATE application SET status = 'bogus' WHERE id = '{id}'"),
+    );
+    let e = store.application(&id).unwrap_err();
+    assert_eq!(e.code(), Code::Storage);
+    let (key, args) = e.message();
+    assert_eq!(key, "err-stored-corrupt");
+    assert!(args.contains(&("column", "status".to_string())), "{args:?}");
+    assert_eq!(corrupt_at(e), ("application", "status"));
+    assert_eq!(
+        corrupt_at(store.list_applications(&ListFilter::default()).unwrap_err()),
+        ("application", "status")
+    );
+    damage(
+        &store,
+        &format!("UPDATE application SET status = 'filed' WHERE id = '{id}'"),
+    );
+
+    // The citizen's birth date, then their sex: each read fails, naming the place, and the
+    // batch the sync engine sends is refused whole rather than carrying a made-up citizen.
+    for (sql, column) in [
+        ("UPDATE citizen SET birth_date = 'not-a-date'", "birth_date"),
+        (
+            "UPDATE citizen SET birth_date = '1990-05-12', sex = 'x'",
+            "sex",
+        ),
+        (
+            "UPDATE citizen SET sex = 'male', document_kind = 'scroll'",
+            "document_kind",
+        ),
+    ] {
+        damage(&store, sql);
+        assert_eq!(
+            corrupt_at(store.citizen(c.id).unwrap_err()),
+            ("citizen", column)
+        );
+        assert_eq!(
+            corrupt_at(store.outbox_batch(10).unwrap_err()),
+            ("citizen", column)
+        );
+        assert_eq!(
+            corrupt_at(store.application(&id).unwrap_err()),
+            ("citizen", column)
+        );
+    }
+    damage(
+        &store,
+        &format!(
+            "UPDATE citizen SET document_kind = 'passport';
+             UPDATE application SET form = '{{not json' WHERE id = '{id}'"
+        ),
+    );
+    assert_eq!(
+        corrupt_at(store.outbox_batch(10).unwrap_err()),
+        ("application", "form")
+    );
+    // Nothing was changed: the application still waits for delivery.
+    assert_eq!(store.outbox_backlog().unwrap(), 1);
+    damage(
+        &store,
+        &format!("UPDATE application SET form = '{{}}' WHERE id = '{id}'"),
+    );
+    let batch = store.outbox_batch(10).unwrap();
+    assert_eq!(batch.len(), 1);
+    assert_eq!(batch[0].citizen.sex, Sex::Male);
+}
+
+#[test]
+fn damaged_settings_and_staff_are_errors_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = setup(&dir);
+    damage(
+        &store,
+        "INSERT INTO setting (key, value) VALUES ('desk', '{\"locale\": \"klingon\"}')",
+    );
+    assert_eq!(
+        corrupt_at(store.settings().unwrap_err()),
+        ("setting", "desk")
+    );
+    damage(
+        &store,
+        "UPDATE staff SET role = 'emperor' WHERE username = 'admin'",
+    );
+    assert_eq!(
+        corrupt_at(store.list_staff().unwrap_err()),
+        ("staff", "role")
+    );
+    // A wrong password still says only that: the damage shows once the password is right.
+    assert!(matches!(
+        store.sign_in("admin", "wrong-password", &clock()),
+        Err(StoreError::BadCredentials)
+    ));
+    assert_eq!(
+        corrupt_at(
+            store
+                .sign_in("admin", "admin-pass-1", &clock())
+                .unwrap_err()
+        ),
+        ("staff", "role")
+    );
+    drop(admin);
+}

@@ -1,6 +1,7 @@
 //! The center's figures for a day, week or month, and their exports.
 
-use ariza_store::dashboard::{Dashboard, ExportFormat, Period};
+use ariza_export::ExportFormat;
+use ariza_store::dashboard::{Dashboard, Period};
 use tauri::AppHandle;
 
 use super::off_main;
@@ -28,7 +29,8 @@ pub async fn export_dashboard(
     off_main(app, move |desk| {
         let actor = desk.actor()?;
         let day = desk.parse_day(day.as_deref())?;
-        let path = desk.store()?.export_dashboard(
+        let path = ariza_export::export_dashboard(
+            desk.store()?,
             &actor,
             period,
             day,
