@@ -5,6 +5,7 @@ use ariza_core::audit::{AuditEntry, AuditReport, ChainVerifier, GENESIS, entry_h
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::page::{Page, PageRequest, query_page};
 use crate::{Result, Store, parse_ts, ts};
 
 pub(crate) fn mark_delivered(conn: &Connection, up_to_seq: i64) -> Result<()> {
@@ -94,6 +95,17 @@ impl Store {
     ) -> Result<Vec<AuditEntry>> {
         actor.role.require(ariza_core::staff::Action::ViewAudit)?;
         self.audit_entries(limit)
+    }
+
+    /// One window of the trail, newest first, for a supervisor or admin.
+    pub fn audit_log_page(
+        &self,
+        actor: &ariza_core::staff::Actor,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>> {
+        actor.role.require(ariza_core::staff::Action::ViewAudit)?;
+        let select = format!("SELECT {COLUMNS} FROM audit ORDER BY seq DESC");
+        query_page(&self.conn(), &select, &[], page, row)
     }
 
     /// The newest entries, newest first, without a permission check (tests, delivery).
