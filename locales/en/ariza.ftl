@@ -178,6 +178,8 @@ cli-citizen-added = Citizen registered with id { $id }.
 cli-filed = Filed: { $tracking }
 cli-cancelled = Application { $tracking } cancelled.
 cli-none = Nothing found.
+cli-more = { $count } more; use --offset { $offset }.
+cli-more-matches = Only the first { $count } are shown; narrow the search.
 cli-password-prompt = Password for { $username }:
 cli-error = Error: { $message }
 cli-field-error = { $field }: { $message }
@@ -212,6 +214,7 @@ ui-quarantine-reason = Set aside by the portal
 
 ## Security
 err-db-locked = This desk's database is locked. Sign in with a staff password to open it.
+err-no-data-folder = This system has no app-data folder; pass --db or set ARIZA_DB.
 err-too-many-attempts = Too many wrong passwords. Try again in { $seconds } s.
 err-session-locked = The desk was locked after a pause. Enter your password to continue.
 err-bad-backup = This file is not an Ariza backup, is damaged, or does not open with that password.
@@ -243,17 +246,11 @@ ui-enroll-pin = Certificate fingerprint (SHA-256, optional)
 ## Supervisor queues
 err-not-decided = This application has no decision to hand over yet.
 err-not-quarantined = This application is not set aside by the portal.
-cli-queue-awaiting_delivery = Awaiting delivery
-cli-queue-quarantined = Set aside by the portal
-cli-queue-returned = Returned for correction
-cli-queue-overdue = Overdue
-cli-queue-to_hand_over = Decisions to hand over
 cli-handed-over = Decision on { $tracking } handed over.
 cli-reassigned = { $tracking } is now handled by { $to }.
 cli-sent-back = { $tracking } was sent back to its clerk.
 cli-answered = { $tracking }: answer recorded.
 cli-retried = { $tracking } will be delivered again.
-err-unknown-queue = Unknown queue. Use awaiting_delivery, quarantined, returned, overdue or to_hand_over.
 ui-nav-queues = Queues
 ui-queues-title = Queues
 ui-col-clerk = Clerk

@@ -178,6 +178,8 @@ cli-citizen-added = Гражданин зарегистрирован под н�
 cli-filed = Подано: { $tracking }
 cli-cancelled = Заявление { $tracking } отменено.
 cli-none = Ничего не найдено.
+cli-more = Ещё { $count }; продолжите с --offset { $offset }.
+cli-more-matches = Показаны только первые { $count }; уточните поиск.
 cli-password-prompt = Пароль для { $username }:
 cli-error = Ошибка: { $message }
 cli-field-error = { $field }: { $message }
@@ -212,6 +214,7 @@ ui-quarantine-reason = Отложено порталом
 
 ## Безопасность
 err-db-locked = База данных этого рабочего места заблокирована. Войдите с паролем сотрудника, чтобы открыть её.
+err-no-data-folder = В этой системе нет папки данных приложений; укажите --db или задайте ARIZA_DB.
 err-too-many-attempts = Слишком много неверных паролей. Повторите через { $seconds } с.
 err-session-locked = Рабочее место заблокировано после перерыва. Введите пароль, чтобы продолжить.
 err-bad-backup = Этот файл не является резервной копией Ariza, повреждён или не открывается этим паролем.
@@ -243,17 +246,11 @@ ui-enroll-pin = Отпечаток сертификата (SHA-256, необяз
 ## Очереди руководителя
 err-not-decided = По этому заявлению ещё нет решения для выдачи.
 err-not-quarantined = Это заявление не отложено порталом.
-cli-queue-awaiting_delivery = Ожидают доставки
-cli-queue-quarantined = Отложены порталом
-cli-queue-returned = Возвращены на доработку
-cli-queue-overdue = Просрочены
-cli-queue-to_hand_over = Решения к выдаче
 cli-handed-over = Решение по { $tracking } выдано.
 cli-reassigned = { $tracking } теперь ведёт { $to }.
 cli-sent-back = { $tracking } возвращено сотруднику.
 cli-answered = { $tracking }: ответ записан.
 cli-retried = { $tracking } будет доставлено повторно.
-err-unknown-queue = Нет такой очереди. Используйте awaiting_delivery, quarantined, returned, overdue или to_hand_over.
 ui-nav-queues = Очереди
 ui-queues-title = Очереди
 ui-col-clerk = Сотрудник

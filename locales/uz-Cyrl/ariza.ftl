@@ -178,6 +178,8 @@ cli-citizen-added = Фуқаро { $id } рақами билан рўйхатг�
 cli-filed = Топширилди: { $tracking }
 cli-cancelled = { $tracking } аризаси бекор қилинди.
 cli-none = Ҳеч нарса топилмади.
+cli-more = Яна { $count } та; --offset { $offset } билан давом этинг.
+cli-more-matches = Фақат биринчи { $count } таси кўрсатилди; қидирувни аниқлаштиринг.
 cli-password-prompt = { $username } пароли:
 cli-error = Хато: { $message }
 cli-field-error = { $field }: { $message }
@@ -212,6 +214,7 @@ ui-quarantine-reason = Портал четга олди
 
 ## Хавфсизлик
 err-db-locked = Бу иш жойининг маълумотлар базаси қулфланган. Уни очиш учун ходим пароли билан киринг.
+err-no-data-folder = Бу тизимда илова маълумотлари папкаси йўқ; --db ни кўрсатинг ёки ARIZA_DB ни ўрнатинг.
 err-too-many-attempts = Жуда кўп нотўғри парол. { $seconds } сониядан кейин қайта уриниб кўринг.
 err-session-locked = Танаффусдан кейин иш жойи қулфланди. Давом этиш учун паролингизни киритинг.
 err-bad-backup = Бу файл Ariza захира нусхаси эмас, шикастланган ёки бу парол билан очилмайди.
@@ -243,17 +246,11 @@ ui-enroll-pin = Сертификат изи (SHA-256, ихтиёрий)
 ## Назоратчи навбатлари
 err-not-decided = Бу ариза бўйича ҳали топшириладиган қарор йўқ.
 err-not-quarantined = Бу ариза портал томонидан четга олинмаган.
-cli-queue-awaiting_delivery = Етказилишини кутмоқда
-cli-queue-quarantined = Портал четга олган
-cli-queue-returned = Тузатиш учун қайтарилган
-cli-queue-overdue = Муддати ўтган
-cli-queue-to_hand_over = Топшириладиган қарорлар
 cli-handed-over = { $tracking } бўйича қарор топширилди.
 cli-reassigned = { $tracking } энди { $to } зиммасида.
 cli-sent-back = { $tracking } ходимга қайтарилди.
 cli-answered = { $tracking }: жавоб ёзилди.
 cli-retried = { $tracking } қайта етказилади.
-err-unknown-queue = Бундай навбат йўқ. аwаитинг_деливерй, қуарантинед, ретурнед, овердуе ёки то_ҳанд_овер дан фойдаланинг.
 ui-nav-queues = Навбатлар
 ui-queues-title = Навбатлар
 ui-col-clerk = Ходим

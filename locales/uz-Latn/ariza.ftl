@@ -178,6 +178,8 @@ cli-citizen-added = Fuqaro { $id } raqami bilan roʻyxatga olindi.
 cli-filed = Topshirildi: { $tracking }
 cli-cancelled = { $tracking } arizasi bekor qilindi.
 cli-none = Hech narsa topilmadi.
+cli-more = Yana { $count } ta; --offset { $offset } bilan davom eting.
+cli-more-matches = Faqat birinchi { $count } tasi koʻrsatildi; qidiruvni aniqlashtiring.
 cli-password-prompt = { $username } paroli:
 cli-error = Xato: { $message }
 cli-field-error = { $field }: { $message }
@@ -212,6 +214,7 @@ ui-quarantine-reason = Portal chetga oldi
 
 ## Xavfsizlik
 err-db-locked = Bu ish joyining maʼlumotlar bazasi qulflangan. Uni ochish uchun xodim paroli bilan kiring.
+err-no-data-folder = Bu tizimda ilova maʼlumotlari papkasi yoʻq; --db ni koʻrsating yoki ARIZA_DB ni oʻrnating.
 err-too-many-attempts = Juda koʻp notoʻgʻri parol. { $seconds } soniyadan keyin qayta urinib koʻring.
 err-session-locked = Tanaffusdan keyin ish joyi qulflandi. Davom etish uchun parolingizni kiriting.
 err-bad-backup = Bu fayl Ariza zaxira nusxasi emas, shikastlangan yoki bu parol bilan ochilmaydi.
@@ -243,17 +246,11 @@ ui-enroll-pin = Sertifikat izi (SHA-256, ixtiyoriy)
 ## Nazoratchi navbatlari
 err-not-decided = Bu ariza boʻyicha hali topshiriladigan qaror yoʻq.
 err-not-quarantined = Bu ariza portal tomonidan chetga olinmagan.
-cli-queue-awaiting_delivery = Yetkazilishini kutmoqda
-cli-queue-quarantined = Portal chetga olgan
-cli-queue-returned = Tuzatish uchun qaytarilgan
-cli-queue-overdue = Muddati oʻtgan
-cli-queue-to_hand_over = Topshiriladigan qarorlar
 cli-handed-over = { $tracking } boʻyicha qaror topshirildi.
 cli-reassigned = { $tracking } endi { $to } zimmasida.
 cli-sent-back = { $tracking } xodimga qaytarildi.
 cli-answered = { $tracking }: javob yozildi.
 cli-retried = { $tracking } qayta yetkaziladi.
-err-unknown-queue = Bunday navbat yoʻq. awaiting_delivery, quarantined, returned, overdue yoki to_hand_over dan foydalaning.
 ui-nav-queues = Navbatlar
 ui-queues-title = Navbatlar
 ui-col-clerk = Xodim

@@ -14,22 +14,23 @@ use anyhow::Context;
 
 use crate::desk::Desk;
 
-/// Where the database lives: `--db PATH`, else `ARIZA_DB`, else the OS app-data folder.
+/// Where the database lives: `--db PATH` (or `--db=PATH`), else what the store's one rule for
+/// the desk and the CLI says (`ARIZA_DB`, else the OS app-data folder).
 fn database_path() -> anyhow::Result<PathBuf> {
+    let mut explicit = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         if arg == "--db" {
-            return args.next().map(PathBuf::from).context("--db needs a path");
-        }
-        if let Some(p) = arg.strip_prefix("--db=") {
-            return Ok(PathBuf::from(p));
+            explicit = Some(
+                args.next()
+                    .map(PathBuf::from)
+                    .context("--db needs a path")?,
+            );
+        } else if let Some(p) = arg.strip_prefix("--db=") {
+            explicit = Some(PathBuf::from(p));
         }
     }
-    if let Some(p) = std::env::var_os("ARIZA_DB") {
-        return Ok(PathBuf::from(p));
-    }
-    let base = dirs::data_dir().context("no app-data folder on this system")?;
-    Ok(base.join("uz.ariza.desk").join("ariza.db"))
+    Ok(ariza_store::database_path(explicit)?)
 }
 
 /// A daily rolling log file beside the database. Log lines carry ids, never names,

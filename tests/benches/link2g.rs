@@ -138,7 +138,7 @@ fn main() {
     let (store, admin) = desk(&dir, "GTG01");
     let engine = Engine::new().unwrap();
     engine
-        .enroll(&store, &proxy.url(), &code, "desk", None)
+        .enroll(&store, &admin, &proxy.url(), &code, "desk", None)
         .unwrap();
     file_varied(&store, &admin, n);
     let (up0, down0) = (
@@ -173,7 +173,14 @@ fn main() {
     let dir_b = tempfile::tempdir().unwrap();
     let (store_b, admin_b) = desk(&dir_b, "GTG01");
     engine
-        .enroll(&store_b, &proxy_b.url(), &code_b, "baseline", None)
+        .enroll(
+            &store_b,
+            &admin_b,
+            &proxy_b.url(),
+            &code_b,
+            "baseline",
+            None,
+        )
         .unwrap();
     let enrollment = store_b.enrollment().unwrap().unwrap();
     file_varied(&store_b, &admin_b, base_n);

@@ -104,7 +104,7 @@ pub fn enrolled_desk(
     let (store, admin) = desk(dir, center);
     let engine = ariza_sync::Engine::new().unwrap();
     engine
-        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
     (store, admin, engine)
 }

@@ -448,7 +448,7 @@ fn the_window_answers_during_a_slow_sync() {
         let (store, admin) = ariza_e2e::desk::desk(&home, "TSH12");
         ariza_sync::Engine::new()
             .unwrap()
-            .enroll(&store, &proxy.url(), &code, "desk-1", None)
+            .enroll(&store, &admin, &proxy.url(), &code, "desk-1", None)
             .unwrap();
         ariza_e2e::desk::file(&store, &admin, filed);
     }

@@ -71,7 +71,7 @@ fn the_desk_killed_mid_sync_loses_nothing_and_doubles_nothing() {
         let (store, admin) = desk(&dir, "KIL01");
         Engine::new()
             .unwrap()
-            .enroll(&store, &proxy.url(), &code, "desk-1", None)
+            .enroll(&store, &admin, &proxy.url(), &code, "desk-1", None)
             .unwrap();
         file(&store, &admin, 1000)
     };
@@ -165,7 +165,14 @@ fn the_portal_killed_mid_batch_loses_nothing_and_doubles_nothing() {
     let mut server = PortalProcess::start(&db_url, &addr);
     let engine = Engine::new().unwrap();
     engine
-        .enroll(&store, &format!("http://{addr}"), &code, "desk-1", None)
+        .enroll(
+            &store,
+            &admin,
+            &format!("http://{addr}"),
+            &code,
+            "desk-1",
+            None,
+        )
         .unwrap();
     let mut filed = Vec::new();
     let mut kills = 0;

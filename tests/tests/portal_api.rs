@@ -80,7 +80,7 @@ fn agencies_decide_through_the_api_and_errors_have_codes() {
     let (store, admin) = desk(&dir, "DEC01");
     let engine = Engine::new().unwrap();
     engine
-        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
     let ids = file(&store, &admin, 2);
     engine.sync_once(&store).unwrap();
@@ -184,7 +184,7 @@ fn online_applications_are_posted_directly_and_counted_apart() {
     let (store, admin) = desk(&dir, "ONL01");
     Engine::new()
         .unwrap()
-        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
     file(&store, &admin, 1);
     let mut online = store.outbox_batch(1).unwrap();

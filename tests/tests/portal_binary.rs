@@ -71,7 +71,7 @@ fn the_portal_binary_serves_tls_revokes_devices_and_verifies_its_audit() {
     let engine = Engine::new().unwrap();
     let started = Instant::now();
     loop {
-        match engine.enroll(&store, &url, &code, "d", Some(&pin)) {
+        match engine.enroll(&store, &admin, &url, &code, "d", Some(&pin)) {
             Ok(_) => break,
             Err(e) if started.elapsed() < Duration::from_secs(20) => {
                 assert_eq!(e.message_key(), "err-sync-offline", "{e}");

@@ -166,10 +166,10 @@ fn a_device_reaches_only_its_own_center() {
     let (store_b, admin_b) = desk(&dir_b, "CNB01");
     let engine = Engine::new().unwrap();
     engine
-        .enroll(&store_a, &portal.url, &code_a, "a", None)
+        .enroll(&store_a, &admin_a, &portal.url, &code_a, "a", None)
         .unwrap();
     engine
-        .enroll(&store_b, &portal.url, &code_b, "b", None)
+        .enroll(&store_b, &admin_b, &portal.url, &code_b, "b", None)
         .unwrap();
     let ids_a = file(&store_a, &admin_a, 1);
     let ids_b = file(&store_b, &admin_b, 1);
@@ -389,16 +389,20 @@ fn https_with_a_pinned_certificate_and_no_plain_http_off_this_machine() {
 
     // Not trusted without the pin (self-signed), refused with a wrong pin.
     let code = portal.center_and_code("TLS01");
-    assert!(engine.enroll(&store, &tls_url, &code, "d", None).is_err());
+    assert!(
+        engine
+            .enroll(&store, &admin, &tls_url, &code, "d", None)
+            .is_err()
+    );
     let wrong = "00".repeat(32);
     assert!(
         engine
-            .enroll(&store, &tls_url, &code, "d", Some(&wrong))
+            .enroll(&store, &admin, &tls_url, &code, "d", Some(&wrong))
             .is_err()
     );
     // Plain http to another machine is refused before any byte is sent.
     let err = engine
-        .enroll(&store, "http://192.0.2.10:8080", &code, "d", None)
+        .enroll(&store, &admin, "http://192.0.2.10:8080", &code, "d", None)
         .unwrap_err();
     assert_eq!(err.message_key(), "err-portal-url-insecure");
 
@@ -411,7 +415,7 @@ fn https_with_a_pinned_certificate_and_no_plain_http_off_this_machine() {
         .collect::<Vec<_>>()
         .join(":");
     engine
-        .enroll(&store, &tls_url, &code, "d", Some(&colon_pin))
+        .enroll(&store, &admin, &tls_url, &code, "d", Some(&colon_pin))
         .unwrap();
     assert_eq!(
         store.enrollment().unwrap().unwrap().pinned_cert.as_deref(),

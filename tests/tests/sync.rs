@@ -36,7 +36,7 @@ fn applications_reach_the_portal_once_and_decisions_come_back() {
     );
 
     let enrolled = engine
-        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
     assert_eq!(enrolled.center.code, "TSH07");
     assert_eq!(enrolled.device_number, 1);
@@ -124,24 +124,97 @@ fn applications_reach_the_portal_once_and_decisions_come_back() {
 }
 
 #[test]
+fn only_an_administrator_enrolls_and_a_refused_clerk_spends_no_code() {
+    use ariza_core::error::Describe;
+    let portal = TestPortal::start();
+    let code = portal.center_and_code("ENR01");
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = desk(&dir, "ENR01");
+    let clerk = store
+        .add_staff(
+            &admin,
+            &ariza_core::staff::NewStaff {
+                username: "dilnoza".into(),
+                full_name: "Dilnoza".into(),
+                role: ariza_core::staff::Role::Clerk,
+                password: "clerk-pass-1".into(),
+            },
+            &SystemClock,
+        )
+        .unwrap();
+    let clerk = store
+        .sign_in(&clerk.username, "clerk-pass-1", &SystemClock)
+        .unwrap();
+    let engine = Engine::new().unwrap();
+    let err = engine
+        .enroll(&store, &clerk, &portal.url, &code, "desk-1", None)
+        .unwrap_err();
+    assert_eq!(err.code(), ariza_core::error::Code::Forbidden);
+    assert_eq!(err.message().0, "err-forbidden");
+    assert!(store.enrollment().unwrap().is_none(), "nothing saved");
+    assert_eq!(
+        portal.count("SELECT count(*) FROM device"),
+        0,
+        "code unspent"
+    );
+    // The store refuses too, whoever calls it.
+    let err = store
+        .save_enrollment(
+            &clerk,
+            "http://127.0.0.1:1",
+            &ariza_core::wire::EnrollResponse {
+                device_id: uuid::Uuid::now_v7(),
+                device_number: 1,
+                center: ariza_core::wire::WireCenter {
+                    code: "ENR01".into(),
+                    name: "n".into(),
+                    region: "1726".into(),
+                    district: "1726294".into(),
+                },
+            },
+            &ariza_sync::new_device_key().0,
+            None,
+            chrono::Utc::now(),
+        )
+        .unwrap_err();
+    assert_eq!(err.code(), ariza_core::error::Code::Forbidden);
+    assert!(store.enrollment().unwrap().is_none());
+
+    engine
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
+        .unwrap();
+    assert!(store.enrollment().unwrap().is_some());
+    let trail = store.audit_entries(50).unwrap();
+    let enrolled = trail.iter().find(|e| e.action == "device.enroll").unwrap();
+    assert_eq!(enrolled.actor, "admin", "the trail says who enrolled");
+}
+
+#[test]
 fn a_used_unknown_or_expired_enrollment_code_is_refused() {
     let portal = TestPortal::start();
     let code = portal.center_and_code("AND01");
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = desk(&dir, "AND01");
+    let (store, admin) = desk(&dir, "AND01");
     let engine = Engine::new().unwrap();
     engine
-        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
 
     let dir2 = tempfile::tempdir().unwrap();
-    let (store2, _) = desk(&dir2, "AND01");
+    let (store2, admin2) = desk(&dir2, "AND01");
     let err = engine
-        .enroll(&store2, &portal.url, &code, "desk-2", None)
+        .enroll(&store2, &admin2, &portal.url, &code, "desk-2", None)
         .unwrap_err();
     assert_eq!(err.message_key(), "err-enroll-code");
     let err = engine
-        .enroll(&store2, &portal.url, "0000-0000-0000-0000", "desk-2", None)
+        .enroll(
+            &store2,
+            &admin2,
+            &portal.url,
+            "0000-0000-0000-0000",
+            "desk-2",
+            None,
+        )
         .unwrap_err();
     assert_eq!(err.message_key(), "err-enroll-code");
     assert!(store2.enrollment().unwrap().is_none());
@@ -156,7 +229,7 @@ fn conflicts_and_refusals_are_quarantined_and_never_block_the_queue() {
     let (store, admin) = desk(&dir, "SAM02");
     let engine = Engine::new().unwrap();
     engine
-        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
 
     let first = file(&store, &admin, 1);
@@ -232,6 +305,7 @@ fn an_unreachable_portal_keeps_everything_and_says_so() {
     drop(listener);
     store
         .save_enrollment(
+            &admin,
             &url,
             &ariza_core::wire::EnrollResponse {
                 device_id: uuid::Uuid::now_v7(),
@@ -283,7 +357,7 @@ fn exactly_once_through_a_faulty_link() {
     let engine = Engine::new().unwrap();
     proxy.set_faults(false);
     engine
-        .enroll(&store, &proxy.url(), &code, "desk-1", None)
+        .enroll(&store, &admin, &proxy.url(), &code, "desk-1", None)
         .unwrap();
     proxy.set_faults(true);
     // A fresh engine, so its keep-alive connections are made through the faulty proxy.
@@ -405,12 +479,12 @@ fn a_desk_with_a_wrong_clock_gets_portal_order_and_deadlines() {
     let dir_a = tempfile::tempdir().unwrap();
     let (ahead, admin_a) = desk(&dir_a, "SKW01");
     engine
-        .enroll(&ahead, &portal.url, &code_a, "desk-ahead", None)
+        .enroll(&ahead, &admin_a, &portal.url, &code_a, "desk-ahead", None)
         .unwrap();
     let dir_b = tempfile::tempdir().unwrap();
     let (right, admin_b) = desk(&dir_b, "SKW01");
     engine
-        .enroll(&right, &portal.url, &code_b, "desk-right", None)
+        .enroll(&right, &admin_b, &portal.url, &code_b, "desk-right", None)
         .unwrap();
 
     let wrong_clock = FixedClock::new(chrono::Utc::now() + chrono::Duration::days(3));
@@ -491,7 +565,7 @@ fn catalog_versions_and_staff_come_down_the_feed() {
     });
 
     let dir = tempfile::tempdir().unwrap();
-    let (store, _) = desk(&dir, "CAT01");
+    let (store, admin) = desk(&dir, "CAT01");
     assert!(
         store
             .sign_in("malika", "malika-pass-1", &ariza_core::clock::SystemClock)
@@ -499,7 +573,7 @@ fn catalog_versions_and_staff_come_down_the_feed() {
     );
     let engine = Engine::new().unwrap();
     engine
-        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
     engine.sync_once(&store).unwrap();
     assert_eq!(store.catalog().unwrap().version, 2);
@@ -550,7 +624,7 @@ fn a_damaged_row_is_never_delivered() {
     let engine = Engine::new().unwrap();
     file(&store, &admin, 2);
     engine
-        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
     raw(&dir)
         .execute("UPDATE citizen SET birth_date = 'not-a-date'", [])

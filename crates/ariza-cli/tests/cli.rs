@@ -152,9 +152,11 @@ fn a_whole_day_from_the_command_line() {
     assert_eq!(app["status"], "filed");
     assert_eq!(app["form"]["copies"], "2");
 
-    let list: Vec<serde_json::Value> =
+    let list: serde_json::Value =
         serde_json::from_str(&ok(&ariza(&db, &["--json", "list"], None, None))).unwrap();
-    assert_eq!(list.len(), 2);
+    assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    assert_eq!(list["total"], 2);
+    assert_eq!(list["next_offset"], serde_json::Value::Null);
 
     let shown = ok(&ariza(
         &db,
@@ -466,14 +468,14 @@ fn backup_restore_unlock_and_audit_from_the_command_line() {
         None,
     ));
     assert!(restored.contains("1 applications"), "{restored}");
-    let list: Vec<serde_json::Value> = serde_json::from_str(&ok(&ariza(
+    let list: serde_json::Value = serde_json::from_str(&ok(&ariza(
         &other,
         &["--json", "list", "--all"],
         None,
         None,
     )))
     .unwrap();
-    assert_eq!(list.len(), 1);
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
 
     // The device key is lost: the desk is locked until a staff password opens it.
     std::fs::remove_file(ariza_store::device_key_path(&other)).unwrap();
@@ -546,7 +548,13 @@ fn queues_from_the_command_line() {
         None,
     );
     assert!(!unknown.status.success());
-    assert!(String::from_utf8_lossy(&unknown.stderr).contains("Unknown queue"));
+    let err = String::from_utf8_lossy(&unknown.stderr);
+    assert!(
+        err.contains("invalid value 'nonsense'")
+            && err.contains("sent_back")
+            && err.contains("drafts"),
+        "refused with the list of queues: {err}"
+    );
     let undecided = ariza(
         &db,
         &["--lang", "en", "handover", &tracking, "--as", "admin"],
@@ -601,7 +609,10 @@ fn queues_from_the_command_line() {
     assert!(moved.contains("handled by admin"), "{moved}");
     let drafts: serde_json::Value =
         serde_json::from_str(&ok(&run(&["--json", "drafts", "--as", "admin"]))).unwrap();
-    assert_eq!(drafts, serde_json::json!([]));
+    assert_eq!(
+        drafts,
+        serde_json::json!({"items": [], "next_offset": null, "total": 0})
+    );
 }
 
 #[test]
@@ -638,4 +649,291 @@ fn the_dashboard_exports_csv_and_xlsx() {
     assert!(text.contains("\n,1,0,0,0,0\n"), "{text}");
     let bytes = std::fs::read(&xlsx).unwrap();
     assert_eq!(&bytes[..2], b"PK", "an XLSX is a zip");
+}
+
+/// Adds the clerk dilnoza (password clerk-pass-1) as the admin.
+fn add_clerk(db: &Path) {
+    let out = Command::new(env!("CARGO_BIN_EXE_ariza"))
+        .arg("--db")
+        .arg(db)
+        .args([
+            "staff", "add", "dilnoza", "--name", "Dilnoza", "--role", "clerk", "--as", "admin",
+        ])
+        .env("ARIZA_PASSWORD", "admin-pass-1")
+        .env("ARIZA_NEW_PASSWORD", "clerk-pass-1")
+        .output()
+        .unwrap();
+    ok(&out);
+}
+
+#[test]
+fn a_typo_in_a_domain_value_is_refused_with_the_valid_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let citizen = |kind: &'static str, sex: &'static str| {
+        vec![
+            "citizen",
+            "add",
+            "--as",
+            "admin",
+            "--pinfl",
+            "31205900260129",
+            "--document-kind",
+            kind,
+            "--document-number",
+            "AB1234567",
+            "--surname",
+            "G",
+            "--given-name",
+            "S",
+            "--birth-date",
+            "1990-05-12",
+            "--sex",
+            sex,
+            "--region",
+            "1703",
+            "--district",
+            "1703202",
+        ]
+    };
+    let cases: Vec<(Vec<&str>, &str, &str)> = vec![
+        (
+            vec![
+                "staff", "add", "x1", "--name", "X", "--role", "admn", "--as", "admin",
+            ],
+            "admn",
+            "clerk, supervisor, admin",
+        ),
+        (vec!["list", "--status", "filedd"], "filedd", "in_review"),
+        (
+            vec!["dashboard", "--period", "wek", "--as", "admin"],
+            "wek",
+            "day, week, month",
+        ),
+        (citizen("passport", "mal"), "mal", "male, female"),
+        (citizen("pasport", "male"), "pasport", "birth_certificate"),
+        (
+            vec!["--lang", "uz_latin", "status"],
+            "uz_latin",
+            "uz-Latn, uz-Cyrl, ru, en",
+        ),
+        (
+            vec!["queue", "overdu", "--as", "admin"],
+            "overdu",
+            "awaiting_delivery",
+        ),
+    ];
+    for (args, typo, valid) in cases {
+        let out = ariza(&db, &args, Some("admin-pass-1"), None);
+        assert_eq!(out.status.code(), Some(2), "{args:?} was accepted");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("invalid value '{typo}'")) && err.contains(valid),
+            "{args:?}: {err}"
+        );
+    }
+    // Nothing was done under a default instead.
+    let staff = ok(&ariza(&db, &["--json", "staff", "list"], None, None));
+    assert!(!staff.contains("x1"), "{staff}");
+    let found = ok(&ariza(
+        &db,
+        &["citizen", "find", "31205900260129"],
+        None,
+        None,
+    ));
+    assert!(!found.contains("31205900260129"), "{found}");
+}
+
+#[test]
+fn every_queue_the_desk_shows_is_in_ariza_queue() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let id = add_citizen(&db);
+    file_eri(&db, id);
+    let run = |args: &[&str]| ok(&ariza(&db, args, Some("admin-pass-1"), None));
+
+    // The summary: the desk's tiles, in the desk's order and words.
+    let summary = run(&["--lang", "en", "queue", "--as", "admin"]);
+    let l = ariza_core::i18n::Localizer::new();
+    let en = ariza_core::i18n::Locale::En;
+    let mut expected: Vec<String> = ariza_store::QueueKind::ALL
+        .iter()
+        .map(|k| l.tr(en, k.message_key(), &[]))
+        .collect();
+    expected.push(l.tr(en, "ui-queue-drafts", &[]));
+    let names: Vec<&str> = summary
+        .lines()
+        .map(|line| line.trim_start().split_once("  ").unwrap().1)
+        .collect();
+    assert_eq!(names, expected, "{summary}");
+    assert!(summary.contains("     1  Awaiting delivery"), "{summary}");
+
+    // Each tile lists as a page.
+    for kind in ariza_store::QueueKind::ALL {
+        let page: serde_json::Value =
+            serde_json::from_str(&run(&["--json", "queue", kind.as_str(), "--as", "admin"]))
+                .unwrap();
+        let expected = u64::from(kind == ariza_store::QueueKind::AwaitingDelivery);
+        assert_eq!(page["total"], expected, "{kind:?}: {page}");
+    }
+    let drafts: serde_json::Value =
+        serde_json::from_str(&run(&["--json", "queue", "drafts", "--as", "admin"])).unwrap();
+    assert_eq!(drafts["total"], 0);
+}
+
+#[test]
+fn lists_are_paged_and_say_when_there_is_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let id = add_citizen(&db);
+    let mut filed: Vec<String> = (0..5).map(|_| file_eri(&db, id)).collect();
+    filed.sort();
+
+    let text = ok(&ariza(
+        &db,
+        &["--lang", "en", "list", "--all", "--limit", "2"],
+        None,
+        None,
+    ));
+    assert_eq!(text.lines().count(), 3, "{text}");
+    assert!(
+        text.ends_with("3 more; use --offset 2.\n"),
+        "the page says there is more: {text}"
+    );
+
+    // A script pages through everything: each once, and the last page says it is the last.
+    let mut seen = Vec::new();
+    let mut offset = Some(0);
+    while let Some(at) = offset {
+        let at = at.to_string();
+        let page: serde_json::Value = serde_json::from_str(&ok(&ariza(
+            &db,
+            &["--json", "list", "--all", "--limit", "2", "--offset", &at],
+            None,
+            None,
+        )))
+        .unwrap();
+        assert_eq!(page["total"], 5);
+        for item in page["items"].as_array().unwrap() {
+            seen.push(item["tracking_number"].as_str().unwrap().to_string());
+        }
+        offset = page["next_offset"].as_u64();
+        assert!(seen.len() <= 5, "pages overlap: {seen:?}");
+    }
+    seen.sort();
+    assert_eq!(seen, filed);
+
+    // The same for a queue.
+    let queue: serde_json::Value = serde_json::from_str(&ok(&ariza(
+        &db,
+        &[
+            "--json",
+            "queue",
+            "awaiting_delivery",
+            "--limit",
+            "4",
+            "--offset",
+            "3",
+            "--as",
+            "admin",
+        ],
+        Some("admin-pass-1"),
+        None,
+    )))
+    .unwrap();
+    assert_eq!(queue["items"].as_array().unwrap().len(), 2);
+    assert_eq!(queue["next_offset"], serde_json::Value::Null);
+    assert_eq!(queue["total"], 5);
+
+    // The last page says nothing more; an empty page is never silent.
+    let last = ok(&ariza(
+        &db,
+        &["--lang", "en", "list", "--all", "--offset", "4"],
+        None,
+        None,
+    ));
+    assert!(!last.contains("more"), "{last}");
+    let past = ok(&ariza(
+        &db,
+        &["--lang", "en", "list", "--all", "--offset", "9"],
+        None,
+        None,
+    ));
+    assert!(past.contains("Nothing found"), "{past}");
+    let zero = ariza(&db, &["list", "--limit", "0"], None, None);
+    assert_eq!(zero.status.code(), Some(2));
+}
+
+#[test]
+fn only_an_administrator_may_enroll_the_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    add_clerk(&db);
+    // Nobody listens on port 1: an admin gets as far as the network, a clerk not even that.
+    let enroll = [
+        "--json",
+        "enroll",
+        "--portal",
+        "http://127.0.0.1:1",
+        "--code",
+        "1234-5678",
+    ];
+    let clerk = ariza(
+        &db,
+        &[&enroll[..], &["--as", "dilnoza"]].concat(),
+        Some("clerk-pass-1"),
+        None,
+    );
+    assert!(!clerk.status.success());
+    let fault: serde_json::Value = serde_json::from_slice(&clerk.stderr).unwrap();
+    assert_eq!(fault["code"], "forbidden", "{fault}");
+    let human = ariza(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "enroll",
+            "--portal",
+            "http://127.0.0.1:1",
+            "--code",
+            "1",
+            "--as",
+            "dilnoza",
+        ],
+        Some("clerk-pass-1"),
+        None,
+    );
+    assert!(
+        String::from_utf8_lossy(&human.stderr).contains("Your role does not allow this."),
+        "{}",
+        String::from_utf8_lossy(&human.stderr)
+    );
+    let status: serde_json::Value =
+        serde_json::from_str(&ok(&ariza(&db, &["--json", "status"], None, None))).unwrap();
+    assert_eq!(
+        status["portal_url"],
+        serde_json::Value::Null,
+        "nothing saved"
+    );
+
+    let admin = ariza(
+        &db,
+        &[&enroll[..], &["--as", "admin"]].concat(),
+        Some("admin-pass-1"),
+        None,
+    );
+    assert!(!admin.status.success());
+    let fault: serde_json::Value = serde_json::from_slice(&admin.stderr).unwrap();
+    assert_eq!(
+        fault["code"], "unavailable",
+        "allowed, then offline: {fault}"
+    );
+
+    // `enroll` without `--as` is refused by clap.
+    let nobody = ariza(&db, &enroll[1..], None, None);
+    assert_eq!(nobody.status.code(), Some(2));
 }

@@ -18,6 +18,7 @@ use ts_rs::TS;
 use uuid::Uuid;
 
 use crate::citizens::get_citizen;
+use crate::page::{Page, PageRequest, query_page};
 use crate::stored::{StoredForm, StoredRow};
 use crate::{Result, Store, StoreError, as_stored, ts};
 
@@ -472,7 +473,20 @@ impl Store {
         Ok(app)
     }
 
+    /// The newest applications under the filter, at most `filter.limit` (500 by default).
+    /// Scripts that must see everything page with [`Store::list_applications_page`].
     pub fn list_applications(&self, filter: &ListFilter) -> Result<Vec<ApplicationSummary>> {
+        let page = PageRequest::first(filter.limit.unwrap_or(500));
+        Ok(self.list_applications_page(filter, page)?.items)
+    }
+
+    /// One window of the applications under the filter (its `limit` is ignored: the page
+    /// says how many), newest first, with how many there are in all.
+    pub fn list_applications_page(
+        &self,
+        filter: &ListFilter,
+        page: PageRequest,
+    ) -> Result<Page<ApplicationSummary>> {
         let mut sql = format!("{SUMMARY_SQL} WHERE 1 = 1");
         let mut args: Vec<String> = Vec::new();
         if let Some(d) = &filter.date {
@@ -487,14 +501,11 @@ impl Store {
             args.push(c.clone());
             sql.push_str(&format!(" AND s.username = ?{}", args.len()));
         }
-        sql.push_str(&format!(
-            " ORDER BY a.filed_at DESC LIMIT {}",
-            filter.limit.unwrap_or(500)
-        ));
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), summary_from_row)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        // The id breaks ties between filings of the same millisecond, so pages never
+        // overlap or skip.
+        sql.push_str(" ORDER BY a.filed_at DESC, a.id DESC");
+        let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
+        query_page(&self.conn(), &sql, &args, page, summary_from_row)
     }
 
     /// Cancels before delivery, with a reason. A clerk may cancel only what they filed.

@@ -5,6 +5,7 @@ use ariza_core::audit::{AuditAction, AuditEntry, AuditReport, ChainVerifier, GEN
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::page::{Page, PageRequest, query_page};
 use crate::stored::StoredRow;
 use crate::{Result, Store, as_stored, ts};
 
@@ -95,6 +96,17 @@ impl Store {
     ) -> Result<Vec<AuditEntry>> {
         actor.role.require(ariza_core::staff::Action::ViewAudit)?;
         self.audit_entries(limit)
+    }
+
+    /// One window of the trail, newest first, for a supervisor or admin.
+    pub fn audit_log_page(
+        &self,
+        actor: &ariza_core::staff::Actor,
+        page: PageRequest,
+    ) -> Result<Page<AuditEntry>> {
+        actor.role.require(ariza_core::staff::Action::ViewAudit)?;
+        let select = format!("SELECT {COLUMNS} FROM audit ORDER BY seq DESC");
+        query_page(&self.conn(), &select, &[], page, row)
     }
 
     /// The newest entries, newest first, without a permission check (tests, delivery).

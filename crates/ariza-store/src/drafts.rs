@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
+use crate::page::{Page, PageRequest, query_page};
 use crate::queues::{QueueFilter, check_dates, filter_sql, scoped};
 use crate::stored::{Json, StoredRow};
 use crate::{Result, Store, StoreError, ts};
@@ -129,13 +130,24 @@ impl Store {
 
     /// Drafts left open, oldest first: a clerk's own, or (supervisors) anyone's under the
     /// filter; the filter's days are the days the draft was last touched.
+    /// The first 1000 ([`Store::drafts_page`] pages through all).
     pub fn drafts(&self, actor: &Actor, filter: &QueueFilter) -> Result<Vec<Draft>> {
+        Ok(self
+            .drafts_page(actor, filter, PageRequest::first(1000))?
+            .items)
+    }
+
+    /// One window of [`Store::drafts`], with how many there are in all.
+    pub fn drafts_page(
+        &self,
+        actor: &Actor,
+        filter: &QueueFilter,
+        page: PageRequest,
+    ) -> Result<Page<Draft>> {
         let (narrow, args) = drafts_filter(actor, filter)?;
-        let sql = format!("{DRAFT_SQL} WHERE 1 = 1{narrow} ORDER BY d.updated_at LIMIT 1000");
-        let conn = self.conn();
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), draft_from_row)?;
-        Ok(rows.collect::<std::result::Result<_, _>>()?)
+        let sql = format!("{DRAFT_SQL} WHERE 1 = 1{narrow} ORDER BY d.updated_at, d.id");
+        let args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
+        query_page(&self.conn(), &sql, &args, page, draft_from_row)
     }
 
     /// How many drafts [`Store::drafts`] would list, without the limit.

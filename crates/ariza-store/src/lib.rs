@@ -12,7 +12,9 @@ pub mod dashboard;
 mod drafts;
 mod error;
 mod keys;
+mod location;
 mod migrate;
+mod page;
 // SQLCipher links OpenSSL everywhere the desk ships; on Apple systems without OPENSSL_DIR it
 // uses CommonCrypto instead, and the stock provider stays (no OpenSSL to call).
 #[cfg(not(target_vendor = "apple"))]
@@ -47,7 +49,9 @@ pub use citizens::CitizenMatch;
 pub use drafts::{Draft, DraftInput};
 pub use error::StoreError;
 pub use keys::{DbKey, DeviceKeyStore, DeviceSecret, KeySlots, device_key_path, slots_path};
+pub use location::{NoDataFolder, database_path};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
+pub use page::{Page, PageRequest};
 pub use queues::{QueueCounts, QueueFilter, QueueItem, QueueKind};
 pub use settings::{DeskSettings, FontSize, Theme};
 pub use staff::{Center, SetupRequest};

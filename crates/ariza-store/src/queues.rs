@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::applications::{SUMMARY_SQL, summary_from_row};
+use crate::page::{Page, PageRequest, query_page};
 use crate::stored::{StoredRow, status_in};
 use crate::supervision::{Event, record_event};
 use crate::{Result, Store, StoreError, ts};
@@ -56,6 +57,18 @@ impl QueueKind {
             QueueKind::Overdue => "overdue",
             QueueKind::ToHandOver => "to_hand_over",
             QueueKind::SentBack => "sent_back",
+        }
+    }
+
+    /// The Fluent key of the queue's name: the desk's tile and the CLI's summary line.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            QueueKind::AwaitingDelivery => "ui-queue-awaiting-delivery",
+            QueueKind::Quarantined => "ui-queue-quarantined",
+            QueueKind::Returned => "ui-queue-returned",
+            QueueKind::Overdue => "ui-queue-overdue",
+            QueueKind::ToHandOver => "ui-queue-to-hand-over",
+            QueueKind::SentBack => "ui-queue-sent-back",
         }
     }
 
@@ -126,6 +139,32 @@ pub struct QueueCounts {
     /// Applications started and not filed (not a queue of applications: see `Store::drafts`).
     #[ts(type = "number")]
     pub drafts: i64,
+}
+
+impl QueueCounts {
+    /// The size of one queue. Exhaustive on purpose: a new kind is not counted (and the
+    /// CLI's summary does not build) until it has its field here.
+    pub fn count(&self, kind: QueueKind) -> i64 {
+        match kind {
+            QueueKind::AwaitingDelivery => self.awaiting_delivery,
+            QueueKind::Quarantined => self.quarantined,
+            QueueKind::Returned => self.returned,
+            QueueKind::Overdue => self.overdue,
+            QueueKind::ToHandOver => self.to_hand_over,
+            QueueKind::SentBack => self.sent_back,
+        }
+    }
+
+    fn count_mut(&mut self, kind: QueueKind) -> &mut i64 {
+        match kind {
+            QueueKind::AwaitingDelivery => &mut self.awaiting_delivery,
+            QueueKind::Quarantined => &mut self.quarantined,
+            QueueKind::Returned => &mut self.returned,
+            QueueKind::Overdue => &mut self.overdue,
+            QueueKind::ToHandOver => &mut self.to_hand_over,
+            QueueKind::SentBack => &mut self.sent_back,
+        }
+    }
 }
 
 /// The filter as SQL clauses (` AND …`) over the clerk `s`, a service column and a day
@@ -207,23 +246,21 @@ impl Store {
         );
         let mut counts = {
             let conn = self.conn();
+            // Column i is `QueueKind::ALL[i]`, as the sums were built.
             conn.query_row(&sql, params_from_iter(args.iter()), |r| {
-                Ok(QueueCounts {
-                    awaiting_delivery: r.get(0)?,
-                    quarantined: r.get(1)?,
-                    returned: r.get(2)?,
-                    overdue: r.get(3)?,
-                    to_hand_over: r.get(4)?,
-                    sent_back: r.get(5)?,
-                    drafts: 0,
-                })
+                let mut counts = QueueCounts::default();
+                for (i, kind) in QueueKind::ALL.into_iter().enumerate() {
+                    *counts.count_mut(kind) = r.get(i)?;
+                }
+                Ok(counts)
             })?
         };
         counts.drafts = self.draft_count(actor, &filter)?;
         Ok(counts)
     }
 
-    /// The applications in one queue, oldest due first.
+    /// The applications in one queue, oldest due first (the first 1000; see
+    /// [`Store::queue_page`] for all of them).
     pub fn queue(
         &self,
         actor: &Actor,
@@ -231,6 +268,20 @@ impl Store {
         filter: &QueueFilter,
         clock: &dyn Clock,
     ) -> Result<Vec<QueueItem>> {
+        Ok(self
+            .queue_page(actor, kind, filter, PageRequest::first(1000), clock)?
+            .items)
+    }
+
+    /// One window of a queue, oldest due first, with the queue's size.
+    pub fn queue_page(
+        &self,
+        actor: &Actor,
+        kind: QueueKind,
+        filter: &QueueFilter,
+        page: PageRequest,
+        clock: &dyn Clock,
+    ) -> Result<Page<QueueItem>> {
         actor.role.require(Action::ViewApplications)?;
         check_dates(filter)?;
         let filter = scoped(actor, filter);
@@ -238,20 +289,20 @@ impl Store {
         let mut args = vec![today];
         let narrow = filter_sql(&filter, "a.service_code", "a.filed_date", &mut args);
         // `?1 IS NULL` is never true: it only keeps today's parameter used by every queue's
-        // statement, so the argument list is the same whichever queue is asked for.
+        // statement, so the argument list is the same whichever queue is asked for. The id
+        // breaks ties so that pages never overlap.
         let sql = format!(
-            "{SUMMARY_SQL} WHERE ({cond} OR ?1 IS NULL){narrow} ORDER BY a.due_date, a.filed_at LIMIT 1000",
+            "{SUMMARY_SQL} WHERE ({cond} OR ?1 IS NULL){narrow} ORDER BY a.due_date, a.filed_at, a.id",
             cond = kind.condition()
         );
         let conn = self.conn();
-        let mut stmt = conn.prepare(&sql)?;
-        let rows = stmt.query_map(params_from_iter(args.iter()), summary_from_row)?;
-        let summaries: Vec<ApplicationSummary> = rows.collect::<std::result::Result<_, _>>()?;
+        let sql_args: Vec<&dyn rusqlite::ToSql> = args.iter().map(|a| a as _).collect();
+        let summaries = query_page(&conn, &sql, &sql_args, page, summary_from_row)?;
         let mut details = conn.prepare_cached(
             "SELECT enqueued_at, attempts, coalesce(quarantine_key, last_error) FROM outbox WHERE application_id = ?1",
         )?;
-        let mut items = Vec::with_capacity(summaries.len());
-        for application in summaries {
+        let mut items = Vec::with_capacity(summaries.items.len());
+        for application in summaries.items {
             let found: Option<(_, i64, Option<String>)> = details
                 .query_row([application.id.to_string()], |r| {
                     Ok((r.stored(0, "outbox", "enqueued_at")?, r.get(1)?, r.get(2)?))
@@ -268,7 +319,11 @@ impl Store {
                 reason_key,
             });
         }
-        Ok(items)
+        Ok(Page {
+            items,
+            total: summaries.total,
+            next_offset: summaries.next_offset,
+        })
     }
 
     /// The decision was handed to the citizen: it leaves the "to hand over" queue.

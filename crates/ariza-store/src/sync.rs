@@ -4,6 +4,7 @@
 
 use ariza_core::application::Status;
 use ariza_core::audit::AuditAction;
+use ariza_core::staff::{Action, Actor};
 use ariza_core::wire::{
     ChangeKind, ChangesResponse, Channel, EnrollResponse, Outcome, PushResponse, WireApplication,
     WireCitizen,
@@ -133,16 +134,27 @@ impl Store {
         }))
     }
 
-    /// Records the portal's answer to enrollment. The desk must have been set up for the same
-    /// center; the portal's device number replaces the provisional one.
+    /// Refuses anyone who may not enroll this desk (administrators only: enrolling binds the
+    /// desk to a portal). The sync engine asks before it spends the one-time code;
+    /// [`Store::save_enrollment`] checks again, so no front end can skip it.
+    pub fn authorize_enrollment(&self, actor: &Actor) -> Result<()> {
+        actor.role.require(Action::ManageCenter)?;
+        Ok(())
+    }
+
+    /// Records the portal's answer to enrollment, by an administrator (recorded in the audit
+    /// trail). The desk must have been set up for the same center; the portal's device number
+    /// replaces the provisional one.
     pub fn save_enrollment(
         &self,
+        actor: &Actor,
         portal_url: &str,
         resp: &EnrollResponse,
         signing_key: &str,
         pinned_cert: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<()> {
+        self.authorize_enrollment(actor)?;
         let center = self.require_center()?;
         if center.code != resp.center.code {
             return Err(StoreError::NotFound("err-enroll-center-mismatch"));
@@ -162,7 +174,7 @@ impl Store {
         crate::audit::record(
             &tx,
             at,
-            "device",
+            &actor.username,
             AuditAction::DeviceEnroll,
             &resp.device_id.to_string(),
             "",

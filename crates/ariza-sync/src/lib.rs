@@ -15,6 +15,7 @@ pub use transport::{check_portal_url, new_device_key, normalize_pin};
 
 use ariza_core::error::{Code, Describe};
 use ariza_core::i18n::MessageArgs;
+use ariza_core::staff::Actor;
 use ariza_core::wire::{
     ApiError, ChangesResponse, EnrollRequest, EnrollResponse, Health, PushBatch, PushResponse,
 };
@@ -169,18 +170,21 @@ impl Engine {
         self.batch_size.load(Ordering::Relaxed)
     }
 
-    /// Trades a one-time code for this device's credential and records it.
+    /// Trades a one-time code for this device's credential and records it, for `actor`, who
+    /// must be an administrator (the store refuses anyone else before the code is spent).
     /// The device's key pair is made here; the private half goes only into the encrypted
     /// database, the public half to the portal. With `pin`, the portal's certificate must
     /// have that SHA-256 now and on every later sync.
     pub fn enroll(
         &self,
         store: &Store,
+        actor: &Actor,
         portal_url: &str,
         code: &str,
         device_name: &str,
         pin: Option<&str>,
     ) -> Result<EnrollResponse, SyncError> {
+        store.authorize_enrollment(actor)?;
         let portal_url = portal_url.trim().trim_end_matches('/');
         check_portal_url(portal_url)?;
         let pin = pin
@@ -200,6 +204,7 @@ impl Engine {
             .map_err(SyncError::Offline)?;
         let answer: EnrollResponse = read_answer(resp)?;
         store.save_enrollment(
+            actor,
             portal_url,
             &answer,
             &private_key,

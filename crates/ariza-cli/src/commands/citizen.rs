@@ -1,0 +1,117 @@
+//! `ariza citizen`: register and find citizens.
+
+use ariza_core::citizen::CitizenInput;
+use ariza_store::{CitizenMatch, Store};
+
+use super::Ctx;
+use crate::acting::ActAs;
+use crate::failure::Failure;
+use crate::values::{DocumentKindArg, SexArg};
+
+/// How many matches `citizen find` shows: a search, not a list to page through.
+const FIND_LIMIT: usize = 50;
+
+// Parsed once per run: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(clap::Subcommand)]
+pub enum CitizenCommand {
+    /// Registers a citizen.
+    Add {
+        #[command(flatten)]
+        act: ActAs,
+        #[command(flatten)]
+        citizen: NewCitizen,
+    },
+    /// Finds citizens by PINFL, document number, tracking number or name in either script
+    /// (the best 50 matches).
+    Find { query: String },
+}
+
+#[derive(clap::Args)]
+pub struct NewCitizen {
+    #[arg(long)]
+    pinfl: String,
+    #[arg(long)]
+    document_kind: DocumentKindArg,
+    #[arg(long)]
+    document_number: String,
+    #[arg(long)]
+    surname: String,
+    #[arg(long)]
+    given_name: String,
+    #[arg(long, default_value = "")]
+    patronymic: String,
+    /// YYYY-MM-DD
+    #[arg(long)]
+    birth_date: String,
+    #[arg(long)]
+    sex: SexArg,
+    #[arg(long, default_value = "")]
+    phone: String,
+    #[arg(long)]
+    region: String,
+    #[arg(long)]
+    district: String,
+    #[arg(long, default_value = "")]
+    street: String,
+}
+
+impl From<NewCitizen> for CitizenInput {
+    fn from(c: NewCitizen) -> CitizenInput {
+        CitizenInput {
+            pinfl: c.pinfl,
+            document_kind: Some(c.document_kind.into()),
+            document_number: c.document_number,
+            surname: c.surname,
+            given_name: c.given_name,
+            patronymic: c.patronymic,
+            birth_date: c.birth_date,
+            sex: Some(c.sex.into()),
+            phone: c.phone,
+            region: c.region,
+            district: c.district,
+            street: c.street,
+        }
+    }
+}
+
+pub fn run(ctx: &Ctx, store: &Store, command: CitizenCommand) -> Result<(), Failure> {
+    match command {
+        CitizenCommand::Add { act, citizen } => {
+            let actor = act.sign_in(ctx, store)?;
+            let c = store.register_citizen(&actor, &citizen.into(), &ctx.clock)?;
+            ctx.out
+                .report(&c, "cli-citizen-added", &[("id", c.id.to_string())])
+        }
+        CitizenCommand::Find { query } => {
+            // One more than shown says whether there are more: a search is narrowed, not
+            // paged, but it never looks complete when it is not.
+            let mut items = store.find_citizens(&query, FIND_LIMIT + 1)?;
+            let more = items.len() > FIND_LIMIT;
+            items.truncate(FIND_LIMIT);
+            let found = Found { items, more };
+            ctx.out.show(&found, |found| {
+                if found.items.is_empty() {
+                    println!("{}", ctx.out.tr("cli-none", &[]));
+                }
+                for m in &found.items {
+                    println!(
+                        "{:>6}  {}  {:<11} {}  {}",
+                        m.id, m.pinfl, m.document_number, m.birth_date, m.full_name
+                    );
+                }
+                if found.more {
+                    let shown = [("count", FIND_LIMIT.to_string())];
+                    println!("{}", ctx.out.tr("cli-more-matches", &shown));
+                }
+            })
+        }
+    }
+}
+
+/// What `citizen find --json` prints: the matches, and whether more matched than shown.
+#[derive(serde::Serialize)]
+struct Found {
+    items: Vec<CitizenMatch>,
+    more: bool,
+}

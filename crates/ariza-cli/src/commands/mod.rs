@@ -1,0 +1,23 @@
+//! One module per concern; each declares its arguments (clap) and runs them against the store.
+
+pub mod applications;
+pub mod catalog;
+pub mod citizen;
+pub mod dashboard;
+pub mod file;
+pub mod queue;
+pub mod security;
+pub mod setup;
+pub mod staff;
+pub mod supervision;
+pub mod sync;
+
+use ariza_core::clock::SystemClock;
+
+use crate::output::Output;
+
+/// What every command gets: where to print and the clock.
+pub struct Ctx {
+    pub out: Output,
+    pub clock: SystemClock,
+}
