@@ -175,7 +175,7 @@ pub struct ChangesResponse {
 /// Every error body: a stable code and a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiError {
-    pub code: String,
+    pub code: crate::error::PortalCode,
     pub message: String,
 }
 
