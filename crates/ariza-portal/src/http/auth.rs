@@ -63,15 +63,7 @@ impl<T: DeserializeOwned> FromRequest<Portal> for SignedJson<T> {
 
     async fn from_request(req: Request, portal: &Portal) -> Result<Self, PortalError> {
         let (parts, body) = req.into_parts();
-        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), portal)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    PortalError::TooLarge
-                } else {
-                    PortalError::BadRequest(rejection.body_text())
-                }
-            })?;
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), portal).await?;
         let device =
             signed_device(portal, &parts.method, &parts.uri, &parts.headers, &bytes).await?;
         let body = super::decode::compressed_json(&parts.headers, &bytes)?;
@@ -92,6 +84,10 @@ fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), PortalErro
         .map_err(|_| PortalError::Unauthorized)?;
     let text = String::from_utf8(decoded).map_err(|_| PortalError::Unauthorized)?;
     let (username, password) = text.split_once(':').ok_or(PortalError::Unauthorized)?;
+    // PostgreSQL cannot compare text holding NUL; no account has one.
+    if username.contains('\0') {
+        return Err(PortalError::Unauthorized);
+    }
     Ok((username.to_string(), password.to_string()))
 }
 

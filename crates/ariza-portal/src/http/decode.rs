@@ -4,7 +4,8 @@
 
 use std::io::Read;
 
-use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
@@ -16,14 +17,12 @@ use crate::PortalError;
 pub(crate) const MAX_BODY: usize = 16 * 1024 * 1024;
 const MAX_DECODED: u64 = 128 * 1024 * 1024;
 
-impl From<JsonRejection> for PortalError {
-    fn from(rejection: JsonRejection) -> PortalError {
-        match rejection.status() {
-            StatusCode::PAYLOAD_TOO_LARGE => PortalError::TooLarge,
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                PortalError::UnsupportedMediaType(rejection.body_text())
-            }
-            _ => PortalError::BadRequest(rejection.body_text()),
+impl From<BytesRejection> for PortalError {
+    fn from(rejection: BytesRejection) -> PortalError {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            PortalError::TooLarge
+        } else {
+            PortalError::BadRequest(rejection.body_text())
         }
     }
 }
@@ -34,15 +33,17 @@ impl From<QueryRejection> for PortalError {
     }
 }
 
-/// A JSON body (`Content-Type: application/json`), refused as `{code, message}`.
+/// A JSON body (`Content-Type: application/json`; plain, gzip or zstd), refused as
+/// `{code, message}`.
 pub(crate) struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = PortalError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let axum::Json(value) = axum::Json::<T>::from_request(req, state).await?;
-        Ok(ApiJson(value))
+        let headers = req.headers().clone();
+        let bytes = Bytes::from_request(req, state).await?;
+        Ok(ApiJson(compressed_json(&headers, &bytes)?))
     }
 }
 
@@ -107,5 +108,47 @@ pub(crate) fn compressed_json<T: DeserializeOwned>(
     if out.len() as u64 > MAX_DECODED {
         return Err(PortalError::TooLarge);
     }
+    if has_nul_escape(&out) {
+        return Err(PortalError::BadRequest(
+            "text may not contain NUL characters (\\u0000)".into(),
+        ));
+    }
     serde_json::from_slice(&out).map_err(|e| PortalError::BadRequest(e.to_string()))
+}
+
+/// Whether JSON text holds a NUL character, which PostgreSQL cannot store in text or jsonb:
+/// refused here as a bad request rather than failing in the database as a 503. In valid JSON
+/// a NUL can only be written `\u0000`, and a backslash always starts a two-character escape,
+/// so skipping each escape's second character tells `\\u0000` (a backslash, then text) apart.
+fn has_nul_escape(json: &[u8]) -> bool {
+    let mut i = 0;
+    while i < json.len() {
+        if json[i] == b'\\' {
+            if json.get(i + 1) == Some(&b'u')
+                && json
+                    .get(i + 2..i + 6)
+                    .is_some_and(|h| h.eq_ignore_ascii_case(b"0000"))
+            {
+                return true;
+            }
+            i += 2;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_nul_escape;
+
+    #[test]
+    fn a_nul_escape_is_found_and_an_escaped_backslash_is_not_one() {
+        assert!(has_nul_escape(br#"{"a":"x\u0000"}"#));
+        assert!(has_nul_escape(br#"{"\u0000":1}"#));
+        assert!(!has_nul_escape(br#"{"a":"\\u0000"}"#));
+        assert!(has_nul_escape(br#"{"a":"\\\u0000"}"#));
+        assert!(!has_nul_escape(br#"{"a":"\u00e9","b":"\n"}"#));
+    }
 }
