@@ -96,8 +96,7 @@ pub(crate) struct AgencyQuery {
     /// Receive order to continue after (the last `receive_seq` seen).
     #[serde(default)]
     after: i64,
-    /// At most this many (1 to 5000; 500 by default).
-    #[param(minimum = 1, maximum = 5000)]
+    /// At most this many: 500 by default, taken as 1 to 5000.
     limit: Option<i64>,
 }
 

@@ -113,7 +113,35 @@ pub(crate) fn compressed_json<T: DeserializeOwned>(
             "text may not contain NUL characters (\\u0000)".into(),
         ));
     }
-    serde_json::from_slice(&out).map_err(|e| PortalError::BadRequest(e.to_string()))
+    match serde_json::from_slice(&out) {
+        Ok(value) => Ok(value),
+        // JSON Schema counts `5.0` as an integer, serde does not: only when reading failed,
+        // whole-number floats are read as integers and the body read again.
+        Err(e) => serde_json::from_slice::<serde_json::Value>(&out)
+            .ok()
+            .map(whole_floats_as_integers)
+            .and_then(|v| serde_json::from_value(v).ok())
+            .ok_or_else(|| PortalError::BadRequest(e.to_string())),
+    }
+}
+
+fn whole_floats_as_integers(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 9.0e15 => Value::from(f as i64),
+            _ => Value::Number(n),
+        },
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(whole_floats_as_integers).collect())
+        }
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (k, whole_floats_as_integers(v)))
+                .collect(),
+        ),
+        other => other,
+    }
 }
 
 /// Whether JSON text holds a NUL character, which PostgreSQL cannot store in text or jsonb:

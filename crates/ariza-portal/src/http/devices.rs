@@ -63,10 +63,8 @@ pub(crate) async fn push(
 pub(crate) struct ChangesQuery {
     /// The cursor: the `next_cursor` of the previous answer (0 at first).
     #[serde(default)]
-    #[param(minimum = 0)]
     after: i64,
-    /// At most this many changes (1 to 5000; 500 by default).
-    #[param(minimum = 1, maximum = 5000)]
+    /// At most this many changes: 500 by default, taken as 1 to 5000.
     limit: Option<i64>,
 }
 

@@ -15,7 +15,7 @@ use crate::{Portal, PortalError, ops};
 pub struct OnlineBatch {
     /// The center the applications are assigned to.
     pub center_code: String,
-    /// At most 5000.
+    #[schema(max_items = 5000)]
     pub applications: Vec<WireApplication>,
 }
 

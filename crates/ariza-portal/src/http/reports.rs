@@ -36,8 +36,10 @@ pub(crate) struct ReportQuery {
     /// Last Tashkent receive day, YYYY-MM-DD (inclusive; at most ten years after `from`).
     to: chrono::NaiveDate,
     /// `region` (default) or `center` for a line per center as well.
+    #[param(inline)]
     by: Option<ReportBy>,
     /// `json` (default) or `csv`.
+    #[param(inline)]
     format: Option<ReportFormat>,
 }
 

@@ -16,9 +16,10 @@ pub async fn store_desk_entries(
     if entries.is_empty() {
         return Ok(None);
     }
+    let is_sha256 = |h: &str| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit());
     if entries
         .iter()
-        .any(|e| e.seq < 1 || e.hash.len() != 64 || e.prev_hash.len() != 64)
+        .any(|e| e.seq < 1 || !is_sha256(&e.hash) || !is_sha256(&e.prev_hash))
     {
         return Err(PortalError::BadRequest("malformed audit entry".into()));
     }

@@ -41,7 +41,7 @@ pub async fn enroll(portal: &Portal, req: &EnrollRequest) -> Result<EnrollRespon
             "public_key is an Ed25519 public key, 64 hex digits".into(),
         ));
     }
-    if req.code.len() > 64 || req.device_name.chars().count() > 100 {
+    if req.code.chars().count() > 64 || req.device_name.chars().count() > 100 {
         return Err(PortalError::BadRequest(
             "code or device_name too long".into(),
         ));
