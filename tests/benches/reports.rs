@@ -20,7 +20,7 @@ fn main() {
     let t = Instant::now();
     let loaded = portal
         .rt
-        .block_on(ariza_portal::demo::load_2022q1(&portal.portal, scale))
+        .block_on(ariza_demo::load_2022q1(&portal.portal, scale))
         .unwrap();
     let secs = t.elapsed().as_secs_f64();
     println!(

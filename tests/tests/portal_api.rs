@@ -217,3 +217,189 @@ fn online_applications_are_posted_directly_and_counted_apart() {
         1
     );
 }
+
+/// Every refusal is `{code, message}` as JSON, with a code of `PortalCode` and the status the
+/// OpenAPI document lists: never the framework's plain-text rejection.
+#[test]
+fn every_rejection_is_the_documented_json() {
+    use ariza_core::error::PortalCode;
+    use ariza_core::wire::ApiError;
+    let portal = TestPortal::start();
+    portal.rt.block_on(async {
+        ariza_portal::add_user(&portal.portal, "op1", "Op", "operator", None, "op-pass-1")
+            .await
+            .unwrap()
+    });
+    let url = |path: &str| format!("{}{path}", portal.url);
+    let expect = |what: &str, r: reqwest::blocking::Response, status: u16, code: PortalCode| {
+        assert_eq!(r.status().as_u16(), status, "{what}");
+        let content_type = r.headers()["content-type"].to_str().unwrap().to_string();
+        assert!(
+            content_type.starts_with("application/json"),
+            "{what}: {content_type}"
+        );
+        let body: ApiError = r.json().unwrap();
+        assert_eq!(body.code, code, "{what}");
+        assert!(!body.message.is_empty(), "{what}");
+    };
+    let enroll = |body: &str, content_type: &str| {
+        client()
+            .post(url("/api/v1/enroll"))
+            .header("content-type", content_type)
+            .body(body.to_string())
+            .send()
+            .unwrap()
+    };
+    expect(
+        "malformed JSON",
+        enroll("{\"code\": ", "application/json"),
+        400,
+        PortalCode::BadRequest,
+    );
+    expect(
+        "a field of the wrong type",
+        enroll(
+            r#"{"code": 5, "device_name": "d", "public_key": "00"}"#,
+            "application/json",
+        ),
+        400,
+        PortalCode::BadRequest,
+    );
+    expect(
+        "a missing field",
+        enroll(r#"{"code": "x"}"#, "application/json"),
+        400,
+        PortalCode::BadRequest,
+    );
+    expect(
+        "a NUL character, which PostgreSQL cannot store",
+        enroll(
+            r#"{"code": "x", "device_name": "a\u0000b", "public_key": "00"}"#,
+            "application/json",
+        ),
+        400,
+        PortalCode::BadRequest,
+    );
+    expect(
+        "not declared as JSON",
+        enroll(r#"{"code": "x"}"#, "text/plain"),
+        415,
+        PortalCode::UnsupportedMediaType,
+    );
+    expect(
+        "an unknown content encoding",
+        client()
+            .post(url("/api/v1/enroll"))
+            .header("content-type", "application/json")
+            .header("content-encoding", "br")
+            .body("{}")
+            .send()
+            .unwrap(),
+        415,
+        PortalCode::UnsupportedMediaType,
+    );
+    expect(
+        "a body over 16 MiB",
+        client()
+            .post(url("/api/v1/enroll"))
+            .header("content-type", "application/json")
+            .body(vec![b' '; 16 * 1024 * 1024 + 1])
+            .send()
+            .unwrap(),
+        413,
+        PortalCode::TooLarge,
+    );
+    let report = |query: &str| {
+        client()
+            .get(url(&format!("/api/v1/reports/regional{query}")))
+            .basic_auth("op1", Some("op-pass-1"))
+            .send()
+            .unwrap()
+    };
+    expect(
+        "a missing query parameter",
+        report("?from=2026-01-01"),
+        400,
+        PortalCode::BadRequest,
+    );
+    expect(
+        "a query parameter that does not parse",
+        report("?from=2026-01-01&to=yesterday"),
+        400,
+        PortalCode::BadRequest,
+    );
+    expect(
+        "a query value outside its enum",
+        report("?from=2026-01-01&to=2026-01-02&format=xml"),
+        400,
+        PortalCode::BadRequest,
+    );
+    assert_eq!(
+        report("?from=2026-01-01&to=2026-01-02").status().as_u16(),
+        200
+    );
+    expect(
+        "an unknown route",
+        client().get(url("/api/v1/nothing-here")).send().unwrap(),
+        404,
+        PortalCode::NotFound,
+    );
+    let wrong_method = client().delete(url("/api/v1/decisions")).send().unwrap();
+    assert_eq!(
+        wrong_method.headers()["allow"].to_str().unwrap(),
+        "POST",
+        "405 says which method the route takes"
+    );
+    expect(
+        "a wrong method",
+        wrong_method,
+        405,
+        PortalCode::MethodNotAllowed,
+    );
+    expect(
+        "no credentials",
+        client()
+            .get(url("/api/v1/agency/applications"))
+            .send()
+            .unwrap(),
+        401,
+        PortalCode::Unauthorized,
+    );
+}
+
+/// The document lists what each operation can answer: a body can be malformed, too large or
+/// not JSON; a caller without credentials is refused.
+#[test]
+fn the_openapi_document_lists_every_status_a_route_returns() {
+    let doc: Value =
+        serde_json::to_value(<ariza_portal::ApiDoc as utoipa::OpenApi>::openapi()).unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let statuses: Vec<&str> = op["responses"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(String::as_str)
+                .collect();
+            let mut needed = Vec::new();
+            if op.get("requestBody").is_some() {
+                needed.extend(["400", "413", "415"]);
+            }
+            if op.get("parameters").is_some() {
+                needed.push("400");
+            }
+            if op.get("security").is_some() {
+                needed.push("401");
+            }
+            if path != "/api/v1/health" {
+                needed.push("503");
+            }
+            for status in needed {
+                assert!(
+                    statuses.contains(&status),
+                    "{method} {path} does not list {status}: {statuses:?}"
+                );
+            }
+        }
+    }
+}

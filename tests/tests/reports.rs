@@ -20,9 +20,9 @@ fn a_demo_quarter_reports_what_the_generator_made() {
     let scale = 0.001;
     let loaded = portal
         .rt
-        .block_on(ariza_portal::demo::load_2022q1(&portal.portal, scale))
+        .block_on(ariza_demo::load_2022q1(&portal.portal, scale))
         .unwrap();
-    let expected = ariza_portal::demo::expected(scale).unwrap();
+    let expected = ariza_demo::expected(scale).unwrap();
     let total: i64 = expected.values().map(|r| r.total).sum();
     assert_eq!(loaded.applications, total);
     assert_eq!(portal.count("SELECT count(*) FROM application"), total);

@@ -338,9 +338,16 @@ fn rate_limits_size_limits_and_headers() {
         assert_eq!(health.headers()[name], value, "{name}");
     }
     // 17 MiB is over the 16 MiB limit: refused before anything is read into the database.
+    // (Signed in: a caller without credentials is refused before its body is read at all.)
+    portal.rt.block_on(async {
+        ariza_portal::add_user(&portal.portal, "op1", "op1", "operator", None, "op-pass-1")
+            .await
+            .unwrap()
+    });
     let big = vec![b'x'; 17 * 1024 * 1024];
     let r = client()
         .post(format!("{}/api/v1/online/applications", portal.url))
+        .basic_auth("op1", Some("op-pass-1"))
         .header("content-type", "application/json")
         .body(big)
         .send()

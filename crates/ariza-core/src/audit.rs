@@ -15,6 +15,7 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AuditEntry {
+    #[schema(minimum = 1)]
     pub seq: i64,
     pub at: DateTime<Utc>,
     /// The acting staff member's username, or `device` / `portal` for the machine itself.
@@ -25,7 +26,10 @@ pub struct AuditEntry {
     pub subject: String,
     /// Non-personal detail: a status, a reason key, a count.
     pub detail: String,
+    /// SHA-256, 64 hex digits (the portal refuses a batch with any other).
+    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
     pub prev_hash: String,
+    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
     pub hash: String,
 }
 

@@ -70,6 +70,85 @@ impl Code {
     }
 }
 
+/// The codes the portal answers with: in every error body (`ApiError::code`) and, for the
+/// item-level ones, in a refused application's result. The portal builds its answers from
+/// this enum and the sync engine matches on it, so the two cannot drift apart. Never rename
+/// one: desks already in the field match on the text.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum PortalCode {
+    /// No credential, an unknown one, or wrong portal-user credentials.
+    Unauthorized,
+    #[serde(rename = "device_revoked")]
+    DeviceRevoked,
+    BadSignature,
+    /// A nonce seen before: the request was captured and sent again.
+    Replayed,
+    #[serde(rename = "stale_request")]
+    StaleRequest,
+    RateLimited,
+    Forbidden,
+    #[serde(rename = "enroll_code_invalid")]
+    EnrollCodeInvalid,
+    /// A body, query or header the portal cannot read.
+    BadRequest,
+    /// A body that is not declared as JSON (or an unknown content encoding).
+    UnsupportedMediaType,
+    /// The route exists, the method does not.
+    MethodNotAllowed,
+    NotFound,
+    TooLarge,
+    IllegalTransition,
+    /// The portal's database is down: try again later.
+    Unavailable,
+    // Item-level codes, one per refused application of a batch.
+    /// The tracking number belongs to another center.
+    WrongCenter,
+    /// A service the catalog in force does not offer.
+    UnknownService,
+    /// An in-person application sent as online, or the reverse.
+    WrongChannel,
+    /// A tracking number or PINFL that does not parse.
+    Invalid,
+    /// The same id arrived before with other content.
+    Conflict,
+}
+
+impl PortalCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PortalCode::Unauthorized => "unauthorized",
+            PortalCode::DeviceRevoked => "device_revoked",
+            PortalCode::BadSignature => "bad_signature",
+            PortalCode::Replayed => "replayed",
+            PortalCode::StaleRequest => "stale_request",
+            PortalCode::RateLimited => "rate_limited",
+            PortalCode::Forbidden => "forbidden",
+            PortalCode::EnrollCodeInvalid => "enroll_code_invalid",
+            PortalCode::BadRequest => "bad_request",
+            PortalCode::UnsupportedMediaType => "unsupported_media_type",
+            PortalCode::MethodNotAllowed => "method_not_allowed",
+            PortalCode::NotFound => "not_found",
+            PortalCode::TooLarge => "too_large",
+            PortalCode::IllegalTransition => "illegal_transition",
+            PortalCode::Unavailable => "unavailable",
+            PortalCode::WrongCenter => "wrong_center",
+            PortalCode::UnknownService => "unknown_service",
+            PortalCode::WrongChannel => "wrong_channel",
+            PortalCode::Invalid => "invalid",
+            PortalCode::Conflict => "conflict",
+        }
+    }
+}
+
+impl std::fmt::Display for PortalCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One invalid input: which field, and why (a Fluent key with arguments).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
@@ -214,6 +293,28 @@ impl Fault {
                     message: l.tr(locale, f.key, &f.args),
                 })
                 .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod portal_code_tests {
+    use super::PortalCode;
+
+    #[test]
+    fn the_text_on_the_wire_is_as_str() {
+        for code in [
+            PortalCode::DeviceRevoked,
+            PortalCode::StaleRequest,
+            PortalCode::EnrollCodeInvalid,
+            PortalCode::UnsupportedMediaType,
+            PortalCode::UnknownService,
+        ] {
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, serde_json::Value::from(code.as_str()));
+            let back: PortalCode = serde_json::from_value(json).unwrap();
+            assert_eq!(back, code);
         }
     }
 }

@@ -21,10 +21,13 @@ pub enum Channel {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EnrollRequest {
+    #[schema(max_length = 64)]
     pub code: String,
+    #[schema(max_length = 100)]
     pub device_name: String,
     /// The device's Ed25519 public key (64 hex digits); its private half never leaves the
     /// desk's encrypted database. Every later request is signed with it.
+    #[schema(pattern = "^[0-9a-fA-F]{64}$")]
     pub public_key: String,
 }
 
@@ -175,7 +178,7 @@ pub struct ChangesResponse {
 /// Every error body: a stable code and a message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ApiError {
-    pub code: String,
+    pub code: crate::error::PortalCode,
     pub message: String,
 }
 

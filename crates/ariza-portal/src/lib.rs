@@ -1,33 +1,37 @@
 //! Ariza Portal: the central server. Devices enroll with a one-time code, push applications in
 //! compressed batches (stored exactly once, by application id and content digest), and read
 //! the decisions for their own center from a cursor-based change feed.
+//!
+//! Three layers: [`http`] (routes, callers, decoding, OpenAPI) calls [`ops`] (the rules),
+//! which calls `db` (all SQL). The `ariza-portal` binary calls `ops` too, never a handler.
 
-mod admin;
-mod api;
-pub mod audit;
-pub mod demo;
-mod device_auth;
-mod error;
-pub mod reports;
+mod db;
+pub mod http;
+pub mod ops;
 
 use std::sync::Arc;
 
 use sqlx::PgPool;
 
-pub use device_auth::RateLimiter;
+pub use db::migrate;
+pub use http::{ApiDoc, router};
+pub use ops::PortalError;
+pub use ops::catalog::{in_force as catalog_in_force, publish_catalog};
+pub use ops::centers::{add_center, set_center_staff};
+pub use ops::decisions::decide;
+pub use ops::devices::{DeviceInfo, RateLimiter, list_devices, revoke_device};
+pub use ops::enrollment::new_enroll_code;
+pub use ops::users::add_user;
+/// Kept at their old paths: `ariza_portal::audit::verify`, `ariza_portal::reports::regional`.
+pub use ops::{audit, reports};
 
-pub use admin::{
-    DeviceInfo, add_center, add_user, decide, list_devices, new_enroll_code, publish_catalog,
-    revoke_device, set_center_staff,
-};
-pub use api::{ApiDoc, router};
-pub use error::PortalError;
-
-/// The portal's shared state: a PostgreSQL pool and the per-device rate limits.
+/// The portal's shared state: a PostgreSQL pool, the per-device rate limits and the catalog
+/// in force as last read.
 #[derive(Clone)]
 pub struct Portal {
     pub pool: PgPool,
     pub limiter: Arc<RateLimiter>,
+    catalog: Arc<ops::catalog::CatalogCache>,
 }
 
 /// Per device by default: 120 signed requests a minute, bursts of 60. A desk syncing every
@@ -44,27 +48,7 @@ impl Portal {
         Portal {
             pool,
             limiter: Arc::new(RateLimiter::new(per_minute, burst)),
+            catalog: Arc::default(),
         }
     }
-}
-
-/// Applies the portal's migrations (`migrations/portal`, embedded at build time).
-pub async fn migrate(pool: &PgPool) -> Result<(), sqlx::migrate::MigrateError> {
-    sqlx::migrate!("../../migrations/portal").run(pool).await
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// A random secret as hex (tokens, enrollment codes).
-pub(crate) fn random_hex(bytes: usize) -> String {
-    use rand::RngCore;
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    buf.iter().map(|b| format!("{b:02x}")).collect()
 }

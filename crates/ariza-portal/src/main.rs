@@ -3,6 +3,8 @@
 //! Configuration: `--config FILE` (TOML: `database_url`, `listen`, `tls_cert`, `tls_key`,
 //! `rate_per_minute`, `rate_burst`), each overridden by `ARIZA_PORTAL_<NAME>` (upper case).
 //! With `tls_cert` and `tls_key` (PEM files) the portal serves HTTPS itself (rustls).
+//! Every subcommand but `serve` calls `ariza_portal::ops` directly. (The synthetic demo
+//! quarter is loaded by `ariza-portal-demo`, crate `ariza-demo`.)
 
 use std::path::PathBuf;
 
@@ -78,14 +80,6 @@ enum Command {
         /// CSV instead of an aligned table.
         #[arg(long)]
         csv: bool,
-    },
-    /// Loads a synthetic quarter following the published figures (only 2022q1 is known).
-    DemoLoad {
-        #[arg(long, default_value = "2022q1")]
-        quarter: String,
-        /// 1.0 is the real quarter: 8.5 million applications.
-        #[arg(long, default_value_t = 0.01)]
-        scale: f64,
     },
     /// Records an agency decision: in_review, completed, rejected, returned.
     Decide {
@@ -330,19 +324,6 @@ async fn main() -> anyhow::Result<()> {
                     line(r);
                 }
             }
-        }
-        Command::DemoLoad { quarter, scale } => {
-            anyhow::ensure!(quarter == "2022q1", "only the 2022q1 figures are known");
-            let started = std::time::Instant::now();
-            let r = ariza_portal::demo::load_2022q1(&portal, scale).await?;
-            let secs = started.elapsed().as_secs_f64();
-            println!(
-                "loaded {} applications for {} centers in {} batches in {secs:.1} s ({:.0} applications/s)",
-                r.applications,
-                r.centers,
-                r.batches,
-                r.applications as f64 / secs
-            );
         }
         Command::Audit {
             command: AuditCommand::Verify,

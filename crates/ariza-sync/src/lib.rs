@@ -13,7 +13,7 @@ use std::time::Duration;
 use ariza_core::clock::{Clock, SystemClock};
 pub use transport::{check_portal_url, new_device_key, normalize_pin};
 
-use ariza_core::error::{Code, Describe};
+use ariza_core::error::{Code, Describe, PortalCode};
 use ariza_core::i18n::MessageArgs;
 use ariza_core::staff::Actor;
 use ariza_core::wire::{
@@ -27,10 +27,12 @@ pub enum SyncError {
     NotEnrolled,
     #[error("the portal cannot be reached: {0}")]
     Offline(reqwest::Error),
-    #[error("the portal answered {status}: {code}")]
+    /// An error answer. `code` is `None` when the body was not a `{code, message}` this
+    /// engine knows (a proxy's page, or a code added by a newer portal).
+    #[error("the portal answered {status}: {}", code.map_or("?", PortalCode::as_str))]
     Portal {
         status: u16,
-        code: String,
+        code: Option<PortalCode>,
         message: String,
     },
     #[error("the portal's answer could not be read: {0}")]
@@ -51,13 +53,18 @@ impl SyncError {
         match self {
             SyncError::NotEnrolled => "err-not-enrolled",
             SyncError::Offline(_) => "err-sync-offline",
-            SyncError::Portal { code, .. } if code == "enroll_code_invalid" => "err-enroll-code",
-            SyncError::Portal { code, .. }
-                if code == "device_revoked" || code == "unauthorized" =>
-            {
-                "err-sync-unauthorized"
-            }
-            SyncError::Portal { code, .. } if code == "rate_limited" => "err-sync-rate-limited",
+            SyncError::Portal {
+                code: Some(PortalCode::EnrollCodeInvalid),
+                ..
+            } => "err-enroll-code",
+            SyncError::Portal {
+                code: Some(PortalCode::DeviceRevoked | PortalCode::Unauthorized),
+                ..
+            } => "err-sync-unauthorized",
+            SyncError::Portal {
+                code: Some(PortalCode::RateLimited),
+                ..
+            } => "err-sync-rate-limited",
             SyncError::BadUrl => "err-portal-url",
             SyncError::InsecureUrl => "err-portal-url-insecure",
             SyncError::BadPin => "err-portal-pin",
@@ -72,7 +79,10 @@ impl Describe for SyncError {
         match self {
             SyncError::Store(e) => e.code(),
             SyncError::NotEnrolled => Code::SetupRequired,
-            SyncError::Portal { code, .. } if code == "enroll_code_invalid" => Code::Forbidden,
+            SyncError::Portal {
+                code: Some(PortalCode::EnrollCodeInvalid),
+                ..
+            } => Code::Forbidden,
             SyncError::BadUrl | SyncError::InsecureUrl | SyncError::BadPin => Code::Validation,
             _ => Code::Unavailable,
         }
@@ -123,14 +133,14 @@ fn read_answer<T: serde::de::DeserializeOwned>(
     if status.is_success() {
         return serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()));
     }
-    let err: ApiError = serde_json::from_slice(&bytes).unwrap_or(ApiError {
-        code: format!("http_{}", status.as_u16()),
-        message: String::new(),
-    });
+    let (code, message) = match serde_json::from_slice::<ApiError>(&bytes) {
+        Ok(err) => (Some(err.code), err.message),
+        Err(_) => (None, String::new()),
+    };
     Err(SyncError::Portal {
         status: status.as_u16(),
-        code: err.code,
-        message: err.message,
+        code,
+        message,
     })
 }
 
@@ -265,7 +275,7 @@ impl Engine {
             Ok(r) => {
                 return Err(SyncError::Portal {
                     status: r.status().as_u16(),
-                    code: format!("http_{}", r.status().as_u16()),
+                    code: None,
                     message: String::new(),
                 });
             }

@@ -1,7 +1,7 @@
-//! `ariza-portal demo-load`: a synthetic quarter whose per-region totals, in-person share and
+//! `ariza-portal-demo load`: a synthetic quarter whose per-region totals, in-person share and
 //! rejection rates follow the published figures for 2022 Q1 (copied into
-//! `crates/ariza-portal/data/psc-applications-2022q1.csv`, embedded at build time), scaled by
-//! `scale`, loaded through the same `store_batch` the desks' pushes go through.
+//! `crates/ariza-demo/data/psc-applications-2022q1.csv`, embedded at build time), scaled by
+//! `scale`, loaded through the same `ops::ingest::receive` the desks' pushes go through.
 //!
 //! The source has known defects, resolved here and in the README: the regions' rows are
 //! authoritative (their notes say which figures were derived), the national row is not used
@@ -19,9 +19,11 @@ use ariza_core::wire::{Channel, WireApplication, WireCitizen};
 use chrono::{Duration, NaiveDate, TimeZone, Utc};
 use uuid::Uuid;
 
-use crate::api::{Sender, store_batch};
-use crate::reports::ReportRow;
-use crate::{Portal, PortalError};
+use ariza_core::application::Status;
+use ariza_core::wire::WireCenter;
+use ariza_portal::ops::ingest::{Sender, receive};
+use ariza_portal::reports::ReportRow;
+use ariza_portal::{Portal, PortalError};
 
 const Q1_2022: &str = include_str!("../data/psc-applications-2022q1.csv");
 
@@ -124,7 +126,7 @@ fn scaled(x: i64, scale: f64) -> i64 {
 
 /// What the generator makes for one region, application by application: (day index, center
 /// index, online, final status). Pure, so the tests compute the expected table from it.
-pub fn region_plan(f: &RegionFigures, scale: f64) -> Vec<(usize, usize, bool, &'static str)> {
+pub fn region_plan(f: &RegionFigures, scale: f64) -> Vec<(usize, usize, bool, Status)> {
     let n = scaled(f.total, scale);
     let online = scaled(f.online, scale).min(n);
     let rejected = scaled(f.rejected, scale).min(n);
@@ -135,12 +137,12 @@ pub fn region_plan(f: &RegionFigures, scale: f64) -> Vec<(usize, usize, bool, &'
             let is_online = chosen(i, n, online);
             // Rejections are spread from the other end, so they fall on both channels.
             let status = if chosen(n - 1 - i, n, rejected) {
-                "rejected"
+                Status::Rejected
             } else if day >= 87 {
                 // Received in the quarter's last three days: not decided yet.
-                "in_review"
+                Status::InReview
             } else {
-                "completed"
+                Status::Completed
             };
             (day, (i as usize) % centers, is_online, status)
         })
@@ -172,8 +174,8 @@ pub fn expected(scale: f64) -> Result<BTreeMap<String, ReportRow>, String> {
                 row.in_person += 1;
             }
             match status {
-                "rejected" => row.rejected += 1,
-                "completed" => row.completed += 1,
+                Status::Rejected => row.rejected += 1,
+                Status::Completed => row.completed += 1,
                 _ => row.in_review += 1,
             }
         }
@@ -255,8 +257,8 @@ pub async fn load_2022q1(portal: &Portal, scale: f64) -> Result<LoadReport, Port
         return Err(PortalError::BadRequest("scale is in (0, 1]".into()));
     }
     let figures = published_2022q1().map_err(PortalError::BadRequest)?;
-    let services: Vec<String> = ariza_core::catalog::default_catalog()
-        .map_err(|e| PortalError::BadRequest(e.to_string()))?
+    let services: Vec<String> = ariza_portal::catalog_in_force(portal)
+        .await?
         .services
         .iter()
         .map(|s| s.code.clone())
@@ -279,19 +281,17 @@ pub async fn load_2022q1(portal: &Portal, scale: f64) -> Result<LoadReport, Port
                 .get(c % districts.len().max(1))
                 .cloned()
                 .unwrap_or_default();
-            sqlx::query(
-                "INSERT INTO center (code, name, region, district) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-            )
-            .bind(center_code(f, c))
-            .bind(format!("{} DXM {}", f.letters, c + 1))
-            .bind(&f.soato)
-            .bind(district)
-            .execute(&portal.pool)
-            .await?;
+            let center = WireCenter {
+                code: center_code(f, c),
+                name: format!("{} DXM {}", f.letters, c + 1),
+                region: f.soato.clone(),
+                district,
+            };
+            ariza_portal::ops::centers::ensure_center(portal, &center).await?;
         }
         report.centers += centers;
         // Group by (center, day, channel): one receive time and channel per batch.
-        let mut groups: BTreeMap<(usize, usize, bool), Vec<&'static str>> = BTreeMap::new();
+        let mut groups: BTreeMap<(usize, usize, bool), Vec<Status>> = BTreeMap::new();
         for (day, center, online, status) in plan {
             groups
                 .entry((center, day, online))
@@ -334,70 +334,27 @@ pub async fn load_2022q1(portal: &Portal, scale: f64) -> Result<LoadReport, Port
                     channel,
                     received_at,
                 };
-                store_batch(portal, sender, &apps).await?;
-                decide_in_bulk(portal, &apps, chunk, date, &code, channel).await?;
+                receive(portal, sender, &apps).await?;
+                let settled: Vec<(Uuid, Status)> =
+                    apps.iter().zip(chunk).map(|(a, s)| (a.id, *s)).collect();
+                ariza_portal::ops::decisions::settle_in_bulk(
+                    portal, &settled, date, &code, channel,
+                )
+                .await?;
                 report.applications += apps.len() as i64;
                 report.batches += 1;
             }
         }
     }
-    let mut tx = portal.pool.begin().await?;
-    crate::audit::record(
-        &mut tx,
+    ariza_portal::ops::audit::record(
+        portal,
         "operator",
         "demo.load",
         "2022q1",
         &format!("scale={scale} applications={}", report.applications),
     )
     .await?;
-    tx.commit().await?;
     Ok(report)
-}
-
-/// Sets the demo's final statuses for a batch just received, and moves them in the roll-up,
-/// in one transaction. (Real decisions go one by one through `decide`, onto the centers' feeds;
-/// demo centers have no desks to tell.)
-async fn decide_in_bulk(
-    portal: &Portal,
-    apps: &[WireApplication],
-    statuses: &[&'static str],
-    day: NaiveDate,
-    center: &str,
-    channel: Channel,
-) -> Result<(), PortalError> {
-    let ids: Vec<Uuid> = apps.iter().map(|a| a.id).collect();
-    let to: Vec<String> = statuses.iter().map(|s| s.to_string()).collect();
-    let channel = match channel {
-        Channel::InPerson => "in_person",
-        Channel::Online => "online",
-    };
-    let mut tx = portal.pool.begin().await?;
-    sqlx::query(
-        "UPDATE application a SET status = v.status, updated_at = a.received_at + interval '2 days'
-         FROM unnest($1::uuid[], $2::text[]) AS v(id, status) WHERE a.id = v.id",
-    )
-    .bind(&ids)
-    .bind(&to)
-    .execute(&mut *tx)
-    .await?;
-    let mut counts: BTreeMap<&str, i64> = BTreeMap::new();
-    for s in statuses {
-        *counts.entry(s).or_default() += 1;
-    }
-    crate::reports::add(
-        &mut tx,
-        day,
-        center,
-        channel,
-        "delivered",
-        -(statuses.len() as i64),
-    )
-    .await?;
-    for (status, n) in counts {
-        crate::reports::add(&mut tx, day, center, channel, status, n).await?;
-    }
-    tx.commit().await?;
-    Ok(())
 }
 
 #[cfg(test)]

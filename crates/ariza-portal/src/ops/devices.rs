@@ -1,88 +1,84 @@
-//! Who is calling: a device proves itself by signing each request with the Ed25519 key it
-//! made at enrollment (`ariza_core::request_signing`). Checked on every request, with no
-//! cache, so a revoked device is refused at once.
+//! Devices: who is calling (a device signs each request with the Ed25519 key it made at
+//! enrollment, `ariza_core::request_signing`), their request rate, and the operators' list
+//! and revocation. Checked on every request, with no cache, so a revoked device is refused
+//! at once.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use ariza_core::request_signing::{
-    DEVICE_HEADER, MAX_SKEW_SECS, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signing_input,
-    valid_nonce,
-};
-use axum::http::{HeaderMap, Method, Uri};
-use chrono::{DateTime, Utc};
+use ariza_core::request_signing::{MAX_SKEW_SECS, signing_input, valid_nonce};
 use ed25519_dalek::{Signature, VerifyingKey};
 use uuid::Uuid;
 
-use crate::{Portal, PortalError};
+pub use crate::db::devices::DeviceInfo;
+use crate::{Portal, PortalError, db};
 
-/// center, public key, revoked at, the portal's now.
-type DeviceRow = (String, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
-
-pub(crate) struct Device {
+/// A device whose request was verified.
+#[derive(Debug, Clone)]
+pub struct Device {
     pub id: Uuid,
     pub center_code: String,
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, PortalError> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .ok_or(PortalError::Unauthorized)
+/// A request as signed: the four headers as received (absent ones `None`) and what they cover.
+pub struct SignedRequest<'a> {
+    pub device: Option<&'a str>,
+    pub timestamp: Option<&'a str>,
+    pub nonce: Option<&'a str>,
+    pub signature: Option<&'a str>,
+    pub method: &'a str,
+    pub path_and_query: &'a str,
+    pub body: &'a [u8],
 }
 
 /// Parses a public key as the desk sends it at enrollment: 64 hex digits of a valid point.
-pub(crate) fn parse_public_key(hex_key: &str) -> Option<VerifyingKey> {
+pub fn parse_public_key(hex_key: &str) -> Option<VerifyingKey> {
     let bytes: [u8; 32] = hex::decode(hex_key.trim()).ok()?.try_into().ok()?;
     VerifyingKey::from_bytes(&bytes).ok()
+}
+
+fn present(v: Option<&str>) -> Result<&str, PortalError> {
+    v.map(str::trim).ok_or(PortalError::Unauthorized)
 }
 
 /// Verifies a signed device request: known and not revoked device, a timestamp within the
 /// skew of the portal's clock, a valid signature over method, path, body and nonce, a nonce
 /// not seen before, and the device's request rate.
-pub(crate) async fn device(
-    portal: &Portal,
-    method: &Method,
-    uri: &Uri,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<Device, PortalError> {
-    let id =
-        Uuid::parse_str(header(headers, DEVICE_HEADER)?).map_err(|_| PortalError::Unauthorized)?;
-    let timestamp_ms: i64 = header(headers, TIMESTAMP_HEADER)?
+pub async fn authenticate(portal: &Portal, req: &SignedRequest<'_>) -> Result<Device, PortalError> {
+    let id = Uuid::parse_str(present(req.device)?).map_err(|_| PortalError::Unauthorized)?;
+    let timestamp_ms: i64 = present(req.timestamp)?
         .parse()
         .map_err(|_| PortalError::Unauthorized)?;
-    let nonce = header(headers, NONCE_HEADER)?;
+    let nonce = present(req.nonce)?;
     if !valid_nonce(nonce) {
         return Err(PortalError::Unauthorized);
     }
-    let signature: [u8; 64] = hex::decode(header(headers, SIGNATURE_HEADER)?)
+    let signature: [u8; 64] = hex::decode(present(req.signature)?)
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(PortalError::BadSignature)?;
-    let row: Option<DeviceRow> = sqlx::query_as(
-        "SELECT center_code, public_key, revoked_at, now() FROM device WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(&portal.pool)
-    .await?;
-    let Some((center_code, public_key, revoked_at, now)) = row else {
+    let Some(row) = db::devices::key(&portal.pool, id).await? else {
         return Err(PortalError::Unauthorized);
     };
-    if revoked_at.is_some() {
+    if row.revoked_at.is_some() {
         return Err(PortalError::Revoked);
     }
-    let key = public_key
+    let key = row
+        .public_key
         .as_deref()
         .and_then(parse_public_key)
         .ok_or(PortalError::Unauthorized)?;
-    if (now.timestamp_millis() - timestamp_ms).abs() > MAX_SKEW_SECS * 1000 {
+    if (row.now.timestamp_millis() - timestamp_ms).abs() > MAX_SKEW_SECS * 1000 {
         return Err(PortalError::Stale);
     }
-    let path = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
-    let input = signing_input(method.as_str(), path, body, timestamp_ms, nonce);
+    let input = signing_input(
+        req.method,
+        req.path_and_query,
+        req.body,
+        timestamp_ms,
+        nonce,
+    );
     key.verify_strict(&input, &Signature::from_bytes(&signature))
         .map_err(|_| PortalError::BadSignature)?;
     // Only a correctly signed request spends the device's rate and records its nonce, so
@@ -90,27 +86,34 @@ pub(crate) async fn device(
     if !portal.limiter.allow(id) {
         return Err(PortalError::RateLimited);
     }
-    let fresh = sqlx::query(
-        "INSERT INTO device_nonce (device_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(id)
-    .bind(nonce.to_ascii_lowercase())
-    .execute(&portal.pool)
-    .await?
-    .rows_affected();
-    if fresh == 0 {
+    if !db::devices::record_nonce(&portal.pool, id, &nonce.to_ascii_lowercase()).await? {
         return Err(PortalError::Replayed);
     }
     // Nonces older than twice the skew can no longer pass the timestamp check: forget them.
-    // A few rows per request, by index.
-    sqlx::query(
-        "DELETE FROM device_nonce WHERE ctid IN (SELECT ctid FROM device_nonce
-         WHERE seen_at < now() - make_interval(secs => $1) LIMIT 100)",
-    )
-    .bind((2 * MAX_SKEW_SECS) as f64)
-    .execute(&portal.pool)
-    .await?;
-    Ok(Device { id, center_code })
+    db::devices::forget_nonces_older_than(&portal.pool, (2 * MAX_SKEW_SECS) as f64).await?;
+    Ok(Device {
+        id,
+        center_code: row.center_code,
+    })
+}
+
+pub async fn list_devices(portal: &Portal) -> Result<Vec<DeviceInfo>, PortalError> {
+    Ok(db::devices::list(&portal.pool).await?)
+}
+
+/// Revokes a device: its next request is refused, whatever it signs. Whether one was active.
+pub async fn revoke_device(
+    portal: &Portal,
+    device: Uuid,
+    actor: &str,
+) -> Result<bool, PortalError> {
+    let mut tx = portal.pool.begin().await?;
+    let revoked = db::devices::revoke(&mut tx, device).await?;
+    if revoked {
+        db::audit::append(&mut tx, actor, "device.revoke", &device.to_string(), "").await?;
+    }
+    tx.commit().await?;
+    Ok(revoked)
 }
 
 /// Per-device token buckets: `burst` requests at once, refilled at `per_minute`.

@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use sqlx::{Postgres, Transaction};
 
-use crate::{Portal, PortalError};
+use crate::db::reports::Cell;
+use crate::{Portal, PortalError, db};
 
 /// One line of the table.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -38,45 +38,6 @@ pub struct RegionalReport {
     pub centers: Vec<ReportRow>,
 }
 
-/// Adds `n` applications received on `day` to the roll-up, in the receiving transaction.
-pub(crate) async fn add(
-    tx: &mut Transaction<'_, Postgres>,
-    day: NaiveDate,
-    center: &str,
-    channel: &str,
-    status: &str,
-    n: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO report_rollup (day, center_code, channel, status, n) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (day, center_code, channel, status) DO UPDATE SET n = report_rollup.n + excluded.n",
-    )
-    .bind(day)
-    .bind(center)
-    .bind(channel)
-    .bind(status)
-    .bind(n)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
-
-/// Moves one application from one status to another in the roll-up (a decision).
-pub(crate) async fn moved(
-    tx: &mut Transaction<'_, Postgres>,
-    received_at: chrono::DateTime<chrono::Utc>,
-    center: &str,
-    channel: &str,
-    from: &str,
-    to: &str,
-) -> Result<(), sqlx::Error> {
-    let day = received_at
-        .with_timezone(&ariza_core::clock::tashkent())
-        .date_naive();
-    add(tx, day, center, channel, from, -1).await?;
-    add(tx, day, center, channel, to, 1).await
-}
-
 fn region_names() -> BTreeMap<String, String> {
     ariza_core::regions::all()
         .into_iter()
@@ -88,9 +49,6 @@ fn region_names() -> BTreeMap<String, String> {
         })
         .collect()
 }
-
-/// (region, center, center name, channel, status, n)
-type Cell = (String, String, String, String, String, i64);
 
 fn fold(cells: Vec<Cell>, from: NaiveDate, to: NaiveDate, by_center: bool) -> RegionalReport {
     let names = region_names();
@@ -160,16 +118,7 @@ pub async fn regional(
     by_center: bool,
 ) -> Result<RegionalReport, PortalError> {
     check_period(from, to)?;
-    let cells: Vec<Cell> = sqlx::query_as(
-        "SELECT c.region, r.center_code, c.name, r.channel, r.status, sum(r.n)::bigint
-         FROM report_rollup r JOIN center c ON c.code = r.center_code
-         WHERE r.day BETWEEN $1 AND $2
-         GROUP BY 1, 2, 3, 4, 5",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(&portal.pool)
-    .await?;
+    let cells = db::reports::rollup_cells(&portal.pool, from, to).await?;
     Ok(fold(cells, from, to, by_center))
 }
 
@@ -183,16 +132,7 @@ pub async fn regional_from_rows(
 ) -> Result<RegionalReport, PortalError> {
     check_period(from, to)?;
     let (start, end) = ariza_core::clock::tashkent_days(from, to);
-    let cells: Vec<Cell> = sqlx::query_as(
-        "SELECT c.region, a.center_code, c.name, a.channel, a.status, count(*)::bigint
-         FROM application a JOIN center c ON c.code = a.center_code
-         WHERE a.received_at >= $1 AND a.received_at < $2
-         GROUP BY 1, 2, 3, 4, 5",
-    )
-    .bind(start)
-    .bind(end)
-    .fetch_all(&portal.pool)
-    .await?;
+    let cells = db::reports::row_cells(&portal.pool, start, end).await?;
     Ok(fold(cells, from, to, by_center))
 }
 

@@ -1,0 +1,126 @@
+//! Who is calling, one extractor per kind of caller: a device (every request signed with its
+//! enrollment key), an operator, or an agency's staff (HTTP Basic). Each refuses with the
+//! documented `{code, message}` before the handler runs.
+
+use ariza_core::request_signing::{
+    DEVICE_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, Uri};
+use serde::de::DeserializeOwned;
+
+use crate::ops::devices::{Device, SignedRequest, authenticate};
+use crate::ops::users::{AGENCY, OPERATOR, PortalUser, scope, sign_in};
+use crate::{Portal, PortalError};
+
+async fn signed_device(
+    portal: &Portal,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Device, PortalError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    authenticate(
+        portal,
+        &SignedRequest {
+            device: header(DEVICE_HEADER),
+            timestamp: header(TIMESTAMP_HEADER),
+            nonce: header(NONCE_HEADER),
+            signature: header(SIGNATURE_HEADER),
+            method: method.as_str(),
+            path_and_query,
+            body,
+        },
+    )
+    .await
+}
+
+/// A device's request without a body (GET): the signature covers an empty body.
+pub(crate) struct DeviceCaller(pub Device);
+
+impl FromRequestParts<Portal> for DeviceCaller {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, PortalError> {
+        let device = signed_device(portal, &parts.method, &parts.uri, &parts.headers, b"").await?;
+        Ok(DeviceCaller(device))
+    }
+}
+
+/// A device's signed JSON body (plain, gzip or zstd): the signature is checked over the
+/// bytes as sent, before anything is decompressed or parsed.
+pub(crate) struct SignedJson<T> {
+    pub device: Device,
+    pub body: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<Portal> for SignedJson<T> {
+    type Rejection = PortalError;
+
+    async fn from_request(req: Request, portal: &Portal) -> Result<Self, PortalError> {
+        let (parts, body) = req.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), portal).await?;
+        let device =
+            signed_device(portal, &parts.method, &parts.uri, &parts.headers, &bytes).await?;
+        let body = super::decode::compressed_json(&parts.headers, &bytes)?;
+        Ok(SignedJson { device, body })
+    }
+}
+
+/// Username and password from `Authorization: Basic …`.
+fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), PortalError> {
+    use base64::Engine as _;
+    let encoded = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .ok_or(PortalError::Unauthorized)?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .map_err(|_| PortalError::Unauthorized)?;
+    let text = String::from_utf8(decoded).map_err(|_| PortalError::Unauthorized)?;
+    let (username, password) = text.split_once(':').ok_or(PortalError::Unauthorized)?;
+    // PostgreSQL cannot compare text holding NUL; no account has one.
+    if username.contains('\0') {
+        return Err(PortalError::Unauthorized);
+    }
+    Ok((username.to_string(), password.to_string()))
+}
+
+/// A signed-in portal operator (the online channel's integration is one).
+pub(crate) struct OperatorCaller;
+
+impl FromRequestParts<Portal> for OperatorCaller {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, PortalError> {
+        let (username, password) = basic_credentials(&parts.headers)?;
+        sign_in(portal, &username, &password, &[OPERATOR]).await?;
+        Ok(OperatorCaller)
+    }
+}
+
+/// An agency's staff, limited to the services their agency decides — or an operator, who
+/// acts for every agency (`only_services` is `None`).
+pub(crate) struct AgencyCaller {
+    pub user: PortalUser,
+    pub only_services: Option<Vec<String>>,
+}
+
+impl FromRequestParts<Portal> for AgencyCaller {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, PortalError> {
+        let (username, password) = basic_credentials(&parts.headers)?;
+        let user = sign_in(portal, &username, &password, &[AGENCY, OPERATOR]).await?;
+        let only_services = scope(portal, &user).await?;
+        Ok(AgencyCaller {
+            user,
+            only_services,
+        })
+    }
+}

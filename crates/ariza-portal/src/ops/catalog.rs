@@ -1,0 +1,99 @@
+//! The one catalog in force: the newest published version, or the shipped one while none is
+//! published. Everything that needs the catalog — accepting an application, its deadline, an
+//! agency's scope — reads it through [`in_force`].
+
+use std::sync::{Arc, Mutex};
+
+use ariza_core::catalog::{Catalog, default_catalog};
+
+use crate::{Portal, PortalError, db};
+
+/// The catalog last read, with the stored version it came from (`None`: the shipped one).
+#[derive(Default)]
+pub struct CatalogCache {
+    current: Mutex<Option<(Option<i32>, Arc<Catalog>)>>,
+}
+
+impl CatalogCache {
+    fn get(&self, version: Option<i32>) -> Option<Arc<Catalog>> {
+        let current = self.current.lock().unwrap_or_else(|p| p.into_inner());
+        match &*current {
+            Some((v, c)) if *v == version => Some(c.clone()),
+            _ => None,
+        }
+    }
+
+    fn set(&self, version: Option<i32>, catalog: Arc<Catalog>) {
+        *self.current.lock().unwrap_or_else(|p| p.into_inner()) = Some((version, catalog));
+    }
+}
+
+/// The catalog in force. Versions are published by another process (`ariza-portal catalog
+/// publish`), so each call asks the database for the newest version number — one indexed
+/// read — and parses a body only when that number changed.
+pub async fn in_force(portal: &Portal) -> Result<Arc<Catalog>, PortalError> {
+    let newest = db::catalog::newest_version(&portal.pool).await?;
+    if let Some(catalog) = portal.catalog.get(newest) {
+        return Ok(catalog);
+    }
+    let (version, catalog) = match db::catalog::newest(&portal.pool).await? {
+        Some((version, body)) => {
+            let catalog: Catalog =
+                serde_json::from_value(body).map_err(|e| PortalError::CorruptCatalog {
+                    version,
+                    reason: e.to_string(),
+                })?;
+            (Some(version), catalog)
+        }
+        None => (
+            None,
+            default_catalog().map_err(|e| PortalError::ShippedCatalog(e.to_string()))?,
+        ),
+    };
+    let catalog = Arc::new(catalog);
+    portal.catalog.set(version, catalog.clone());
+    Ok(catalog)
+}
+
+/// Publishes a catalog version to every center's feed. Versions only go up.
+pub async fn publish_catalog(portal: &Portal, catalog: &Catalog) -> Result<(), PortalError> {
+    let body = serde_json::to_value(catalog)
+        .map_err(|e| PortalError::BadRequest(format!("catalog: {e}")))?;
+    let version = i32::try_from(catalog.version)
+        .map_err(|_| PortalError::BadRequest("catalog version is too large".into()))?;
+    let mut tx = portal.pool.begin().await?;
+    if let Some(newest) = db::catalog::newest_version(&mut *tx)
+        .await?
+        .filter(|v| *v >= version)
+    {
+        return Err(PortalError::CatalogNotNewer {
+            version: catalog.version,
+            newest,
+        });
+    }
+    db::catalog::insert(&mut tx, version, &body).await?;
+    db::changes::catalog_to_all(&mut tx, &body).await?;
+    db::audit::append(
+        &mut tx,
+        "operator",
+        "catalog.publish",
+        &catalog.version.to_string(),
+        "",
+    )
+    .await?;
+    tx.commit().await?;
+    portal.catalog.set(Some(version), Arc::new(catalog.clone()));
+    tracing::info!(version = catalog.version, "catalog published");
+    Ok(())
+}
+
+/// Service codes decided by `agency` in the catalog in force.
+pub async fn agency_services(portal: &Portal, agency: &str) -> Result<Vec<String>, PortalError> {
+    Ok(in_force(portal)
+        .await?
+        .services
+        .iter()
+        .filter(|s| s.agency_code == agency)
+        .map(|s| s.code.clone())
+        .collect())
+}

@@ -1,0 +1,74 @@
+use ariza_core::error::PortalCode;
+
+/// Every failure of the portal's operations, each with a stable [`PortalCode`]. The HTTP
+/// layer gives each its status (`http::error`); the binary prints the message.
+#[derive(Debug, thiserror::Error)]
+pub enum PortalError {
+    #[error("missing or unknown credential")]
+    Unauthorized,
+    #[error("this device has been revoked")]
+    Revoked,
+    #[error("the request signature is not valid")]
+    BadSignature,
+    #[error("the request was already received (replay)")]
+    Replayed,
+    #[error("the request's timestamp is too far from the portal's clock")]
+    Stale,
+    #[error("too many requests; slow down")]
+    RateLimited,
+    #[error("this account may not act on that")]
+    Forbidden,
+    #[error("the enrollment code is unknown, used or expired")]
+    EnrollCode,
+    #[error("the request is not valid: {0}")]
+    BadRequest(String),
+    #[error("the request body is not of a supported type: {0}")]
+    UnsupportedMediaType(String),
+    #[error("this route does not answer that method")]
+    MethodNotAllowed,
+    #[error("not found")]
+    NotFound,
+    #[error("the request body is too large")]
+    TooLarge,
+    #[error("an application cannot move {0}")]
+    IllegalTransition(String),
+    #[error("catalog version {version} is not newer than {newest}")]
+    CatalogNotNewer { version: u32, newest: i32 },
+    /// A stored catalog that does not read as one: never replaced by the shipped catalog,
+    /// which would silently accept and date applications by other rules.
+    #[error("stored catalog version {version} cannot be read: {reason}")]
+    CorruptCatalog { version: i32, reason: String },
+    #[error("the shipped catalog cannot be read: {0}")]
+    ShippedCatalog(String),
+    #[error("the password cannot be hashed: {0}")]
+    PasswordHash(String),
+    #[error("database: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+impl PortalError {
+    pub fn code(&self) -> PortalCode {
+        match self {
+            PortalError::Unauthorized => PortalCode::Unauthorized,
+            PortalError::Revoked => PortalCode::DeviceRevoked,
+            PortalError::BadSignature => PortalCode::BadSignature,
+            PortalError::Replayed => PortalCode::Replayed,
+            PortalError::Stale => PortalCode::StaleRequest,
+            PortalError::RateLimited => PortalCode::RateLimited,
+            PortalError::Forbidden => PortalCode::Forbidden,
+            PortalError::EnrollCode => PortalCode::EnrollCodeInvalid,
+            PortalError::BadRequest(_) | PortalError::CatalogNotNewer { .. } => {
+                PortalCode::BadRequest
+            }
+            PortalError::UnsupportedMediaType(_) => PortalCode::UnsupportedMediaType,
+            PortalError::MethodNotAllowed => PortalCode::MethodNotAllowed,
+            PortalError::NotFound => PortalCode::NotFound,
+            PortalError::TooLarge => PortalCode::TooLarge,
+            PortalError::IllegalTransition(_) => PortalCode::IllegalTransition,
+            PortalError::CorruptCatalog { .. }
+            | PortalError::ShippedCatalog(_)
+            | PortalError::PasswordHash(_)
+            | PortalError::Database(_) => PortalCode::Unavailable,
+        }
+    }
+}

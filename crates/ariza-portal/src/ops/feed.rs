@@ -1,0 +1,54 @@
+//! A center's change feed as its desks read it.
+
+use ariza_core::application::Status;
+use ariza_core::wire::{Change, ChangeKind, ChangesResponse};
+
+use crate::ops::devices::Device;
+use crate::{Portal, PortalError, db};
+
+/// The device's center's changes after `after`, oldest first, at most `limit` (500 by default).
+pub async fn changes(
+    portal: &Portal,
+    device: &Device,
+    after: i64,
+    limit: Option<i64>,
+) -> Result<ChangesResponse, PortalError> {
+    let limit = limit.unwrap_or(500).clamp(1, 5000);
+    let rows = db::changes::since(&portal.pool, &device.center_code, after, limit).await?;
+    let next_cursor = rows.last().map_or(after, |r| r.seq);
+    let changes = rows
+        .into_iter()
+        .map(|r| {
+            let kind = match r.kind.as_str() {
+                "catalog" => ChangeKind::Catalog,
+                "staff" => ChangeKind::Staff,
+                _ => ChangeKind::Decision,
+            };
+            let catalog = (kind == ChangeKind::Catalog)
+                .then(|| {
+                    r.payload
+                        .clone()
+                        .and_then(|p| serde_json::from_value(p).ok())
+                })
+                .flatten();
+            let staff = (kind == ChangeKind::Staff)
+                .then(|| r.payload.and_then(|p| serde_json::from_value(p).ok()))
+                .flatten();
+            Change {
+                seq: r.seq,
+                kind,
+                at: r.at,
+                actor: r.actor,
+                application_id: r.application_id,
+                status: r.status.as_deref().and_then(Status::parse),
+                reason: r.reason,
+                catalog,
+                staff,
+            }
+        })
+        .collect();
+    Ok(ChangesResponse {
+        changes,
+        next_cursor,
+    })
+}
