@@ -40,7 +40,7 @@ fn a_published_service_is_accepted_end_to_end() {
     let (store, admin) = desk(&dir, "ECO01");
     let engine = Engine::new().unwrap();
     engine
-        .enroll(&store, &portal.url, &code, "desk-1", None)
+        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
     // The serving portal reads (and caches) the shipped catalog first: one id-card delivered.
     file(&store, &admin, 1);
