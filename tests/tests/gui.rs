@@ -80,7 +80,7 @@ fn a_clerk_files_an_application_offline() {
     d.clear_and_type("#surname", "G'ulomov");
     d.clear_and_type("#given_name", "Sherzod");
     d.clear_and_type("#patronymic", "Akmalovich");
-    d.clear_and_type("#birth_date", "1990-05-12");
+    d.clear_and_type("#birth_date", "12.05.1990"); // the locale's order (uz-Latn)
     d.select("#sex", "male");
     d.clear_and_type("#pinfl", "31205900260128");
     d.clear_and_type("#document_number", "ab1234567");

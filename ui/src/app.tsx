@@ -4,8 +4,8 @@ import type { Application } from "./bindings/Application";
 import type { Catalog } from "./bindings/Catalog";
 import type { DeskSettings } from "./bindings/DeskSettings";
 import type { DeskStatus } from "./bindings/DeskStatus";
-import type { Fault } from "./bindings/Fault";
 import type { Region } from "./bindings/Region";
+import { useCommand } from "./command";
 import { FaultBanner } from "./components";
 import { setLocale, t } from "./i18n";
 import { Detail } from "./screens/detail";
@@ -40,29 +40,27 @@ function applySettings(s: DeskSettings) {
 
 export function App() {
   const [status, setStatus] = useState<DeskStatus | null>(null);
-  const [fault, setFault] = useState<Fault | null>(null);
+  const { fault, run } = useCommand();
   const [view, setView] = useState<View>({ name: "today" });
   const [catalog, setCatalog] = useState<Catalog | null>(null);
   const [regions, setRegions] = useState<Region[]>([]);
   const [locked, setLocked] = useIdleLock(status?.settings.idle_lock_minutes ?? 5, !!status?.actor);
 
   const reload = useCallback(async () => {
-    try {
+    await run(async () => {
       const s = await api.deskStatus();
       applySettings(s.settings);
       setStatus(s);
       if (s.session_locked) setLocked(true);
-      setFault(null);
       if (s.actor) setCatalog(await api.catalog());
-    } catch (e) {
-      setFault(api.asFault(e, t("err-internal")));
-    }
-  }, []);
+    });
+  }, [run]);
 
   useEffect(() => {
     void reload();
-    api.regions().then(setRegions, (e) => setFault(api.asFault(e, t("err-internal"))));
-  }, [reload]);
+    // Loaded beside the desk status: its success must not hide that one's failure.
+    void run(api.regions, { keepFault: true }).then((r) => r.ok && setRegions(r.value));
+  }, [reload, run]);
 
   // Keyboard-first: Alt+N new application, Alt+T today, anywhere.
   useEffect(() => {
@@ -101,12 +99,10 @@ export function App() {
       setStatus({ ...status, settings: next });
       return;
     }
-    try {
-      const saved = await api.saveSettings(next);
-      applySettings(saved);
-      setStatus({ ...status, settings: saved });
-    } catch (e) {
-      setFault(api.asFault(e, t("err-internal")));
+    const saved = await run(() => api.saveSettings(next), { keepFault: true });
+    if (saved.ok) {
+      applySettings(saved.value);
+      setStatus({ ...status, settings: saved.value });
     }
   };
 
@@ -123,7 +119,7 @@ export function App() {
   const actor = status.actor;
   const signOut = async () => {
     setLocked(false);
-    await api.signOut();
+    if (!(await run(api.signOut)).ok) return;
     setView({ name: "today" });
     await reload();
   };

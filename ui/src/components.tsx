@@ -1,7 +1,9 @@
-import { useEffect, useRef } from "preact/hooks";
-import type { ComponentChildren } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { ComponentChildren, Ref } from "preact";
 import type { Fault } from "./bindings/Fault";
-import { fieldMessage } from "./api";
+import type { FieldFault } from "./bindings/FieldFault";
+import { fieldMessage } from "./command";
+import { type DateEntry, dateInvalidMessage, datePlaceholder, formatDate, readDate } from "./format";
 import { t } from "./i18n";
 
 /// A labelled control with its inline error; `name` matches the field names the core reports.
@@ -68,4 +70,61 @@ export function useAutofocus<T extends HTMLElement>() {
     ref.current?.focus();
   }, []);
   return ref;
+}
+
+/// A date typed in the chosen language's order (dd.mm.yyyy; dd/mm/yyyy in English), never the
+/// webview's own date picker, whose order follows the system and not the desk's language.
+/// `value` is the text as typed. On leaving the field (or Enter) a real date is written out in
+/// full (12051990 → 12.05.1990) and `onCommit` hears what the field holds. A `standalone` input
+/// (a filter, outside a `Field`) shows its own message for text that is not a date; a form
+/// checks its dates when it is submitted (`dateFaults`), so the message sits under the field.
+export function DateInput(props: {
+  id: string;
+  value: string;
+  onInput: (typed: string) => void;
+  onCommit?: (entry: DateEntry) => void;
+  standalone?: boolean;
+  inputRef?: Ref<HTMLInputElement>;
+}) {
+  const [invalid, setInvalid] = useState(false);
+  const commit = (e: Event) => {
+    const entry = readDate((e.target as HTMLInputElement).value);
+    if (entry.iso) props.onInput(formatDate(entry.iso));
+    setInvalid(entry.invalid);
+    props.onCommit?.(entry);
+  };
+  return (
+    <>
+      <input
+        id={props.id}
+        ref={props.inputRef}
+        class="date"
+        value={props.value}
+        onInput={(e) => {
+          setInvalid(false);
+          props.onInput((e.target as HTMLInputElement).value);
+        }}
+        onChange={commit}
+        placeholder={datePlaceholder()}
+        inputMode="numeric"
+        maxLength={10}
+        autocomplete="off"
+        aria-invalid={invalid ? "true" : undefined}
+      />
+      {props.standalone && invalid ? (
+        <span class="error" role="alert">
+          {dateInvalidMessage()}
+        </span>
+      ) : null}
+    </>
+  );
+}
+
+/// The date fields whose text is not a date, each with the message for it: `fields` maps a
+/// field's name (as faults name it) to the text typed in it. Empty fields are left to the desk,
+/// which knows which ones are required.
+export function dateFaults(fields: Record<string, string>): FieldFault[] {
+  return Object.entries(fields)
+    .filter(([, typed]) => readDate(typed).invalid)
+    .map(([field]) => ({ field, message: dateInvalidMessage() }));
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LOCALES, bundleFor, formatUzs, setLocale, t, tashkentTime, text } from "./i18n";
+import { LOCALES, bundleFor, setLocale, t, text } from "./i18n";
 
 describe("i18n", () => {
   it("loads every locale from the shared Fluent files", () => {
@@ -30,11 +30,5 @@ describe("i18n", () => {
     expect(text(name)).toBe("Бесплатно");
     setLocale("uz-Latn");
     expect(text(name)).toBe("Bepul");
-  });
-
-  it("formats sums and Tashkent time", () => {
-    expect(formatUzs(123600)).toBe("123\u00a0600");
-    expect(formatUzs(0)).toBe("0");
-    expect(tashkentTime("2026-11-21T19:30:00.000Z", true)).toBe("2026-11-22 00:30");
   });
 });

@@ -67,25 +67,3 @@ export function text(value: LocalizedText): string {
       return value.uz_latn;
   }
 }
-
-/// Sums with grouped thousands, the way receipts print them: 123 600.
-export function formatUzs(amount: number): string {
-  return String(Math.trunc(amount)).replace(/\B(?=(\d{3})+(?!\d))/g, "\u00a0");
-}
-
-/// A UTC timestamp shown in Tashkent time (UTC+5, no daylight saving).
-export function tashkentTime(iso: string, withDate = false): string {
-  const d = new Date(new Date(iso).getTime() + 5 * 3600 * 1000);
-  const hm = d.toISOString().slice(11, 16);
-  return withDate ? `${d.toISOString().slice(0, 10)} ${hm}` : hm;
-}
-
-/// A fee as shown everywhere: "Toʻlov: 123 600 soʻm", or "Bepul" when there is none.
-export function feeLabel(amount: number): string {
-  return amount > 0 ? t("ui-service-fee", { fee: formatUzs(amount) }) : t("ui-service-free");
-}
-
-/// An amount alone, for a labelled row: "123 600 soʻm", or "Bepul".
-export function amountLabel(amount: number): string {
-  return amount > 0 ? t("ui-amount-uzs", { fee: formatUzs(amount) }) : t("ui-service-free");
-}

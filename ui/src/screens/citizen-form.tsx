@@ -3,10 +3,11 @@ import * as api from "../api";
 import type { Citizen } from "../bindings/Citizen";
 import type { CitizenInput } from "../bindings/CitizenInput";
 import type { DocumentKind } from "../bindings/DocumentKind";
-import type { Fault } from "../bindings/Fault";
 import type { Region } from "../bindings/Region";
 import type { Sex } from "../bindings/Sex";
-import { FaultBanner, Field, Select, input, useAutofocus } from "../components";
+import { useCommand, validationFault } from "../command";
+import { DateInput, FaultBanner, Field, Select, dateFaults, input, useAutofocus } from "../components";
+import { readDate } from "../format";
 import { t, text } from "../i18n";
 
 const EMPTY: CitizenInput = {
@@ -26,22 +27,22 @@ const EMPTY: CitizenInput = {
 
 export function CitizenForm(props: { regions: Region[]; onSaved: (c: Citizen) => void; onCancel: () => void }) {
   const [c, setC] = useState<CitizenInput>(EMPTY);
-  const [fault, setFault] = useState<Fault | null>(null);
-  const [busy, setBusy] = useState(false);
+  // The birth date as typed, in the locale's order; the desk is sent its ISO form.
+  const [birthDate, setBirthDate] = useState("");
+  const { fault, busy, run, setFault } = useCommand();
   const first = useAutofocus<HTMLInputElement>();
   const set = (k: keyof CitizenInput) => (v: string) => setC({ ...c, [k]: v });
   const districts = props.regions.find((r) => r.soato === c.region)?.districts ?? [];
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      props.onSaved(await api.registerCitizen(c));
-    } catch (err) {
-      setFault(api.asFault(err, t("err-internal")));
-    } finally {
-      setBusy(false);
+    const wrong = dateFaults({ birth_date: birthDate });
+    if (wrong.length > 0) {
+      setFault(validationFault(wrong));
+      return;
     }
+    const saved = await run(() => api.registerCitizen({ ...c, birth_date: readDate(birthDate).iso ?? "" }));
+    if (saved.ok) props.onSaved(saved.value);
   };
 
   return (
@@ -59,7 +60,7 @@ export function CitizenForm(props: { regions: Region[]; onSaved: (c: Citizen) =>
           <input id="patronymic" value={c.patronymic} onInput={input(set("patronymic"))} />
         </Field>
         <Field name="birth_date" label={t("field-birth-date")} fault={fault}>
-          <input id="birth_date" value={c.birth_date} onInput={input(set("birth_date"))} placeholder="YYYY-MM-DD" inputMode="numeric" />
+          <DateInput id="birth_date" value={birthDate} onInput={setBirthDate} />
         </Field>
         <Field name="sex" label={t("field-sex")} fault={fault}>
           <Select

@@ -5,11 +5,11 @@ import type { Catalog } from "../bindings/Catalog";
 import type { Dashboard as DashboardData } from "../bindings/Dashboard";
 import type { DashboardRow } from "../bindings/DashboardRow";
 import type { ExportFormat } from "../bindings/ExportFormat";
-import type { Fault } from "../bindings/Fault";
 import type { Period } from "../bindings/Period";
-import { FaultBanner } from "../components";
-import { t, tashkentTime } from "../i18n";
-import { serviceName } from "./today";
+import { useCommand } from "../command";
+import { DateInput, FaultBanner } from "../components";
+import { formatDate, serviceName, tashkentTime } from "../format";
+import { t } from "../i18n";
 
 // Only the parts drawn here, so the bundle stays small.
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
@@ -85,28 +85,20 @@ function Table(props: { id: string; first: string; rows: DashboardRow[]; label: 
 /// printable report. A clerk sees their own work.
 export function Dashboard(props: { catalog: Catalog | null; today: string }) {
   const [period, setPeriod] = useState<Period>("week");
+  // The day as ISO ("" for the desk's today), and as typed in the locale's order.
   const [day, setDay] = useState(props.today);
+  const [dayText, setDayText] = useState(() => formatDate(props.today));
   const [data, setData] = useState<DashboardData | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const [fault, setFault] = useState<Fault | null>(null);
+  const { fault, run } = useCommand();
 
   useEffect(() => {
-    api.dashboard(period, day || null).then(
-      (d) => {
-        setData(d);
-        setFault(null);
-      },
-      (e) => setFault(api.asFault(e, t("err-internal"))),
-    );
-  }, [period, day]);
+    void run(() => api.dashboard(period, day || null)).then((d) => d.ok && setData(d.value));
+  }, [period, day, run]);
 
   const exportAs = async (format: ExportFormat) => {
-    try {
-      setSaved(await api.exportDashboard(period, day || null, format));
-      setFault(null);
-    } catch (e) {
-      setFault(api.asFault(e, t("err-internal")));
-    }
+    const path = await run(() => api.exportDashboard(period, day || null, format));
+    if (path.ok) setSaved(path.value);
   };
   const service = (code: string) => serviceName(props.catalog, code);
   const same = (key: string) => key;
@@ -123,9 +115,9 @@ export function Dashboard(props: { catalog: Catalog | null; today: string }) {
             </button>
           ))}
         </div>
-        <input id="dashboard-day" type="date" value={day} onChange={(e) => setDay((e.target as HTMLInputElement).value)} />
+        <DateInput id="dashboard-day" value={dayText} onInput={setDayText} onCommit={(entry) => !entry.invalid && setDay(entry.iso ?? "")} standalone />
         <span class="muted" id="dashboard-range">
-          {data && `${data.from} – ${data.to}`}
+          {data && `${formatDate(data.from)} – ${formatDate(data.to)}`}
         </span>
         <span class="grow" />
         <button type="button" id="export-csv" onClick={() => exportAs("csv")}>

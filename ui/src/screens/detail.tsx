@@ -5,10 +5,10 @@ import type { Application } from "../bindings/Application";
 import type { HistoryEntry } from "../bindings/HistoryEntry";
 import type { StaffMember } from "../bindings/StaffMember";
 import type { Catalog } from "../bindings/Catalog";
-import type { Fault } from "../bindings/Fault";
+import { runQuietly, useCommand } from "../command";
 import { FaultBanner, Field, input } from "../components";
-import { amountLabel, t, tashkentTime, text } from "../i18n";
-import { serviceName, statusLabel } from "./today";
+import { amountLabel, formatDate, serviceName, statusLabel, tashkentTime } from "../format";
+import { t, text } from "../i18n";
 
 /// What a history line says: a status change, or one of the desk's own events.
 function historyWhat(h: HistoryEntry): string {
@@ -30,13 +30,14 @@ export function Detail(props: {
   const [answer, setAnswer] = useState("");
   const [staff, setStaff] = useState<StaffMember[]>([]);
   const [assignTo, setAssignTo] = useState("");
-  const [fault, setFault] = useState<Fault | null>(null);
+  const { fault, run } = useCommand();
   const supervisor = props.actor.role !== "clerk";
 
   useEffect(() => {
-    api.getApplication(props.applicationKey).then(setApp, (e) => setFault(api.asFault(e, t("err-internal"))));
-    if (supervisor) api.listStaff().then((s) => setStaff(s.filter((m) => m.active && m.username !== "portal")), () => setStaff([]));
-  }, [props.applicationKey]);
+    void run(() => api.getApplication(props.applicationKey)).then((got) => got.ok && setApp(got.value));
+    // Only for the reassign list: without it the list is empty, the application still shows.
+    if (supervisor) void runQuietly(api.listStaff).then((s) => setStaff(s.ok ? s.value.filter((m) => m.active && m.username !== "portal") : []));
+  }, [props.applicationKey, run]);
 
   if (!app) return <FaultBanner fault={fault} />;
   const service = props.catalog.services.find((s) => s.code === app.service_code);
@@ -45,18 +46,15 @@ export function Detail(props: {
   const correctable = open && (app.quarantine !== null || app.status === "returned");
 
   /// Runs one action, shows the application as it now is, and clears the inputs.
-  const act = (run: () => Promise<Application>) => async (e: Event) => {
+  const act = (call: () => Promise<Application>) => async (e: Event) => {
     e.preventDefault();
-    try {
-      setApp(await run());
-      setFault(null);
-      setReason("");
-      setNote("");
-      setAnswer("");
-      props.onChanged();
-    } catch (err) {
-      setFault(api.asFault(err, t("err-internal")));
-    }
+    const done = await run(call);
+    if (!done.ok) return;
+    setApp(done.value);
+    setReason("");
+    setNote("");
+    setAnswer("");
+    props.onChanged();
   };
   const cancel = act(() => api.cancelApplication(app.id, reason));
 
@@ -99,7 +97,7 @@ export function Detail(props: {
           </tr>
           <tr>
             <th>{t("ui-receipt-due")}</th>
-            <td>{app.due_date}</td>
+            <td>{formatDate(app.due_date)}</td>
           </tr>
           <tr>
             <th>{t("ui-col-clerk")}</th>
@@ -111,10 +109,11 @@ export function Detail(props: {
           {Object.entries(app.form).map(([k, v]) => {
             const spec = service?.fields.find((f) => f.key === k);
             const choice = spec?.kind.type === "choice" ? spec.kind.options.find((o) => o.value === v) : undefined;
+            const shown = choice ? text(choice.label) : spec?.kind.type === "date" && v !== undefined ? formatDate(v) : v;
             return (
               <tr key={k}>
                 <th>{spec ? text(spec.label) : k}</th>
-                <td>{choice ? text(choice.label) : v}</td>
+                <td>{shown}</td>
               </tr>
             );
           })}

@@ -1,7 +1,7 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
-import type { Fault } from "../bindings/Fault";
 import type { SyncStatus } from "../bindings/SyncStatus";
+import { runQuietly, useCommand } from "../command";
 import { FaultBanner, Field, input } from "../components";
 import { t } from "../i18n";
 
@@ -11,24 +11,19 @@ export function Enrollment() {
   const [portal, setPortal] = useState("");
   const [code, setCode] = useState("");
   const [pin, setPin] = useState("");
-  const [fault, setFault] = useState<Fault | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { fault, busy, run } = useCommand();
 
   useEffect(() => {
-    api.syncStatus().then(setStatus, () => undefined);
+    // Only for the "enrolled with" line: without it the form is simply shown.
+    void runQuietly(api.syncStatus).then((s) => s.ok && setStatus(s.value));
   }, []);
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      setStatus(await api.enrollDesk(portal, code, pin.trim() === "" ? null : pin));
-      setFault(null);
+    const enrolled = await run(() => api.enrollDesk(portal, code, pin.trim() === "" ? null : pin));
+    if (enrolled.ok) {
+      setStatus(enrolled.value);
       setCode("");
-    } catch (err) {
-      setFault(api.asFault(err, t("err-internal")));
-    } finally {
-      setBusy(false);
     }
   };
 

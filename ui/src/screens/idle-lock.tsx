@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import * as api from "../api";
 import type { Actor } from "../bindings/Actor";
-import type { Fault } from "../bindings/Fault";
+import { SESSION_LOCKED_EVENT, runQuietly, useCommand } from "../command";
 import { FaultBanner, Field, input, useAutofocus } from "../components";
 import { t } from "../i18n";
 
@@ -21,19 +21,19 @@ export function useIdleLock(minutes: number, active: boolean): [boolean, (locked
       last.current = Date.now();
       if (last.current - reported.current > 20_000) {
         reported.current = last.current;
-        api.touchSession().catch((e) => api.asFault(e, ""));
+        void runQuietly(api.touchSession);
       }
     };
     const onLocked = () => setLocked(true);
     const events = ["keydown", "mousedown", "pointermove", "wheel", "touchstart"];
     for (const ev of events) window.addEventListener(ev, onActivity, { passive: true });
-    window.addEventListener("ariza-session-locked", onLocked);
+    window.addEventListener(SESSION_LOCKED_EVENT, onLocked);
     const timer = window.setInterval(() => {
       if (Date.now() - last.current > minutes * 60_000) setLocked(true);
     }, 1000);
     return () => {
       for (const ev of events) window.removeEventListener(ev, onActivity);
-      window.removeEventListener("ariza-session-locked", onLocked);
+      window.removeEventListener(SESSION_LOCKED_EVENT, onLocked);
       window.clearInterval(timer);
     };
   }, [minutes, active, locked]);
@@ -47,24 +47,14 @@ export function useIdleLock(minutes: number, active: boolean): [boolean, (locked
 
 export function IdleLock(props: { actor: Actor; onResumed: () => void; onSignOut: () => void }) {
   const [password, setPassword] = useState("");
-  const [fault, setFault] = useState<Fault | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { fault, busy, run } = useCommand();
   const first = useAutofocus<HTMLInputElement>();
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      await api.resumeSession(password);
-      setPassword("");
-      setFault(null);
-      props.onResumed();
-    } catch (err) {
-      setFault(api.asFault(err, t("err-internal")));
-      setPassword("");
-    } finally {
-      setBusy(false);
-    }
+    const resumed = await run(() => api.resumeSession(password));
+    setPassword("");
+    if (resumed.ok) props.onResumed();
   };
 
   return (

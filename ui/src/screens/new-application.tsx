@@ -4,12 +4,13 @@ import type { Application } from "../bindings/Application";
 import type { Catalog } from "../bindings/Catalog";
 import type { CitizenMatch } from "../bindings/CitizenMatch";
 import type { Draft } from "../bindings/Draft";
-import type { Fault } from "../bindings/Fault";
 import type { FieldSpec } from "../bindings/FieldSpec";
 import type { Region } from "../bindings/Region";
 import type { Service } from "../bindings/Service";
-import { FaultBanner, Field, input, useAutofocus } from "../components";
-import { feeLabel, t, text } from "../i18n";
+import { useCommand, validationFault } from "../command";
+import { DateInput, FaultBanner, Field, dateFaults, input, useAutofocus } from "../components";
+import { feeLabel, formatDate, readDate } from "../format";
+import { t, text } from "../i18n";
 import { CitizenForm } from "./citizen-form";
 
 export type Chosen = { id: number; full_name: string; pinfl: string };
@@ -83,7 +84,7 @@ function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; 
   const [matches, setMatches] = useState<CitizenMatch[] | null>(null);
   const [active, setActive] = useState(0);
   const [registering, setRegistering] = useState(false);
-  const [fault, setFault] = useState<Fault | null>(null);
+  const { fault, run } = useCommand();
   const searchRef = useAutofocus<HTMLInputElement>();
 
   useEffect(() => {
@@ -92,19 +93,16 @@ function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; 
       return;
     }
     let stale = false;
-    api.findCitizens(query).then(
-      (m) => {
-        if (!stale) {
-          setMatches(m);
-          setActive(0);
-        }
-      },
-      (e) => setFault(api.asFault(e, t("err-internal"))),
-    );
+    void run(() => api.findCitizens(query)).then((found) => {
+      if (found.ok && !stale) {
+        setMatches(found.value);
+        setActive(0);
+      }
+    });
     return () => {
       stale = true;
     };
-  }, [query]);
+  }, [query, run]);
 
   if (registering) {
     return <CitizenForm regions={props.regions} onSaved={(c) => props.onChosen({ id: c.id, full_name: [c.surname, c.given_name, c.patronymic].filter(Boolean).join(" "), pinfl: c.pinfl })} onCancel={() => setRegistering(false)} />;
@@ -142,7 +140,7 @@ function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; 
               <strong>{m.full_name}</strong>
               <span class="mono">{m.pinfl}</span>
               <span class="mono">{m.document_number}</span>
-              <span>{m.birth_date}</span>
+              <span>{formatDate(m.birth_date)}</span>
             </li>
           ))}
         </ul>
@@ -233,8 +231,9 @@ function FieldInput(props: { spec: FieldSpec; value: string; onChange: (v: strin
       </select>
     );
   }
-  const placeholder = k.type === "date" ? "YYYY-MM-DD" : k.type === "phone" ? "+998 90 123 45 67" : undefined;
-  const numeric = k.type === "number" || k.type === "pinfl" || k.type === "stir" || k.type === "date";
+  if (k.type === "date") return <DateInput id={id} value={props.value} onInput={props.onChange} />;
+  const placeholder = k.type === "phone" ? "+998 90 123 45 67" : undefined;
+  const numeric = k.type === "number" || k.type === "pinfl" || k.type === "stir";
   return <input id={id} value={props.value} onInput={input(props.onChange)} placeholder={placeholder} inputMode={numeric ? "numeric" : undefined} autocomplete="off" />;
 }
 
@@ -248,41 +247,49 @@ function FormStep(props: {
   onDrafted: () => void;
   onBack: () => void;
 }) {
-  const [values, setValues] = useState<Record<string, string>>(props.initial);
-  const [fault, setFault] = useState<Fault | null>(null);
-  const [busy, setBusy] = useState(false);
-  const formRef = useRef<HTMLFormElement>(null);
   const s = props.service;
+  const dateKeys = s.fields.filter((f) => f.kind.type === "date").map((f) => f.key);
+  // Date fields hold what is typed, in the locale's order; a draft or a correction starts
+  // from ISO dates, shown the same way.
+  const [values, setValues] = useState<Record<string, string>>(() => {
+    const shown = { ...props.initial };
+    for (const k of dateKeys) if (shown[k] !== undefined) shown[k] = formatDate(shown[k]);
+    return shown;
+  });
+  const { fault, busy, run, setFault } = useCommand();
+  const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
     formRef.current?.querySelector<HTMLElement>("input, select")?.focus();
   }, []);
 
-  const filled = () => {
+  /// The form as the desk takes it: filled fields only, dates as ISO; null (and the fault
+  /// shown) when a date field holds something that is not a date.
+  const filled = (): Record<string, string> | null => {
+    const wrong = dateFaults(Object.fromEntries(dateKeys.map((k) => [`form.${k}`, values[k] ?? ""])));
+    if (wrong.length > 0) {
+      setFault(validationFault(wrong));
+      return null;
+    }
     const form: Record<string, string> = {};
-    for (const [k, v] of Object.entries(values)) if (v.trim() !== "") form[k] = v;
+    for (const [k, v] of Object.entries(values)) {
+      if (v.trim() === "") continue;
+      form[k] = dateKeys.includes(k) ? (readDate(v).iso ?? v) : v;
+    }
     return form;
   };
   const saveDraft = async () => {
-    try {
-      await api.saveDraft({ id: props.draftId, citizen_id: props.citizen.id, service_code: s.code, form: filled() });
-      props.onDrafted();
-    } catch (err) {
-      setFault(api.asFault(err, t("err-internal")));
-    }
+    const form = filled();
+    if (!form) return;
+    const saved = await run(() => api.saveDraft({ id: props.draftId, citizen_id: props.citizen.id, service_code: s.code, form }));
+    if (saved.ok) props.onDrafted();
   };
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      props.onFiled(
-        await api.fileApplication({ citizen_id: props.citizen.id, service_code: s.code, form: filled() }, props.draftId, props.replaces?.id ?? null),
-      );
-    } catch (err) {
-      setFault(api.asFault(err, t("err-internal")));
-    } finally {
-      setBusy(false);
-    }
+    const form = filled();
+    if (!form) return;
+    const filed = await run(() => api.fileApplication({ citizen_id: props.citizen.id, service_code: s.code, form }, props.draftId, props.replaces?.id ?? null));
+    if (filed.ok) props.onFiled(filed.value);
   };
 
   return (

@@ -3,14 +3,14 @@ import * as api from "../api";
 import type { Actor } from "../bindings/Actor";
 import type { Catalog } from "../bindings/Catalog";
 import type { Draft } from "../bindings/Draft";
-import type { Fault } from "../bindings/Fault";
 import type { QueueCounts } from "../bindings/QueueCounts";
 import type { QueueFilter } from "../bindings/QueueFilter";
 import type { QueueItem } from "../bindings/QueueItem";
 import type { QueueKind } from "../bindings/QueueKind";
-import { FaultBanner } from "../components";
-import { t, tashkentTime } from "../i18n";
-import { serviceName, statusLabel } from "./today";
+import { useCommand } from "../command";
+import { DateInput, FaultBanner } from "../components";
+import { type DateEntry, formatDate, serviceName, statusLabel, tashkentTime } from "../format";
+import { t } from "../i18n";
 
 /// The tiles, in the order a supervisor reads them; drafts are not applications yet, so they
 /// have their own list.
@@ -26,23 +26,25 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
   const [kind, setKind] = useState<Tile>("to_hand_over");
   const [rows, setRows] = useState<QueueItem[]>([]);
   const [drafts, setDrafts] = useState<Draft[]>([]);
-  const [fault, setFault] = useState<Fault | null>(null);
+  // The period's bounds as typed; the filter takes them once they are dates (or empty).
+  const [fromText, setFromText] = useState("");
+  const [toText, setToText] = useState("");
+  const { fault, run } = useCommand();
 
-  const load = useCallback(async () => {
-    try {
-      setCounts(await api.queueCounts(filter));
-      if (kind === "drafts") {
-        setDrafts(await api.drafts(filter));
-        setRows([]);
-      } else {
-        setRows(await api.queue(kind, filter));
-        setDrafts([]);
-      }
-      setFault(null);
-    } catch (e) {
-      setFault(api.asFault(e, t("err-internal")));
-    }
-  }, [filter, kind]);
+  const load = useCallback(
+    () =>
+      run(async () => {
+        setCounts(await api.queueCounts(filter));
+        if (kind === "drafts") {
+          setDrafts(await api.drafts(filter));
+          setRows([]);
+        } else {
+          setRows(await api.queue(kind, filter));
+          setDrafts([]);
+        }
+      }),
+    [filter, kind, run],
+  );
 
   // Live counts: the sync engine brings decisions and delivers in the background, so the
   // queues are read again every 15 seconds while the screen is open.
@@ -52,17 +54,15 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
     return () => window.clearInterval(timer);
   }, [load]);
 
-  const act = async (run: () => Promise<null>) => {
-    try {
-      await run();
-      await load();
-    } catch (e) {
-      setFault(api.asFault(e, t("err-internal")));
-    }
+  const act = async (call: () => Promise<null>) => {
+    if ((await run(call)).ok) await load();
   };
   const set = (key: keyof QueueFilter) => (e: Event) => {
     const v = (e.target as HTMLInputElement).value.trim();
     setFilter({ ...filter, [key]: v === "" ? null : v });
+  };
+  const setDate = (key: "from" | "to") => (entry: DateEntry) => {
+    if (!entry.invalid) setFilter({ ...filter, [key]: entry.iso });
   };
 
   return (
@@ -88,11 +88,11 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
         </label>
         <label class="inline">
           <span class="label">{t("ui-queue-from")}</span>
-          <input id="queue-from" type="date" onChange={set("from")} />
+          <DateInput id="queue-from" value={fromText} onInput={setFromText} onCommit={setDate("from")} standalone />
         </label>
         <label class="inline">
           <span class="label">{t("ui-queue-to")}</span>
-          <input id="queue-to" type="date" onChange={set("to")} />
+          <DateInput id="queue-to" value={toText} onInput={setToText} onCommit={setDate("to")} standalone />
         </label>
       </div>
       <FaultBanner fault={fault} />
@@ -196,7 +196,7 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
                 <td>
                   <span class={`status status-${r.status}`}>{statusLabel(r.status)}</span>
                 </td>
-                <td>{r.due_date}</td>
+                <td>{formatDate(r.due_date)}</td>
                 <td class="small">
                   {waiting_since && <span>{t("ui-queue-since", { time: tashkentTime(waiting_since) })} </span>}
                   {attempts > 0 && <span>{t("ui-queue-attempts", { n: attempts })} </span>}

@@ -2,8 +2,8 @@ import { useEffect, useRef } from "preact/hooks";
 import type { Application } from "../bindings/Application";
 import type { Catalog } from "../bindings/Catalog";
 import type { Center } from "../bindings/Center";
-import { amountLabel, t, tashkentTime } from "../i18n";
-import { serviceName } from "./today";
+import { amountLabel, formatDate, serviceName, tashkentTime } from "../format";
+import { t } from "../i18n";
 
 /// The citizen's receipt. Printing prints only this card (see the print rules in style.css).
 export function Receipt(props: { application: Application; catalog: Catalog; center: Center; onNew: () => void; onToday: () => void }) {
@@ -30,7 +30,7 @@ export function Receipt(props: { application: Application; catalog: Catalog; cen
           {row(t("ui-receipt-citizen"), `${a.citizen_name} (${a.citizen_pinfl})`)}
           {row(t("ui-receipt-service"), serviceName(props.catalog, a.service_code))}
           {row(t("ui-receipt-fee"), amountLabel(a.fee_uzs))}
-          {row(t("ui-receipt-due"), a.due_date, "receipt-due")}
+          {row(t("ui-receipt-due"), formatDate(a.due_date), "receipt-due")}
           {row(t("ui-receipt-filed-at"), tashkentTime(a.filed_at, true))}
           {row(t("ui-receipt-center"), `${props.center.name} (${props.center.code})`)}
           {row(t("ui-receipt-clerk"), a.clerk_name)}

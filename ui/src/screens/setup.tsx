@@ -1,8 +1,8 @@
 import { useState } from "preact/hooks";
 import * as api from "../api";
 import type { DeskSettings } from "../bindings/DeskSettings";
-import type { Fault } from "../bindings/Fault";
 import type { Region } from "../bindings/Region";
+import { useCommand, validationFault } from "../command";
 import { FaultBanner, Field, Select, input, useAutofocus } from "../components";
 import { t, text } from "../i18n";
 import { LanguagePicker } from "./language-picker";
@@ -21,32 +21,26 @@ export function Setup(props: {
   const [fullName, setFullName] = useState("");
   const [password, setPassword] = useState("");
   const [repeat, setRepeat] = useState("");
-  const [fault, setFault] = useState<Fault | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { fault, busy, run, setFault } = useCommand();
   const first = useAutofocus<HTMLInputElement>();
   const districts = props.regions.find((r) => r.soato === region)?.districts ?? [];
 
   const submit = async (e: Event) => {
     e.preventDefault();
     if (password !== repeat) {
-      setFault({ code: "validation", message: t("err-password-mismatch"), fields: [{ field: "password_repeat", message: t("err-password-mismatch") }] });
+      setFault(validationFault([{ field: "password_repeat", message: t("err-password-mismatch") }]));
       return;
     }
-    setBusy(true);
-    try {
-      await api.setupDesk({
+    const done = await run(() =>
+      api.setupDesk({
         center_code: code,
         center_name: name,
         region,
         district,
         admin: { username, full_name: fullName, role: "admin", password },
-      });
-      props.onDone();
-    } catch (err) {
-      setFault(api.asFault(err, t("err-internal")));
-    } finally {
-      setBusy(false);
-    }
+      }),
+    );
+    if (done.ok) props.onDone();
   };
 
   return (

@@ -2,7 +2,7 @@ import { useState } from "preact/hooks";
 import * as api from "../api";
 import type { Center } from "../bindings/Center";
 import type { DeskSettings } from "../bindings/DeskSettings";
-import type { Fault } from "../bindings/Fault";
+import { useCommand } from "../command";
 import { FaultBanner, Field, input, useAutofocus } from "../components";
 import { t } from "../i18n";
 import { LanguagePicker } from "./language-picker";
@@ -10,22 +10,14 @@ import { LanguagePicker } from "./language-picker";
 export function SignIn(props: { center: Center | null; settings: DeskSettings; onSettings: (s: DeskSettings) => void; onDone: () => void }) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
-  const [fault, setFault] = useState<Fault | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { fault, busy, run } = useCommand();
   const first = useAutofocus<HTMLInputElement>();
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    try {
-      await api.signIn(username, password);
-      props.onDone();
-    } catch (err) {
-      setFault(api.asFault(err, t("err-internal")));
-      setPassword("");
-    } finally {
-      setBusy(false);
-    }
+    const signedIn = await run(() => api.signIn(username, password));
+    if (signedIn.ok) props.onDone();
+    else setPassword("");
   };
 
   return (

@@ -1,8 +1,8 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
-import type { Fault } from "../bindings/Fault";
 import type { Role } from "../bindings/Role";
 import type { StaffMember } from "../bindings/StaffMember";
+import { useCommand, validationFault } from "../command";
 import { FaultBanner, Field, Select, input } from "../components";
 import { t } from "../i18n";
 
@@ -16,10 +16,10 @@ export function Staff() {
   const [role, setRole] = useState<Role>("clerk");
   const [password, setPassword] = useState("");
   const [repeat, setRepeat] = useState("");
-  const [fault, setFault] = useState<Fault | null>(null);
+  const { fault, run, setFault } = useCommand();
   const [added, setAdded] = useState<string | null>(null);
 
-  const load = () => api.listStaff().then(setStaff, (e) => setFault(api.asFault(e, t("err-internal"))));
+  const load = () => run(api.listStaff).then((listed) => listed.ok && setStaff(listed.value));
   useEffect(() => {
     void load();
   }, []);
@@ -28,21 +28,17 @@ export function Staff() {
     e.preventDefault();
     setAdded(null);
     if (password !== repeat) {
-      setFault({ code: "validation", message: t("err-password-mismatch"), fields: [{ field: "password_repeat", message: t("err-password-mismatch") }] });
+      setFault(validationFault([{ field: "password_repeat", message: t("err-password-mismatch") }]));
       return;
     }
-    try {
-      const member = await api.addStaff({ username, full_name: fullName, role, password });
-      setAdded(t("ui-staff-added", { username: member.username }));
-      setFault(null);
-      setUsername("");
-      setFullName("");
-      setPassword("");
-      setRepeat("");
-      await load();
-    } catch (err) {
-      setFault(api.asFault(err, t("err-internal")));
-    }
+    const member = await run(() => api.addStaff({ username, full_name: fullName, role, password }));
+    if (!member.ok) return;
+    setAdded(t("ui-staff-added", { username: member.value.username }));
+    setUsername("");
+    setFullName("");
+    setPassword("");
+    setRepeat("");
+    await load();
   };
 
   return (

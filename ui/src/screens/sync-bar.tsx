@@ -1,17 +1,21 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { SyncStatus } from "../bindings/SyncStatus";
-import { t, tashkentTime } from "../i18n";
+import { runQuietly, unshown, useCommand } from "../command";
+import { tashkentTime } from "../format";
+import { t } from "../i18n";
 
 /// The status line's delivery part: online or offline, last sync, what waits, what the portal
 /// set aside, the last error in the clerk's language, and "Sync now". Refreshes itself.
 export function SyncBar(props: { refreshKey: unknown }) {
   const [status, setStatus] = useState<SyncStatus | null>(null);
-  const [busy, setBusy] = useState(false);
+  // The status line keeps showing the last known state when a call fails: the error of a
+  // sync is in last_error, shown below. Only "Sync now" makes the button busy.
+  const { busy, run } = useCommand();
 
   useEffect(() => {
-    const load = () => api.syncStatus().then(setStatus, () => undefined);
-    void load();
+    const load = () => void runQuietly(api.syncStatus).then((s) => s.ok && setStatus(s.value));
+    load();
     const timer = window.setInterval(load, 5000);
     return () => window.clearInterval(timer);
   }, [props.refreshKey]);
@@ -20,14 +24,8 @@ export function SyncBar(props: { refreshKey: unknown }) {
   const enrolled = status.portal_url !== null;
   const online = enrolled && status.last_error === null && status.last_success_at !== null;
   const syncNow = async () => {
-    setBusy(true);
-    try {
-      setStatus(await api.syncNow());
-    } catch {
-      // The status line keeps showing the last known state; the error is in last_error.
-    } finally {
-      setBusy(false);
-    }
+    const synced = await run(api.syncNow, { onFault: unshown });
+    if (synced.ok) setStatus(synced.value);
   };
   return (
     <span class="sync-bar" id="sync-bar" data-online={online ? "yes" : "no"}>

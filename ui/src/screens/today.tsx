@@ -2,54 +2,37 @@ import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { ApplicationSummary } from "../bindings/ApplicationSummary";
 import type { Catalog } from "../bindings/Catalog";
-import type { Fault } from "../bindings/Fault";
 import type { QueueItem } from "../bindings/QueueItem";
 import type { QueueKind } from "../bindings/QueueKind";
 import type { Role } from "../bindings/Role";
 import type { Status } from "../bindings/Status";
+import { useCommand } from "../command";
 import { FaultBanner } from "../components";
-import { t, tashkentTime, text } from "../i18n";
+import { formatDate, serviceName, statusLabel, tashkentTime } from "../format";
+import { t } from "../i18n";
 
-export const STATUSES: Status[] = ["draft", "filed", "delivered", "in_review", "completed", "rejected", "returned", "cancelled"];
-
-export function statusLabel(s: Status): string {
-  return t(`status-${s.replace("_", "-")}`);
-}
-
-export function serviceName(catalog: Catalog | null, code: string): string {
-  const s = catalog?.services.find((x) => x.code === code);
-  return s ? text(s.name) : code;
-}
+const STATUSES: Status[] = ["draft", "filed", "delivered", "in_review", "completed", "rejected", "returned", "cancelled"];
 
 /// A clerk's own work waiting for them: what came back (sent back by a supervisor, returned
 /// by an agency, set aside by the portal), and the decisions to hand over.
 function MyWork(props: { catalog: Catalog | null; onOpen: (key: string) => void }) {
   const [back, setBack] = useState<QueueItem[]>([]);
   const [handOver, setHandOver] = useState<QueueItem[]>([]);
-  const [fault, setFault] = useState<Fault | null>(null);
-  const load = async () => {
-    try {
+  const { fault, run } = useCommand();
+  const load = () =>
+    run(async () => {
       const none = { clerk: null, service: null, from: null, to: null };
       const kinds: QueueKind[] = ["sent_back", "returned", "quarantined"];
       const lists = await Promise.all(kinds.map((k) => api.queue(k, none)));
       const seen = new Set<string>();
       setBack(lists.flat().filter((i) => !seen.has(i.application.id) && seen.add(i.application.id)));
       setHandOver(await api.queue("to_hand_over", none));
-      setFault(null);
-    } catch (e) {
-      setFault(api.asFault(e, t("err-internal")));
-    }
-  };
+    });
   useEffect(() => {
     void load();
   }, []);
   const handedOver = async (id: string) => {
-    try {
-      await api.handOver(id);
-      await load();
-    } catch (e) {
-      setFault(api.asFault(e, t("err-internal")));
-    }
+    if ((await run(() => api.handOver(id))).ok) await load();
   };
   const list = (id: string, title: string, items: QueueItem[], handing: boolean) => (
     <div class="my-work-list" id={id}>
@@ -91,19 +74,19 @@ export function Today(props: { today: string; username: string; role: Role; cata
   const [status, setStatus] = useState<string>("");
   const [mine, setMine] = useState(false);
   const [rows, setRows] = useState<ApplicationSummary[]>([]);
-  const [fault, setFault] = useState<Fault | null>(null);
+  const { fault, run } = useCommand();
 
   useEffect(() => {
-    api
-      .listApplications({ date: props.today, status: (status || null) as Status | null, clerk: mine ? props.username : null, limit: null })
-      .then(setRows, (e) => setFault(api.asFault(e, t("err-internal"))));
-  }, [props.today, props.username, status, mine]);
+    void run(() =>
+      api.listApplications({ date: props.today, status: (status || null) as Status | null, clerk: mine ? props.username : null, limit: null }),
+    ).then((listed) => listed.ok && setRows(listed.value));
+  }, [props.today, props.username, status, mine, run]);
 
   return (
     <section id="today">
       <div class="section-head">
         <h1>{t("ui-today-title")}</h1>
-        <span class="muted">{props.today}</span>
+        <span class="muted">{formatDate(props.today)}</span>
         <label class="inline">
           <span class="label">{t("ui-filter-status")}</span>
           <select id="filter-by-status" value={status} onChange={(e) => setStatus((e.target as HTMLSelectElement).value)}>
@@ -154,7 +137,7 @@ export function Today(props: { today: string; username: string; role: Role; cata
                 <td>
                   <span class={`status status-${r.status}`}>{statusLabel(r.status)}</span>
                 </td>
-                <td>{r.due_date}</td>
+                <td>{formatDate(r.due_date)}</td>
               </tr>
             ))}
           </tbody>
