@@ -23,3 +23,20 @@ pub fn binary(name: &str) -> PathBuf {
         .unwrap_or_default();
     profile_dir.join(name)
 }
+
+/// A knob of the long tests: the number in the environment variable `name`, else `default`.
+pub fn env_number<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The seed in the environment variable `name`, else a random one. The test prints it, so a
+/// failure can be repeated with that seed.
+pub fn env_seed(name: &str) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(rand::random)
+}

@@ -15,14 +15,8 @@ use rand::{Rng, SeedableRng};
 
 #[test]
 fn no_filed_application_is_lost_when_the_process_is_killed() {
-    let rounds: usize = std::env::var("ARIZA_CRASH_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(60);
-    let seed: u64 = std::env::var("ARIZA_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
+    let rounds: usize = ariza_e2e::env_number("ARIZA_CRASH_ROUNDS", 60);
+    let seed = ariza_e2e::env_seed("ARIZA_CRASH_SEED");
     println!("crash test: {rounds} rounds, seed {seed} (ARIZA_CRASH_SEED={seed} to repeat)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
     let dir = tempfile::tempdir().unwrap();

@@ -16,10 +16,7 @@ use ariza_sync::Engine;
 use rand::{Rng, SeedableRng};
 
 fn seed() -> u64 {
-    std::env::var("ARIZA_KILL_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random)
+    ariza_e2e::env_seed("ARIZA_KILL_SEED")
 }
 
 fn assert_exactly_once(

@@ -8,7 +8,7 @@
 use ariza_core::application::Status;
 use ariza_core::clock::SystemClock;
 use ariza_core::wire::{Outcome, PushBatch, PushResponse};
-use ariza_e2e::desk::{desk, file, file_with_clock};
+use ariza_e2e::desk::{desk, enrolled_desk, file, file_with_clock};
 use ariza_e2e::portal::TestPortal;
 use ariza_sync::{Engine, SyncError};
 
@@ -224,13 +224,8 @@ fn a_used_unknown_or_expired_enrollment_code_is_refused() {
 #[test]
 fn conflicts_and_refusals_are_quarantined_and_never_block_the_queue() {
     let portal = TestPortal::start();
-    let code = portal.center_and_code("SAM02");
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = desk(&dir, "SAM02");
-    let engine = Engine::new().unwrap();
-    engine
-        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
-        .unwrap();
+    let (store, admin, engine) = enrolled_desk(&portal, &dir, "SAM02");
 
     let first = file(&store, &admin, 1);
     engine.sync_once(&store).unwrap();
@@ -337,14 +332,8 @@ fn an_unreachable_portal_keeps_everything_and_says_so() {
 #[test]
 fn exactly_once_through_a_faulty_link() {
     use rand::{Rng, SeedableRng};
-    let rounds: usize = std::env::var("ARIZA_FAULT_ROUNDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(200);
-    let seed: u64 = std::env::var("ARIZA_FAULT_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(rand::random);
+    let rounds: usize = ariza_e2e::env_number("ARIZA_FAULT_ROUNDS", 200);
+    let seed = ariza_e2e::env_seed("ARIZA_FAULT_SEED");
     println!("fault test: {rounds} rounds, seed {seed} (ARIZA_FAULT_SEED={seed} to repeat)");
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
 

@@ -3,17 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use ariza_core::application::{FileRequest, Status};
-use ariza_core::citizen::{CitizenInput, Sex};
+use ariza_core::citizen::Sex;
 use ariza_core::clock::FixedClock;
-use ariza_core::document::DocumentKind;
 use ariza_core::error::{Code, Describe};
-use ariza_core::pinfl::Pinfl;
-use ariza_core::staff::{Actor, NewStaff, Role};
+use ariza_core::staff::{Actor, Role};
 use ariza_core::wire::{Change, ChangeKind, ChangesResponse, ItemResult, Outcome, PushResponse};
-use ariza_store::{QueueCounts, QueueFilter, QueueKind, SetupRequest, Store};
+use ariza_store::{QueueCounts, QueueFilter, QueueKind, Store};
 use chrono::{NaiveDate, TimeZone, Utc};
 use serde_json::json;
 use uuid::Uuid;
@@ -28,77 +28,25 @@ fn at(m: u32, d: u32) -> FixedClock {
 }
 
 fn setup(dir: &tempfile::TempDir) -> (Store, Actor, Actor) {
-    let store = Store::open(&dir.path().join("desk.db")).unwrap();
-    let admin = store
-        .setup(
-            &SetupRequest {
-                center_code: "QUE01".into(),
-                center_name: "Navbat DXM".into(),
-                region: "1726".into(),
-                district: "1726294".into(),
-                admin: NewStaff {
-                    username: "admin".into(),
-                    full_name: "Admin".into(),
-                    role: Role::Admin,
-                    password: "admin-pass-1".into(),
-                },
-            },
-            &friday(),
-        )
-        .unwrap();
-    store
-        .add_staff(
-            &admin,
-            &NewStaff {
-                username: "clerk".into(),
-                full_name: "Clerk".into(),
-                role: Role::Clerk,
-                password: "clerk-pass-1".into(),
-            },
-            &friday(),
-        )
-        .unwrap();
-    let clerk = store.sign_in("clerk", "clerk-pass-1", &friday()).unwrap();
+    let (store, admin) = support::set_up(&dir.path().join("desk.db"), "QUE01", &friday());
+    let clerk = support::add_staff(
+        &store,
+        &admin,
+        "clerk",
+        Role::Clerk,
+        "clerk-pass-1",
+        &friday(),
+    );
     (store, admin, clerk)
 }
 
 fn file(store: &Store, actor: &Actor, seq: u32, clock: &FixedClock) -> String {
     let birth = NaiveDate::from_ymd_opt(1985, 2, 3).unwrap();
-    let c = store
-        .register_citizen(
-            actor,
-            &CitizenInput {
-                pinfl: Pinfl::compose(Sex::Male, birth, 26, seq)
-                    .as_str()
-                    .to_string(),
-                document_kind: Some(DocumentKind::Passport),
-                document_number: format!("AC{:07}", seq),
-                surname: "Navbatov".into(),
-                given_name: "Ali".into(),
-                patronymic: String::new(),
-                birth_date: "1985-02-03".into(),
-                sex: Some(Sex::Male),
-                phone: String::new(),
-                region: "1726".into(),
-                district: "1726294".into(),
-                street: String::new(),
-            },
-            clock,
-        )
-        .unwrap();
-    let form: BTreeMap<String, serde_json::Value> =
-        serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}))
-            .unwrap();
+    let document = format!("AC{:07}", seq);
+    let input = support::citizen(Sex::Male, birth, seq, "Navbatov", "Ali", &document);
+    let c = store.register_citizen(actor, &input, clock).unwrap();
     store
-        .file_application(
-            actor,
-            &FileRequest {
-                citizen_id: c.id,
-                service_code: "eri-key".into(), // 1 working day
-                form,
-            },
-            clock,
-        )
+        .file_application(actor, &support::eri_request(c.id), clock) // 1 working day
         .unwrap()
         .id
         .to_string()
@@ -480,11 +428,6 @@ fn the_dashboard_counts_the_period() {
     );
 }
 
-fn eri_form() -> BTreeMap<String, serde_json::Value> {
-    serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}))
-        .unwrap()
-}
-
 fn history_events(store: &Store, id: &str) -> Vec<String> {
     store
         .application(id)
@@ -499,19 +442,14 @@ fn history_events(store: &Store, id: &str) -> Vec<String> {
 fn supervisors_reassign_and_send_back_and_the_clerk_answers() {
     let dir = tempfile::tempdir().unwrap();
     let (store, admin, clerk) = setup(&dir);
-    store
-        .add_staff(
-            &admin,
-            &NewStaff {
-                username: "boss".into(),
-                full_name: "Boss".into(),
-                role: Role::Supervisor,
-                password: "boss-pass-12".into(),
-            },
-            &friday(),
-        )
-        .unwrap();
-    let boss = store.sign_in("boss", "boss-pass-12", &friday()).unwrap();
+    let boss = support::add_staff(
+        &store,
+        &admin,
+        "boss",
+        Role::Supervisor,
+        "boss-pass-12",
+        &friday(),
+    );
     let clock = friday();
     let app = file(&store, &admin, 1, &clock);
     let filed_before = store.application(&app).unwrap();
@@ -660,12 +598,12 @@ fn drafts_wait_in_their_queue_and_file_from_where_they_were_left() {
                 id: Some(draft.id),
                 citizen_id: Some(citizen_id),
                 service_code: Some("eri-key".into()),
-                form: eri_form(),
+                form: support::eri_form(),
             },
             &clock,
         )
         .unwrap();
-    assert_eq!(draft.form, eri_form());
+    assert_eq!(draft.form, support::eri_form());
     let counts = store
         .queue_counts(&admin, &QueueFilter::default(), &clock)
         .unwrap();
@@ -699,7 +637,7 @@ fn drafts_wait_in_their_queue_and_file_from_where_they_were_left() {
     let req = FileRequest {
         citizen_id,
         service_code: "eri-key".into(),
-        form: eri_form(),
+        form: support::eri_form(),
     };
     let id = draft.id.to_string();
     let app = store
@@ -773,14 +711,14 @@ fn a_quarantined_or_returned_application_is_corrected_and_filed_anew() {
             form,
         }
     };
-    let mut corrected_form = eri_form();
+    let mut corrected_form = support::eri_form();
     corrected_form.insert("phone".into(), json!("+998 91 765 43 21"));
     // An application that is neither set aside nor returned is not corrected this way.
     assert_eq!(
         store
             .file_application_from(
                 &clerk,
-                &request(&fine, eri_form()),
+                &request(&fine, support::eri_form()),
                 FilingOrigin::Correction(&fine),
                 &clock
             )
@@ -789,7 +727,7 @@ fn a_quarantined_or_returned_application_is_corrected_and_filed_anew() {
         Code::NotFound
     );
     // An invalid correction changes nothing.
-    let mut bad = eri_form();
+    let mut bad = support::eri_form();
     bad.insert("phone".into(), json!("12"));
     assert!(
         store

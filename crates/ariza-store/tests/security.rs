@@ -3,44 +3,24 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
+mod support;
+
 use std::path::Path;
 
-use ariza_core::application::FileRequest;
 use ariza_core::citizen::{CitizenInput, Sex};
 use ariza_core::clock::FixedClock;
-use ariza_core::document::DocumentKind;
 use ariza_core::error::{Code, Describe};
-use ariza_core::pinfl::Pinfl;
 use ariza_core::staff::{Action, Actor, NewStaff, Role};
 use ariza_store::{DeviceKeyStore, SetupRequest, Store, StoreError, device_key_path};
 use chrono::NaiveDate;
-use serde_json::json;
+use support::eri_request;
 
 fn clock() -> FixedClock {
     FixedClock::at_tashkent(2026, 11, 20, 10, 0)
 }
 
 fn setup(path: &Path) -> (Store, Actor) {
-    let store = Store::open(path).unwrap();
-    let admin = store
-        .setup(
-            &SetupRequest {
-                center_code: "tsh07".into(),
-                center_name: "Chilonzor DXM".into(),
-                region: "1726".into(),
-                district: "1726294".into(),
-                admin: NewStaff {
-                    username: "admin".into(),
-                    full_name: "Aziza Karimova".into(),
-                    role: Role::Admin,
-                    password: "admin-pass-1".into(),
-                },
-            },
-            &clock(),
-        )
-        .unwrap();
-    (store, admin)
+    support::set_up(path, "tsh07", &clock())
 }
 
 /// Distinctive values, so finding them in raw bytes cannot be a coincidence.
@@ -49,34 +29,7 @@ const DOCUMENT: &str = "ZX7319468";
 
 fn citizen_input(seq: u32) -> CitizenInput {
     let birth = NaiveDate::from_ymd_opt(1988, 3, 9).unwrap();
-    CitizenInput {
-        pinfl: Pinfl::compose(Sex::Female, birth, 26, seq)
-            .as_str()
-            .to_string(),
-        document_kind: Some(DocumentKind::Passport),
-        document_number: DOCUMENT.into(),
-        surname: SURNAME.into(),
-        given_name: "Gulnoraxon".into(),
-        patronymic: String::new(),
-        birth_date: "1988-03-09".into(),
-        sex: Some(Sex::Female),
-        phone: String::new(),
-        region: "1726".into(),
-        district: "1726294".into(),
-        street: String::new(),
-    }
-}
-
-/// An electronic-signature key application for citizen `citizen_id`.
-fn eri_request(citizen_id: i64) -> FileRequest {
-    let form: BTreeMap<String, serde_json::Value> =
-        serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}))
-            .unwrap();
-    FileRequest {
-        citizen_id,
-        service_code: "eri-key".into(),
-        form,
-    }
+    support::citizen(Sex::Female, birth, seq, SURNAME, "Gulnoraxon", DOCUMENT)
 }
 
 fn file_one(store: &Store, actor: &Actor) -> (String, String) {

@@ -3,74 +3,30 @@
 // Test helpers fail loudly on purpose: a panic is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::BTreeMap;
+mod support;
 
 use ariza_core::application::{FileRequest, Status};
 use ariza_core::citizen::{CitizenInput, Sex};
 use ariza_core::clock::{Clock, FixedClock};
-use ariza_core::document::DocumentKind;
 use ariza_core::error::{Code, Describe};
-use ariza_core::pinfl::Pinfl;
 use ariza_core::staff::{Actor, NewStaff, Role};
 use ariza_store::{ListFilter, SCHEMA_VERSION, SetupRequest, Store, StoreError};
 use chrono::NaiveDate;
 use serde_json::json;
+use support::eri_request;
 
 fn clock() -> FixedClock {
     FixedClock::at_tashkent(2026, 11, 20, 10, 0) // a Friday
 }
 
 fn setup(dir: &tempfile::TempDir) -> (Store, Actor) {
-    let store = Store::open(&dir.path().join("desk.db")).unwrap();
-    let admin = store
-        .setup(
-            &SetupRequest {
-                center_code: "tsh07".into(),
-                center_name: "Chilonzor DXM".into(),
-                region: "1726".into(),
-                district: "1726294".into(),
-                admin: NewStaff {
-                    username: "admin".into(),
-                    full_name: "Aziza Karimova".into(),
-                    role: Role::Admin,
-                    password: "admin-pass-1".into(),
-                },
-            },
-            &clock(),
-        )
-        .unwrap();
-    (store, admin)
+    support::set_up(&dir.path().join("desk.db"), "tsh07", &clock())
 }
 
 fn citizen(surname: &str, given: &str, seq: u32) -> CitizenInput {
     let birth = NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
-    CitizenInput {
-        pinfl: Pinfl::compose(Sex::Male, birth, 26, seq)
-            .as_str()
-            .to_string(),
-        document_kind: Some(DocumentKind::Passport),
-        document_number: format!("AA{:07}", 1000 + seq),
-        surname: surname.into(),
-        given_name: given.into(),
-        patronymic: String::new(),
-        birth_date: "1990-05-12".into(),
-        sex: Some(Sex::Male),
-        phone: String::new(),
-        region: "1726".into(),
-        district: "1726294".into(),
-        street: String::new(),
-    }
-}
-
-fn eri(citizen_id: i64) -> FileRequest {
-    let form: BTreeMap<String, serde_json::Value> =
-        serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}))
-            .unwrap();
-    FileRequest {
-        citizen_id,
-        service_code: "eri-key".into(),
-        form,
-    }
+    let document = format!("AA{:07}", 1000 + seq);
+    support::citizen(Sex::Male, birth, seq, surname, given, &document)
 }
 
 #[test]
@@ -252,7 +208,9 @@ fn search_finds_names_across_scripts() {
     assert_eq!(ids("aa 0001001"), [sherzod.id]);
 
     // Tracking number.
-    let app = store.file_application(&admin, &eri(gulom.id), &c).unwrap();
+    let app = store
+        .file_application(&admin, &eri_request(gulom.id), &c)
+        .unwrap();
     assert_eq!(
         ids(&app.tracking_number.as_str().to_lowercase()),
         [gulom.id]
@@ -290,10 +248,10 @@ fn filing_gives_tracking_number_due_date_history_and_outbox() {
         .register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &c)
         .unwrap();
     let a1 = store
-        .file_application(&admin, &eri(citizen.id), &c)
+        .file_application(&admin, &eri_request(citizen.id), &c)
         .unwrap();
     let a2 = store
-        .file_application(&admin, &eri(citizen.id), &c)
+        .file_application(&admin, &eri_request(citizen.id), &c)
         .unwrap();
     assert!(
         a1.tracking_number
@@ -350,40 +308,14 @@ fn cancel_needs_a_reason_and_permission_and_leaves_the_outbox() {
     let dir = tempfile::tempdir().unwrap();
     let (store, admin) = setup(&dir);
     let c = clock();
-    let clerk_a = store
-        .add_staff(
-            &admin,
-            &NewStaff {
-                username: "a".repeat(3),
-                full_name: "A".into(),
-                role: Role::Clerk,
-                password: "password-a".into(),
-            },
-            &c,
-        )
-        .unwrap();
-    let clerk_b = store
-        .add_staff(
-            &admin,
-            &NewStaff {
-                username: "b".repeat(3),
-                full_name: "B".into(),
-                role: Role::Clerk,
-                password: "password-b".into(),
-            },
-            &c,
-        )
-        .unwrap();
-    let a = store
-        .sign_in(&clerk_a.username, "password-a", &clock())
-        .unwrap();
-    let b = store
-        .sign_in(&clerk_b.username, "password-b", &clock())
-        .unwrap();
+    let a = support::add_staff(&store, &admin, "aaa", Role::Clerk, "password-a", &c);
+    let b = support::add_staff(&store, &admin, "bbb", Role::Clerk, "password-b", &c);
     let citizen = store
         .register_citizen(&a, &citizen("Karimov", "Sherzod", 1), &c)
         .unwrap();
-    let app = store.file_application(&a, &eri(citizen.id), &c).unwrap();
+    let app = store
+        .file_application(&a, &eri_request(citizen.id), &c)
+        .unwrap();
     let key = app.id.to_string();
 
     assert_eq!(
@@ -438,13 +370,13 @@ fn bad_input_changes_nothing() {
         .unwrap_err();
     assert_eq!(dup.field_errors()[0].key, "err-duplicate-pinfl");
 
-    let mut req = eri(ok.id);
+    let mut req = eri_request(ok.id);
     req.form.insert("holder_type".into(), json!("alien"));
     let err = store.file_application(&admin, &req, &c).unwrap_err();
     assert_eq!(err.field_errors()[0].field, "form.holder_type");
     let unknown = FileRequest {
         service_code: "no-such".into(),
-        ..eri(ok.id)
+        ..eri_request(ok.id)
     };
     assert_eq!(
         store
@@ -455,7 +387,7 @@ fn bad_input_changes_nothing() {
     );
     let nobody = FileRequest {
         citizen_id: 999,
-        ..eri(ok.id)
+        ..eri_request(ok.id)
     };
     assert_eq!(
         store
@@ -472,7 +404,9 @@ fn bad_input_changes_nothing() {
             .is_empty()
     );
     // The tracking sequence did not advance either.
-    let app = store.file_application(&admin, &eri(ok.id), &c).unwrap();
+    let app = store
+        .file_application(&admin, &eri_request(ok.id), &c)
+        .unwrap();
     assert!(app.tracking_number.as_str().contains("-00001-"));
 }
 

@@ -1,0 +1,114 @@
+//! Set-up shared by the store's integration tests: a store set up for a center on a real file,
+//! staff, citizens, and the electronic-signature application most tests file.
+
+// Each test file is its own crate and uses only part of this module; the rest would be
+// reported as dead code in that crate.
+#![allow(dead_code)]
+// Test support: a failure here is the test failing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ariza_core::application::FileRequest;
+use ariza_core::citizen::{CitizenInput, Sex};
+use ariza_core::clock::Clock;
+use ariza_core::document::DocumentKind;
+use ariza_core::pinfl::Pinfl;
+use ariza_core::staff::{Actor, NewStaff, Role};
+use ariza_store::{SetupRequest, Store};
+use chrono::NaiveDate;
+use serde_json::json;
+
+/// The first administrator's username and password on every test store.
+pub const ADMIN: &str = "admin";
+pub const ADMIN_PASSWORD: &str = "admin-pass-1";
+
+/// Opens a new store at `path` (creating it) and sets it up as center `center_code` in
+/// Chilonzor, Tashkent, with the administrator [`ADMIN`], who is returned signed in.
+pub fn set_up(path: &Path, center_code: &str, clock: &dyn Clock) -> (Store, Actor) {
+    let store = Store::open(path).unwrap();
+    let admin = store
+        .setup(
+            &SetupRequest {
+                center_code: center_code.into(),
+                center_name: "Chilonzor DXM".into(),
+                region: "1726".into(),
+                district: "1726294".into(),
+                admin: NewStaff {
+                    username: ADMIN.into(),
+                    full_name: "Aziza Karimova".into(),
+                    role: Role::Admin,
+                    password: ADMIN_PASSWORD.into(),
+                },
+            },
+            clock,
+        )
+        .unwrap();
+    (store, admin)
+}
+
+/// Adds a staff member as `by` and signs them in.
+pub fn add_staff(
+    store: &Store,
+    by: &Actor,
+    username: &str,
+    role: Role,
+    password: &str,
+    clock: &dyn Clock,
+) -> Actor {
+    store
+        .add_staff(
+            by,
+            &NewStaff {
+                username: username.into(),
+                full_name: username.into(),
+                role,
+                password: password.into(),
+            },
+            clock,
+        )
+        .unwrap();
+    store.sign_in(username, password, clock).unwrap()
+}
+
+/// A citizen of Chilonzor with a passport, whose PINFL is composed from `sex`, `birth` and
+/// `seq` (so different `seq`s are different people).
+pub fn citizen(
+    sex: Sex,
+    birth: NaiveDate,
+    seq: u32,
+    surname: &str,
+    given_name: &str,
+    document_number: &str,
+) -> CitizenInput {
+    CitizenInput {
+        pinfl: Pinfl::compose(sex, birth, 26, seq).as_str().to_string(),
+        document_kind: Some(DocumentKind::Passport),
+        document_number: document_number.into(),
+        surname: surname.into(),
+        given_name: given_name.into(),
+        patronymic: String::new(),
+        birth_date: birth.format("%Y-%m-%d").to_string(),
+        sex: Some(sex),
+        phone: String::new(),
+        region: "1726".into(),
+        district: "1726294".into(),
+        street: String::new(),
+    }
+}
+
+/// The form of an electronic-signature key (`eri-key`, one working day) for an individual.
+pub fn eri_form() -> BTreeMap<String, serde_json::Value> {
+    serde_json::from_value(json!({"holder_type": "individual", "phone": "+998 90 123 45 67"}))
+        .unwrap()
+}
+
+/// An electronic-signature key application for citizen `citizen_id`.
+pub fn eri_request(citizen_id: i64) -> FileRequest {
+    FileRequest {
+        citizen_id,
+        service_code: "eri-key".into(),
+        form: eri_form(),
+    }
+}
