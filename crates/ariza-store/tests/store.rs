@@ -446,7 +446,7 @@ fn an_unreadable_row_is_an_error_never_a_default_and_is_not_delivered() {
         .register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &clock())
         .unwrap();
     let app = store
-        .file_application(&admin, &eri(c.id), &clock())
+        .file_application(&admin, &eri_request(c.id), &clock())
         .unwrap();
     let id = app.id.to_string();
     assert_eq!(store.outbox_batch(10).unwrap().len(), 1);
