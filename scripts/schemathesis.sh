@@ -23,7 +23,9 @@ fi
 
 portal_bin="$target/debug/ariza-portal"
 proxy_bin="$target/debug/signing-proxy"
-cargo build -q -p ariza-portal -p ariza-e2e --bin signing-proxy
+# Two builds: `--bin` would apply to both packages and leave the portal binary stale.
+cargo build -q -p ariza-portal --bin ariza-portal
+cargo build -q -p ariza-e2e --bin signing-proxy
 admin="${ARIZA_TEST_PG:-postgres://ariza_test:ariza_test@127.0.0.1:5432/postgres}"
 db="ariza_st_$$"
 base="${admin%/*}"

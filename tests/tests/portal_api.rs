@@ -334,6 +334,12 @@ fn every_rejection_is_the_documented_json() {
         400,
         PortalCode::BadRequest,
     );
+    expect(
+        "a misspelt query parameter",
+        report("?from=2026-01-01&to=2026-01-02&fromat=csv"),
+        400,
+        PortalCode::BadRequest,
+    );
     assert_eq!(
         report("?from=2026-01-01&to=2026-01-02").status().as_u16(),
         200

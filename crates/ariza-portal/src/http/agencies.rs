@@ -90,6 +90,9 @@ pub(crate) async fn decide(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+// A misspelt parameter is refused, not silently ignored: a script asking for `stauts=` must
+// not get every application back as if it had asked for them.
+#[serde(deny_unknown_fields)]
 pub(crate) struct AgencyQuery {
     /// Only applications in this status.
     status: Option<Status>,

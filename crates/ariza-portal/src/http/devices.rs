@@ -60,6 +60,9 @@ pub(crate) async fn push(
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+// A misspelt parameter is refused, not silently ignored: a script asking for `stauts=` must
+// not get every application back as if it had asked for them.
+#[serde(deny_unknown_fields)]
 pub(crate) struct ChangesQuery {
     /// The cursor: the `next_cursor` of the previous answer (0 at first).
     #[serde(default)]

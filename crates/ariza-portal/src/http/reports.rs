@@ -30,6 +30,9 @@ pub(crate) enum ReportFormat {
 
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
+// A misspelt parameter is refused, not silently ignored: a script asking for `stauts=` must
+// not get every application back as if it had asked for them.
+#[serde(deny_unknown_fields)]
 pub(crate) struct ReportQuery {
     /// First Tashkent receive day, YYYY-MM-DD.
     from: chrono::NaiveDate,
