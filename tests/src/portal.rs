@@ -101,6 +101,15 @@ impl TestPortal {
         })
     }
 
+    /// A portal user: an operator (`agency` None) or an agency's staff member.
+    pub fn add_user(&self, username: &str, role: &str, agency: Option<&str>, password: &str) {
+        self.rt.block_on(async {
+            ariza_portal::add_user(&self.portal, username, username, role, agency, password)
+                .await
+                .unwrap();
+        });
+    }
+
     pub fn decide(&self, key: &str, to: Status, reason: Option<&str>) {
         self.rt.block_on(async {
             ariza_portal::decide(&self.portal, key, to, reason, "agency-user")

@@ -12,9 +12,9 @@ use std::process::{Command, Stdio};
 
 use ariza_core::application::{FileRequest, Status};
 use ariza_core::clock::SystemClock;
-use ariza_e2e::desk::{desk, file};
+use ariza_e2e::desk::{enrolled_desk, file};
 use ariza_e2e::portal::TestPortal;
-use ariza_sync::Engine;
+
 use serde_json::{Value, json};
 
 const NEW_SERVICE: &str = "eco-permit";
@@ -35,13 +35,8 @@ fn catalog_v2() -> ariza_core::catalog::Catalog {
 #[test]
 fn a_published_service_is_accepted_end_to_end() {
     let portal = TestPortal::start();
-    let code = portal.center_and_code("ECO01");
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = desk(&dir, "ECO01");
-    let engine = Engine::new().unwrap();
-    engine
-        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
-        .unwrap();
+    let (store, admin, engine) = enrolled_desk(&portal, &dir, "ECO01");
     // The serving portal reads (and caches) the shipped catalog first: one id-card delivered.
     file(&store, &admin, 1);
     assert_eq!(engine.sync_once(&store).unwrap().delivered, 1);
@@ -118,21 +113,8 @@ fn a_published_service_is_accepted_end_to_end() {
     );
 
     // Decided by the new agency, whose scope is the new service.
-    portal.rt.block_on(async {
-        ariza_portal::add_user(
-            &portal.portal,
-            "eco1",
-            "Ecology",
-            "agency",
-            Some(NEW_AGENCY),
-            "eco-pass-1",
-        )
-        .await
-        .unwrap();
-        ariza_portal::add_user(&portal.portal, "op1", "Op", "operator", None, "op-pass-1")
-            .await
-            .unwrap();
-    });
+    portal.add_user("eco1", "agency", Some(NEW_AGENCY), "eco-pass-1");
+    portal.add_user("op1", "operator", None, "op-pass-1");
     let client = reqwest::blocking::Client::new();
     let queue: Vec<Value> = client
         .get(format!("{}/api/v1/agency/applications", portal.url))

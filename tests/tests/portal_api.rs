@@ -6,9 +6,9 @@
 
 use ariza_core::application::Status;
 use ariza_core::wire::{Channel, Outcome, PushResponse};
-use ariza_e2e::desk::{desk, file};
+use ariza_e2e::desk::{enrolled_desk, file};
 use ariza_e2e::portal::TestPortal;
-use ariza_sync::Engine;
+
 use serde_json::{Value, json};
 
 fn client() -> reqwest::blocking::Client {
@@ -63,25 +63,9 @@ fn the_openapi_document_describes_every_route() {
 #[test]
 fn agencies_decide_through_the_api_and_errors_have_codes() {
     let portal = TestPortal::start();
-    let code = portal.center_and_code("DEC01");
-    portal.rt.block_on(async {
-        ariza_portal::add_user(
-            &portal.portal,
-            "adliya1",
-            "Adliya xodimi",
-            "agency",
-            Some("iiv"),
-            "agency-pass-1",
-        )
-        .await
-        .unwrap();
-    });
+    portal.add_user("adliya1", "agency", Some("iiv"), "agency-pass-1");
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = desk(&dir, "DEC01");
-    let engine = Engine::new().unwrap();
-    engine
-        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
-        .unwrap();
+    let (store, admin, engine) = enrolled_desk(&portal, &dir, "DEC01");
     let ids = file(&store, &admin, 2);
     engine.sync_once(&store).unwrap();
     let tracking = store
@@ -166,26 +150,10 @@ fn agencies_decide_through_the_api_and_errors_have_codes() {
 #[test]
 fn online_applications_are_posted_directly_and_counted_apart() {
     let portal = TestPortal::start();
-    let code = portal.center_and_code("ONL01");
-    portal.rt.block_on(async {
-        ariza_portal::add_user(
-            &portal.portal,
-            "my-gov",
-            "my.gov.uz integration",
-            "operator",
-            None,
-            "operator-pass-1",
-        )
-        .await
-        .unwrap();
-    });
+    portal.add_user("my-gov", "operator", None, "operator-pass-1");
     // Build a valid application with a desk, then send it as the online channel would.
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin) = desk(&dir, "ONL01");
-    Engine::new()
-        .unwrap()
-        .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
-        .unwrap();
+    let (store, admin, engine) = enrolled_desk(&portal, &dir, "ONL01");
     file(&store, &admin, 1);
     let mut online = store.outbox_batch(1).unwrap();
     online[0].channel = Channel::Online;
@@ -207,7 +175,7 @@ fn online_applications_are_posted_directly_and_counted_apart() {
     assert_eq!(first.results[0].outcome, Outcome::Accepted);
     let again: PushResponse = post("operator-pass-1").json().unwrap();
     assert_eq!(again.results[0].outcome, Outcome::Duplicate);
-    Engine::new().unwrap().sync_once(&store).unwrap();
+    engine.sync_once(&store).unwrap();
     assert_eq!(
         portal.count("SELECT count(*) FROM application WHERE channel = 'online'"),
         1
@@ -226,7 +194,7 @@ fn every_rejection_is_the_documented_json() {
     use ariza_core::wire::ApiError;
     let portal = TestPortal::start();
     portal.rt.block_on(async {
-        ariza_portal::add_user(&portal.portal, "op1", "Op", "operator", None, "op-pass-1")
+        ariza_portal::add_user(&portal.portal, "op1", "op1", "operator", None, "op-pass-1")
             .await
             .unwrap()
     });

@@ -112,28 +112,8 @@ fn a_demo_quarter_reports_what_the_generator_made() {
 #[test]
 fn pushes_and_decisions_keep_the_rollup_current_and_the_api_serves_it() {
     let portal = TestPortal::start();
-    portal.rt.block_on(async {
-        ariza_portal::add_user(
-            &portal.portal,
-            "op1",
-            "Operator",
-            "operator",
-            None,
-            "operator-pass-1",
-        )
-        .await
-        .unwrap();
-        ariza_portal::add_user(
-            &portal.portal,
-            "iiv1",
-            "IIV",
-            "agency",
-            Some("iiv"),
-            "agency-pass-1",
-        )
-        .await
-        .unwrap();
-    });
+    portal.add_user("op1", "operator", None, "operator-pass-1");
+    portal.add_user("iiv1", "agency", Some("iiv"), "agency-pass-1");
     let dir = tempfile::tempdir().unwrap();
     let (store, admin, engine) = enrolled_desk(&portal, &dir, "REP01");
     let ids = file(&store, &admin, 3);
