@@ -39,6 +39,18 @@ impl DbKey {
     }
 
     /// The `PRAGMA key` value: a raw key, so SQLCipher skips its own slow PBKDF2.
+    /// A name as the sign-in lockout keeps it: keyed by this database's key, so the table never
+    /// holds what someone typed (a password typed into the name field, say), and a copy of it
+    /// cannot be matched against a list of names without the key.
+    pub(crate) fn keyed_name(&self, name: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(b"ariza sign-in lockout v1\0");
+        h.update(self.0.as_ref());
+        h.update(name.as_bytes());
+        hex::encode(h.finalize())
+    }
+
     pub(crate) fn pragma(&self) -> Zeroizing<String> {
         Zeroizing::new(format!("x'{}'", hex::encode(self.0.as_ref())))
     }

@@ -54,7 +54,7 @@ pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use page::{Page, PageRequest};
 pub use queues::{QueueCounts, QueueFilter, QueueItem, QueueKind};
 pub use settings::{DeskSettings, FontSize, Theme};
-pub use staff::{Center, SetupRequest};
+pub use staff::{Center, SetupRequest, UNKNOWN_USER};
 pub use sync::{Enrollment, PushApplied, SyncStatus};
 
 pub type Result<T> = std::result::Result<T, StoreError>;

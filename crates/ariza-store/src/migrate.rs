@@ -49,6 +49,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_search_reads_fewer_pages",
         sql: include_str!("../../../migrations/desk/0009_search_reads_fewer_pages.sql"),
     },
+    Migration {
+        name: "0010_sign_in_lockout_keyed",
+        sql: include_str!("../../../migrations/desk/0010_sign_in_lockout_keyed.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -47,6 +47,9 @@ fn valid_center_code(code: &str) -> bool {
 
 /// A stand-in hash verified when the username does not exist, so a wrong username costs as
 /// much time as a wrong password and does not reveal which staff exist.
+/// Who a failed sign-in names in the audit when the typed name is nobody's.
+pub const UNKNOWN_USER: &str = "(unknown user)";
+
 const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$0Hq2ZcHM1i5XoPQ5UH0mVl3bTnqsc0U6Q3cl0cf0qvo";
 
 impl Store {
@@ -150,6 +153,18 @@ impl Store {
         })
     }
 
+    /// How the lockout table names `username`: keyed by the database key (the benchmark's
+    /// unencrypted store has none and uses a plain digest).
+    fn lockout_name(&self, username: &str) -> String {
+        match &self.key {
+            Some(key) => key.keyed_name(username),
+            None => {
+                use sha2::{Digest, Sha256};
+                hex::encode(Sha256::digest(username.as_bytes()))
+            }
+        }
+    }
+
     /// Checks a password offline against the local Argon2id hash. Repeated failures for a
     /// username make it wait longer and longer, then lock it for a while
     /// ([`ariza_core::staff::sign_in_delay`]); a success clears the count.
@@ -157,11 +172,12 @@ impl Store {
         self.require_center()?;
         let username = username.trim().to_lowercase();
         let now = clock.now();
+        let lockout_name = self.lockout_name(&username);
         let waiting: Option<(u32, DateTime<Utc>)> = self
             .conn()
             .query_row(
                 "SELECT failures, next_try_at FROM sign_in_failures WHERE username = ?1",
-                [&username],
+                [&lockout_name],
                 |r| Ok((r.get(0)?, r.stored(1, "sign_in_failures", "next_try_at")?)),
             )
             .optional()?;
@@ -189,6 +205,7 @@ impl Store {
         };
         // The role is read only once the password is right, so a damaged row tells nothing
         // to someone guessing usernames.
+        let known = row.is_some();
         let (Some((id, full_name, role, _)), true) = (row, verified) else {
             let failures = failures + 1;
             let next = now + sign_in_delay(failures);
@@ -196,14 +213,21 @@ impl Store {
             conn.execute(
                 "INSERT INTO sign_in_failures (username, failures, next_try_at) VALUES (?1, ?2, ?3)
                  ON CONFLICT (username) DO UPDATE SET failures = excluded.failures, next_try_at = excluded.next_try_at",
-                params![username, failures, ts(next)],
+                params![lockout_name, failures, ts(next)],
             )?;
+            // The audit travels to the portal: it names a staff member who exists, never what
+            // was typed for an unknown one (often a password typed into the wrong field).
+            let who = if known {
+                username.as_str()
+            } else {
+                UNKNOWN_USER
+            };
             crate::audit::record(
                 &conn,
                 now,
-                &username,
+                who,
                 AuditAction::StaffSignInFailed,
-                &username,
+                who,
                 &failures.to_string(),
             )?;
             tracing::info!(failures, "sign-in refused");
@@ -214,7 +238,7 @@ impl Store {
             let conn = self.conn();
             conn.execute(
                 "DELETE FROM sign_in_failures WHERE username = ?1",
-                [&username],
+                [&lockout_name],
             )?;
             crate::audit::record(
                 &conn,

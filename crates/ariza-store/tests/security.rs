@@ -310,6 +310,51 @@ fn wrong_passwords_slow_down_then_lock_then_expire() {
     );
 }
 
+/// A password typed into the name field never reaches the audit (which travels to the
+/// portal): a failed sign-in for a name nobody has is recorded as the unknown user, while the
+/// lockout still counts that name's tries.
+#[test]
+fn a_failed_sign_in_never_records_what_was_typed_as_the_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = setup(&dir.path().join("desk.db"));
+    let clock = clock();
+    let typed = "Admin-Pass-Typed-Here";
+    for _ in 0..3 {
+        store.sign_in(typed, "x", &clock).unwrap_err();
+    }
+    assert!(matches!(
+        store.sign_in(typed, "x", &clock),
+        Err(StoreError::TooManyAttempts { .. })
+    ));
+    store.sign_in("admin", "wrong", &clock).unwrap_err();
+    let log = store.audit_log(&admin, 100).unwrap();
+    let failed: Vec<_> = log
+        .iter()
+        .filter(|e| e.action == "staff.sign_in_failed")
+        .collect();
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    assert_eq!(
+        failed
+            .iter()
+            .filter(|e| e.actor == ariza_store::UNKNOWN_USER)
+            .count(),
+        3
+    );
+    assert!(
+        failed
+            .iter()
+            .any(|e| e.actor == "admin" && e.subject == "admin")
+    );
+    let lowered = typed.to_lowercase();
+    for e in &log {
+        let text = format!("{} {} {}", e.actor, e.subject, e.detail);
+        assert!(
+            !text.contains(typed) && !text.contains(&lowered),
+            "the typed name reached the audit: {e:?}"
+        );
+    }
+}
+
 #[test]
 fn audit_records_changes_and_openings_and_finds_tampering() {
     let dir = tempfile::tempdir().unwrap();
