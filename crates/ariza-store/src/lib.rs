@@ -15,21 +15,6 @@ mod keys;
 mod location;
 mod migrate;
 mod page;
-// SQLCipher links OpenSSL everywhere the desk ships; on Apple systems without OPENSSL_DIR it
-// uses CommonCrypto instead, and the stock provider stays (no OpenSSL to call).
-#[cfg(not(target_vendor = "apple"))]
-#[allow(unsafe_code)]
-pub mod page_crypto;
-#[cfg(target_vendor = "apple")]
-pub mod page_crypto {
-    pub fn install() {}
-    pub fn active() -> bool {
-        false
-    }
-    pub fn pages_processed() -> (u64, u64) {
-        (0, 0)
-    }
-}
 mod queues;
 mod settings;
 mod staff;
@@ -137,22 +122,6 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens like [`Store::open`] but with SQLCipher's stock OpenSSL provider, so that the
-    /// benchmark can price the desk's page crypto in the same run. The provider is chosen when
-    /// a connection is keyed, so this works only before any other encrypted connection of
-    /// the process: after that the answer says which provider the store really got.
-    #[doc(hidden)]
-    pub fn open_with_stock_page_crypto_for_benchmark(path: &Path) -> Result<(Store, String)> {
-        STOCK_PAGE_CRYPTO.set(true);
-        let store = Store::open(path);
-        STOCK_PAGE_CRYPTO.set(false);
-        let store = store?;
-        let provider = store
-            .conn()
-            .query_row("PRAGMA cipher_provider", [], |r| r.get(0))?;
-        Ok((store, provider))
-    }
-
     /// Opens without encryption. Only the benchmark uses it, to measure what encryption costs.
     #[doc(hidden)]
     pub fn open_unencrypted_for_benchmark(path: &Path) -> Result<Store> {
@@ -213,6 +182,26 @@ impl Store {
             .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get(2))?)
     }
 
+    /// `PRAGMA cipher_integrity_check`: SQLCipher checks every page's HMAC and lists the pages
+    /// that fail; empty means every page of the file is intact and written under this key.
+    pub fn cipher_integrity_check(&self) -> Result<Vec<String>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("PRAGMA cipher_integrity_check")?;
+        let failures = stmt
+            .query_map([], |r| r.get::<_, String>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(failures)
+    }
+
+    /// The SQLCipher that encrypts this store and its crypto provider, e.g.
+    /// `("4.20.0 community", "openssl")`: for `ariza doctor` and the upgrade test.
+    pub fn cipher_version(&self) -> Result<(String, String)> {
+        let conn = self.conn();
+        let version = conn.query_row("PRAGMA cipher_version", [], |r| r.get(0))?;
+        let provider = conn.query_row("PRAGMA cipher_provider", [], |r| r.get(0))?;
+        Ok((version, provider))
+    }
+
     /// `PRAGMA integrity_check`, for IT staff and the crash test.
     pub fn integrity_check(&self) -> Result<String> {
         Ok(self
@@ -235,17 +224,9 @@ impl Store {
 const CIPHER_SETTINGS: &str = "PRAGMA cipher_default_page_size = 1024;
      PRAGMA cipher_default_hmac_algorithm = HMAC_SHA256;";
 
-thread_local! {
-    /// Set only while the benchmark opens its stock-provider store.
-    static STOCK_PAGE_CRYPTO: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-}
-
 /// Gives SQLCipher the key, then reads the schema: a wrong key fails here ("file is not a
 /// database") instead of at the first query.
 pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
-    if !STOCK_PAGE_CRYPTO.get() {
-        page_crypto::install();
-    }
     conn.execute_batch(CIPHER_SETTINGS)?;
     conn.pragma_update(None, "key", &*key.pragma())?;
     conn.execute_batch(
