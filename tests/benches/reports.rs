@@ -30,12 +30,7 @@ fn main() {
         loaded.batches,
         loaded.applications as f64 / secs
     );
-    portal.rt.block_on(async {
-        sqlx::query("VACUUM ANALYZE")
-            .execute(&portal.portal.pool)
-            .await
-            .unwrap();
-    });
+    portal.execute("VACUUM ANALYZE");
     let (from, to) = (
         NaiveDate::from_ymd_opt(2022, 1, 1).unwrap(),
         NaiveDate::from_ymd_opt(2022, 3, 31).unwrap(),

@@ -6,17 +6,76 @@
 
 use ariza_core::application::Status;
 use ariza_portal::Portal;
-use sqlx::postgres::PgPoolOptions;
+use tokio_postgres::NoTls;
 
 pub const ADMIN_URL: &str = "postgres://ariza_test:ariza_test@127.0.0.1:5432/postgres";
+
+/// A fresh, empty, uniquely named database, dropped (with whatever is connected to it) when
+/// this is dropped. Create and drop it outside any runtime's worker (they block on one).
+pub struct TestDatabase {
+    pub name: String,
+    admin_url: String,
+}
+
+async fn admin_execute(admin_url: &str, sql: &str) -> Result<(), tokio_postgres::Error> {
+    let (client, connection) = tokio_postgres::connect(admin_url, NoTls).await?;
+    let connection = tokio::spawn(connection);
+    client.batch_execute(sql).await?;
+    drop(client);
+    let _ = connection.await;
+    Ok(())
+}
+
+impl TestDatabase {
+    pub fn create(rt: &tokio::runtime::Runtime) -> TestDatabase {
+        let admin_url = std::env::var("ARIZA_TEST_PG").unwrap_or_else(|_| ADMIN_URL.to_string());
+        let name = format!(
+            "ariza_test_{}_{}",
+            std::process::id(),
+            uuid::Uuid::now_v7().simple()
+        );
+        rt.block_on(admin_execute(&admin_url, &format!("CREATE DATABASE {name}")))
+            .expect("PostgreSQL (scripts/setup.sh --test)");
+        TestDatabase { name, admin_url }
+    }
+
+    /// The URL of this database (with the admin's credentials).
+    pub fn url(&self) -> String {
+        format!(
+            "{}/{}",
+            self.admin_url.rsplit_once('/').map_or("", |p| p.0),
+            self.name
+        )
+    }
+
+    /// A pool of `max_size` connections to it, as the portal makes one.
+    pub fn pool(&self, max_size: usize) -> ariza_portal::Pool {
+        ariza_portal::pool(&self.url(), max_size).unwrap()
+    }
+
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        // A runtime of its own: the owner's may be shutting down by now.
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            let _ = rt.block_on(admin_execute(
+                &self.admin_url,
+                &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
+            ));
+        }
+    }
+}
 
 /// A portal on 127.0.0.1 with its own database, torn down on drop.
 pub struct TestPortal {
     pub rt: tokio::runtime::Runtime,
     pub portal: Portal,
     pub url: String,
-    db: String,
-    admin_url: String,
+    db: TestDatabase,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -32,29 +91,9 @@ impl TestPortal {
             .enable_all()
             .build()
             .unwrap();
-        let admin_url = std::env::var("ARIZA_TEST_PG").unwrap_or_else(|_| ADMIN_URL.to_string());
-        let db = format!(
-            "ariza_test_{}_{}",
-            std::process::id(),
-            uuid::Uuid::now_v7().simple()
-        );
+        let db = TestDatabase::create(&rt);
+        let pool = db.pool(8);
         let (portal, url, shutdown) = rt.block_on(async {
-            let admin = PgPoolOptions::new()
-                .max_connections(1)
-                .connect(&admin_url)
-                .await
-                .expect("PostgreSQL (scripts/setup.sh --test)");
-            sqlx::query(&format!("CREATE DATABASE {db}"))
-                .execute(&admin)
-                .await
-                .unwrap();
-            admin.close().await;
-            let base = admin_url.rsplit_once('/').unwrap().0;
-            let pool = PgPoolOptions::new()
-                .max_connections(8)
-                .connect(&format!("{base}/{db}"))
-                .await
-                .unwrap();
             ariza_portal::migrate(&pool).await.unwrap();
             let portal = Portal::with_rate(pool, per_minute, burst);
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -76,18 +115,43 @@ impl TestPortal {
             portal,
             url,
             db,
-            admin_url,
             shutdown: Some(shutdown),
         }
     }
 
-    pub fn count(&self, sql: &str) -> i64 {
+    /// The rows of `sql` with `params`, read straight from the portal's database.
+    pub fn query(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Vec<tokio_postgres::Row> {
         self.rt.block_on(async {
-            sqlx::query_scalar::<_, i64>(sql)
-                .fetch_one(&self.portal.pool)
-                .await
-                .unwrap()
+            let client = self.portal.pool.get().await.unwrap();
+            client.query(sql, params).await.unwrap()
         })
+    }
+
+    /// The one value of `sql`'s one row.
+    pub fn scalar<T: for<'a> tokio_postgres::types::FromSql<'a>>(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> T {
+        let rows = self.query(sql, params);
+        assert_eq!(rows.len(), 1, "{sql}");
+        rows[0].get(0)
+    }
+
+    /// Runs statements with no result (`VACUUM ANALYZE`, say).
+    pub fn execute(&self, sql: &str) {
+        self.rt.block_on(async {
+            let client = self.portal.pool.get().await.unwrap();
+            client.batch_execute(sql).await.unwrap();
+        })
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.scalar(sql, &[])
     }
 
     pub fn center_and_code(&self, code: &str) -> String {
@@ -122,11 +186,7 @@ impl TestPortal {
 impl TestPortal {
     /// The URL of this test's own database, for a portal run as a separate process.
     pub fn database_url(&self) -> String {
-        format!(
-            "{}/{}",
-            self.admin_url.rsplit_once('/').map_or("", |p| p.0),
-            self.db
-        )
+        self.db.url()
     }
 
     /// Stops answering, as a portal whose link went down; the database stays.
@@ -144,18 +204,7 @@ impl Drop for TestPortal {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        let (admin_url, db) = (self.admin_url.clone(), self.db.clone());
-        self.rt.block_on(async {
-            self.portal.pool.close().await;
-            if let Ok(admin) = PgPoolOptions::new()
-                .max_connections(1)
-                .connect(&admin_url)
-                .await
-            {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"))
-                    .execute(&admin)
-                    .await;
-            }
-        });
+        // The database itself is dropped with the `db` field.
+        self.portal.pool.close();
     }
 }

@@ -92,14 +92,12 @@ fn a_published_service_is_accepted_end_to_end() {
     assert_eq!((report.delivered, report.rejected), (1, 0), "{report:?}");
     let back = store.application(&filed.id.to_string()).unwrap();
     assert_eq!(back.status, Status::Delivered);
+    let row = portal.query(
+        "SELECT received_at, due_date FROM application WHERE id = $1",
+        &[&filed.id],
+    );
     let (received, due): (chrono::DateTime<chrono::Utc>, chrono::NaiveDate) =
-        portal.rt.block_on(async {
-            sqlx::query_as("SELECT received_at, due_date FROM application WHERE id = $1")
-                .bind(filed.id)
-                .fetch_one(&portal.portal.pool)
-                .await
-                .unwrap()
-        });
+        (row[0].get(0), row[0].get(1));
     let received_day = received
         .with_timezone(&ariza_core::clock::tashkent())
         .date_naive();

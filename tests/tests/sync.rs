@@ -257,13 +257,10 @@ fn conflicts_and_refusals_are_quarantined_and_never_block_the_queue() {
     );
     assert_eq!(portal.count("SELECT count(*) FROM conflict"), 1);
     assert_eq!(portal.count("SELECT count(*) FROM application"), 3);
-    let stored: String = portal.rt.block_on(async {
-        sqlx::query_scalar("SELECT body->'form'->>'reason' FROM application WHERE id = $1::uuid")
-            .bind(&first[0])
-            .fetch_one(&portal.portal.pool)
-            .await
-            .unwrap()
-    });
+    let stored: String = portal.scalar(
+        "SELECT body->'form'->>'reason' FROM application WHERE id = $1",
+        &[&uuid::Uuid::parse_str(&first[0]).unwrap()],
+    );
     assert_eq!(stored, "expired", "the portal kept the first content");
     let status = store.sync_status().unwrap();
     assert_eq!((status.backlog, status.quarantined), (0, 2));
@@ -357,21 +354,15 @@ fn exactly_once_through_a_faulty_link() {
     for _ in 0..rounds {
         filed.extend(file(&store, &admin, rng.random_range(0..4)));
         if rng.random_bool(0.4) {
-            let delivered: Vec<uuid::Uuid> = portal.rt.block_on(async {
-                sqlx::query_scalar("SELECT id FROM application WHERE status IN ('delivered', 'in_review') ORDER BY random() LIMIT 2")
-                    .fetch_all(&portal.portal.pool)
-                    .await
-                    .unwrap()
-            });
+            let delivered: Vec<uuid::Uuid> = portal
+                .query("SELECT id FROM application WHERE status IN ('delivered', 'in_review') ORDER BY random() LIMIT 2", &[])
+                .iter()
+                .map(|r| r.get(0))
+                .collect();
             for id in delivered {
                 let key = id.to_string();
-                let current = portal.rt.block_on(async {
-                    sqlx::query_scalar::<_, String>("SELECT status FROM application WHERE id = $1")
-                        .bind(id)
-                        .fetch_one(&portal.portal.pool)
-                        .await
-                        .unwrap()
-                });
+                let current: String =
+                    portal.scalar("SELECT status FROM application WHERE id = $1", &[&id]);
                 if current == "delivered" {
                     portal.decide(&key, Status::InReview, None);
                 } else {
@@ -412,13 +403,10 @@ fn exactly_once_through_a_faulty_link() {
         .iter()
         .map(|s| uuid::Uuid::parse_str(s).unwrap())
         .collect();
-    let found: i64 = portal.rt.block_on(async {
-        sqlx::query_scalar("SELECT count(DISTINCT id) FROM application WHERE id = ANY($1)")
-            .bind(&ids)
-            .fetch_one(&portal.portal.pool)
-            .await
-            .unwrap()
-    });
+    let found: i64 = portal.scalar(
+        "SELECT count(DISTINCT id) FROM application WHERE id = ANY($1)",
+        &[&ids],
+    );
     assert_eq!(
         found as usize,
         filed.len(),
@@ -429,12 +417,11 @@ fn exactly_once_through_a_faulty_link() {
         0,
         "seed {seed}"
     );
-    let statuses: Vec<(uuid::Uuid, String)> = portal.rt.block_on(async {
-        sqlx::query_as("SELECT id, status FROM application")
-            .fetch_all(&portal.portal.pool)
-            .await
-            .unwrap()
-    });
+    let statuses: Vec<(uuid::Uuid, String)> = portal
+        .query("SELECT id, status FROM application", &[])
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
     let mut decided = 0;
     for (id, status) in statuses {
         let desk_status = store.application(&id.to_string()).unwrap().status;
@@ -484,12 +471,11 @@ fn a_desk_with_a_wrong_clock_gets_portal_order_and_deadlines() {
     engine.sync_once(&right).unwrap();
 
     // Arrival order on the portal, whatever the desks' clocks said.
-    let order: Vec<uuid::Uuid> = portal.rt.block_on(async {
-        sqlx::query_scalar("SELECT id FROM application ORDER BY receive_seq")
-            .fetch_all(&portal.portal.pool)
-            .await
-            .unwrap()
-    });
+    let order: Vec<uuid::Uuid> = portal
+        .query("SELECT id FROM application ORDER BY receive_seq", &[])
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
     assert_eq!(
         order.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
         [a.clone(), b.clone()]
@@ -511,13 +497,10 @@ fn a_desk_with_a_wrong_clock_gets_portal_order_and_deadlines() {
         expected,
         "desk had {desk_due}"
     );
-    let on_portal: chrono::NaiveDate = portal.rt.block_on(async {
-        sqlx::query_scalar("SELECT due_date FROM application WHERE id = $1::uuid")
-            .bind(&a)
-            .fetch_one(&portal.portal.pool)
-            .await
-            .unwrap()
-    });
+    let on_portal: chrono::NaiveDate = portal.scalar(
+        "SELECT due_date FROM application WHERE id = $1",
+        &[&uuid::Uuid::parse_str(&a).unwrap()],
+    );
     assert_eq!(on_portal, expected);
 }
 

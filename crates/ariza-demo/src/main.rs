@@ -44,12 +44,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let cli = Cli::parse();
     // The URL carries a password: it is never logged.
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(4)
-        .connect(&cli.database_url)
+    let pool = ariza_portal::pool(&cli.database_url, 4)?;
+    ariza_portal::migrate(&pool)
         .await
-        .context("cannot connect to the portal database")?;
-    ariza_portal::migrate(&pool).await?;
+        .context("cannot bring the portal database up to date")?;
     let portal = Portal::new(pool);
     match cli.command {
         Command::Load { quarter, scale } => {

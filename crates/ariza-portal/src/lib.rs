@@ -11,9 +11,10 @@ pub mod ops;
 
 use std::sync::Arc;
 
-use sqlx::PgPool;
+pub use deadpool_postgres::Pool;
 
-pub use db::migrate;
+pub use db::connect::{ConnectError, pool};
+pub use db::migrate::{MIGRATIONS, MigrateError, Migration, migrate};
 pub use http::{ApiDoc, router};
 pub use ops::PortalError;
 pub use ops::catalog::{in_force as catalog_in_force, publish_catalog};
@@ -29,7 +30,7 @@ pub use ops::{audit, reports};
 /// in force as last read.
 #[derive(Clone)]
 pub struct Portal {
-    pub pool: PgPool,
+    pub pool: Pool,
     pub limiter: Arc<RateLimiter>,
     catalog: Arc<ops::catalog::CatalogCache>,
 }
@@ -40,11 +41,11 @@ pub const DEFAULT_RATE_PER_MINUTE: u32 = 120;
 pub const DEFAULT_RATE_BURST: u32 = 60;
 
 impl Portal {
-    pub fn new(pool: PgPool) -> Portal {
+    pub fn new(pool: Pool) -> Portal {
         Portal::with_rate(pool, DEFAULT_RATE_PER_MINUTE, DEFAULT_RATE_BURST)
     }
 
-    pub fn with_rate(pool: PgPool, per_minute: u32, burst: u32) -> Portal {
+    pub fn with_rate(pool: Pool, per_minute: u32, burst: u32) -> Portal {
         Portal {
             pool,
             limiter: Arc::new(RateLimiter::new(per_minute, burst)),

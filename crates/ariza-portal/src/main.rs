@@ -211,13 +211,12 @@ async fn main() -> anyhow::Result<()> {
         .listen
         .clone()
         .unwrap_or_else(|| "127.0.0.1:8080".into());
-    // The URL carries a password: it is never logged.
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(16)
-        .connect(&database_url)
+    // The URL carries a password: it is never logged (nor is any part of it in the parse
+    // error, which names only the bad option).
+    let pool = ariza_portal::pool(&database_url, 16)?;
+    ariza_portal::migrate(&pool)
         .await
-        .context("cannot connect to the portal database")?;
-    ariza_portal::migrate(&pool).await?;
+        .context("cannot bring the portal database up to date")?;
     let portal = Portal::with_rate(
         pool,
         config

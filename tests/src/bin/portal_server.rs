@@ -12,10 +12,7 @@ async fn main() -> anyhow::Result<()> {
     let addr = args
         .next()
         .context("usage: portal-server DATABASE_URL ADDRESS")?;
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(8)
-        .connect(&url)
-        .await?;
+    let pool = ariza_portal::pool(&url, 8)?;
     ariza_portal::migrate(&pool).await?;
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening");

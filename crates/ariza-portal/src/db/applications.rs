@@ -1,8 +1,10 @@
 //! Received applications, the conflicts among them, and the agencies' queue.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use tokio_postgres::{Error, Row};
 use uuid::Uuid;
+
+use super::{GenericClient, Transaction};
 
 /// An application as it is stored on arrival.
 pub(crate) struct NewApplication<'a> {
@@ -22,65 +24,91 @@ pub(crate) struct NewApplication<'a> {
 
 /// Inserts unless the id is already stored; whether it was inserted.
 pub(crate) async fn insert_new(
-    conn: &mut PgConnection,
+    db: &impl GenericClient,
     a: &NewApplication<'_>,
-) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
-        "INSERT INTO application (id, center_code, device_id, tracking_number, channel, service_code, status,
+) -> Result<bool, Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO application (id, center_code, device_id, tracking_number, channel, service_code, status,
             content_sha256, body, filed_at_desk, received_at, due_date)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT DO NOTHING",
-    )
-    .bind(a.id)
-    .bind(a.center_code)
-    .bind(a.device_id)
-    .bind(a.tracking_number)
-    .bind(a.channel)
-    .bind(a.service_code)
-    .bind(a.status)
-    .bind(a.content_sha256)
-    .bind(a.body)
-    .bind(a.filed_at_desk)
-    .bind(a.received_at)
-    .bind(a.due_date)
-    .execute(conn)
-    .await?
-    .rows_affected();
+        )
+        .await?;
+    let n = db
+        .execute(
+            &statement,
+            &[
+                &a.id,
+                &a.center_code,
+                &a.device_id,
+                &a.tracking_number,
+                &a.channel,
+                &a.service_code,
+                &a.status,
+                &a.content_sha256,
+                &a.body,
+                &a.filed_at_desk,
+                &a.received_at,
+                &a.due_date,
+            ],
+        )
+        .await?;
     Ok(n == 1)
+}
+
+/// What is stored under an id.
+pub(crate) struct StoredIdentity {
+    pub content_sha256: String,
+    pub center_code: String,
+    pub due_date: Option<NaiveDate>,
+}
+
+impl StoredIdentity {
+    fn from_row(row: &Row) -> Result<StoredIdentity, Error> {
+        Ok(StoredIdentity {
+            content_sha256: row.try_get("content_sha256")?,
+            center_code: row.try_get("center_code")?,
+            due_date: row.try_get("due_date")?,
+        })
+    }
 }
 
 /// What is stored under an id: content digest, center, due date.
 pub(crate) async fn stored_identity(
-    conn: &mut PgConnection,
+    db: &impl GenericClient,
     id: Uuid,
-) -> Result<Option<(String, String, Option<NaiveDate>)>, sqlx::Error> {
-    sqlx::query_as("SELECT content_sha256, center_code, due_date FROM application WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await
+) -> Result<Option<StoredIdentity>, Error> {
+    let statement = db
+        .prepare_cached(
+            "SELECT content_sha256, center_code, due_date FROM application WHERE id = $1",
+        )
+        .await?;
+    db.query_opt(&statement, &[&id])
+        .await?
+        .as_ref()
+        .map(StoredIdentity::from_row)
+        .transpose()
 }
 
 pub(crate) async fn insert_conflict(
-    conn: &mut PgConnection,
+    db: &impl GenericClient,
     id: Uuid,
     device: Option<Uuid>,
     content_sha256: &str,
     body: &serde_json::Value,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO conflict (application_id, device_id, content_sha256, body) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(id)
-    .bind(device)
-    .bind(content_sha256)
-    .bind(body)
-    .execute(conn)
-    .await?;
+) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO conflict (application_id, device_id, content_sha256, body) VALUES ($1, $2, $3, $4)",
+        )
+        .await?;
+    db.execute(&statement, &[&id, &device, &content_sha256, &body])
+        .await?;
     Ok(())
 }
 
 /// What a decision needs of an application.
-#[derive(sqlx::FromRow)]
 pub(crate) struct DecisionTarget {
     pub id: Uuid,
     pub center_code: String,
@@ -90,54 +118,64 @@ pub(crate) struct DecisionTarget {
     pub received_at: DateTime<Utc>,
 }
 
-/// The application with this id or tracking number, locked for the decision.
-pub(crate) async fn lock_for_decision(
-    conn: &mut PgConnection,
-    id: Option<Uuid>,
-    tracking_number: Option<&str>,
-) -> Result<Option<DecisionTarget>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, center_code, status, service_code, channel, received_at FROM application
-         WHERE id = $1 OR tracking_number = $2 FOR UPDATE",
-    )
-    .bind(id)
-    .bind(tracking_number)
-    .fetch_optional(conn)
-    .await
+impl DecisionTarget {
+    fn from_row(row: &Row) -> Result<DecisionTarget, Error> {
+        Ok(DecisionTarget {
+            id: row.try_get("id")?,
+            center_code: row.try_get("center_code")?,
+            status: row.try_get("status")?,
+            service_code: row.try_get("service_code")?,
+            channel: row.try_get("channel")?,
+            received_at: row.try_get("received_at")?,
+        })
+    }
 }
 
-pub(crate) async fn set_status(
-    conn: &mut PgConnection,
-    id: Uuid,
-    status: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE application SET status = $2, updated_at = now() WHERE id = $1")
-        .bind(id)
-        .bind(status)
-        .execute(conn)
+/// The application with this id or tracking number, locked for the decision.
+pub(crate) async fn lock_for_decision(
+    tx: &Transaction<'_>,
+    id: Option<Uuid>,
+    tracking_number: Option<&str>,
+) -> Result<Option<DecisionTarget>, Error> {
+    let statement = tx
+        .prepare_cached(
+            "SELECT id, center_code, status, service_code, channel, received_at FROM application
+         WHERE id = $1 OR tracking_number = $2 FOR UPDATE",
+        )
         .await?;
+    tx.query_opt(&statement, &[&id, &tracking_number])
+        .await?
+        .as_ref()
+        .map(DecisionTarget::from_row)
+        .transpose()
+}
+
+pub(crate) async fn set_status(db: &impl GenericClient, id: Uuid, status: &str) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached("UPDATE application SET status = $2, updated_at = now() WHERE id = $1")
+        .await?;
+    db.execute(&statement, &[&id, &status]).await?;
     Ok(())
 }
 
 /// Sets many statuses at once, dated two days after receipt (historical data only).
 pub(crate) async fn set_statuses_in_bulk(
-    conn: &mut PgConnection,
+    db: &impl GenericClient,
     ids: &[Uuid],
     statuses: &[String],
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE application a SET status = v.status, updated_at = a.received_at + interval '2 days'
+) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached(
+            "UPDATE application a SET status = v.status, updated_at = a.received_at + interval '2 days'
          FROM unnest($1::uuid[], $2::text[]) AS v(id, status) WHERE a.id = v.id",
-    )
-    .bind(ids)
-    .bind(statuses)
-    .execute(conn)
-    .await?;
+        )
+        .await?;
+    db.execute(&statement, &[&ids, &statuses]).await?;
     Ok(())
 }
 
 /// An application as an agency sees it in its queue.
-#[derive(Debug, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 pub struct AgencyApplication {
     pub id: Uuid,
     pub receive_seq: i64,
@@ -150,25 +188,42 @@ pub struct AgencyApplication {
     pub due_date: Option<NaiveDate>,
 }
 
+impl AgencyApplication {
+    fn from_row(row: &Row) -> Result<AgencyApplication, Error> {
+        Ok(AgencyApplication {
+            id: row.try_get("id")?,
+            receive_seq: row.try_get("receive_seq")?,
+            tracking_number: row.try_get("tracking_number")?,
+            center_code: row.try_get("center_code")?,
+            service_code: row.try_get("service_code")?,
+            channel: row.try_get("channel")?,
+            status: row.try_get("status")?,
+            received_at: row.try_get("received_at")?,
+            due_date: row.try_get("due_date")?,
+        })
+    }
+}
+
 /// Applications after `after` in receive order, of `services` (all when `None`) and in
 /// `status` (any when `None`).
 pub(crate) async fn queue(
-    db: impl PgExecutor<'_>,
+    db: &impl GenericClient,
     after: i64,
     services: Option<&[String]>,
     status: Option<&str>,
     limit: i64,
-) -> Result<Vec<AgencyApplication>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, receive_seq, tracking_number, center_code, service_code, channel, status, received_at, due_date
+) -> Result<Vec<AgencyApplication>, Error> {
+    let statement = db
+        .prepare_cached(
+            "SELECT id, receive_seq, tracking_number, center_code, service_code, channel, status, received_at, due_date
          FROM application
          WHERE receive_seq > $1 AND ($2::text[] IS NULL OR service_code = ANY($2)) AND ($3::text IS NULL OR status = $3)
          ORDER BY receive_seq LIMIT $4",
-    )
-    .bind(after)
-    .bind(services)
-    .bind(status)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+        )
+        .await?;
+    db.query(&statement, &[&after, &services, &status, &limit])
+        .await?
+        .iter()
+        .map(AgencyApplication::from_row)
+        .collect()
 }

@@ -3,135 +3,160 @@
 use ariza_core::audit::{AuditEntry, GENESIS, entry_hash};
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
-use sqlx::{PgConnection, PgExecutor, PgPool};
+use tokio_postgres::types::ToSql;
+use tokio_postgres::{Error, Row};
 use uuid::Uuid;
+
+use super::{GenericClient, Transaction};
 
 /// One lock id for the chain: appends are serialized so that each links to the last.
 const CHAIN_LOCK: i64 = 0x4172_697A_6141_7564;
 
 /// Appends an entry inside the caller's transaction, linked to the last one. The chain is
-/// serialized by a transaction-scoped advisory lock.
+/// serialized by a transaction-scoped advisory lock, which is why this takes a transaction.
 pub(crate) async fn append(
-    conn: &mut PgConnection,
+    tx: &Transaction<'_>,
     actor: &str,
     action: &str,
     subject: &str,
     detail: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(CHAIN_LOCK)
-        .execute(&mut *conn)
-        .await?;
-    let head: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *conn)
-            .await?;
-    let (seq, prev) = head.map_or((1, GENESIS.to_string()), |(s, h)| (s + 1, h));
-    let now: DateTime<Utc> = sqlx::query_scalar("SELECT date_trunc('milliseconds', now())")
-        .fetch_one(&mut *conn)
-        .await?;
-    let hash = entry_hash(&prev, seq, &now, actor, action, subject, detail);
-    sqlx::query(
-        "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+) -> Result<(), Error> {
+    tx.execute(
+        &tx.prepare_cached("SELECT pg_advisory_xact_lock($1)").await?,
+        &[&CHAIN_LOCK],
     )
-    .bind(seq)
-    .bind(now)
-    .bind(actor)
-    .bind(action)
-    .bind(subject)
-    .bind(detail)
-    .bind(&prev)
-    .bind(&hash)
-    .execute(&mut *conn)
+    .await?;
+    let head = tx
+        .query_opt(
+            &tx.prepare_cached("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .await?,
+            &[],
+        )
+        .await?;
+    let (seq, prev) = match head {
+        Some(row) => (row.try_get::<_, i64>("seq")? + 1, row.try_get("hash")?),
+        None => (1, GENESIS.to_string()),
+    };
+    let now: DateTime<Utc> = tx
+        .query_one(
+            &tx.prepare_cached("SELECT date_trunc('milliseconds', now())")
+                .await?,
+            &[],
+        )
+        .await?
+        .try_get(0)?;
+    let hash = entry_hash(&prev, seq, &now, actor, action, subject, detail);
+    let statement = tx
+        .prepare_cached(
+            "INSERT INTO audit_log (seq, at, actor, action, subject, detail, prev_hash, hash)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .await?;
+    tx.execute(
+        &statement,
+        &[&seq, &now, &actor, &action, &subject, &detail, &prev, &hash],
+    )
     .await?;
     Ok(())
 }
 
 /// Stores a desk's entry unless that device's seq is already stored.
 pub(crate) async fn insert_desk_entry(
-    db: impl PgExecutor<'_>,
+    db: &impl GenericClient,
     device: Uuid,
     e: &AuditEntry,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO desk_audit (device_id, seq, at, actor, action, subject, detail, prev_hash, hash)
+) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO desk_audit (device_id, seq, at, actor, action, subject, detail, prev_hash, hash)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    db.execute(
+        &statement,
+        &[
+            &device,
+            &e.seq,
+            &e.at,
+            &e.actor,
+            &e.action,
+            &e.subject,
+            &e.detail,
+            &e.prev_hash,
+            &e.hash,
+        ],
     )
-    .bind(device)
-    .bind(e.seq)
-    .bind(e.at)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.subject)
-    .bind(&e.detail)
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
-    .execute(db)
     .await?;
     Ok(())
 }
 
-type Row = (
-    i64,
-    DateTime<Utc>,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-);
-
-fn entry(r: Row) -> AuditEntry {
-    AuditEntry {
-        seq: r.0,
-        at: r.1,
-        actor: r.2,
-        action: r.3,
-        subject: r.4,
-        detail: r.5,
-        prev_hash: r.6,
-        hash: r.7,
-    }
+fn entry(row: &Row) -> Result<AuditEntry, Error> {
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        subject: row.try_get("subject")?,
+        detail: row.try_get("detail")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
 }
 
-/// Streams the portal's chain in order to `each`, without holding it all in memory.
-pub(crate) async fn each_portal_entry(
-    pool: &PgPool,
+/// Feeds each row of `sql` to `each` as it arrives, without holding them all in memory.
+async fn each_entry(
+    db: &impl GenericClient,
+    sql: &str,
+    params: &[&(dyn ToSql + Sync)],
     mut each: impl FnMut(&AuditEntry),
-) -> Result<(), sqlx::Error> {
-    let mut rows = sqlx::query_as::<_, Row>(
-        "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq",
-    )
-    .fetch(pool);
-    while let Some(r) = rows.try_next().await? {
-        each(&entry(r));
+) -> Result<(), Error> {
+    let statement = db.prepare_cached(sql).await?;
+    let rows = db.query_raw(&statement, params.iter().copied()).await?;
+    let mut rows = std::pin::pin!(rows);
+    while let Some(row) = rows.try_next().await? {
+        each(&entry(&row)?);
     }
     Ok(())
 }
 
+/// Streams the portal's chain in order to `each`.
+pub(crate) async fn each_portal_entry(
+    db: &impl GenericClient,
+    each: impl FnMut(&AuditEntry),
+) -> Result<(), Error> {
+    each_entry(
+        db,
+        "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_log ORDER BY seq",
+        &[],
+        each,
+    )
+    .await
+}
+
 /// The devices whose trails were delivered.
-pub(crate) async fn desk_devices(db: impl PgExecutor<'_>) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar("SELECT DISTINCT device_id FROM desk_audit ORDER BY device_id")
-        .fetch_all(db)
-        .await
+pub(crate) async fn desk_devices(db: &impl GenericClient) -> Result<Vec<Uuid>, Error> {
+    let statement = db
+        .prepare_cached("SELECT DISTINCT device_id FROM desk_audit ORDER BY device_id")
+        .await?;
+    db.query(&statement, &[])
+        .await?
+        .iter()
+        .map(|row| row.try_get("device_id"))
+        .collect()
 }
 
 /// Streams one device's delivered trail in order to `each`.
 pub(crate) async fn each_desk_entry(
-    pool: &PgPool,
+    db: &impl GenericClient,
     device: Uuid,
-    mut each: impl FnMut(&AuditEntry),
-) -> Result<(), sqlx::Error> {
-    let mut rows = sqlx::query_as::<_, Row>(
+    each: impl FnMut(&AuditEntry),
+) -> Result<(), Error> {
+    each_entry(
+        db,
         "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM desk_audit
          WHERE device_id = $1 ORDER BY seq",
+        &[&device],
+        each,
     )
-    .bind(device)
-    .fetch(pool);
-    while let Some(r) = rows.try_next().await? {
-        each(&entry(r));
-    }
-    Ok(())
+    .await
 }

@@ -1,74 +1,82 @@
 //! Centers and their staff accounts.
 
 use ariza_core::wire::{StaffChange, WireCenter};
-use sqlx::{PgConnection, PgExecutor};
+use tokio_postgres::{Error, Row};
 
-pub(crate) async fn insert(
-    db: impl PgExecutor<'_>,
-    center: &WireCenter,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO center (code, name, region, district) VALUES ($1, $2, $3, $4)")
-        .bind(&center.code)
-        .bind(&center.name)
-        .bind(&center.region)
-        .bind(&center.district)
-        .execute(db)
+use super::{GenericClient, Transaction};
+
+pub(crate) async fn insert(db: &impl GenericClient, center: &WireCenter) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached("INSERT INTO center (code, name, region, district) VALUES ($1, $2, $3, $4)")
         .await?;
+    db.execute(
+        &statement,
+        &[&center.code, &center.name, &center.region, &center.district],
+    )
+    .await?;
     Ok(())
 }
 
 /// Inserts a center unless its code exists; whether it was inserted.
 pub(crate) async fn insert_if_absent(
-    db: impl PgExecutor<'_>,
+    db: &impl GenericClient,
     center: &WireCenter,
-) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
-        "INSERT INTO center (code, name, region, district) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-    )
-    .bind(&center.code)
-    .bind(&center.name)
-    .bind(&center.region)
-    .bind(&center.district)
-    .execute(db)
-    .await?
-    .rows_affected();
+) -> Result<bool, Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO center (code, name, region, district) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    let n = db
+        .execute(
+            &statement,
+            &[&center.code, &center.name, &center.region, &center.district],
+        )
+        .await?;
     Ok(n == 1)
 }
 
-/// The center, locked for the rest of the transaction.
-pub(crate) async fn lock(conn: &mut PgConnection, code: &str) -> Result<WireCenter, sqlx::Error> {
-    let (code, name, region, district): (String, String, String, String) = sqlx::query_as(
-        "SELECT code, name, region, district FROM center WHERE code = $1 FOR UPDATE",
-    )
-    .bind(code)
-    .fetch_one(conn)
-    .await?;
+fn center(row: &Row) -> Result<WireCenter, Error> {
     Ok(WireCenter {
-        code,
-        name,
-        region,
-        district,
+        code: row.try_get("code")?,
+        name: row.try_get("name")?,
+        region: row.try_get("region")?,
+        district: row.try_get("district")?,
     })
 }
 
+/// The center, locked for the rest of the transaction.
+pub(crate) async fn lock(tx: &Transaction<'_>, code: &str) -> Result<WireCenter, Error> {
+    let statement = tx
+        .prepare_cached("SELECT code, name, region, district FROM center WHERE code = $1 FOR UPDATE")
+        .await?;
+    center(&tx.query_one(&statement, &[&code]).await?)
+}
+
 pub(crate) async fn upsert_staff(
-    conn: &mut PgConnection,
+    db: &impl GenericClient,
     center: &str,
     staff: &StaffChange,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO center_staff (center_code, username, full_name, role, active, password_hash)
+) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO center_staff (center_code, username, full_name, role, active, password_hash)
          VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (center_code, username) DO UPDATE SET full_name = excluded.full_name, role = excluded.role,
              active = excluded.active, password_hash = excluded.password_hash",
+        )
+        .await?;
+    db.execute(
+        &statement,
+        &[
+            &center,
+            &staff.username,
+            &staff.full_name,
+            &staff.role.as_str(),
+            &staff.active,
+            &staff.password_hash,
+        ],
     )
-    .bind(center)
-    .bind(&staff.username)
-    .bind(&staff.full_name)
-    .bind(staff.role.as_str())
-    .bind(staff.active)
-    .bind(&staff.password_hash)
-    .execute(conn)
     .await?;
     Ok(())
 }

@@ -1,77 +1,75 @@
 //! Each center's change feed: decisions, catalog versions and staff accounts, in `seq` order.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use tokio_postgres::types::Type;
+use tokio_postgres::{Error, Row};
 use uuid::Uuid;
 
+use super::GenericClient;
+
 /// Puts the newest published catalog (if any) on one center's feed.
-pub(crate) async fn newest_catalog_to(
-    conn: &mut PgConnection,
-    center: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO change (center_code, kind, payload, actor)
+pub(crate) async fn newest_catalog_to(db: &impl GenericClient, center: &str) -> Result<(), Error> {
+    let statement = db
+        .prepare_typed_cached(
+            "INSERT INTO change (center_code, kind, payload, actor)
          SELECT $1, 'catalog', body, 'portal' FROM catalog_version ORDER BY version DESC LIMIT 1",
-    )
-    .bind(center)
-    .execute(conn)
-    .await?;
+            &[Type::TEXT],
+        )
+        .await?;
+    db.execute(&statement, &[&center]).await?;
     Ok(())
 }
 
 /// Puts a catalog on every center's feed.
 pub(crate) async fn catalog_to_all(
-    conn: &mut PgConnection,
+    db: &impl GenericClient,
     body: &serde_json::Value,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO change (center_code, kind, payload, actor) SELECT code, 'catalog', $1, 'portal' FROM center",
-    )
-    .bind(body)
-    .execute(conn)
-    .await?;
+) -> Result<(), Error> {
+    // A parameter in a SELECT list has no type of its own: it is declared jsonb here.
+    let statement = db
+        .prepare_typed_cached(
+            "INSERT INTO change (center_code, kind, payload, actor) SELECT code, 'catalog', $1, 'portal' FROM center",
+            &[Type::JSONB],
+        )
+        .await?;
+    db.execute(&statement, &[&body]).await?;
     Ok(())
 }
 
 pub(crate) async fn staff(
-    conn: &mut PgConnection,
+    db: &impl GenericClient,
     center: &str,
     payload: &serde_json::Value,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO change (center_code, kind, payload, actor) VALUES ($1, 'staff', $2, 'portal')",
-    )
-    .bind(center)
-    .bind(payload)
-    .execute(conn)
-    .await?;
+) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO change (center_code, kind, payload, actor) VALUES ($1, 'staff', $2, 'portal')",
+        )
+        .await?;
+    db.execute(&statement, &[&center, &payload]).await?;
     Ok(())
 }
 
 pub(crate) async fn decision(
-    conn: &mut PgConnection,
+    db: &impl GenericClient,
     center: &str,
     application: Uuid,
     status: &str,
     reason: Option<&str>,
     actor: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO change (center_code, kind, application_id, status, reason, actor)
+) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO change (center_code, kind, application_id, status, reason, actor)
          VALUES ($1, 'decision', $2, $3, $4, $5)",
-    )
-    .bind(center)
-    .bind(application)
-    .bind(status)
-    .bind(reason)
-    .bind(actor)
-    .execute(conn)
-    .await?;
+        )
+        .await?;
+    db.execute(&statement, &[&center, &application, &status, &reason, &actor])
+        .await?;
     Ok(())
 }
 
 /// One stored feed entry.
-#[derive(sqlx::FromRow)]
 pub(crate) struct ChangeRow {
     pub seq: i64,
     pub kind: String,
@@ -83,20 +81,37 @@ pub(crate) struct ChangeRow {
     pub payload: Option<serde_json::Value>,
 }
 
+impl ChangeRow {
+    fn from_row(row: &Row) -> Result<ChangeRow, Error> {
+        Ok(ChangeRow {
+            seq: row.try_get("seq")?,
+            kind: row.try_get("kind")?,
+            application_id: row.try_get("application_id")?,
+            status: row.try_get("status")?,
+            reason: row.try_get("reason")?,
+            at: row.try_get("at")?,
+            actor: row.try_get("actor")?,
+            payload: row.try_get("payload")?,
+        })
+    }
+}
+
 /// A center's entries after `after`, oldest first.
 pub(crate) async fn since(
-    db: impl PgExecutor<'_>,
+    db: &impl GenericClient,
     center: &str,
     after: i64,
     limit: i64,
-) -> Result<Vec<ChangeRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT seq, kind, application_id, status, reason, at, actor, payload FROM change
+) -> Result<Vec<ChangeRow>, Error> {
+    let statement = db
+        .prepare_cached(
+            "SELECT seq, kind, application_id, status, reason, at, actor, payload FROM change
          WHERE center_code = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-    )
-    .bind(center)
-    .bind(after)
-    .bind(limit)
-    .fetch_all(db)
-    .await
+        )
+        .await?;
+    db.query(&statement, &[&center, &after, &limit])
+        .await?
+        .iter()
+        .map(ChangeRow::from_row)
+        .collect()
 }

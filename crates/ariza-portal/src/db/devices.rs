@@ -1,11 +1,12 @@
 //! Enrolled devices and the nonces of their signed requests.
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgExecutor};
+use tokio_postgres::{Error, Row};
 use uuid::Uuid;
 
+use super::GenericClient;
+
 /// What authenticating a request needs of its device, with the database's clock.
-#[derive(sqlx::FromRow)]
 pub(crate) struct DeviceKeyRow {
     pub center_code: String,
     pub public_key: Option<String>,
@@ -13,83 +14,89 @@ pub(crate) struct DeviceKeyRow {
     pub now: DateTime<Utc>,
 }
 
-pub(crate) async fn key(
-    db: impl PgExecutor<'_>,
-    id: Uuid,
-) -> Result<Option<DeviceKeyRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT center_code, public_key, revoked_at, now() AS now FROM device WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(db)
-    .await
+impl DeviceKeyRow {
+    fn from_row(row: &Row) -> Result<DeviceKeyRow, Error> {
+        Ok(DeviceKeyRow {
+            center_code: row.try_get("center_code")?,
+            public_key: row.try_get("public_key")?,
+            revoked_at: row.try_get("revoked_at")?,
+            now: row.try_get("now")?,
+        })
+    }
+}
+
+pub(crate) async fn key(db: &impl GenericClient, id: Uuid) -> Result<Option<DeviceKeyRow>, Error> {
+    let statement = db
+        .prepare_cached(
+            "SELECT center_code, public_key, revoked_at, now() AS now FROM device WHERE id = $1",
+        )
+        .await?;
+    db.query_opt(&statement, &[&id])
+        .await?
+        .as_ref()
+        .map(DeviceKeyRow::from_row)
+        .transpose()
 }
 
 /// Records a nonce; false if the device used it before.
 pub(crate) async fn record_nonce(
-    db: impl PgExecutor<'_>,
+    db: &impl GenericClient,
     device: Uuid,
     nonce: &str,
-) -> Result<bool, sqlx::Error> {
-    let n = sqlx::query(
-        "INSERT INTO device_nonce (device_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-    )
-    .bind(device)
-    .bind(nonce)
-    .execute(db)
-    .await?
-    .rows_affected();
-    Ok(n == 1)
+) -> Result<bool, Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO device_nonce (device_id, nonce) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        )
+        .await?;
+    Ok(db.execute(&statement, &[&device, &nonce]).await? == 1)
 }
 
 /// Forgets up to 100 nonces older than `secs` (a few rows per request, by index).
 pub(crate) async fn forget_nonces_older_than(
-    db: impl PgExecutor<'_>,
+    db: &impl GenericClient,
     secs: f64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "DELETE FROM device_nonce WHERE ctid IN (SELECT ctid FROM device_nonce
+) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached(
+            "DELETE FROM device_nonce WHERE ctid IN (SELECT ctid FROM device_nonce
          WHERE seen_at < now() - make_interval(secs => $1) LIMIT 100)",
-    )
-    .bind(secs)
-    .execute(db)
-    .await?;
+        )
+        .await?;
+    db.execute(&statement, &[&secs]).await?;
     Ok(())
 }
 
 /// The next device number of a center (1, 2, …).
-pub(crate) async fn next_number(conn: &mut PgConnection, center: &str) -> Result<i32, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT COALESCE(MAX(device_number), 0) + 1 FROM device WHERE center_code = $1",
-    )
-    .bind(center)
-    .fetch_one(conn)
-    .await
+pub(crate) async fn next_number(db: &impl GenericClient, center: &str) -> Result<i32, Error> {
+    let statement = db
+        .prepare_cached(
+            "SELECT COALESCE(MAX(device_number), 0) + 1 FROM device WHERE center_code = $1",
+        )
+        .await?;
+    db.query_one(&statement, &[&center]).await?.try_get(0)
 }
 
 pub(crate) async fn insert(
-    conn: &mut PgConnection,
+    db: &impl GenericClient,
     id: Uuid,
     center: &str,
     number: i32,
     name: &str,
     public_key: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO device (id, center_code, device_number, name, public_key) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(id)
-    .bind(center)
-    .bind(number)
-    .bind(name)
-    .bind(public_key)
-    .execute(conn)
-    .await?;
+) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO device (id, center_code, device_number, name, public_key) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .await?;
+    db.execute(&statement, &[&id, &center, &number, &name, &public_key])
+        .await?;
     Ok(())
 }
 
 /// An enrolled device as operators see it.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub struct DeviceInfo {
     pub id: Uuid,
     pub center_code: String,
@@ -98,21 +105,35 @@ pub struct DeviceInfo {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-pub(crate) async fn list(db: impl PgExecutor<'_>) -> Result<Vec<DeviceInfo>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, center_code, device_number, name, revoked_at FROM device ORDER BY center_code, device_number",
-    )
-    .fetch_all(db)
-    .await
+impl DeviceInfo {
+    fn from_row(row: &Row) -> Result<DeviceInfo, Error> {
+        Ok(DeviceInfo {
+            id: row.try_get("id")?,
+            center_code: row.try_get("center_code")?,
+            device_number: row.try_get("device_number")?,
+            name: row.try_get("name")?,
+            revoked_at: row.try_get("revoked_at")?,
+        })
+    }
+}
+
+pub(crate) async fn list(db: &impl GenericClient) -> Result<Vec<DeviceInfo>, Error> {
+    let statement = db
+        .prepare_cached(
+            "SELECT id, center_code, device_number, name, revoked_at FROM device ORDER BY center_code, device_number",
+        )
+        .await?;
+    db.query(&statement, &[])
+        .await?
+        .iter()
+        .map(DeviceInfo::from_row)
+        .collect()
 }
 
 /// Revokes an active device; whether one was.
-pub(crate) async fn revoke(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
-    let n =
-        sqlx::query("UPDATE device SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
-            .bind(id)
-            .execute(conn)
-            .await?
-            .rows_affected();
-    Ok(n > 0)
+pub(crate) async fn revoke(db: &impl GenericClient, id: Uuid) -> Result<bool, Error> {
+    let statement = db
+        .prepare_cached("UPDATE device SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+        .await?;
+    Ok(db.execute(&statement, &[&id]).await? > 0)
 }

@@ -1,6 +1,8 @@
 //! Portal users: operators and agency staff.
 
-use sqlx::PgExecutor;
+use tokio_postgres::{Error, Row};
+
+use super::GenericClient;
 
 /// A stored account: role, agency, PHC password hash.
 pub(crate) struct UserRow {
@@ -9,39 +11,44 @@ pub(crate) struct UserRow {
     pub password_hash: String,
 }
 
-pub(crate) async fn find(
-    db: impl PgExecutor<'_>,
-    username: &str,
-) -> Result<Option<UserRow>, sqlx::Error> {
-    let row: Option<(String, Option<String>, String)> =
-        sqlx::query_as("SELECT role, agency, password_hash FROM portal_user WHERE username = $1")
-            .bind(username)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(role, agency, password_hash)| UserRow {
-        role,
-        agency,
-        password_hash,
-    }))
+impl UserRow {
+    fn from_row(row: &Row) -> Result<UserRow, Error> {
+        Ok(UserRow {
+            role: row.try_get("role")?,
+            agency: row.try_get("agency")?,
+            password_hash: row.try_get("password_hash")?,
+        })
+    }
+}
+
+pub(crate) async fn find(db: &impl GenericClient, username: &str) -> Result<Option<UserRow>, Error> {
+    let statement = db
+        .prepare_cached("SELECT role, agency, password_hash FROM portal_user WHERE username = $1")
+        .await?;
+    db.query_opt(&statement, &[&username])
+        .await?
+        .as_ref()
+        .map(UserRow::from_row)
+        .transpose()
 }
 
 pub(crate) async fn insert(
-    db: impl PgExecutor<'_>,
+    db: &impl GenericClient,
     username: &str,
     full_name: &str,
     role: &str,
     agency: Option<&str>,
     password_hash: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO portal_user (username, full_name, role, agency, password_hash) VALUES ($1, $2, $3, $4, $5)",
+) -> Result<(), Error> {
+    let statement = db
+        .prepare_cached(
+            "INSERT INTO portal_user (username, full_name, role, agency, password_hash) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .await?;
+    db.execute(
+        &statement,
+        &[&username, &full_name, &role, &agency, &password_hash],
     )
-    .bind(username)
-    .bind(full_name)
-    .bind(role)
-    .bind(agency)
-    .bind(password_hash)
-    .execute(db)
     .await?;
     Ok(())
 }

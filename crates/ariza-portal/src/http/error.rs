@@ -24,7 +24,8 @@ pub(crate) fn status(e: &PortalError) -> StatusCode {
         PortalError::CorruptCatalog { .. }
         | PortalError::ShippedCatalog(_)
         | PortalError::PasswordHash(_)
-        | PortalError::Database(_) => StatusCode::SERVICE_UNAVAILABLE,
+        | PortalError::Database(_)
+        | PortalError::Pool(_) => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

@@ -23,9 +23,10 @@ pub async fn store_desk_entries(
     {
         return Err(PortalError::BadRequest("malformed audit entry".into()));
     }
-    let mut tx = portal.pool.begin().await?;
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
     for e in entries {
-        db::audit::insert_desk_entry(&mut *tx, device, e).await?;
+        db::audit::insert_desk_entry(&tx, device, e).await?;
     }
     tx.commit().await?;
     Ok(entries.iter().map(|e| e.seq).max())
@@ -39,8 +40,9 @@ pub async fn record(
     subject: &str,
     detail: &str,
 ) -> Result<(), PortalError> {
-    let mut tx = portal.pool.begin().await?;
-    db::audit::append(&mut tx, actor, action, subject, detail).await?;
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
+    db::audit::append(&tx, actor, action, subject, detail).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -58,14 +60,15 @@ impl VerifyReport {
     }
 }
 
-pub async fn verify(portal: &Portal) -> Result<VerifyReport, sqlx::Error> {
+pub async fn verify(portal: &Portal) -> Result<VerifyReport, PortalError> {
+    let client = portal.pool.get().await?;
     let mut verifier = ChainVerifier::new(GENESIS, Some(0));
-    db::audit::each_portal_entry(&portal.pool, |e| verifier.push(e)).await?;
+    db::audit::each_portal_entry(&client, |e| verifier.push(e)).await?;
     let portal_report = verifier.report();
     let mut desks = Vec::new();
-    for device in db::audit::desk_devices(&portal.pool).await? {
+    for device in db::audit::desk_devices(&client).await? {
         let mut v = ChainVerifier::new(GENESIS, Some(0));
-        db::audit::each_desk_entry(&portal.pool, device, |e| v.push(e)).await?;
+        db::audit::each_desk_entry(&client, device, |e| v.push(e)).await?;
         desks.push((device, v.report()));
     }
     Ok(VerifyReport {

@@ -32,11 +32,12 @@ impl CatalogCache {
 /// publish`), so each call asks the database for the newest version number — one indexed
 /// read — and parses a body only when that number changed.
 pub async fn in_force(portal: &Portal) -> Result<Arc<Catalog>, PortalError> {
-    let newest = db::catalog::newest_version(&portal.pool).await?;
+    let client = portal.pool.get().await?;
+    let newest = db::catalog::newest_version(&client).await?;
     if let Some(catalog) = portal.catalog.get(newest) {
         return Ok(catalog);
     }
-    let (version, catalog) = match db::catalog::newest(&portal.pool).await? {
+    let (version, catalog) = match db::catalog::newest(&client).await? {
         Some((version, body)) => {
             let catalog: Catalog =
                 serde_json::from_value(body).map_err(|e| PortalError::CorruptCatalog {
@@ -61,8 +62,9 @@ pub async fn publish_catalog(portal: &Portal, catalog: &Catalog) -> Result<(), P
         .map_err(|e| PortalError::BadRequest(format!("catalog: {e}")))?;
     let version = i32::try_from(catalog.version)
         .map_err(|_| PortalError::BadRequest("catalog version is too large".into()))?;
-    let mut tx = portal.pool.begin().await?;
-    if let Some(newest) = db::catalog::newest_version(&mut *tx)
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
+    if let Some(newest) = db::catalog::newest_version(&tx)
         .await?
         .filter(|v| *v >= version)
     {
@@ -71,10 +73,10 @@ pub async fn publish_catalog(portal: &Portal, catalog: &Catalog) -> Result<(), P
             newest,
         });
     }
-    db::catalog::insert(&mut tx, version, &body).await?;
-    db::changes::catalog_to_all(&mut tx, &body).await?;
+    db::catalog::insert(&tx, version, &body).await?;
+    db::changes::catalog_to_all(&tx, &body).await?;
     db::audit::append(
-        &mut tx,
+        &tx,
         "operator",
         "catalog.publish",
         &catalog.version.to_string(),

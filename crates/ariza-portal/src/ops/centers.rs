@@ -23,10 +23,11 @@ pub async fn add_center(
         region: region.to_string(),
         district: district.to_string(),
     };
-    let mut tx = portal.pool.begin().await?;
-    db::centers::insert(&mut *tx, &center).await?;
-    db::changes::newest_catalog_to(&mut tx, &center.code).await?;
-    db::audit::append(&mut tx, "operator", "center.add", &center.code, "").await?;
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
+    db::centers::insert(&tx, &center).await?;
+    db::changes::newest_catalog_to(&tx, &center.code).await?;
+    db::audit::append(&tx, "operator", "center.add", &center.code, "").await?;
     tx.commit().await?;
     Ok(())
 }
@@ -34,7 +35,7 @@ pub async fn add_center(
 /// Adds a center unless its code exists, without a feed entry: for loading historical data
 /// whose centers have no desks. Whether it was added.
 pub async fn ensure_center(portal: &Portal, center: &WireCenter) -> Result<bool, PortalError> {
-    Ok(db::centers::insert_if_absent(&portal.pool, center).await?)
+    Ok(db::centers::insert_if_absent(&portal.pool.get().await?, center).await?)
 }
 
 /// Adds or changes a staff account of a center and puts it on that center's feed.
@@ -46,10 +47,11 @@ pub async fn set_center_staff(
     let center = center.trim().to_uppercase();
     let payload =
         serde_json::to_value(staff).map_err(|e| PortalError::BadRequest(format!("staff: {e}")))?;
-    let mut tx = portal.pool.begin().await?;
-    db::centers::upsert_staff(&mut tx, &center, staff).await?;
-    db::changes::staff(&mut tx, &center, &payload).await?;
-    db::audit::append(&mut tx, "operator", "staff.set", &staff.username, &center).await?;
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
+    db::centers::upsert_staff(&tx, &center, staff).await?;
+    db::changes::staff(&tx, &center, &payload).await?;
+    db::audit::append(&tx, "operator", "staff.set", &staff.username, &center).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -47,9 +47,10 @@ pub async fn decide_within(
     }
     let by_id = Uuid::parse_str(key.trim()).ok();
     let tracking = TrackingNumber::parse(key).ok();
-    let mut tx = portal.pool.begin().await?;
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
     let Some(app) = db::applications::lock_for_decision(
-        &mut tx,
+        &tx,
         by_id,
         tracking.as_ref().map(TrackingNumber::as_str),
     )
@@ -74,9 +75,9 @@ pub async fn decide_within(
         }
         Err(_) => return Err(PortalError::BadRequest("a reason is required".into())),
     }
-    db::applications::set_status(&mut tx, app.id, to.as_str()).await?;
+    db::applications::set_status(&tx, app.id, to.as_str()).await?;
     db::changes::decision(
-        &mut tx,
+        &tx,
         &app.center_code,
         app.id,
         to.as_str(),
@@ -89,7 +90,7 @@ pub async fn decide_within(
         .with_timezone(&ariza_core::clock::tashkent())
         .date_naive();
     db::reports::add(
-        &mut tx,
+        &tx,
         day,
         &app.center_code,
         &app.channel,
@@ -97,9 +98,9 @@ pub async fn decide_within(
         -1,
     )
     .await?;
-    db::reports::add(&mut tx, day, &app.center_code, &app.channel, to.as_str(), 1).await?;
+    db::reports::add(&tx, day, &app.center_code, &app.channel, to.as_str(), 1).await?;
     db::audit::append(
-        &mut tx,
+        &tx,
         actor,
         "application.decide",
         &app.id.to_string(),
@@ -131,10 +132,11 @@ pub async fn settle_in_bulk(
     for (_, s) in settled {
         *counts.entry(s.as_str()).or_default() += 1;
     }
-    let mut tx = portal.pool.begin().await?;
-    db::applications::set_statuses_in_bulk(&mut tx, &ids, &statuses).await?;
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
+    db::applications::set_statuses_in_bulk(&tx, &ids, &statuses).await?;
     db::reports::add(
-        &mut tx,
+        &tx,
         day,
         center,
         channel,
@@ -143,7 +145,7 @@ pub async fn settle_in_bulk(
     )
     .await?;
     for (status, n) in counts {
-        db::reports::add(&mut tx, day, center, channel, status, n).await?;
+        db::reports::add(&tx, day, center, channel, status, n).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -165,7 +167,7 @@ pub async fn queue(
     filter: &QueueFilter,
 ) -> Result<Vec<AgencyApplication>, PortalError> {
     Ok(db::applications::queue(
-        &portal.pool,
+        &portal.pool.get().await?,
         filter.after,
         only_services,
         filter.status.map(Status::as_str),

@@ -58,7 +58,8 @@ pub async fn authenticate(portal: &Portal, req: &SignedRequest<'_>) -> Result<De
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(PortalError::BadSignature)?;
-    let Some(row) = db::devices::key(&portal.pool, id).await? else {
+    let client = portal.pool.get().await?;
+    let Some(row) = db::devices::key(&client, id).await? else {
         return Err(PortalError::Unauthorized);
     };
     if row.revoked_at.is_some() {
@@ -86,11 +87,11 @@ pub async fn authenticate(portal: &Portal, req: &SignedRequest<'_>) -> Result<De
     if !portal.limiter.allow(id) {
         return Err(PortalError::RateLimited);
     }
-    if !db::devices::record_nonce(&portal.pool, id, &nonce.to_ascii_lowercase()).await? {
+    if !db::devices::record_nonce(&client, id, &nonce.to_ascii_lowercase()).await? {
         return Err(PortalError::Replayed);
     }
     // Nonces older than twice the skew can no longer pass the timestamp check: forget them.
-    db::devices::forget_nonces_older_than(&portal.pool, (2 * MAX_SKEW_SECS) as f64).await?;
+    db::devices::forget_nonces_older_than(&client, (2 * MAX_SKEW_SECS) as f64).await?;
     Ok(Device {
         id,
         center_code: row.center_code,
@@ -98,7 +99,7 @@ pub async fn authenticate(portal: &Portal, req: &SignedRequest<'_>) -> Result<De
 }
 
 pub async fn list_devices(portal: &Portal) -> Result<Vec<DeviceInfo>, PortalError> {
-    Ok(db::devices::list(&portal.pool).await?)
+    Ok(db::devices::list(&portal.pool.get().await?).await?)
 }
 
 /// Revokes a device: its next request is refused, whatever it signs. Whether one was active.
@@ -107,10 +108,11 @@ pub async fn revoke_device(
     device: Uuid,
     actor: &str,
 ) -> Result<bool, PortalError> {
-    let mut tx = portal.pool.begin().await?;
-    let revoked = db::devices::revoke(&mut tx, device).await?;
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
+    let revoked = db::devices::revoke(&tx, device).await?;
     if revoked {
-        db::audit::append(&mut tx, actor, "device.revoke", &device.to_string(), "").await?;
+        db::audit::append(&tx, actor, "device.revoke", &device.to_string(), "").await?;
     }
     tx.commit().await?;
     Ok(revoked)

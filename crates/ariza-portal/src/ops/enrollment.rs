@@ -25,7 +25,7 @@ pub async fn new_enroll_code(
         &raw[12..16]
     );
     db::enrollment::insert_code(
-        &portal.pool,
+        &portal.pool.get().await?,
         &sha256_hex(code.as_bytes()),
         &center.trim().to_uppercase(),
         Utc::now() + Duration::hours(hours),
@@ -47,15 +47,16 @@ pub async fn enroll(portal: &Portal, req: &EnrollRequest) -> Result<EnrollRespon
         ));
     }
     let code_sha256 = sha256_hex(req.code.trim().to_uppercase().as_bytes());
-    let mut tx = portal.pool.begin().await?;
-    let Some(center_code) = db::enrollment::lock_usable(&mut tx, &code_sha256).await? else {
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
+    let Some(center_code) = db::enrollment::lock_usable(&tx, &code_sha256).await? else {
         return Err(PortalError::EnrollCode);
     };
-    let center = db::centers::lock(&mut tx, &center_code).await?;
-    let number = db::devices::next_number(&mut tx, &center_code).await?;
+    let center = db::centers::lock(&tx, &center_code).await?;
+    let number = db::devices::next_number(&tx, &center_code).await?;
     let id = Uuid::now_v7();
     db::devices::insert(
-        &mut tx,
+        &tx,
         id,
         &center_code,
         number,
@@ -64,14 +65,14 @@ pub async fn enroll(portal: &Portal, req: &EnrollRequest) -> Result<EnrollRespon
     )
     .await?;
     db::audit::append(
-        &mut tx,
+        &tx,
         "device",
         "device.enroll",
         &id.to_string(),
         &center_code,
     )
     .await?;
-    db::enrollment::mark_used(&mut tx, &code_sha256, id).await?;
+    db::enrollment::mark_used(&tx, &code_sha256, id).await?;
     tx.commit().await?;
     tracing::info!(device = %id, center = %center_code, "device enrolled");
     Ok(EnrollResponse {

@@ -42,8 +42,19 @@ pub enum PortalError {
     ShippedCatalog(String),
     #[error("the password cannot be hashed: {0}")]
     PasswordHash(String),
-    #[error("database: {0}")]
-    Database(#[from] sqlx::Error),
+    #[error("database: {}", postgres_summary(.0))]
+    Database(#[from] tokio_postgres::Error),
+    #[error("no database connection: {0}")]
+    Pool(#[from] deadpool_postgres::PoolError),
+}
+
+/// The server's message and SQLSTATE without its DETAIL: a unique violation's detail quotes
+/// the row's key (a username, a tracking number), which has no place in a log line.
+fn postgres_summary(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => e.to_string(),
+    }
 }
 
 impl PortalError {
@@ -68,7 +79,8 @@ impl PortalError {
             PortalError::CorruptCatalog { .. }
             | PortalError::ShippedCatalog(_)
             | PortalError::PasswordHash(_)
-            | PortalError::Database(_) => PortalCode::Unavailable,
+            | PortalError::Database(_)
+            | PortalError::Pool(_) => PortalCode::Unavailable,
         }
     }
 }

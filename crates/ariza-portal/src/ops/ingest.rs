@@ -86,10 +86,11 @@ pub async fn receive(
 ) -> Result<PushResponse, PortalError> {
     let catalog = crate::ops::catalog::in_force(portal).await?;
     let mut results = Vec::with_capacity(applications.len());
-    let mut tx = portal.pool.begin().await?;
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
     let received_at = match sender.received_at {
         Some(at) => at,
-        None => db::now(&mut *tx).await?,
+        None => db::now(&tx).await?,
     };
     let received_day = received_at
         .with_timezone(&ariza_core::clock::tashkent())
@@ -107,7 +108,7 @@ pub async fn receive(
         let due = add_working_days(received_day, days, &catalog.holidays);
         let body = serde_json::to_value(app).map_err(|e| PortalError::BadRequest(e.to_string()))?;
         let inserted = db::applications::insert_new(
-            &mut tx,
+            &tx,
             &db::applications::NewApplication {
                 id: app.id,
                 center_code: sender.center_code,
@@ -134,19 +135,21 @@ pub async fn receive(
             });
             continue;
         }
-        match db::applications::stored_identity(&mut tx, app.id).await? {
-            Some((sha, center, stored_due)) if sha == digest && center == sender.center_code => {
+        match db::applications::stored_identity(&tx, app.id).await? {
+            Some(stored)
+                if stored.content_sha256 == digest && stored.center_code == sender.center_code =>
+            {
                 results.push(ItemResult {
                     id: app.id,
                     outcome: Outcome::Duplicate,
                     code: None,
                     message_key: None,
-                    due_date: stored_due,
+                    due_date: stored.due_date,
                 });
             }
             _ => {
                 db::applications::insert_conflict(
-                    &mut tx,
+                    &tx,
                     app.id,
                     sender.device_id,
                     &digest,
@@ -170,7 +173,7 @@ pub async fn receive(
         .count();
     if accepted > 0 {
         db::reports::add(
-            &mut tx,
+            &tx,
             received_day,
             sender.center_code,
             channel,
@@ -182,7 +185,7 @@ pub async fn receive(
             .device_id
             .map_or("online".to_string(), |d| d.to_string());
         db::audit::append(
-            &mut tx,
+            &tx,
             &who,
             "applications.receive",
             sender.center_code,

@@ -59,7 +59,15 @@ fn fold(cells: Vec<Cell>, from: NaiveDate, to: NaiveDate, by_center: bool) -> Re
     };
     let mut regions: BTreeMap<String, ReportRow> = BTreeMap::new();
     let mut centers: BTreeMap<String, ReportRow> = BTreeMap::new();
-    for (region, center, center_name, channel, status, n) in cells {
+    for Cell {
+        region,
+        center,
+        center_name,
+        channel,
+        status,
+        n,
+    } in cells
+    {
         let apply = |row: &mut ReportRow| {
             row.total += n;
             if channel == "online" {
@@ -118,7 +126,7 @@ pub async fn regional(
     by_center: bool,
 ) -> Result<RegionalReport, PortalError> {
     check_period(from, to)?;
-    let cells = db::reports::rollup_cells(&portal.pool, from, to).await?;
+    let cells = db::reports::rollup_cells(&portal.pool.get().await?, from, to).await?;
     Ok(fold(cells, from, to, by_center))
 }
 
@@ -132,7 +140,7 @@ pub async fn regional_from_rows(
 ) -> Result<RegionalReport, PortalError> {
     check_period(from, to)?;
     let (start, end) = ariza_core::clock::tashkent_days(from, to);
-    let cells = db::reports::row_cells(&portal.pool, start, end).await?;
+    let cells = db::reports::row_cells(&portal.pool.get().await?, start, end).await?;
     Ok(fold(cells, from, to, by_center))
 }
 

@@ -43,9 +43,10 @@ pub async fn add_user(
         .await
         .map_err(|e| PortalError::PasswordHash(e.to_string()))?
         .map_err(|e| PortalError::PasswordHash(e.to_string()))?;
-    let mut tx = portal.pool.begin().await?;
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
     db::users::insert(
-        &mut *tx,
+        &tx,
         &username,
         full_name.trim(),
         role,
@@ -53,7 +54,7 @@ pub async fn add_user(
         &hash,
     )
     .await?;
-    db::audit::append(&mut tx, "operator", "user.add", &username, role).await?;
+    db::audit::append(&tx, "operator", "user.add", &username, role).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -67,7 +68,7 @@ pub async fn sign_in(
     roles: &[&str],
 ) -> Result<PortalUser, PortalError> {
     let username = username.trim().to_lowercase();
-    let Some(row) = db::users::find(&portal.pool, &username).await? else {
+    let Some(row) = db::users::find(&portal.pool.get().await?, &username).await? else {
         return Err(PortalError::Unauthorized);
     };
     let (password, hash) = (password.to_string(), row.password_hash);
