@@ -79,6 +79,10 @@ impl Store {
     }
 
     fn settle_slots(&self, opened: &DbKey) -> Result<()> {
+        // Most opens find nothing to settle: the file is only read then, never rewritten.
+        if !KeySlots::load(&slots_path(&self.path))?.has_other_keys(opened) {
+            return Ok(());
+        }
         self.edit_slots(|slots, _| {
             if slots.has_other_keys(opened) && slots.lists_first_everywhere(opened) {
                 slots.settle(opened);
@@ -103,10 +107,13 @@ impl Store {
             device.save(&renewed)?;
             tracing::info!("device slot upgraded to format 2");
         }
-        self.edit_slots(|slots, _| {
-            slots.drop_format_1_device();
-            Ok(())
-        })
+        if KeySlots::load(&slots_path(&self.path))?.device_is_format_1() {
+            self.edit_slots(|slots, _| {
+                slots.drop_format_1_device();
+                Ok(())
+            })?;
+        }
+        Ok(())
     }
 
     /// A new device secret and slot (after a staff password opened the database, or a
@@ -201,5 +208,139 @@ impl Store {
         drop(held);
         tracing::info!("database key renewed");
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::device_key_path;
+
+    /// A store with a row to find again; only the device slot, so no password cost here (the
+    /// staff slots' real cost is exercised by `tests/security.rs`).
+    fn store_with_row(path: &std::path::Path) -> Store {
+        let store = Store::open(path).unwrap();
+        store
+            .conn()
+            .execute(
+                "INSERT INTO setting (key, value) VALUES ('probe', 'kept')",
+                [],
+            )
+            .unwrap();
+        store
+    }
+
+    fn probe(store: &Store) -> String {
+        store
+            .conn()
+            .query_row("SELECT value FROM setting WHERE key = 'probe'", [], |r| {
+                r.get(0)
+            })
+            .unwrap()
+    }
+
+    /// The files a crash leaves, copied as they are at this instant.
+    fn crash_image(from: &std::path::Path, to: &std::path::Path) {
+        for suffix in ["", "-wal", ".keys", ".device-key"] {
+            let src = format!("{}{suffix}", from.display());
+            if std::path::Path::new(&src).exists() {
+                std::fs::copy(&src, format!("{}{suffix}", to.display())).unwrap();
+            }
+        }
+    }
+
+    fn cipher_ok(path: &std::path::Path, key: &DbKey) -> bool {
+        let conn = crate::open_bare(path, Some(key)).unwrap();
+        let mut stmt = conn.prepare("PRAGMA cipher_integrity_check").unwrap();
+        let failures = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .count();
+        failures == 0
+    }
+
+    #[test]
+    fn a_rekey_interrupted_at_any_step_leaves_a_database_that_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let slots_file = slots_path(&path);
+        let store = store_with_row(&path);
+        let old = store.db_key().unwrap();
+        let new = DbKey::random();
+        let pending = KeySlots::load(&slots_file)
+            .unwrap()
+            .with_new_key(&new, &old)
+            .unwrap();
+
+        // Crash after step 2 (both keys listed), before the rekey: the old key opens it, and
+        // the new copies stay (a rekey elsewhere may still need them).
+        pending.save(&slots_file).unwrap();
+        drop(store);
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.db_key().unwrap().id(), old.id());
+        assert_eq!(probe(&store), "kept");
+        assert!(KeySlots::load(&slots_file).unwrap().has_other_keys(&old));
+
+        // Crash after the rekey committed to the WAL, before the checkpoint (step 3), and
+        // after the checkpoint, before the slots were settled (step 4).
+        for checkpointed in [false, true] {
+            let conn = store.conn();
+            assert!(checkpoint_truncate(&conn).unwrap());
+            conn.pragma_update(None, "rekey", &*new.pragma()).unwrap();
+            if checkpointed {
+                assert!(checkpoint_truncate(&conn).unwrap());
+            } else {
+                let wal = std::fs::metadata(format!("{}-wal", path.display())).unwrap();
+                assert!(wal.len() > 0, "the rekeyed pages are in the WAL");
+            }
+            let image = dir.path().join(format!("crash-{checkpointed}.db"));
+            crash_image(&path, &image);
+            // Put the original back under the old key for the next round.
+            conn.pragma_update(None, "rekey", &*old.pragma()).unwrap();
+            drop(conn);
+
+            let reopened = Store::open(&image).unwrap();
+            assert_eq!(reopened.db_key().unwrap().id(), new.id());
+            assert_eq!(probe(&reopened), "kept");
+            // The open that found the newest key working finished the rekey.
+            let settled = KeySlots::load(&slots_path(&image)).unwrap();
+            assert!(!settled.has_other_keys(&new));
+            // cipher_integrity_check reads the database file itself: once the last connection
+            // has folded the WAL in, every page there is under the new key.
+            drop(reopened);
+            assert!(cipher_ok(&image, &new));
+            assert!(crate::open_bare(&image, Some(&old)).is_err());
+        }
+    }
+
+    #[test]
+    fn a_rekey_that_cannot_start_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.db");
+        let store = store_with_row(&path);
+        let old = store.db_key().unwrap();
+        let before = std::fs::read(slots_path(&path)).unwrap();
+        // Another process in the middle of a write: the WAL cannot be emptied.
+        let other = crate::open_bare(&path, Some(&old)).unwrap();
+        other.execute_batch("BEGIN IMMEDIATE").unwrap();
+        store
+            .conn()
+            .busy_timeout(std::time::Duration::from_millis(50))
+            .unwrap();
+        assert!(matches!(
+            store.rotate_key("admin", "", chrono::Utc::now()),
+            Err(StoreError::RekeyFailed)
+        ));
+        other.execute_batch("ROLLBACK").unwrap();
+        assert_eq!(std::fs::read(slots_path(&path)).unwrap(), before);
+        assert_eq!(store.db_key().unwrap().id(), old.id());
+        assert_eq!(probe(&store), "kept");
+        // Once the other writer is gone it goes through, and the store carries on.
+        store.rotate_key("admin", "", chrono::Utc::now()).unwrap();
+        assert_ne!(store.db_key().unwrap().id(), old.id());
+        assert_eq!(probe(&store), "kept");
+        drop(store);
+        assert!(device_key_path(&path).exists());
+        assert_eq!(probe(&Store::open(&path).unwrap()), "kept");
     }
 }
