@@ -326,3 +326,19 @@ err-correction-same-citizen-service = A correction keeps the citizen and the ser
 err-draft-not-found = No such draft (it may have been filed or discarded).
 err-application-closed = This application is cancelled; nothing more can be done with it.
 err-not-sent-back = This application is not waiting for you.
+
+# Key slots, rekeying, backups with their own key, the recovery key
+err-key-slots-too-new = This desk's key file was written by a newer Ariza (format { $found }). Update Ariza; the file was left as it is.
+err-key-slots-damaged = This desk's key file (or the backup's header) is damaged and cannot be read.
+err-rekey-failed = The database could not be re-encrypted under a new key; it still opens with its previous key. Close the desk and any other Ariza program, then run "ariza rekey" again.
+err-bad-recovery-key = This is not the recovery key of this backup (or the backup was made before the key was registered).
+err-backup-no-restorer = No supervisor or administrator could open this backup: sign in once as one (or register a recovery key) and back up again.
+err-file-exists = That file already exists; it was not overwritten. Choose another name.
+cli-backup-restorers = It opens with the password of: { $restorers }.
+cli-backup-recovery-key = It also opens with the desk's recovery key.
+cli-restore-holders = Key slots for: { $holders }. Everyone else gets theirs at their next sign-in.
+cli-restore-kept = The database it replaced is kept as { $path } (with its WAL and keys); it still opens.
+cli-rekeyed = The database is now encrypted under a new key and every key slot was rewrapped: copies of the old key file open nothing of it.
+cli-staff-removed-rekeyed = Staff member { $username } deactivated; the database is now under a new key.
+cli-recovery-key-created = Recovery key written to { $path } (public key { $recipient }). Every backup from now on also opens with it.
+cli-recovery-key-warning = WARNING: whoever holds this file can open every backup made from now on. Keep it offline: print it or copy it to a USB stick, keep that in a safe, and delete the file from this computer.

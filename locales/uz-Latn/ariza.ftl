@@ -326,3 +326,19 @@ err-correction-same-citizen-service = Tuzatishda fuqaro va xizmat oʻzgarmaydi; 
 err-draft-not-found = Bunday qoralama yoʻq (topshirilgan yoki oʻchirilgan boʻlishi mumkin).
 err-application-closed = Bu ariza bekor qilingan; u bilan boshqa amal bajarib boʻlmaydi.
 err-not-sent-back = Bu ariza sizni kutmayapti.
+
+# Key slots, rekeying, backups with their own key, the recovery key
+err-key-slots-too-new = Bu ish joyining kalitlar fayli Arizaning yangiroq versiyasi tomonidan yozilgan (format { $found }). Arizani yangilang; fayl oʻzgartirilmadi.
+err-key-slots-damaged = Bu ish joyining kalitlar fayli (yoki zaxira nusxa sarlavhasi) shikastlangan va oʻqilmaydi.
+err-rekey-failed = Maʼlumotlar bazasini yangi kalit bilan qayta shifrlab boʻlmadi; u avvalgi kaliti bilan ochilaveradi. Ish joyini va boshqa Ariza dasturlarini yoping, soʻng „ariza rekey“ buyrugʻini qayta bajaring.
+err-bad-recovery-key = Bu ushbu zaxira nusxaning tiklash kaliti emas (yoki nusxa kalit roʻyxatga olinishidan oldin yaratilgan).
+err-backup-no-restorer = Bu nusxani birorta rahbar yoki administrator ocha olmas edi: ulardan biri sifatida bir marta kiring (yoki tiklash kalitini roʻyxatga oling) va nusxani qayta yarating.
+err-file-exists = Bunday fayl allaqachon mavjud; u ustidan yozilmadi. Boshqa nom tanlang.
+cli-backup-restorers = U quyidagilarning paroli bilan ochiladi: { $restorers }.
+cli-backup-recovery-key = U ish joyining tiklash kaliti bilan ham ochiladi.
+cli-restore-holders = Kalit slotlari: { $holders }. Qolganlar oʻzinikini keyingi kirishda oladi.
+cli-restore-kept = Almashtirilgan maʼlumotlar bazasi { $path } sifatida saqlandi (WAL va kalitlari bilan); u ochilaveradi.
+cli-rekeyed = Maʼlumotlar bazasi endi yangi kalit bilan shifrlangan va barcha kalit slotlari qayta oʻraldi: eski kalitlar faylining nusxalari uni ochmaydi.
+cli-staff-removed-rekeyed = { $username } xodimi faolsizlantirildi; maʼlumotlar bazasi endi yangi kalit ostida.
+cli-recovery-key-created = Tiklash kaliti { $path } ga yozildi (ochiq kalit { $recipient }). Bundan buyon har bir zaxira nusxa u bilan ham ochiladi.
+cli-recovery-key-warning = DIQQAT: bu fayl kimda boʻlsa, bundan buyon yaratilgan har bir zaxira nusxani ocha oladi. Uni tarmoqdan tashqarida saqlang: chop eting yoki USB xotiraga koʻchiring, seyfda saqlang va faylni bu kompyuterdan oʻchiring.

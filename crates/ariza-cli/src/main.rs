@@ -72,10 +72,17 @@ enum Command {
     /// The audit trail: verify the hash chain, or list the newest entries.
     #[command(subcommand)]
     Audit(security::AuditCommand),
-    /// Writes an encrypted backup that opens with any staff member's password.
+    /// Writes an encrypted backup under a key of its own, which opens with the password of a
+    /// supervisor or administrator (and the recovery key, if one is registered).
     Backup(security::Backup),
-    /// Restores an encrypted backup to --db after checking it (password: ARIZA_PASSWORD).
+    /// Restores an encrypted backup to --db after checking it, with a supervisor's or an
+    /// administrator's password (ARIZA_PASSWORD) or the recovery key.
     Restore(security::Restore),
+    /// Re-encrypts the database under a new key and rewraps every key slot (administrators).
+    Rekey(security::Rekey),
+    /// The desk's recovery key, which opens every backup when every password is lost.
+    #[command(subcommand)]
+    RecoveryKey(security::RecoveryKeyCommand),
     /// Opens the database with a staff member's password when this device's key is lost,
     /// and gives the device a new key slot.
     Unlock(security::Unlock),
@@ -125,6 +132,8 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
         Command::Cancel(args) => with_store(path, device, |s| applications::cancel(ctx, s, args)),
         Command::Audit(c) => with_store(path, device, |s| security::audit(ctx, s, c)),
         Command::Backup(args) => with_store(path, device, |s| security::backup(ctx, s, args)),
+        Command::Rekey(args) => with_store(path, device, |s| security::rekey(ctx, s, args)),
+        Command::RecoveryKey(c) => with_store(path, device, |s| security::recovery_key(ctx, s, c)),
         Command::Enroll(args) => with_store(path, device, |s| sync::enroll(ctx, s, args)),
         Command::Sync(args) => with_store(path, device, |s| sync::sync(ctx, s, args)),
         Command::Status => with_store(path, device, |s| sync::status(ctx, s)),

@@ -937,3 +937,239 @@ fn only_an_administrator_may_enroll_the_desk() {
     let nobody = ariza(&db, &enroll[1..], None, None);
     assert_eq!(nobody.status.code(), Some(2));
 }
+
+/// Copies a desk database with its WAL, slots file and device key (whichever exist).
+fn copy_desk(from: &Path, to: &Path) {
+    for suffix in ["", "-wal", ".keys", ".device-key"] {
+        let src = format!("{}{suffix}", from.display());
+        if Path::new(&src).exists() {
+            std::fs::copy(&src, format!("{}{suffix}", to.display())).unwrap();
+        }
+    }
+}
+
+/// Whether `username`'s password opens the slots file `slots` to a key that opens `db`.
+fn password_opens(slots: &Path, db: &Path, username: &str, password: &str) -> bool {
+    ariza_store::KeySlots::load(slots)
+        .unwrap()
+        .open_staff_keys(username, password)
+        .is_ok_and(|keys| {
+            keys.iter()
+                .any(|k| ariza_store::open_bare(db, Some(k)).is_ok())
+        })
+}
+
+/// `ariza rekey`: afterwards a copy of the key file taken before, with anyone's password,
+/// opens nothing of the database; everyone and the device still open it; every page checks
+/// and every row is there. `staff remove` does the same for the person removed.
+#[test]
+fn rekey_and_staff_remove_leave_old_key_file_copies_useless() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let add = |username: &str, role: &str, password: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ariza"));
+        cmd.arg("--db").arg(&db).args([
+            "staff", "add", username, "--name", username, "--role", role, "--as", "admin",
+        ]);
+        cmd.env("ARIZA_PASSWORD", "admin-pass-1")
+            .env("ARIZA_NEW_PASSWORD", password)
+            .env("LANG", "C");
+        let out = cmd.output().unwrap();
+        ok(&out);
+    };
+    add("clerk1", "clerk", "clerk-pass-1");
+    add("super1", "supervisor", "super-pass-1");
+    let id = add_citizen(&db);
+    file_eri(&db, id);
+    let old = dir.path().join("old.db");
+    copy_desk(&db, &old);
+    let old_slots = ariza_store::slots_path(&old);
+    let slots = ariza_store::slots_path(&db);
+
+    let refused = ariza(
+        &db,
+        &["rekey", "--as", "super1"],
+        Some("super-pass-1"),
+        None,
+    );
+    assert!(!refused.status.success(), "only administrators rekey");
+    let out = ok(&ariza(
+        &db,
+        &["--lang", "en", "rekey", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(out.contains("new key"), "{out}");
+    for (user, pw) in [("admin", "admin-pass-1"), ("clerk1", "clerk-pass-1")] {
+        // The control: the old copy opens with the old key file.
+        assert!(password_opens(&old_slots, &old, user, pw));
+        assert!(!password_opens(&old_slots, &db, user, pw), "{user}");
+        assert!(password_opens(&slots, &db, user, pw), "{user}");
+    }
+    let conn = ariza_store::open_keyed_connection(&db).unwrap();
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check").unwrap();
+    assert_eq!(
+        stmt.query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .count(),
+        0
+    );
+    let rows: i64 = conn
+        .query_row("SELECT count(*) FROM application", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(rows, 1);
+    let rekeys: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM audit WHERE action = 'database.rekey' AND actor = 'admin'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(rekeys, 1);
+    drop(stmt);
+    drop(conn);
+
+    // Removing the clerk: their password and a copy of today's key file open nothing after.
+    let before_removal = dir.path().join("before.db");
+    copy_desk(&db, &before_removal);
+    let out = ok(&ariza(
+        &db,
+        &["--lang", "en", "staff", "remove", "clerk1", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(out.contains("new key"), "{out}");
+    let before_slots = ariza_store::slots_path(&before_removal);
+    assert!(password_opens(
+        &before_slots,
+        &before_removal,
+        "clerk1",
+        "clerk-pass-1"
+    ));
+    assert!(!password_opens(
+        &before_slots,
+        &db,
+        "clerk1",
+        "clerk-pass-1"
+    ));
+    assert!(password_opens(&slots, &db, "super1", "super-pass-1"));
+    let list: serde_json::Value =
+        serde_json::from_str(&ok(&ariza(&db, &["--json", "list", "--all"], None, None))).unwrap();
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+}
+
+/// The recovery key: created as a private file with a warning, registered so backups open
+/// with it, and it restores when no password is known; `--replace` keeps what it replaced.
+#[test]
+fn recovery_key_restores_without_any_password_and_replace_keeps_the_old_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let id = add_citizen(&db);
+    file_eri(&db, id);
+    let key_file = dir.path().join("recovery.txt");
+    let created = ariza(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "recovery-key",
+            "create",
+            "--out",
+            key_file.to_str().unwrap(),
+            "--as",
+            "admin",
+        ],
+        Some("admin-pass-1"),
+        None,
+    );
+    let out = ok(&created);
+    assert!(out.contains("Recovery key written"), "{out}");
+    let warning = String::from_utf8_lossy(&created.stderr);
+    assert!(
+        warning.contains("WARNING") && warning.contains("safe"),
+        "{warning}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "private key file");
+    }
+    let backup = dir.path().join("desk.ariza-backup");
+    let out = ok(&ariza(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "backup",
+            backup.to_str().unwrap(),
+            "--as",
+            "admin",
+        ],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(
+        out.contains("recovery key") && out.contains("admin"),
+        "{out}"
+    );
+    // Filed after the backup: found again in the copy a restore keeps.
+    let later = file_eri(&db, id);
+
+    // Every password lost: the recovery key alone restores (over the database, kept).
+    let wrong_key = dir.path().join("wrong.txt");
+    std::fs::write(&wrong_key, "not a key\n").unwrap();
+    let refused = ariza(
+        &db,
+        &[
+            "restore",
+            backup.to_str().unwrap(),
+            "--recovery-key",
+            wrong_key.to_str().unwrap(),
+            "--replace",
+        ],
+        None,
+        None,
+    );
+    assert!(!refused.status.success());
+    let restored = ok(&ariza(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "restore",
+            backup.to_str().unwrap(),
+            "--recovery-key",
+            key_file.to_str().unwrap(),
+            "--replace",
+        ],
+        None,
+        None,
+    ));
+    assert!(restored.contains("1 applications"), "{restored}");
+    let kept_line = restored
+        .lines()
+        .find(|l| l.contains("is kept as"))
+        .unwrap_or_else(|| panic!("{restored}"));
+    let kept = dir.path().join(
+        kept_line
+            .split_whitespace()
+            .find(|w| w.contains(".replaced-"))
+            .map(|w| Path::new(w).file_name().unwrap().to_owned())
+            .unwrap(),
+    );
+    let now: serde_json::Value =
+        serde_json::from_str(&ok(&ariza(&db, &["--json", "list", "--all"], None, None))).unwrap();
+    assert_eq!(now["items"].as_array().unwrap().len(), 1);
+    let kept_list = ok(&ariza(&kept, &["list", "--all"], None, None));
+    assert!(kept_list.contains(&later), "{kept_list}");
+    // The restored desk signs its administrator in as before.
+    ok(&ariza(
+        &db,
+        &["audit", "list", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+}

@@ -71,6 +71,12 @@ pub enum AuditAction {
     SettingsChange,
     BackupCreate,
     BackupRestore,
+    /// The desk's database was re-encrypted under a new key (`subject`: who was removed,
+    /// when a removal asked for it).
+    DatabaseRekey,
+    /// A recovery key was registered; every backup is also wrapped to it (`subject`: its
+    /// public recipient).
+    RecoveryKeySet,
     /// A desk enrolled with the portal (recorded on both sides).
     DeviceEnroll,
     /// A push was answered (`detail`: the counts).
@@ -94,7 +100,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 34] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::CenterSetup,
         AuditAction::StaffAdd,
         AuditAction::StaffSignIn,
@@ -119,6 +125,8 @@ impl AuditAction {
         AuditAction::SettingsChange,
         AuditAction::BackupCreate,
         AuditAction::BackupRestore,
+        AuditAction::DatabaseRekey,
+        AuditAction::RecoveryKeySet,
         AuditAction::DeviceEnroll,
         AuditAction::SyncPush,
         AuditAction::CenterAdd,
@@ -157,6 +165,8 @@ impl AuditAction {
             AuditAction::SettingsChange => "settings.change",
             AuditAction::BackupCreate => "backup.create",
             AuditAction::BackupRestore => "backup.restore",
+            AuditAction::DatabaseRekey => "database.rekey",
+            AuditAction::RecoveryKeySet => "recovery_key.set",
             AuditAction::DeviceEnroll => "device.enroll",
             AuditAction::SyncPush => "sync.push",
             AuditAction::CenterAdd => "center.add",

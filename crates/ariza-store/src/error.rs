@@ -42,6 +42,20 @@ pub enum StoreError {
     TooManyAttempts { retry_after: i64 },
     #[error("not a usable backup")]
     BadBackup,
+    /// The slots file was written by a newer Ariza; it is left as it is.
+    #[error("key slots format {0} is newer than this version knows")]
+    KeySlotsTooNew(u32),
+    /// The slots file (or a backup's header) does not read as what the store writes.
+    #[error("the key slots are damaged")]
+    KeySlotsDamaged,
+    #[error("wrapping a key failed")]
+    KeyWrap,
+    /// The database could not be re-encrypted; it still opens with its previous key.
+    #[error("the database key could not be renewed")]
+    RekeyFailed,
+    /// The file given as a recovery key holds none, or not the one this backup was made for.
+    #[error("not the recovery key of this backup")]
+    BadRecoveryKey,
 }
 
 impl StoreError {
@@ -82,7 +96,10 @@ impl Describe for StoreError {
             StoreError::Hash => Code::Internal,
             StoreError::Locked => Code::Locked,
             StoreError::TooManyAttempts { .. } => Code::TooManyAttempts,
-            StoreError::BadBackup => Code::BadBackup,
+            StoreError::BadBackup | StoreError::BadRecoveryKey => Code::BadBackup,
+            StoreError::KeySlotsTooNew(_) => Code::SchemaTooNew,
+            StoreError::KeySlotsDamaged | StoreError::RekeyFailed => Code::Storage,
+            StoreError::KeyWrap => Code::Internal,
         }
     }
 
@@ -118,6 +135,13 @@ impl Describe for StoreError {
                 vec![("seconds", retry_after.to_string())],
             ),
             StoreError::BadBackup => ("err-bad-backup", vec![]),
+            StoreError::KeySlotsTooNew(found) => {
+                ("err-key-slots-too-new", vec![("found", found.to_string())])
+            }
+            StoreError::KeySlotsDamaged => ("err-key-slots-damaged", vec![]),
+            StoreError::KeyWrap => ("err-internal", vec![]),
+            StoreError::RekeyFailed => ("err-rekey-failed", vec![]),
+            StoreError::BadRecoveryKey => ("err-bad-recovery-key", vec![]),
         }
     }
 

@@ -15,6 +15,7 @@ mod keys;
 mod location;
 mod migrate;
 mod page;
+mod rekey;
 mod queues;
 mod settings;
 mod staff;
@@ -29,11 +30,14 @@ use chrono::{DateTime, SubsecRound, Utc};
 use rusqlite::Connection;
 
 pub use applications::{FilingOrigin, ListFilter};
-pub use backup::RestoreReport;
+pub use backup::{BackupReport, RestoreFrom, RestoreReport};
 pub use citizens::CitizenMatch;
 pub use drafts::{Draft, DraftInput};
 pub use error::StoreError;
-pub use keys::{DbKey, DeviceKeyStore, DeviceSecret, KeySlots, device_key_path, slots_path};
+pub use keys::{
+    DbKey, DeviceKeyStore, DeviceSecret, KeySlots, RecoveryKey, SlotKdf, StaffIdentity,
+    device_key_path, slots_path,
+};
 pub use location::{NoDataFolder, database_path};
 pub use migrate::{MIGRATIONS, SCHEMA_VERSION};
 pub use page::{Page, PageRequest};
@@ -49,8 +53,10 @@ pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
     /// The database key, kept to wrap new staff slots; `None` only for the benchmark's
-    /// unencrypted comparison store.
-    key: Option<DbKey>,
+    /// unencrypted comparison store. Behind a lock because a rekey replaces it, and held while
+    /// the slots file is edited so that two edits (or an edit and a rekey) never interleave.
+    /// Lock order: `conn`, then `key`.
+    key: Mutex<Option<DbKey>>,
     /// The newest catalog, parsed once: filing reads it on every application.
     catalog: Mutex<Option<Arc<ariza_core::catalog::Catalog>>>,
 }
@@ -91,15 +97,16 @@ impl Store {
             let secret = DeviceSecret::random();
             let kept_in = device.save(&secret)?;
             let mut slots = KeySlots::default();
-            slots.put_device(&key, &secret);
+            slots.put_device(&key, &secret)?;
             slots.save(&slots_file)?;
             tracing::info!(device_key = kept_in, "new encrypted database");
             return Store::open_keyed(path, Some(key));
         }
         let slots = KeySlots::load(&slots_file)?;
         let secret = device.load()?.ok_or(StoreError::Locked)?;
-        let key = slots.open_device(&secret).ok_or(StoreError::Locked)?;
-        Store::open_keyed(path, Some(key))
+        let store = Store::open_with_keys(path, &slots.open_device(&secret))?;
+        store.after_device_open(device, &secret)?;
+        Ok(store)
     }
 
     /// Opens the database with a staff member's password (their key slot) when the device's
@@ -110,14 +117,9 @@ impl Store {
         username: &str,
         password: &str,
     ) -> Result<Store> {
-        let slots_file = slots_path(path);
-        let mut slots = KeySlots::load(&slots_file).map_err(|_| StoreError::Locked)?;
-        let key = slots.open_staff(username, password)?;
-        let store = Store::open_keyed(path, Some(key.clone()))?;
-        let secret = DeviceSecret::random();
-        device.save(&secret)?;
-        slots.put_device(&key, &secret);
-        slots.save(&slots_file)?;
+        let slots = KeySlots::load(&slots_path(path)).map_err(|_| StoreError::Locked)?;
+        let store = Store::open_with_keys(path, &slots.open_staff_keys(username, password)?)?;
+        store.renew_device_slot(device)?;
         tracing::info!("database unlocked with a staff key slot; device slot renewed");
         Ok(store)
     }
@@ -143,7 +145,7 @@ impl Store {
         Ok(Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
-            key,
+            key: Mutex::new(key),
             catalog: Mutex::new(None),
         })
     }
@@ -153,13 +155,19 @@ impl Store {
         &self,
         change: impl FnOnce(&mut KeySlots, &DbKey) -> Result<()>,
     ) -> Result<()> {
-        let Some(key) = &self.key else {
+        let key = self.key.lock().unwrap_or_else(|p| p.into_inner());
+        let Some(key) = key.as_ref() else {
             return Ok(());
         };
         let file = slots_path(&self.path);
         let mut slots = KeySlots::load(&file)?;
         change(&mut slots, key)?;
         slots.save(&file)
+    }
+
+    /// The database key as it is now (a rekey replaces it).
+    pub(crate) fn db_key(&self) -> Option<DbKey> {
+        self.key.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     pub fn path(&self) -> &Path {
@@ -286,8 +294,12 @@ pub fn open_keyed_connection(path: &Path) -> Result<Connection> {
     let secret = DeviceKeyStore::beside(path)
         .load()?
         .ok_or(StoreError::Locked)?;
-    let key = slots.open_device(&secret).ok_or(StoreError::Locked)?;
-    let conn = Connection::open(path)?;
-    apply_key(&conn, &key)?;
-    Ok(conn)
+    // Newest first: during an interrupted rekey the file lists the new key and the old.
+    for key in slots.open_device(&secret) {
+        let conn = Connection::open(path)?;
+        if apply_key(&conn, &key).is_ok() {
+            return Ok(conn);
+        }
+    }
+    Err(StoreError::Locked)
 }

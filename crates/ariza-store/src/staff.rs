@@ -17,6 +17,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::keys::StaffIdentity;
 use crate::stored::{Json, StoredRow, parse_stored};
 use crate::{Result, Store, StoreError, ts};
 
@@ -102,6 +103,8 @@ impl Store {
         v.finish()?;
         let username = username.unwrap_or_default();
         let hash = hash_password(&req.admin.password).map_err(|_| StoreError::Hash)?;
+        // The slow half of the administrator's key slot, before any lock is taken.
+        let identity = StaffIdentity::seal(&username, &req.admin.password)?;
         let catalog = default_catalog()?;
         let now = ts(clock.now());
 
@@ -142,7 +145,7 @@ impl Store {
         )?;
         // The administrator's key slot goes in before the commit: a desk that is set up
         // always has a person who can open it.
-        self.edit_slots(|slots, key| slots.put_staff(key, &username, &req.admin.password))?;
+        self.edit_slots(|slots, key| slots.put_staff_identity(&identity, key))?;
         tx.commit()?;
         tracing::info!(center = %code, "desk set up");
         Ok(Actor {
@@ -156,7 +159,7 @@ impl Store {
     /// How the lockout table names `username`: keyed by the database key (the benchmark's
     /// unencrypted store has none and uses a plain digest).
     fn lockout_name(&self, username: &str) -> String {
-        match &self.key {
+        match self.db_key() {
             Some(key) => key.keyed_name(username),
             None => {
                 use sha2::{Digest, Sha256};
@@ -249,15 +252,15 @@ impl Store {
                 "",
             )?;
         }
-        // Staff who arrived from the portal's feed get their key slot at their first sign-in,
-        // the one moment their password is known here.
-        self.edit_slots(|slots, key| {
-            if slots.has_staff(&username) {
-                Ok(())
-            } else {
-                slots.put_staff(key, &username, password)
-            }
-        })?;
+        // The one moment a person's password is known here: staff who arrived from the
+        // portal's feed (or whose password changed there) get their key slot now, and a
+        // format-1 slot becomes format 2, which a rekey can rewrap without the password.
+        if !self.has_slot_identity(&username)? {
+            let identity = StaffIdentity::seal(&username, password)?;
+            self.edit_slots(|slots, key| slots.put_staff_identity(&identity, key))?;
+            tracing::info!(staff_id = id, "key slot written at sign-in");
+        }
+        self.rekey_if_pending(&username, now);
         tracing::info!(staff_id = id, "signed in");
         Ok(Actor {
             staff_id: id,
@@ -265,6 +268,16 @@ impl Store {
             full_name,
             role,
         })
+    }
+
+    /// Whether `username` has a format-2 key slot (the benchmark's unencrypted store needs
+    /// none).
+    fn has_slot_identity(&self, username: &str) -> Result<bool> {
+        if self.db_key().is_none() {
+            return Ok(true);
+        }
+        Ok(crate::keys::KeySlots::load(&crate::slots_path(&self.path))?
+            .has_staff_identity(username))
     }
 
     /// Confirms the signed-in person's password again (the idle lock), without touching
@@ -279,7 +292,9 @@ impl Store {
     }
 
     /// Sets a new password: one's own (knowing the current one), or anyone's as an admin.
-    /// Rewraps that person's key slot; no other slot changes.
+    /// That person's key slot is replaced (a new identity under a new salt), so the old
+    /// password opens nothing in the slots file; no other slot changes. A copy of the file
+    /// taken before still opens with the old password until the next [`Store::rekey`].
     pub fn change_password(
         &self,
         actor: &Actor,
@@ -314,6 +329,7 @@ impl Store {
             .into());
         }
         let hash = hash_password(new_password).map_err(|_| StoreError::Hash)?;
+        let identity = StaffIdentity::seal(&username, new_password)?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let changed = tx.execute(
@@ -331,14 +347,17 @@ impl Store {
             &username,
             "",
         )?;
-        self.edit_slots(|slots, key| slots.put_staff(key, &username, new_password))?;
+        // Before the commit: should the commit fail, the new password opens the slot and the
+        // old one opens nothing, never the reverse.
+        self.edit_slots(|slots, key| slots.put_staff_identity(&identity, key))?;
         tx.commit()?;
         tracing::info!(by = actor.staff_id, "password changed");
         Ok(())
     }
 
-    /// Deactivates a staff member: they can no longer sign in, and their key slot is removed.
-    /// The last active administrator cannot be removed.
+    /// Deactivates a staff member: they can no longer sign in, their key slot is removed, and
+    /// the database is rekeyed ([`Store::rekey`]) so that an old copy of the slots file and
+    /// their password open nothing of it. The last active administrator cannot be removed.
     pub fn deactivate_staff(&self, actor: &Actor, username: &str, clock: &dyn Clock) -> Result<()> {
         actor.role.require(Action::ManageStaff)?;
         let username = username.trim().to_lowercase();
@@ -380,12 +399,14 @@ impl Store {
             &username,
             "",
         )?;
+        crate::rekey::request(&tx, &username)?;
         self.edit_slots(|slots, _| {
             slots.remove_staff(&username);
             Ok(())
         })?;
         tx.commit()?;
-        Ok(())
+        drop(conn);
+        self.rotate_key(&actor.username, &username, clock.now())
     }
 
     pub fn add_staff(
@@ -397,6 +418,7 @@ impl Store {
         actor.role.require(Action::ManageStaff)?;
         let username = new.validate()?;
         let hash = hash_password(&new.password).map_err(|_| StoreError::Hash)?;
+        let identity = StaffIdentity::seal(&username, &new.password)?;
         let conn = self.conn();
         let taken: i64 = conn.query_row(
             "SELECT count(*) FROM staff WHERE username = ?1",
@@ -425,7 +447,7 @@ impl Store {
             &username,
             new.role.as_str(),
         )?;
-        self.edit_slots(|slots, key| slots.put_staff(key, &username, &new.password))?;
+        self.edit_slots(|slots, key| slots.put_staff_identity(&identity, key))?;
         tx.commit()?;
         tracing::info!(staff_id = id, by = actor.staff_id, "staff added");
         Ok(StaffMember {

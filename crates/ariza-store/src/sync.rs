@@ -301,6 +301,11 @@ impl Store {
     /// Applies the portal's changes (decisions, catalog versions, staff) and advances the
     /// cursor in the same transaction, so a change is never skipped and applying one twice
     /// changes nothing.
+    ///
+    /// The feed carries a password's hash, never the password, so a slot cannot be rewrapped
+    /// from it: a person whose password changed loses their key slot (the old password opens
+    /// nothing) and gets a new one at their next sign-in; a person deactivated loses theirs
+    /// and the database is rekeyed.
     pub fn apply_changes(&self, resp: &ChangesResponse) -> Result<usize> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
@@ -308,6 +313,8 @@ impl Store {
         let mut applied = 0;
         let mut catalog_changed = false;
         let mut removed_staff = Vec::new();
+        let mut slot_dropped = Vec::new();
+        let mut removed_at = None;
         for change in &resp.changes {
             let at = ts(change.at);
             match change.kind {
@@ -359,6 +366,13 @@ impl Store {
                     if staff.username == "portal" {
                         continue;
                     }
+                    let before: Option<(String, bool)> = tx
+                        .query_row(
+                            "SELECT password_hash, active FROM staff WHERE username = ?1",
+                            [&staff.username],
+                            |r| Ok((r.get(0)?, r.get(1)?)),
+                        )
+                        .optional()?;
                     tx.execute(
                         "INSERT INTO staff (username, full_name, role, password_hash, active, created_at)
                          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -374,26 +388,43 @@ impl Store {
                         &staff.username,
                         staff.role.as_str(),
                     )?;
-                    if !staff.active {
-                        removed_staff.push(staff.username.clone());
+                    if let Some((hash, was_active)) = before {
+                        if !staff.active && was_active {
+                            removed_staff.push(staff.username.clone());
+                            removed_at = Some(change.at);
+                        } else if hash != staff.password_hash {
+                            slot_dropped.push(staff.username.clone());
+                        }
                     }
                     applied += 1;
                 }
             }
         }
         set(&tx, "cursor", &resp.next_cursor.to_string())?;
+        if !removed_staff.is_empty() {
+            crate::rekey::request(&tx, &removed_staff.join(","))?;
+        }
+        // Before the commit, as a local password change does: should the commit fail, a slot
+        // is missing (recreated at the next sign-in), never one the old password still opens.
+        if !removed_staff.is_empty() || !slot_dropped.is_empty() {
+            self.edit_slots(|slots, _| {
+                for username in removed_staff.iter().chain(&slot_dropped) {
+                    slots.remove_staff(username);
+                }
+                Ok(())
+            })?;
+        }
         tx.commit()?;
         drop(conn);
         if catalog_changed {
             self.forget_catalog();
         }
-        if !removed_staff.is_empty() {
-            self.edit_slots(|slots, _| {
-                for username in &removed_staff {
-                    slots.remove_staff(username);
-                }
-                Ok(())
-            })?;
+        if let Some(at) = removed_at {
+            // The changes are applied whatever happens here: a rekey that fails is kept as
+            // requested and runs again at the next sign-in.
+            if let Err(e) = self.rotate_key("portal", &removed_staff.join(","), at) {
+                tracing::warn!(error = %e, "rekey after a removal from the feed failed");
+            }
         }
         Ok(applied)
     }

@@ -8,10 +8,13 @@ mod support;
 use std::path::Path;
 
 use ariza_core::citizen::{CitizenInput, Sex};
-use ariza_core::clock::FixedClock;
+use ariza_core::clock::{Clock, FixedClock};
 use ariza_core::error::{Code, Describe};
 use ariza_core::staff::{Action, Actor, NewStaff, Role};
-use ariza_store::{DeviceKeyStore, SetupRequest, Store, StoreError, device_key_path};
+use ariza_store::{
+    DeviceKeyStore, KeySlots, RestoreFrom, SetupRequest, Store, StoreError, device_key_path,
+    slots_path,
+};
 use chrono::NaiveDate;
 use support::eri_request;
 
@@ -190,8 +193,10 @@ fn backup_restores_with_a_staff_password_and_is_verified() {
             &backup,
             &target,
             &device,
-            "admin",
-            "nope-nope",
+            RestoreFrom::Staff {
+                username: "admin",
+                password: "nope-nope",
+            },
             false,
             &clock()
         ),
@@ -201,8 +206,10 @@ fn backup_restores_with_a_staff_password_and_is_verified() {
         &backup,
         &target,
         &device,
-        "admin",
-        "admin-pass-1",
+        RestoreFrom::Staff {
+            username: "admin",
+            password: "admin-pass-1",
+        },
         false,
         &clock(),
     )
@@ -224,8 +231,10 @@ fn backup_restores_with_a_staff_password_and_is_verified() {
             &backup,
             &target,
             &device,
-            "admin",
-            "admin-pass-1",
+            RestoreFrom::Staff {
+                username: "admin",
+                password: "admin-pass-1",
+            },
             false,
             &clock()
         )
@@ -244,8 +253,10 @@ fn backup_restores_with_a_staff_password_and_is_verified() {
         &damaged,
         &target,
         &device,
-        "admin",
-        "admin-pass-1",
+        RestoreFrom::Staff {
+            username: "admin",
+            password: "admin-pass-1",
+        },
         true,
         &clock(),
     )
@@ -258,8 +269,10 @@ fn backup_restores_with_a_staff_password_and_is_verified() {
             &damaged,
             &target,
             &device,
-            "admin",
-            "admin-pass-1",
+            RestoreFrom::Staff {
+                username: "admin",
+                password: "admin-pass-1",
+            },
             true,
             &clock()
         )
@@ -554,5 +567,709 @@ fn permission_matrix_is_enforced_by_the_store() {
             }
         }
     }
+    assert!(store.verify_audit().unwrap().ok());
+}
+
+// ---- Key slots format 2: rotation, password changes, backups with their own key ----
+
+/// The portal's feed changing one staff member (a password hash, an active flag).
+fn feed_staff(store: &Store, seq: i64, username: &str, role: Role, password: &str, active: bool) {
+    use ariza_core::wire::{Change, ChangeKind, ChangesResponse, StaffChange};
+    store
+        .apply_changes(&ChangesResponse {
+            changes: vec![Change {
+                seq,
+                kind: ChangeKind::Staff,
+                at: clock().now(),
+                actor: "operator".into(),
+                application_id: None,
+                status: None,
+                reason: None,
+                catalog: None,
+                staff: Some(StaffChange {
+                    username: username.into(),
+                    full_name: username.into(),
+                    role,
+                    active,
+                    password_hash: ariza_core::staff::hash_password(password).unwrap(),
+                }),
+            }],
+            next_cursor: seq,
+        })
+        .unwrap();
+}
+
+fn audit_actions(store: &Store, admin: &Actor) -> Vec<String> {
+    store
+        .audit_log(admin, 1000)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect()
+}
+
+fn fixture(dir: &Path) -> std::path::PathBuf {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/format-1");
+    let db = dir.join("desk.db");
+    support::copy_desk(&fixtures.join("desk.db"), &db);
+    db
+}
+
+/// A desk of release 0.1 (format-1 slots file, format-1 device secret) opens; its device slot
+/// becomes format 2 at that start and each person's at their next sign-in; a rekey drops a
+/// format-1 staff slot, which that person's next sign-in recreates.
+#[test]
+fn format_1_files_open_and_each_slot_upgrades_at_its_holders_next_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = fixture(dir.path());
+    let slots_file = slots_path(&db);
+    let before = KeySlots::load(&slots_file).unwrap();
+    assert!(before.device_is_format_1());
+    assert!(before.has_staff("clerk1") && !before.has_staff_identity("clerk1"));
+    // Format-1 staff slots open as before.
+    let k = before.open_staff("clerk1", "clerk-pass-1").unwrap();
+    assert!(before.open_staff("clerk1", "wrong-pass-1").is_err());
+
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.list_applications(&Default::default()).unwrap().len(),
+        1
+    );
+    // The device's slot and secret are format 2 now; the key did not change.
+    let after = KeySlots::load(&slots_file).unwrap();
+    assert!(!after.device_is_format_1());
+    let secret = std::fs::read_to_string(device_key_path(&db)).unwrap();
+    assert!(
+        secret.starts_with("AGE-SECRET-KEY-1"),
+        "device secret upgraded"
+    );
+    assert_eq!(support::device_key_of(&db).id(), k.id());
+    assert!(
+        std::fs::read_to_string(&slots_file)
+            .unwrap()
+            .contains("\"format\": 2")
+    );
+
+    // A sign-in upgrades that person's slot, and only theirs.
+    store.sign_in("clerk1", "clerk-pass-1", &clock()).unwrap();
+    let after = KeySlots::load(&slots_file).unwrap();
+    assert!(after.has_staff_identity("clerk1"));
+    assert!(!after.has_staff_identity("super1") && after.has_staff("super1"));
+    assert_eq!(
+        after.open_staff("clerk1", "clerk-pass-1").unwrap().id(),
+        k.id()
+    );
+    assert!(after.open_staff("clerk1", "wrong-pass-1").is_err());
+
+    // A rekey rewraps format-2 slots; super1's format-1 slot cannot be, and goes.
+    let admin = store.sign_in("admin", "admin-pass-1", &clock()).unwrap();
+    store.rekey(&admin, &clock()).unwrap();
+    let rekeyed = KeySlots::load(&slots_file).unwrap();
+    assert!(!rekeyed.has_staff("super1"));
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        "clerk1",
+        "clerk-pass-1"
+    ));
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        "admin",
+        "admin-pass-1"
+    ));
+    // super1's next sign-in recreates it.
+    store.sign_in("super1", "super-pass-1", &clock()).unwrap();
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        "super1",
+        "super-pass-1"
+    ));
+    drop(store);
+    assert!(Store::open(&db).unwrap().verify_audit().unwrap().ok());
+}
+
+/// A local password change (one's own, or an admin's for someone) gives the person a new
+/// identity: the old password opens nothing in the current slots file, the new one does.
+#[test]
+fn a_local_password_change_leaves_the_old_password_opening_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    let (store, admin) = setup(&db);
+    let clerk = support::add_staff(
+        &store,
+        &admin,
+        "clerk1",
+        Role::Clerk,
+        "clerk-pass-1",
+        &clock(),
+    );
+    let slots_file = slots_path(&db);
+    let recipient_before = std::fs::read_to_string(&slots_file).unwrap();
+
+    store
+        .change_password(
+            &clerk,
+            "clerk1",
+            Some("clerk-pass-1"),
+            "clerk-pass-2",
+            &clock(),
+        )
+        .unwrap();
+    assert!(!support::password_opens(
+        &slots_file,
+        &db,
+        "clerk1",
+        "clerk-pass-1"
+    ));
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        "clerk1",
+        "clerk-pass-2"
+    ));
+    assert_ne!(
+        std::fs::read_to_string(&slots_file).unwrap(),
+        recipient_before
+    );
+
+    store
+        .change_password(&admin, "clerk1", None, "clerk-pass-3", &clock())
+        .unwrap();
+    assert!(!support::password_opens(
+        &slots_file,
+        &db,
+        "clerk1",
+        "clerk-pass-2"
+    ));
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        "clerk1",
+        "clerk-pass-3"
+    ));
+    // The administrator's slot is untouched.
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        ADMIN_USER,
+        "admin-pass-1"
+    ));
+}
+
+const ADMIN_USER: &str = support::ADMIN;
+
+/// A password change from the portal's feed carries only a hash: the person's slot goes at
+/// once (the old password opens nothing), and their next sign-in with the new password makes
+/// a new one.
+#[test]
+fn a_password_change_from_the_feed_drops_the_slot_until_the_next_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    let (store, _) = setup(&db);
+    let slots_file = slots_path(&db);
+    feed_staff(&store, 1, "malika", Role::Clerk, "malika-pass-1", true);
+    store.sign_in("malika", "malika-pass-1", &clock()).unwrap();
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        "malika",
+        "malika-pass-1"
+    ));
+
+    feed_staff(&store, 2, "malika", Role::Clerk, "malika-pass-2", true);
+    assert!(!support::password_opens(
+        &slots_file,
+        &db,
+        "malika",
+        "malika-pass-1"
+    ));
+    assert!(!KeySlots::load(&slots_file).unwrap().has_staff("malika"));
+    // The same change again changes nothing.
+    feed_staff(&store, 2, "malika", Role::Clerk, "malika-pass-2", true);
+    store.sign_in("malika", "malika-pass-2", &clock()).unwrap();
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        "malika",
+        "malika-pass-2"
+    ));
+    assert!(!support::password_opens(
+        &slots_file,
+        &db,
+        "malika",
+        "malika-pass-1"
+    ));
+}
+
+/// Removing a person rekeys: a copy of the slots file taken before, with the removed person's
+/// password, opens nothing of today's database (its key opens only the old copy of it); the
+/// others and the device still open it, every page is sound and every row is there.
+fn assert_removal_rekeys(remove: impl FnOnce(&Store, &Actor)) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    let (store, admin) = setup(&db);
+    support::add_staff(
+        &store,
+        &admin,
+        "clerk1",
+        Role::Clerk,
+        "clerk-pass-1",
+        &clock(),
+    );
+    support::add_staff(
+        &store,
+        &admin,
+        "super1",
+        Role::Supervisor,
+        "super-pass-1",
+        &clock(),
+    );
+    file_one(&store, &admin);
+    store.checkpoint().unwrap();
+    let old = dir.path().join("old.db");
+    support::copy_desk(&db, &old);
+    let old_key = support::device_key_of(&db);
+
+    remove(&store, &admin);
+    let new_key = support::device_key_of(&db);
+    assert_ne!(new_key.id(), old_key.id(), "a new key");
+    // The old slots copy and the removed clerk's password: the old key, which opens the old
+    // copy of the database (the test can tell) but not today's.
+    let old_slots = slots_path(&old);
+    assert!(support::password_opens(
+        &old_slots,
+        &old,
+        "clerk1",
+        "clerk-pass-1"
+    ));
+    assert!(!support::password_opens(
+        &old_slots,
+        &db,
+        "clerk1",
+        "clerk-pass-1"
+    ));
+    assert!(support::open_with_key(&db, &old_key).is_none());
+    // Nor does the old copy's device secret, nor anyone's slot in the old copy.
+    assert!(!support::password_opens(
+        &old_slots,
+        &db,
+        ADMIN_USER,
+        "admin-pass-1"
+    ));
+    // In today's files the removed clerk has nothing; the others and the device open it.
+    let slots_file = slots_path(&db);
+    assert!(!KeySlots::load(&slots_file).unwrap().has_staff("clerk1"));
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        ADMIN_USER,
+        "admin-pass-1"
+    ));
+    assert!(support::password_opens(
+        &slots_file,
+        &db,
+        "super1",
+        "super-pass-1"
+    ));
+    let conn = support::open_with_key(&db, &new_key).unwrap();
+    assert!(support::cipher_integrity_failures(&conn).is_empty());
+    assert_eq!(support::count(&conn, "application"), 1);
+    assert_eq!(support::count(&conn, "citizen"), 1);
+    drop(conn);
+    // The WAL was emptied after the rekey (no frame under the old key is left in it), and the
+    // database file on its own opens with the new key and not the old.
+    let wal = dir.path().join("desk.db-wal");
+    assert_eq!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0);
+    let alone = dir.path().join("alone.db");
+    std::fs::copy(&db, &alone).unwrap();
+    assert!(support::open_with_key(&alone, &old_key).is_none());
+    assert!(support::open_with_key(&alone, &new_key).is_some());
+    assert!(audit_actions(&store, &admin).contains(&"database.rekey".to_string()));
+    assert!(store.verify_audit().unwrap().ok());
+    // The store keeps working under the new key, and reopens with the device.
+    let c = store
+        .register_citizen(&admin, &citizen_input(733), &clock())
+        .unwrap();
+    store
+        .file_application(&admin, &eri_request(c.id), &clock())
+        .unwrap();
+    drop(store);
+    let store = Store::open(&db).unwrap();
+    assert_eq!(
+        store.list_applications(&Default::default()).unwrap().len(),
+        2
+    );
+}
+
+#[test]
+fn removing_a_person_locally_rekeys_so_an_old_slots_copy_opens_nothing() {
+    assert_removal_rekeys(|store, admin| {
+        store.deactivate_staff(admin, "clerk1", &clock()).unwrap()
+    });
+}
+
+#[test]
+fn removing_a_person_from_the_feed_rekeys_so_an_old_slots_copy_opens_nothing() {
+    assert_removal_rekeys(|store, _| {
+        feed_staff(store, 1, "clerk1", Role::Clerk, "clerk-pass-1", false)
+    });
+}
+
+/// The slot unlock is the real Argon2id cost (not a test shortcut): at least 64 MiB.
+#[test]
+fn slots_use_the_calibrated_argon2id_cost() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    setup(&db);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(slots_path(&db)).unwrap()).unwrap();
+    let kdf = &json["holders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h["holder"] == "staff:admin")
+        .unwrap()["identity"]["kdf"];
+    assert!(kdf["m_kib"].as_u64().unwrap() >= 64 * 1024, "{kdf}");
+    assert_eq!(
+        serde_json::to_value(ariza_store::SlotKdf::CURRENT).unwrap(),
+        *kdf
+    );
+}
+
+/// The backup file: its header and database bytes as written.
+fn backup_parts(path: &Path) -> (serde_json::Value, Vec<u8>) {
+    let bytes = std::fs::read(path).unwrap();
+    assert!(bytes.starts_with(b"ARIZA-BACKUP-2\n"));
+    let at = b"ARIZA-BACKUP-2\n".len();
+    let len = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()) as usize;
+    let header = serde_json::from_slice(&bytes[at + 4..at + 4 + len]).unwrap();
+    (header, bytes[at + 4 + len..].to_vec())
+}
+
+/// A backup is under a key of its own: it holds the live key in no form (raw or hex), neither
+/// the live key nor the device's secret opens it, and it restores on a machine whose slots are
+/// gone with a supervisor's or an administrator's password (not a clerk's), under a fresh key
+/// with slots for the people in it and a new device slot.
+#[test]
+fn a_backup_has_its_own_key_and_restores_where_the_slots_are_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    let (store, admin) = setup(&db);
+    support::add_staff(
+        &store,
+        &admin,
+        "clerk1",
+        Role::Clerk,
+        "clerk-pass-1",
+        &clock(),
+    );
+    support::add_staff(
+        &store,
+        &admin,
+        "super1",
+        Role::Supervisor,
+        "super-pass-1",
+        &clock(),
+    );
+    let (_, app_id) = file_one(&store, &admin);
+    let backup = dir.path().join("b.ariza-backup");
+    let report = store.backup(&admin, &backup, &clock()).unwrap();
+    assert_eq!(
+        report.restorers,
+        vec!["admin".to_string(), "super1".to_string()]
+    );
+    assert!(!report.recovery_key);
+    let live = support::device_key_of(&db);
+    drop(store);
+
+    let bytes = std::fs::read(&backup).unwrap();
+    let raw = hex::decode(&*live.to_hex()).unwrap();
+    assert!(
+        !bytes.windows(32).any(|w| w == raw.as_slice()),
+        "raw live key"
+    );
+    for hex_form in [live.to_hex().to_string(), live.to_hex().to_uppercase()] {
+        assert!(!contains(&bytes, &hex_form), "live key in hex");
+    }
+    let (header, db_bytes) = backup_parts(&backup);
+    let part = dir.path().join("part.db");
+    std::fs::write(&part, &db_bytes).unwrap();
+    assert!(
+        support::open_with_key(&part, &live).is_none(),
+        "live key opens the backup"
+    );
+    let secret = DeviceKeyStore::beside(&db).load().unwrap().unwrap();
+    let mut wrapped = 0;
+    for holder in header["holders"].as_array().unwrap() {
+        assert_ne!(holder["holder"], "device");
+        for key in holder["keys"].as_array().unwrap() {
+            use base64::Engine;
+            let age = base64::engine::general_purpose::STANDARD
+                .decode(key["age"].as_str().unwrap())
+                .unwrap();
+            assert!(
+                !secret.opens_age_file(&age),
+                "device secret opens the backup"
+            );
+            wrapped += 1;
+        }
+    }
+    assert_eq!(wrapped, 2);
+
+    // Another machine: no slots file, no device secret.
+    let target = dir.path().join("elsewhere/desk.db");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let device = DeviceKeyStore::beside(&target);
+    let from = |username, password| RestoreFrom::Staff { username, password };
+    assert_eq!(
+        Store::restore(
+            &backup,
+            &target,
+            &device,
+            from("clerk1", "clerk-pass-1"),
+            false,
+            &clock()
+        )
+        .unwrap_err()
+        .code(),
+        Code::BadCredentials,
+        "a clerk cannot restore"
+    );
+    let report = Store::restore(
+        &backup,
+        &target,
+        &device,
+        from("super1", "super-pass-1"),
+        false,
+        &clock(),
+    )
+    .unwrap();
+    assert_eq!(
+        report.holders,
+        vec!["admin".to_string(), "super1".to_string()]
+    );
+    assert_eq!(report.replaced, None);
+    let fresh = support::device_key_of(&target);
+    assert_ne!(
+        fresh.id(),
+        live.id(),
+        "a restored database gets a fresh key"
+    );
+    let slots_file = slots_path(&target);
+    assert!(support::password_opens(
+        &slots_file,
+        &target,
+        ADMIN_USER,
+        "admin-pass-1"
+    ));
+    assert!(support::password_opens(
+        &slots_file,
+        &target,
+        "super1",
+        "super-pass-1"
+    ));
+    assert!(!KeySlots::load(&slots_file).unwrap().has_staff("clerk1"));
+    let restored = Store::open(&target).unwrap();
+    assert_eq!(
+        restored.application(&app_id).unwrap().id.to_string(),
+        app_id
+    );
+    // The clerk gets a slot at their next sign-in.
+    restored
+        .sign_in("clerk1", "clerk-pass-1", &clock())
+        .unwrap();
+    assert!(support::password_opens(
+        &slots_file,
+        &target,
+        "clerk1",
+        "clerk-pass-1"
+    ));
+    let conn = support::open_with_key(&target, &fresh).unwrap();
+    assert!(support::cipher_integrity_failures(&conn).is_empty());
+}
+
+/// With every staff password lost, the recovery key restores a backup made after it was
+/// registered (and not one made before, nor with another key); its file is private.
+#[test]
+fn the_recovery_key_restores_when_every_password_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    let (store, admin) = setup(&db);
+    let (_, app_id) = file_one(&store, &admin);
+    let before = dir.path().join("before.ariza-backup");
+    store.backup(&admin, &before, &clock()).unwrap();
+    let key_file = dir.path().join("recovery.txt");
+    let clerk = support::add_staff(
+        &store,
+        &admin,
+        "clerk1",
+        Role::Clerk,
+        "clerk-pass-1",
+        &clock(),
+    );
+    assert_eq!(
+        store
+            .create_recovery_key(&clerk, &key_file, &clock())
+            .unwrap_err()
+            .code(),
+        Code::Forbidden
+    );
+    let recipient = store
+        .create_recovery_key(&admin, &key_file, &clock())
+        .unwrap();
+    assert_eq!(store.recovery_recipient().unwrap(), Some(recipient.clone()));
+    // Never written over.
+    assert!(
+        store
+            .create_recovery_key(&admin, &key_file, &clock())
+            .is_err()
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the recovery key file is private");
+    }
+    let backup = dir.path().join("b.ariza-backup");
+    assert!(
+        store
+            .backup(&admin, &backup, &clock())
+            .unwrap()
+            .recovery_key
+    );
+    assert!(audit_actions(&store, &admin).contains(&"recovery_key.set".to_string()));
+    drop(store);
+
+    let text = std::fs::read_to_string(&key_file).unwrap();
+    assert!(text.contains(&recipient));
+    let recovery = ariza_store::RecoveryKey::parse(&text).unwrap();
+    let target = dir.path().join("elsewhere/desk.db");
+    std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+    let device = DeviceKeyStore::beside(&target);
+    let other = ariza_store::RecoveryKey::generate();
+    for (file, key) in [(&backup, &other), (&before, &recovery)] {
+        let err = Store::restore(
+            file,
+            &target,
+            &device,
+            RestoreFrom::RecoveryKey(key),
+            false,
+            &clock(),
+        )
+        .unwrap_err();
+        assert_eq!(err.code(), Code::BadBackup, "{err}");
+    }
+    let report = Store::restore(
+        &backup,
+        &target,
+        &device,
+        RestoreFrom::RecoveryKey(&recovery),
+        false,
+        &clock(),
+    )
+    .unwrap();
+    assert_eq!(report.applications, 1);
+    let restored = Store::open(&target).unwrap();
+    assert_eq!(
+        restored.application(&app_id).unwrap().id.to_string(),
+        app_id
+    );
+    assert!(restored.verify_audit().unwrap().ok());
+}
+
+/// `replace` keeps the database it replaces, with its WAL, slots and device secret, beside the
+/// restored one under a timestamped name; that copy still opens and holds what was filed after
+/// the backup.
+#[test]
+fn a_restore_with_replace_keeps_the_replaced_database_and_it_still_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    let (store, admin) = setup(&db);
+    file_one(&store, &admin);
+    let backup = dir.path().join("b.ariza-backup");
+    store.backup(&admin, &backup, &clock()).unwrap();
+    let c = store
+        .register_citizen(&admin, &citizen_input(732), &clock())
+        .unwrap();
+    let later = store
+        .file_application(&admin, &eri_request(c.id), &clock())
+        .unwrap()
+        .id
+        .to_string();
+    // The later filing may still be in the WAL: the WAL must travel with the kept copy.
+    drop(store);
+
+    let device = DeviceKeyStore::beside(&db);
+    let admin_from = RestoreFrom::Staff {
+        username: "admin",
+        password: "admin-pass-1",
+    };
+    let report = Store::restore(&backup, &db, &device, admin_from, true, &clock()).unwrap();
+    let kept = report.replaced.clone().unwrap();
+    assert_eq!(
+        kept.file_name().unwrap().to_str().unwrap(),
+        "desk.db.replaced-20261120T050000Z"
+    );
+    let restored = Store::open(&db).unwrap();
+    assert!(
+        restored.application(&later).is_err(),
+        "the backup predates it"
+    );
+    drop(restored);
+    let kept_store = Store::open(&kept).unwrap();
+    assert_eq!(
+        kept_store.application(&later).unwrap().id.to_string(),
+        later
+    );
+    assert_eq!(
+        kept_store
+            .list_applications(&Default::default())
+            .unwrap()
+            .len(),
+        2
+    );
+    drop(kept_store);
+    // A second restore in the same second keeps both copies.
+    let admin_from = RestoreFrom::Staff {
+        username: "admin",
+        password: "admin-pass-1",
+    };
+    let second = Store::restore(&backup, &db, &device, admin_from, true, &clock()).unwrap();
+    assert_ne!(second.replaced.unwrap(), kept);
+    assert!(Store::open(&kept).is_ok());
+}
+
+/// A format-1 backup (release 0.1: the staff's format-1 slots and the live key) still restores
+/// with a restorer's password, under a fresh key.
+#[test]
+fn a_format_1_backup_still_restores() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/format-1");
+    let target = dir.path().join("desk.db");
+    let device = DeviceKeyStore::beside(&target);
+    let report = Store::restore(
+        &fixtures.join("desk.ariza-backup"),
+        &target,
+        &device,
+        RestoreFrom::Staff {
+            username: "super1",
+            password: "super-pass-1",
+        },
+        false,
+        &clock(),
+    )
+    .unwrap();
+    assert_eq!(report.applications, 1);
+    assert_eq!(report.holders, vec!["super1".to_string()]);
+    let slots_file = slots_path(&target);
+    assert!(support::password_opens(
+        &slots_file,
+        &target,
+        "super1",
+        "super-pass-1"
+    ));
+    let store = Store::open(&target).unwrap();
     assert!(store.verify_audit().unwrap().ok());
 }

@@ -29,7 +29,8 @@ pub enum StaffCommand {
         #[command(flatten)]
         act: ActAs,
     },
-    /// Deactivates a staff member and removes their key slot.
+    /// Deactivates a staff member, removes their key slot and re-encrypts the database under
+    /// a new key (so an old copy of the key file opens nothing of it).
     Remove {
         username: String,
         #[command(flatten)]
@@ -84,8 +85,11 @@ pub fn run(ctx: &Ctx, store: &Store, command: StaffCommand) -> Result<(), Failur
         StaffCommand::Remove { username, act } => {
             let actor = act.sign_in(ctx, store)?;
             store.deactivate_staff(&actor, &username, &ctx.clock)?;
-            ctx.out
-                .report(&true, "cli-staff-removed", &[("username", username)])
+            ctx.out.report(
+                &true,
+                "cli-staff-removed-rekeyed",
+                &[("username", username)],
+            )
         }
     }
 }

@@ -112,3 +112,55 @@ pub fn eri_request(citizen_id: i64) -> FileRequest {
         form: eri_form(),
     }
 }
+
+/// The files of a desk database: the database, its WAL, its slots file and its device key.
+pub const DESK_FILES: [&str; 4] = ["", "-wal", ".keys", ".device-key"];
+
+/// Copies a desk database with its WAL, slots file and device key to `to`, as a thief or a
+/// crash would find them (files missing at `from` are skipped).
+pub fn copy_desk(from: &Path, to: &Path) {
+    for suffix in DESK_FILES {
+        let src = format!("{}{suffix}", from.display());
+        if Path::new(&src).exists() {
+            std::fs::copy(&src, format!("{}{suffix}", to.display())).unwrap();
+        }
+    }
+}
+
+/// A connection to the database at `path` keyed with `key`, if that key opens it.
+pub fn open_with_key(path: &Path, key: &ariza_store::DbKey) -> Option<rusqlite::Connection> {
+    ariza_store::open_bare(path, Some(key)).ok()
+}
+
+/// `PRAGMA cipher_integrity_check` (every page's HMAC); empty when every page is sound.
+pub fn cipher_integrity_failures(conn: &rusqlite::Connection) -> Vec<String> {
+    let mut stmt = conn.prepare("PRAGMA cipher_integrity_check").unwrap();
+    stmt.query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+pub fn count(conn: &rusqlite::Connection, table: &str) -> i64 {
+    conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+        .unwrap()
+}
+
+/// The database key the device's secret opens (the newest listed).
+pub fn device_key_of(path: &Path) -> ariza_store::DbKey {
+    let slots = ariza_store::KeySlots::load(&ariza_store::slots_path(path)).unwrap();
+    let secret = ariza_store::DeviceKeyStore::beside(path)
+        .load()
+        .unwrap()
+        .unwrap();
+    slots.open_device(&secret).into_iter().next().unwrap()
+}
+
+/// Whether `username`'s `password` opens the slots file at `slots` and its key opens the
+/// database at `db`.
+pub fn password_opens(slots: &Path, db: &Path, username: &str, password: &str) -> bool {
+    ariza_store::KeySlots::load(slots)
+        .unwrap()
+        .open_staff_keys(username, password)
+        .is_ok_and(|keys| keys.iter().any(|k| open_with_key(db, k).is_some()))
+}
