@@ -80,8 +80,13 @@ fn the_stock_provider_verifies_every_page_and_refuses_a_wrong_key_or_a_flipped_b
     assert!(integrity_failures(&again).is_empty());
     drop(again);
 
-    // A wrong key reads nothing.
-    let wrong = open(&path, OTHER_KEY);
+    // A wrong key reads nothing: not even the journal mode in the header.
+    let wrong = Connection::open(&path).unwrap();
+    wrong
+        .execute_batch(&format!(
+            "PRAGMA key = \"{OTHER_KEY}\"; PRAGMA cipher_page_size = 1024; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;"
+        ))
+        .unwrap();
     assert!(
         wrong
             .query_row("SELECT count(*) FROM t", [], |r| r.get::<_, i64>(0))
