@@ -14,7 +14,7 @@ use ariza_core::clock::Clock;
 use ariza_core::staff::{Action, Actor};
 use rusqlite::Connection;
 
-use crate::keys::{DeviceKeyStore, DeviceSecret, KeySlots, slots_path, write_private_atomically};
+use crate::keys::{DeviceKeyStore, KeySlots, slots_path, write_private_atomically};
 use crate::{Result, Store, StoreError};
 
 const MAGIC: &[u8] = b"ARIZA-BACKUP-1\n";
@@ -110,7 +110,7 @@ impl Store {
         let mut json = vec![0u8; len];
         file.read_exact(&mut json)
             .map_err(|_| StoreError::BadBackup)?;
-        let mut slots =
+        let slots =
             KeySlots::from_json(std::str::from_utf8(&json).map_err(|_| StoreError::BadBackup)?)
                 .map_err(|_| StoreError::BadBackup)?;
         let key = slots.open_staff(username, password)?;
@@ -160,11 +160,11 @@ impl Store {
             }
         }
         std::fs::rename(&staged, db).map_err(StoreError::Io)?;
-        let secret = DeviceSecret::random();
-        device.save(&secret)?;
-        slots.put_device(&key, &secret);
-        slots.save(&slots_path(db))?;
-        let store = Store::open_with(db, device)?;
+        // The staff slots first; the device's is added as the restored settings allow (only in
+        // the OS keyring when they require it).
+        slots.without_device().save(&slots_path(db))?;
+        let store = Store::open_keyed(db, Some(key))?;
+        store.renew_device_slot(device)?;
         store.audit_event(
             clock.now(),
             &username.trim().to_lowercase(),
