@@ -100,7 +100,7 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn set_device_key(&self, location: Option<DeviceKeyLocation>) {
+    pub(crate) fn set_device_key(&self, location: Option<DeviceKeyLocation>) {
         *self
             .device_key
             .lock()

@@ -55,7 +55,11 @@ pub fn free_space(dir: &Path) -> Option<FreeSpace> {
         let vfs = rustix::fs::statvfs(dir).ok()?;
         // The field types differ between platforms (u64 on Linux, u32 in places on macOS).
         #[allow(clippy::unnecessary_cast)]
-        let (frsize, avail, blocks) = (vfs.f_frsize as u64, vfs.f_bavail as u64, vfs.f_blocks as u64);
+        let (frsize, avail, blocks) = (
+            vfs.f_frsize as u64,
+            vfs.f_bavail as u64,
+            vfs.f_blocks as u64,
+        );
         Some(FreeSpace {
             available: avail.saturating_mul(frsize),
             total: blocks.saturating_mul(frsize),
@@ -103,8 +107,7 @@ mod linux {
         use rustix::fs::{AtFlags, StatxAttributes, StatxFlags};
         match rustix::fs::statx(rustix::fs::CWD, dir, AtFlags::empty(), StatxFlags::empty()) {
             Ok(st) => {
-                st.stx_attributes_mask
-                    .contains(StatxAttributes::ENCRYPTED)
+                st.stx_attributes_mask.contains(StatxAttributes::ENCRYPTED)
                     && st.stx_attributes.contains(StatxAttributes::ENCRYPTED)
             }
             Err(_) => false,
@@ -227,6 +230,9 @@ mod tests {
         // Whatever this machine is, the answer is one of the honest ones, never a panic.
         let _ = super::disk_encryption(tmp.path());
         let space = super::free_space(tmp.path()).unwrap();
-        assert!(space.total > 0 && space.available <= space.total, "{space:?}");
+        assert!(
+            space.total > 0 && space.available <= space.total,
+            "{space:?}"
+        );
     }
 }

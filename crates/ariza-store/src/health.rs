@@ -110,10 +110,8 @@ pub fn device_key_finding(state: DeviceKeyState) -> Finding {
             Finding::new(check, Severity::Warning, "doctor-key-file-no-keyring")
                 .advise("doctor-key-no-keyring-advice")
         }
-        DeviceKeyState::Kept(None) => {
-            Finding::new(check, Severity::Warning, "doctor-key-none")
-                .advise("doctor-key-required-advice")
-        }
+        DeviceKeyState::Kept(None) => Finding::new(check, Severity::Warning, "doctor-key-none")
+            .advise("doctor-key-required-advice"),
         DeviceKeyState::Locked => Finding::new(check, Severity::Problem, "doctor-key-locked")
             .advise("doctor-key-locked-advice"),
         DeviceKeyState::KeyringRequired => {
@@ -193,9 +191,14 @@ pub fn free_space_finding(space: Option<FreeSpace>) -> Finding {
 pub enum PortalClock {
     NotEnrolled,
     /// No answer within the probe's timeout, or an answer that was not the portal's health.
-    Unreachable { portal: String },
+    Unreachable {
+        portal: String,
+    },
     /// The portal's clock minus ours, in milliseconds.
-    Offset { portal: String, ms: i64 },
+    Offset {
+        portal: String,
+        ms: i64,
+    },
 }
 
 /// Within this the clock is right; beyond [`CLOCK_PROBLEM_SECONDS`] it is a problem: times on
@@ -581,7 +584,10 @@ mod tests {
             outbox_finding(&waiting(now - chrono::Duration::hours(30)), now).severity,
             Severity::Warning
         );
-        assert_eq!(outbox_finding(&waiting(at(12)), now).severity, Severity::Problem);
+        assert_eq!(
+            outbox_finding(&waiting(at(12)), now).severity,
+            Severity::Problem
+        );
         let empty = OutboxFacts {
             waiting: 0,
             oldest: None,
@@ -597,11 +603,17 @@ mod tests {
     #[test]
     fn a_backup_is_due_after_a_week_and_never_is_said() {
         let now = at(12);
-        assert_eq!(last_backup_finding(None, now).message, "doctor-backup-never");
+        assert_eq!(
+            last_backup_finding(None, now).message,
+            "doctor-backup-never"
+        );
         let recent = last_backup_finding(Some(now - chrono::Duration::days(2)), now);
         assert_eq!(recent.severity, Severity::Ok);
         // In Tashkent time.
-        assert!(recent.args.contains(&("time", "2026-11-20 17:00".into())), "{recent:?}");
+        assert!(
+            recent.args.contains(&("time", "2026-11-20 17:00".into())),
+            "{recent:?}"
+        );
         assert_eq!(
             last_backup_finding(Some(now - chrono::Duration::days(9)), now).severity,
             Severity::Warning
@@ -622,6 +634,9 @@ mod tests {
         assert_eq!(integrity_finding(&bad).severity, Severity::Problem);
         assert!(any_problem(&[integrity_finding(&bad)]));
         assert_eq!(schema_finding(SCHEMA_VERSION).severity, Severity::Ok);
-        assert_eq!(schema_finding(SCHEMA_VERSION - 1).severity, Severity::Problem);
+        assert_eq!(
+            schema_finding(SCHEMA_VERSION - 1).severity,
+            Severity::Problem
+        );
     }
 }

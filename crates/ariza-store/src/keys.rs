@@ -311,8 +311,9 @@ impl DeviceKeyStore {
                 let mut found_in = DeviceKeyLocation::FileBecauseNoKeyring;
                 match Self::keyring_entry(account).map(|entry| entry.get_password()) {
                     Some(Ok(text)) => {
-                        return Ok(DeviceSecret::from_hex(&text)
-                            .map(|s| (s, DeviceKeyLocation::Keyring)));
+                        return Ok(
+                            DeviceSecret::from_hex(&text).map(|s| (s, DeviceKeyLocation::Keyring))
+                        );
                     }
                     Some(Err(keyring::Error::NoEntry)) => found_in = DeviceKeyLocation::File,
                     Some(Err(e)) => {

@@ -119,7 +119,7 @@ impl Store {
             slots.save(&slots_file)?;
             tracing::info!(device_key = kept_in.as_str(), "new encrypted database");
             let store = Store::open_keyed(path, Some(key))?;
-            *store.device_key.lock().unwrap_or_else(|p| p.into_inner()) = Some(kept_in);
+            store.set_device_key(Some(kept_in));
             return Ok(store);
         }
         // Locked either way; the marker says whether the administrator's rule is why.

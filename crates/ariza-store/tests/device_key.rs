@@ -20,8 +20,8 @@ use ariza_core::clock::{Clock, FixedClock};
 use ariza_core::error::{Code, Describe};
 use ariza_core::staff::Role;
 use ariza_store::{
-    DeviceKeyLocation, DeviceKeyStore, Store, StoreError, device_key_path,
-    keyring_required_path, slots_path,
+    DeviceKeyLocation, DeviceKeyStore, Store, StoreError, device_key_path, keyring_required_path,
+    slots_path,
 };
 use chrono::TimeZone;
 
@@ -195,7 +195,14 @@ fn only_an_administrator_requires_the_keyring_and_then_no_file_is_used_or_writte
     let dir = tempfile::tempdir().unwrap();
     let (db, device) = desk(dir.path(), false);
     let (store, admin) = set_up(&db, &device);
-    let clerk = support::add_staff(&store, &admin, "clerk1", Role::Clerk, "clerk-pass-1", &clock());
+    let clerk = support::add_staff(
+        &store,
+        &admin,
+        "clerk1",
+        Role::Clerk,
+        "clerk-pass-1",
+        &clock(),
+    );
 
     // A clerk may not; nothing changes.
     let refused = store
@@ -289,7 +296,10 @@ fn a_database_whose_rule_says_keyring_refuses_and_disarms_the_file_it_was_opened
     assert!(!keyring_required_path(&db).exists());
 
     assert!(matches!(Store::open(&db), Err(StoreError::KeyringRequired)));
-    assert!(!device_key_path(&db).exists(), "the refused key file is removed");
+    assert!(
+        !device_key_path(&db).exists(),
+        "the refused key file is removed"
+    );
     assert!(!has_device_slot(&db));
     assert!(keyring_required_path(&db).exists());
     // The message names the rule, in the reader's language.
