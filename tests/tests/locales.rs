@@ -31,8 +31,8 @@ fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 /// Quoted literals that look like message keys: "err-…", "ui-…", "cli-…", "field-…", …
 fn keys_in(text: &str) -> BTreeSet<String> {
     const PREFIXES: &[&str] = &[
-        "err-", "ui-", "cli-", "field-", "status-", "role-", "sex-", "doc-", "app-", "dash-", "doctor-",
-        "history-",
+        "err-", "ui-", "cli-", "field-", "status-", "role-", "sex-", "doc-", "app-", "dash-",
+        "doctor-", "history-",
     ];
     let mut keys = BTreeSet::new();
     for quote in ['"', '`'] {
