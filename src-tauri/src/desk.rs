@@ -23,6 +23,9 @@ pub struct Desk {
     store: OnceLock<Store>,
     db: PathBuf,
     device: DeviceKeyStore,
+    /// Locked at start-up because an administrator requires the OS keyring for the device
+    /// key and it did not hold it (the sign-in screen says so; a password still opens).
+    keyring_required: bool,
     /// One engine for the background loop and "Sync now": it runs one sync at a time.
     pub engine: ariza_sync::Engine,
     session: Mutex<Option<Session>>,
@@ -31,11 +34,13 @@ pub struct Desk {
 }
 
 impl Desk {
-    /// Opens the database with the device's key. Without it (key lost, new machine) the
-    /// desk starts locked and the first staff sign-in opens it with that person's slot.
+    /// Opens the database with the device's key. Without it (key lost, new machine, or the
+    /// OS keyring required by an administrator and not holding it) the desk starts locked and
+    /// the first staff sign-in opens it with that person's slot.
     pub fn open(db: &Path) -> anyhow::Result<Desk> {
         let device = DeviceKeyStore::os_keyring(db);
         let store = OnceLock::new();
+        let mut keyring_required = false;
         match Store::open_with(db, &device) {
             Ok(s) => {
                 let _ = store.set(s);
@@ -43,12 +48,17 @@ impl Desk {
             Err(StoreError::Locked) => {
                 tracing::warn!("device key unavailable: the desk waits for a staff sign-in");
             }
+            Err(StoreError::KeyringRequired) => {
+                tracing::warn!("the OS keyring is required and does not hold the device key");
+                keyring_required = true;
+            }
             Err(e) => return Err(e.into()),
         }
         Ok(Desk {
             store,
             db: db.to_path_buf(),
             device,
+            keyring_required,
             engine: ariza_sync::Engine::new()?,
             session: Mutex::new(None),
             localizer: Localizer::new(),
@@ -58,6 +68,12 @@ impl Desk {
 
     pub fn db_path(&self) -> &Path {
         &self.db
+    }
+
+    /// Whether the desk started locked because the OS keyring is required and did not hold
+    /// the device key.
+    pub fn keyring_required(&self) -> bool {
+        self.keyring_required
     }
 
     /// The open store, or the `locked` fault until a staff member's password opens it.
@@ -70,7 +86,8 @@ impl Desk {
         self.store.get()
     }
 
-    /// Signs in; when the database is still locked, the same password first opens it.
+    /// Signs in; when the database is still locked, the same password first opens it (and
+    /// renews the device's slot: in the keyring only, when the administrator requires it).
     pub fn sign_in(&self, username: &str, password: &str) -> Result<Actor, DeskError> {
         if self.store.get().is_none() {
             let store = Store::unlock(&self.db, &self.device, username, password)?;

@@ -107,7 +107,7 @@ export function App() {
   };
 
   if (status.locked) {
-    return <SignIn center={null} settings={status.settings} onSettings={saveSettings} onDone={reload} />;
+    return <SignIn center={null} settings={status.settings} onSettings={saveSettings} onDone={reload} keyringRequired={status.keyring_required} />;
   }
   if (!status.center) {
     return <Setup regions={regions} settings={status.settings} onSettings={saveSettings} onDone={reload} />;

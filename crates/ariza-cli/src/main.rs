@@ -20,8 +20,8 @@ use ariza_store::{DeviceKeyStore, Store};
 use clap::{Parser, Subcommand};
 
 use commands::{
-    Ctx, applications, catalog, citizen, dashboard, file, queue, security, setup, staff,
-    supervision, sync,
+    Ctx, applications, catalog, citizen, dashboard, doctor, file, queue, security, settings, setup,
+    staff, supervision, sync,
 };
 use failure::Failure;
 use output::Output;
@@ -112,6 +112,13 @@ enum Command {
     SendBack(supervision::SendBack),
     /// Answers what a supervisor sent back: the clerk says what was done.
     Answer(supervision::Answer),
+    /// The health check for IT staff: where the device key is, disk encryption, free space,
+    /// the clock against the portal's, the outbox, the last backup, schema and integrity.
+    /// Exits 1 when it finds a problem.
+    Doctor,
+    /// The desk's settings; `require-keyring on|off --as ADMIN` forbids a device key file.
+    #[command(subcommand)]
+    Settings(settings::SettingsCommand),
 }
 
 fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
@@ -122,6 +129,9 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
         // These two work on a database that cannot be opened with the device's key.
         Command::Restore(args) => security::restore(ctx, path, device, args),
         Command::Unlock(args) => security::unlock(ctx, path, device, args),
+        // Reports on a database that does not open too, and never creates one.
+        Command::Doctor => doctor::run(ctx, path, device),
+        Command::Settings(c) => with_store(path, device, |s| settings::run(ctx, s, device, c)),
         Command::Init(args) => with_store(path, device, |s| setup::init(ctx, s, args)),
         Command::Staff(c) => with_store(path, device, |s| staff::run(ctx, s, c)),
         Command::Catalog(c) => with_store(path, device, |s| catalog::run(ctx, s, c)),

@@ -7,12 +7,21 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+/// A session bus that is not there: the OS keyring (Secret Service) never answers, so the
+/// device key goes to the file beside the database whatever keyring the machine running the
+/// tests has, and none of its entries is touched.
+const NO_KEYRING: (&str, &str) = (
+    "DBUS_SESSION_BUS_ADDRESS",
+    "unix:path=/nonexistent/ariza-test-bus",
+);
+
 fn ariza(db: &Path, args: &[&str], password: Option<&str>, stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ariza"));
     cmd.arg("--db")
         .arg(db)
         .args(args)
         .env_remove("ARIZA_LANG")
+        .env(NO_KEYRING.0, NO_KEYRING.1)
         .env("LANG", "C");
     cmd.env_remove("ARIZA_PASSWORD")
         .env_remove("ARIZA_NEW_PASSWORD");
@@ -659,6 +668,7 @@ fn add_clerk(db: &Path) {
         .args([
             "staff", "add", "dilnoza", "--name", "Dilnoza", "--role", "clerk", "--as", "admin",
         ])
+        .env(NO_KEYRING.0, NO_KEYRING.1)
         .env("ARIZA_PASSWORD", "admin-pass-1")
         .env("ARIZA_NEW_PASSWORD", "clerk-pass-1")
         .output()
@@ -936,6 +946,322 @@ fn only_an_administrator_may_enroll_the_desk() {
     // `enroll` without `--as` is refused by clap.
     let nobody = ariza(&db, &enroll[1..], None, None);
     assert_eq!(nobody.status.code(), Some(2));
+}
+
+/// `ariza --json doctor`: the report and whether the command succeeded.
+fn doctor(db: &Path) -> (serde_json::Value, bool) {
+    let out = ariza(db, &["--json", "--lang", "en", "doctor"], None, None);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{e}: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (report, out.status.success())
+}
+
+/// The line of one check in a doctor report.
+fn check<'a>(report: &'a serde_json::Value, name: &str) -> &'a serde_json::Value {
+    report["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["check"] == name)
+        .unwrap_or_else(|| panic!("no {name} line in {report:#}"))
+}
+
+#[test]
+fn doctor_reports_the_key_file_free_space_the_backlog_and_no_portal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+
+    let (report, succeeded) = doctor(&db);
+    let key = check(&report, "device_key");
+    assert_eq!(key["severity"], "warning", "{report:#}");
+    assert_eq!(
+        key["message"],
+        "Device key: in a file beside the database, because no OS keyring answered."
+    );
+    assert!(key["advice"].as_str().unwrap().contains("gnome-keyring"));
+    let space = check(&report, "free_space");
+    let free: u64 = space["facts"]["free_bytes"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(free > 0, "{space:#}");
+    assert!(
+        space["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Free space: ")
+    );
+    let portal = check(&report, "portal_clock");
+    assert_eq!(
+        portal["message"],
+        "Portal: not enrolled; the clock was not compared."
+    );
+    assert_eq!(check(&report, "outbox")["facts"]["count"], "0");
+    assert_eq!(
+        check(&report, "last_backup")["message"],
+        "Last backup: never."
+    );
+    assert_eq!(check(&report, "schema")["severity"], "ok");
+    assert_eq!(check(&report, "integrity")["severity"], "ok");
+    // The disk line is honest about what it saw; the exit status follows the problems.
+    let disk = check(&report, "disk_encryption");
+    assert!(
+        disk["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Disk encryption: ")
+    );
+    assert_eq!(succeeded, report["problems"] == 0, "{report:#}");
+
+    // An unsent filing is in the backlog.
+    let id = add_citizen(&db);
+    file_eri(&db, id);
+    let (report, _) = doctor(&db);
+    let outbox = check(&report, "outbox");
+    assert_eq!(outbox["facts"]["count"], "1", "{outbox:#}");
+    assert_eq!(outbox["severity"], "ok", "just filed: {outbox:#}");
+
+    // A backup is found in the audit trail.
+    let backup = dir.path().join("b.ariza");
+    ok(&ariza(
+        &db,
+        &["backup", backup.to_str().unwrap(), "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    let (report, _) = doctor(&db);
+    assert_eq!(
+        check(&report, "last_backup")["severity"],
+        "ok",
+        "{report:#}"
+    );
+
+    // People read it in their language, one line a check, what to do under it.
+    let out = ariza(&db, &["--lang", "ru", "doctor"], None, None);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("Ключ устройства: в файле рядом с базой данных"),
+        "{text}"
+    );
+    assert!(text.contains("Свободно: "), "{text}");
+    assert!(
+        text.contains("Портал: рабочее место не зарегистрировано"),
+        "{text}"
+    );
+    assert!(text.contains("→ "), "{text}");
+    // `ariza status` says it too.
+    let status = ok(&ariza(&db, &["--lang", "en", "status"], None, None));
+    assert!(
+        status.contains("because no OS keyring answered"),
+        "{status}"
+    );
+}
+
+#[test]
+fn doctor_on_a_missing_database_creates_none_and_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("nothing-here.db");
+    let (report, succeeded) = doctor(&db);
+    assert!(!succeeded);
+    assert_eq!(check(&report, "database")["severity"], "problem");
+    assert!(!db.exists(), "the check must not create a database");
+}
+
+/// Enrolls the desk at `db` with a portal at `url` the way the sync engine records it.
+fn enroll_directly(db: &Path, url: &str) {
+    let conn = ariza_store::open_keyed_connection(db).unwrap();
+    for (key, value) in [
+        ("portal_url", url.to_string()),
+        (
+            "device_id",
+            "0193b3f0-7d2a-7c3e-9a51-3c6e2f8d4b10".to_string(),
+        ),
+        ("signing_key", "11".repeat(32)),
+    ] {
+        conn.execute(
+            "INSERT INTO sync_state (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value.as_str()],
+        )
+        .unwrap();
+    }
+}
+
+/// A stand-in portal on loopback that answers every request with its health, its clock set
+/// `ahead` of this machine's.
+fn portal_with_clock(ahead: chrono::Duration) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let now = (chrono::Utc::now() + ahead).to_rfc3339();
+            let body = format!(r#"{{"status":"ok","now":"{now}"}}"#);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+/// A stand-in portal that takes the connection and never answers.
+fn portal_that_never_answers() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for stream in listener.incoming() {
+            held.push(stream);
+        }
+    });
+    url
+}
+
+#[test]
+fn doctor_compares_the_clock_with_the_portal_and_never_hangs() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+
+    // The portal's clock is an hour ahead: this desk's is an hour behind, a problem.
+    enroll_directly(&db, &portal_with_clock(chrono::Duration::hours(1)));
+    let (report, succeeded) = doctor(&db);
+    let clock = check(&report, "portal_clock");
+    assert_eq!(clock["severity"], "problem", "{clock:#}");
+    let seconds: i64 = clock["facts"]["seconds"].as_str().unwrap().parse().unwrap();
+    assert!((3595..=3605).contains(&seconds), "{clock:#}");
+    assert!(
+        clock["message"]
+            .as_str()
+            .unwrap()
+            .contains("behind the portal"),
+        "{clock:#}"
+    );
+    assert!(!succeeded);
+
+    // In step: ok.
+    enroll_directly(&db, &portal_with_clock(chrono::Duration::zero()));
+    let (report, _) = doctor(&db);
+    assert_eq!(
+        check(&report, "portal_clock")["severity"],
+        "ok",
+        "{report:#}"
+    );
+
+    // A portal that takes the connection and never answers is given 5 seconds, no more.
+    enroll_directly(&db, &portal_that_never_answers());
+    let started = std::time::Instant::now();
+    let (report, _) = doctor(&db);
+    let took = started.elapsed();
+    let clock = check(&report, "portal_clock");
+    assert!(
+        clock["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Portal: not reachable within 5 seconds"),
+        "{clock:#}"
+    );
+    assert!(took < std::time::Duration::from_secs(8), "took {took:?}");
+    assert!(
+        took >= std::time::Duration::from_secs(4),
+        "did it wait at all? {took:?}"
+    );
+}
+
+#[test]
+fn only_an_administrator_requires_the_keyring_and_then_no_key_file_is_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    add_clerk(&db);
+    let key_file = ariza_store::device_key_path(&db);
+    assert!(key_file.exists());
+
+    let refused = ariza(
+        &db,
+        &[
+            "--json",
+            "settings",
+            "require-keyring",
+            "on",
+            "--as",
+            "dilnoza",
+        ],
+        Some("clerk-pass-1"),
+        None,
+    );
+    assert!(!refused.status.success());
+    let fault: serde_json::Value = serde_json::from_slice(&refused.stderr).unwrap();
+    assert_eq!(fault["code"], "forbidden");
+    assert!(key_file.exists(), "a refused change changes nothing");
+
+    let set = ok(&ariza(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "settings",
+            "require-keyring",
+            "on",
+            "--as",
+            "admin",
+        ],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(
+        set.contains("No keyring answered: the key file was removed"),
+        "{set}"
+    );
+    assert!(!key_file.exists());
+
+    // Every command that needs the database now refuses, saying why.
+    let status = ariza(&db, &["--json", "--lang", "en", "status"], None, None);
+    assert!(!status.status.success());
+    let fault: serde_json::Value = serde_json::from_slice(&status.stderr).unwrap();
+    assert_eq!(fault["code"], "locked");
+    assert!(
+        fault["message"]
+            .as_str()
+            .unwrap()
+            .contains("OS keyring is required"),
+        "{fault}"
+    );
+    let (report, succeeded) = doctor(&db);
+    assert!(!succeeded);
+    assert_eq!(check(&report, "device_key")["severity"], "problem");
+    assert!(
+        check(&report, "device_key")["message"]
+            .as_str()
+            .unwrap()
+            .contains("requires the OS keyring")
+    );
+
+    // A staff password still opens it, and writes no key file.
+    ok(&ariza(
+        &db,
+        &["unlock", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(!key_file.exists());
+    assert!(!ariza(&db, &["status"], None, None).status.success());
 }
 
 /// Copies a desk database with its WAL, slots file and device key (whichever exist).

@@ -383,7 +383,7 @@ fn keep_replaced(db: &Path, device: &DeviceKeyStore, at: DateTime<Utc>) -> Resul
     // A secret in the keyring stays in a keyring: under the kept copy's own entry.
     if let DeviceKeyStore::Keyring { .. } = device
         && !device.file().exists()
-        && let Some(secret) = device.load()?
+        && let Some((secret, _)) = device.load()?
     {
         DeviceKeyStore::os_keyring(&kept).save(&secret)?;
     }

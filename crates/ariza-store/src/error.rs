@@ -38,6 +38,11 @@ pub enum StoreError {
     Hash,
     #[error("the database is locked: this device's key is not available")]
     Locked,
+    /// The administrator requires the device key in the OS keyring and none holds it (no
+    /// keyring answered, or it was only in a file, which is then refused): a staff member's
+    /// password still opens the database.
+    #[error("the OS keyring is required for the device key and does not hold it")]
+    KeyringRequired,
     #[error("too many failed sign-ins; retry in {retry_after} s")]
     TooManyAttempts { retry_after: i64 },
     #[error("not a usable backup")]
@@ -94,7 +99,7 @@ impl Describe for StoreError {
             | StoreError::Json(_)
             | StoreError::Io(_) => Code::Storage,
             StoreError::Hash => Code::Internal,
-            StoreError::Locked => Code::Locked,
+            StoreError::Locked | StoreError::KeyringRequired => Code::Locked,
             StoreError::TooManyAttempts { .. } => Code::TooManyAttempts,
             StoreError::BadBackup | StoreError::BadRecoveryKey => Code::BadBackup,
             StoreError::KeySlotsTooNew(_) => Code::SchemaTooNew,
@@ -130,6 +135,7 @@ impl Describe for StoreError {
             ),
             StoreError::Hash => ("err-internal", vec![]),
             StoreError::Locked => ("err-db-locked", vec![]),
+            StoreError::KeyringRequired => ("err-keyring-required", vec![]),
             StoreError::TooManyAttempts { retry_after } => (
                 "err-too-many-attempts",
                 vec![("seconds", retry_after.to_string())],

@@ -32,6 +32,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use crate::device_key::DeviceKeyLocation;
 use crate::{Result, StoreError};
 
 /// The database key: 32 random bytes, wiped from memory when dropped.
@@ -530,6 +531,12 @@ impl KeySlots {
         self.slots.retain(|s| s.holder != DEVICE_HOLDER);
     }
 
+    /// Removes the device's slots, both formats: then only a person's password opens the file.
+    pub(crate) fn remove_device(&mut self) {
+        self.holders.retain(|h| h.holder != DEVICE_HOLDER);
+        self.drop_format_1_device();
+    }
+
     /// The staff members' format-2 slots only, with `key` wrapped to each, and, when given,
     /// the recovery recipient: what a backup carries (never the device, never the live key).
     pub(crate) fn for_backup(
@@ -780,48 +787,80 @@ impl DeviceKeyStore {
         keyring::Entry::new(KEYRING_SERVICE, account).ok()
     }
 
-    /// The file this store keeps the secret in, when it is in a file.
-    pub(crate) fn file(&self) -> &Path {
+    /// The secret and where it was found. From a `Keyring` store: [`DeviceKeyLocation::Keyring`],
+    /// else the fallback file — [`DeviceKeyLocation::File`] when the keyring answered but holds
+    /// no entry (the caller may move the secret into it), [`DeviceKeyLocation::FileBecauseNoKeyring`]
+    /// when no keyring answered. Never a silent fallback: that case is logged as a warning.
+    pub fn load(&self) -> Result<Option<(DeviceSecret, DeviceKeyLocation)>> {
         match self {
-            DeviceKeyStore::File(path) => path,
-            DeviceKeyStore::Keyring { fallback, .. } => fallback,
-        }
-    }
-
-    pub fn load(&self) -> Result<Option<DeviceSecret>> {
-        match self {
-            DeviceKeyStore::File(path) => load_file(path),
+            DeviceKeyStore::File(path) => {
+                Ok(load_file(path)?.map(|s| (s, DeviceKeyLocation::File)))
+            }
             DeviceKeyStore::Keyring { account, fallback } => {
-                if let Some(entry) = Self::keyring_entry(account) {
-                    match entry.get_password() {
-                        Ok(text) => return Ok(DeviceSecret::from_text(&text)),
-                        Err(keyring::Error::NoEntry) => {}
-                        Err(e) => tracing::info!(error = %e, "no OS keyring; using the key file"),
+                let mut found_in = DeviceKeyLocation::FileBecauseNoKeyring;
+                match Self::keyring_entry(account).map(|entry| entry.get_password()) {
+                    Some(Ok(text)) => {
+                        return Ok(
+                            DeviceSecret::from_text(&text).map(|s| (s, DeviceKeyLocation::Keyring))
+                        );
                     }
+                    Some(Err(keyring::Error::NoEntry)) => found_in = DeviceKeyLocation::File,
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "no OS keyring answered; trying the key file")
+                    }
+                    None => tracing::warn!("no OS keyring on this system; trying the key file"),
                 }
-                load_file(fallback)
+                Ok(load_file(fallback)?.map(|s| (s, found_in)))
             }
         }
     }
 
-    /// Stores the secret; returns where it went, for the log and `ariza status`.
-    pub fn save(&self, secret: &DeviceSecret) -> Result<&'static str> {
+    /// Stores the secret; returns where it went (the keyring, else the file beside the
+    /// database, logged as a warning).
+    pub fn save(&self, secret: &DeviceSecret) -> Result<DeviceKeyLocation> {
         match self {
             DeviceKeyStore::File(path) => {
                 write_private_atomically(path, secret.to_text().as_bytes())?;
-                Ok("file")
+                Ok(DeviceKeyLocation::File)
             }
-            DeviceKeyStore::Keyring { account, fallback } => {
-                if let Some(entry) = Self::keyring_entry(account)
-                    && entry.set_password(&secret.to_text()).is_ok()
-                {
-                    // A stale fallback file would be a second copy of the secret.
-                    let _ = std::fs::remove_file(fallback);
-                    return Ok("keyring");
+            DeviceKeyStore::Keyring { fallback, .. } => {
+                if self.save_in_keyring(secret) {
+                    return Ok(DeviceKeyLocation::Keyring);
                 }
+                tracing::warn!("no OS keyring took the device key; keeping it in a file");
                 write_private_atomically(fallback, secret.to_text().as_bytes())?;
-                Ok("file")
+                Ok(DeviceKeyLocation::FileBecauseNoKeyring)
             }
+        }
+    }
+
+    /// Stores the secret in the OS keyring only (the administrator requires it); `false`, and
+    /// nothing written anywhere, when this store has no keyring or no keyring took it.
+    pub fn save_in_keyring(&self, secret: &DeviceSecret) -> bool {
+        let DeviceKeyStore::Keyring { account, fallback } = self else {
+            return false;
+        };
+        let Some(entry) = Self::keyring_entry(account) else {
+            return false;
+        };
+        match entry.set_password(&secret.to_text()) {
+            Ok(()) => {
+                // A stale fallback file would be a second copy of the secret.
+                let _ = std::fs::remove_file(fallback);
+                true
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the OS keyring refused the device key");
+                false
+            }
+        }
+    }
+
+    /// The file the secret is kept in when it is not in the keyring.
+    pub fn file(&self) -> &Path {
+        match self {
+            DeviceKeyStore::File(path) => path,
+            DeviceKeyStore::Keyring { fallback, .. } => fallback,
         }
     }
 }
@@ -1066,9 +1105,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = DeviceKeyStore::beside(&dir.path().join("a.db"));
         let secret = DeviceSecret::random();
-        store.save(&secret).unwrap();
-        let loaded = store.load().unwrap().unwrap();
+        assert_eq!(store.save(&secret).unwrap(), DeviceKeyLocation::File);
+        let (loaded, found) = store.load().unwrap().unwrap();
         assert_eq!(&*loaded.to_text(), &*secret.to_text());
+        assert_eq!(found, DeviceKeyLocation::File);
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

@@ -9,8 +9,11 @@ mod audit;
 mod backup;
 mod citizens;
 pub mod dashboard;
+mod device_key;
+pub mod disk;
 mod drafts;
 mod error;
+pub mod health;
 mod keys;
 mod location;
 mod migrate;
@@ -32,6 +35,7 @@ use rusqlite::Connection;
 pub use applications::{FilingOrigin, ListFilter};
 pub use backup::{BackupReport, RestoreFrom, RestoreReport};
 pub use citizens::CitizenMatch;
+pub use device_key::{DeviceKeyLocation, keyring_required_marked, keyring_required_path};
 pub use drafts::{Draft, DraftInput};
 pub use error::StoreError;
 pub use keys::{
@@ -59,6 +63,8 @@ pub struct Store {
     key: Mutex<Option<DbKey>>,
     /// The newest catalog, parsed once: filing reads it on every application.
     catalog: Mutex<Option<Arc<ariza_core::catalog::Catalog>>>,
+    /// Where the device secret is kept (`device_key.rs`); `None` when the device keeps none.
+    device_key: Mutex<Option<device_key::DeviceKeyLocation>>,
 }
 
 /// How every timestamp is written: UTC, RFC 3339, milliseconds; sorts as text.
@@ -82,7 +88,10 @@ impl Store {
     /// Opens (creating if needed) the encrypted database at `path`, unlocking it with the
     /// device secret from `device`, and applies pending migrations. Without the device secret
     /// the answer is [`StoreError::Locked`]: a staff member's password then opens it
-    /// ([`Store::unlock`]). A database written by a newer Ariza is refused untouched.
+    /// ([`Store::unlock`]); when an administrator requires the OS keyring and it does not hold
+    /// the secret, [`StoreError::KeyringRequired`] (a secret found in a file is then removed,
+    /// see `device_key.rs`). Where the secret was found: [`Store::device_key`]. A database
+    /// written by a newer Ariza is refused untouched.
     pub fn open_with(path: &Path, device: &DeviceKeyStore) -> Result<Store> {
         let slots_file = slots_path(path);
         if !slots_file.exists() {
@@ -99,18 +108,35 @@ impl Store {
             let mut slots = KeySlots::default();
             slots.put_device(&key, &secret)?;
             slots.save(&slots_file)?;
-            tracing::info!(device_key = kept_in, "new encrypted database");
-            return Store::open_keyed(path, Some(key));
+            tracing::info!(device_key = kept_in.as_str(), "new encrypted database");
+            let store = Store::open_keyed(path, Some(key))?;
+            store.set_device_key(Some(kept_in));
+            return Ok(store);
         }
+        // Locked either way; the marker says whether the administrator's rule is why.
+        let locked = || {
+            if keyring_required_marked(path) {
+                StoreError::KeyringRequired
+            } else {
+                StoreError::Locked
+            }
+        };
         let slots = KeySlots::load(&slots_file)?;
-        let secret = device.load()?.ok_or(StoreError::Locked)?;
-        let store = Store::open_with_keys(path, &slots.open_device(&secret))?;
+        let (secret, found) = device.load()?.ok_or_else(locked)?;
+        let keys = slots.open_device(&secret);
+        if keys.is_empty() {
+            return Err(locked());
+        }
+        let store = Store::open_with_keys(path, &keys)?;
+        store.settle_device_key(device, &secret, found)?;
         store.after_device_open(device, &secret)?;
         Ok(store)
     }
 
     /// Opens the database with a staff member's password (their key slot) when the device's
-    /// own key is lost, and gives the device a fresh key slot so background sync works again.
+    /// own key is lost, and gives the device a fresh key slot so background sync works again —
+    /// in the OS keyring only when an administrator requires it ([`Store::device_key`] is then
+    /// `None` if no keyring answered: nothing is written to a file).
     pub fn unlock(
         path: &Path,
         device: &DeviceKeyStore,
@@ -120,7 +146,10 @@ impl Store {
         let slots = KeySlots::load(&slots_path(path)).map_err(|_| StoreError::Locked)?;
         let store = Store::open_with_keys(path, &slots.open_staff_keys(username, password)?)?;
         store.renew_device_slot(device)?;
-        tracing::info!("database unlocked with a staff key slot; device slot renewed");
+        tracing::info!(
+            device_key = store.device_key().map_or("none", DeviceKeyLocation::as_str),
+            "database unlocked with a staff key slot; device slot renewed"
+        );
         Ok(store)
     }
 
@@ -147,6 +176,7 @@ impl Store {
             path: path.to_path_buf(),
             key: Mutex::new(key),
             catalog: Mutex::new(None),
+            device_key: Mutex::new(None),
         })
     }
 
@@ -291,7 +321,7 @@ pub fn open_bare(path: &Path, key: Option<&DbKey>) -> Result<Connection> {
 /// it: for IT staff's repairs and for tests that inspect or tamper with rows directly.
 pub fn open_keyed_connection(path: &Path) -> Result<Connection> {
     let slots = KeySlots::load(&slots_path(path))?;
-    let secret = DeviceKeyStore::beside(path)
+    let (secret, _) = DeviceKeyStore::beside(path)
         .load()?
         .ok_or(StoreError::Locked)?;
     // Newest first: during an interrupted rekey the file lists the new key and the old.

@@ -116,19 +116,6 @@ impl Store {
         Ok(())
     }
 
-    /// A new device secret and slot (after a staff password opened the database, or a
-    /// restore). The secret is saved first: a crash then leaves the database locked, which a
-    /// staff password opens again, never a slot without its secret on file.
-    pub(crate) fn renew_device_slot(&self, device: &DeviceKeyStore) -> Result<()> {
-        let secret = DeviceSecret::random();
-        device.save(&secret)?;
-        self.edit_slots(|slots, key| {
-            slots.put_device(key, &secret)?;
-            slots.drop_format_1_device();
-            Ok(())
-        })
-    }
-
     /// `ariza rekey`: re-encrypts the database under a new random key and rewraps every slot
     /// (administrators). Old copies of the slots file open nothing of the database after it.
     pub fn rekey(&self, actor: &Actor, clock: &dyn Clock) -> Result<()> {

@@ -42,6 +42,10 @@ pub struct SyncStatus {
     pub backlog: i64,
     #[ts(type = "number")]
     pub quarantined: i64,
+    /// Where the device secret is kept, for the status line's warning when it is in a file
+    /// because no OS keyring answered; `None` when the device keeps none.
+    #[serde(default)]
+    pub device_key: Option<crate::DeviceKeyLocation>,
 }
 
 /// What one push changed locally.
@@ -463,6 +467,7 @@ impl Store {
             last_error: get(&conn, "last_error")?,
             backlog: count(crate::applications::BACKLOG_SQL)?,
             quarantined: count("SELECT count(*) FROM outbox WHERE quarantined_at IS NOT NULL")?,
+            device_key: self.device_key(),
         })
     }
 }

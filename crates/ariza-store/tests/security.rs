@@ -1000,7 +1000,7 @@ fn a_backup_has_its_own_key_and_restores_where_the_slots_are_gone() {
         support::open_with_key(&part, &live).is_none(),
         "live key opens the backup"
     );
-    let secret = DeviceKeyStore::beside(&db).load().unwrap().unwrap();
+    let (secret, _) = DeviceKeyStore::beside(&db).load().unwrap().unwrap();
     let mut wrapped = 0;
     for holder in header["holders"].as_array().unwrap() {
         assert_ne!(holder["holder"], "device");

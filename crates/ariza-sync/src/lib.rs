@@ -19,6 +19,7 @@ use ariza_core::staff::Actor;
 use ariza_core::wire::{
     ApiError, ChangesResponse, EnrollRequest, EnrollResponse, Health, PushBatch, PushResponse,
 };
+use ariza_store::health::PortalClock;
 use ariza_store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -343,6 +344,55 @@ impl Engine {
             "sync done"
         );
         Ok(report)
+    }
+
+    /// How far this machine's clock is from the portal's, for `ariza doctor`: one unsigned
+    /// `GET /api/v1/health` with the enrollment's certificate pin, given at most `timeout`
+    /// from connecting to the last byte, so a dead link cannot hold the check up. The
+    /// portal's time is its answer's `now`, else its `Date` header; ours is taken halfway
+    /// through the round trip.
+    pub fn portal_clock(&self, store: &Store, timeout: Duration) -> Result<PortalClock, SyncError> {
+        let Some(enrollment) = store.enrollment()? else {
+            return Ok(PortalClock::NotEnrolled);
+        };
+        let portal = enrollment.portal_url.trim_end_matches('/').to_string();
+        let unreachable = || PortalClock::Unreachable {
+            portal: portal.clone(),
+        };
+        if check_portal_url(&portal).is_err() {
+            return Ok(unreachable());
+        }
+        let client = self.client(enrollment.pinned_cert.as_deref())?;
+        let sent_at = self.clock.now();
+        let answer = client
+            .get(format!("{portal}/api/v1/health"))
+            .timeout(timeout)
+            .send()
+            .and_then(|r| r.error_for_status());
+        let Ok(answer) = answer else {
+            return Ok(unreachable());
+        };
+        let date_header = answer
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok())
+            .map(|d| d.with_timezone(&chrono::Utc));
+        let body = answer.bytes();
+        let received_at = self.clock.now();
+        let portal_now = body
+            .ok()
+            .and_then(|b| serde_json::from_slice::<Health>(&b).ok())
+            .map(|h| h.now)
+            .or(date_header);
+        let Some(portal_now) = portal_now else {
+            return Ok(unreachable());
+        };
+        let ours = sent_at + (received_at - sent_at) / 2;
+        Ok(PortalClock::Offset {
+            portal,
+            ms: (portal_now - ours).num_milliseconds(),
+        })
     }
 
     /// Runs until `stop` is set: syncs, then waits; after failures waits longer (exponential

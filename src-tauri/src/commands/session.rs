@@ -16,6 +16,9 @@ use crate::error::Reply;
 pub struct DeskStatus {
     /// The database waits for a staff member's password (this device's key is missing).
     pub locked: bool,
+    /// Locked because an administrator requires the OS keyring for the device key and it
+    /// does not hold it: the sign-in screen says so (a password still opens the desk).
+    pub keyring_required: bool,
     /// Someone is signed in but idle too long: their password resumes the session.
     pub session_locked: bool,
     pub center: Option<Center>,
@@ -35,6 +38,7 @@ pub async fn desk_status(app: AppHandle) -> Reply<DeskStatus> {
         let Some(store) = desk.open_store() else {
             return Ok(DeskStatus {
                 locked: true,
+                keyring_required: desk.keyring_required(),
                 session_locked: false,
                 center: None,
                 actor: None,
@@ -46,6 +50,7 @@ pub async fn desk_status(app: AppHandle) -> Reply<DeskStatus> {
         };
         Ok(DeskStatus {
             locked: false,
+            keyring_required: false,
             session_locked: desk.is_idle(),
             center: store.center()?,
             actor: desk.session_actor(),

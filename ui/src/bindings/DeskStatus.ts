@@ -12,6 +12,11 @@ export type DeskStatus = {
  */
 locked: boolean, 
 /**
+ * Locked because an administrator requires the OS keyring for the device key and it
+ * does not hold it: the sign-in screen says so (a password still opens the desk).
+ */
+keyring_required: boolean, 
+/**
  * Someone is signed in but idle too long: their password resumes the session.
  */
 session_locked: boolean, center: Center | null, actor: Actor | null, settings: DeskSettings, 

@@ -7,7 +7,14 @@ import { FaultBanner, Field, input, useAutofocus } from "../components";
 import { t } from "../i18n";
 import { LanguagePicker } from "./language-picker";
 
-export function SignIn(props: { center: Center | null; settings: DeskSettings; onSettings: (s: DeskSettings) => void; onDone: () => void }) {
+export function SignIn(props: {
+  center: Center | null;
+  settings: DeskSettings;
+  onSettings: (s: DeskSettings) => void;
+  onDone: () => void;
+  /// Locked because the administrator requires the OS keyring and it does not hold the key.
+  keyringRequired?: boolean;
+}) {
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
   const { fault, busy, run } = useCommand();
@@ -32,8 +39,8 @@ export function SignIn(props: { center: Center | null; settings: DeskSettings; o
             {props.center.name} · {props.center.code}
           </p>
         ) : (
-          <p class="notice" id="locked-db-note">
-            {t("ui-locked-db")}
+          <p class="notice" id="locked-db-note" data-reason={props.keyringRequired ? "keyring-required" : "key-missing"}>
+            {t(props.keyringRequired ? "ui-locked-keyring-required" : "ui-locked-db")}
           </p>
         )}
         <FaultBanner fault={fault} />

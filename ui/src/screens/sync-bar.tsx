@@ -4,14 +4,17 @@ import type { SyncStatus } from "../bindings/SyncStatus";
 import { runQuietly, unshown, useCommand } from "../command";
 import { tashkentTime } from "../format";
 import { t } from "../i18n";
+import { DeviceKeyWarning } from "./device-key-warning";
 
 /// The status line's delivery part: online or offline, last sync, what waits, what the portal
-/// set aside, the last error in the clerk's language, and "Sync now". Refreshes itself.
+/// set aside, the last error in the clerk's language, "Sync now", and a warning when the device
+/// key is not in the OS keyring. Refreshes itself.
 export function SyncBar(props: { refreshKey: unknown }) {
   const [status, setStatus] = useState<SyncStatus | null>(null);
   // The status line keeps showing the last known state when a call fails: the error of a
   // sync is in last_error, shown below. Only "Sync now" makes the button busy.
   const { busy, run } = useCommand();
+  const [keyExplained, setKeyExplained] = useState(false);
 
   useEffect(() => {
     const load = () => void runQuietly(api.syncStatus).then((s) => s.ok && setStatus(s.value));
@@ -51,6 +54,7 @@ export function SyncBar(props: { refreshKey: unknown }) {
           {t("ui-sync-now")}
         </button>
       )}
+      <DeviceKeyWarning location={status.device_key} open={keyExplained} onOpen={setKeyExplained} />
     </span>
   );
 }

@@ -102,5 +102,10 @@ pub fn status(ctx: &Ctx, store: &Store) -> Result<(), Failure> {
         if let Some(key) = &s.last_error {
             println!("{}: {}", tr("ui-sync-error"), tr(key));
         }
+        // Never silent: a device key kept in a file because no keyring answered is said here
+        // too (the desk's status line says it; `ariza doctor` says what to do).
+        if s.device_key == Some(ariza_store::DeviceKeyLocation::FileBecauseNoKeyring) {
+            println!("{}", tr("doctor-key-file-no-keyring"));
+        }
     })
 }

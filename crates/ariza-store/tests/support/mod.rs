@@ -28,7 +28,13 @@ pub const ADMIN_PASSWORD: &str = "admin-pass-1";
 /// Chilonzor, Tashkent, with the administrator [`ADMIN`], who is returned signed in.
 pub fn set_up(path: &Path, center_code: &str, clock: &dyn Clock) -> (Store, Actor) {
     let store = Store::open(path).unwrap();
-    let admin = store
+    let admin = set_up_open(&store, center_code, clock);
+    (store, admin)
+}
+
+/// Sets up an open store as [`set_up`] does; returns the administrator, signed in.
+pub fn set_up_open(store: &Store, center_code: &str, clock: &dyn Clock) -> Actor {
+    store
         .setup(
             &SetupRequest {
                 center_code: center_code.into(),
@@ -44,8 +50,7 @@ pub fn set_up(path: &Path, center_code: &str, clock: &dyn Clock) -> (Store, Acto
             },
             clock,
         )
-        .unwrap();
-    (store, admin)
+        .unwrap()
 }
 
 /// Adds a staff member as `by` and signs them in.
@@ -149,7 +154,7 @@ pub fn count(conn: &rusqlite::Connection, table: &str) -> i64 {
 /// The database key the device's secret opens (the newest listed).
 pub fn device_key_of(path: &Path) -> ariza_store::DbKey {
     let slots = ariza_store::KeySlots::load(&ariza_store::slots_path(path)).unwrap();
-    let secret = ariza_store::DeviceKeyStore::beside(path)
+    let (secret, _) = ariza_store::DeviceKeyStore::beside(path)
         .load()
         .unwrap()
         .unwrap();

@@ -1,0 +1,131 @@
+//! `ariza doctor`: the health check for district IT staff. The checks and their judging are
+//! the store's (`ariza_store::health`) and, for the portal's clock, the sync engine's; this
+//! file opens what it can, asks them, and prints one line per check with what to do.
+
+use std::path::Path;
+use std::time::Duration;
+
+use ariza_core::error::Code;
+use ariza_store::health::{self, DeviceKeyState, Finding, Severity};
+use ariza_store::{DeviceKeyStore, Store, StoreError};
+use serde::Serialize;
+
+use super::Ctx;
+use crate::failure::Failure;
+
+/// The portal gets this long to answer, connection included: the check must never hang.
+const PORTAL_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Serialize)]
+struct Report<'a> {
+    database: String,
+    checks: Vec<CheckLine<'a>>,
+    warnings: usize,
+    problems: usize,
+}
+
+#[derive(Serialize)]
+struct CheckLine<'a> {
+    check: health::Check,
+    severity: Severity,
+    message: String,
+    advice: Option<String>,
+    /// The facts behind the line, by name, for scripts.
+    facts: std::collections::BTreeMap<&'a str, &'a str>,
+}
+
+/// Every finding about the database at `path`. Opens it as the desk would (a database that
+/// is not there is not created); one that does not open still gets the checks of its key and
+/// its filesystem.
+fn findings(ctx: &Ctx, path: &Path, device: &DeviceKeyStore) -> Result<Vec<Finding>, Failure> {
+    if !path.exists() {
+        return Ok(health::missing_database_findings(path));
+    }
+    let store = match Store::open_with(path, device) {
+        Ok(store) => store,
+        Err(StoreError::Locked) => {
+            return Ok(health::locked_database_findings(
+                path,
+                DeviceKeyState::Locked,
+            ));
+        }
+        Err(StoreError::KeyringRequired) => {
+            return Ok(health::locked_database_findings(
+                path,
+                DeviceKeyState::KeyringRequired,
+            ));
+        }
+        Err(e) => return Ok(health::unopened_database_findings(path, &e)),
+    };
+    let mut findings = store.health(&ctx.clock)?;
+    let engine = ariza_sync::Engine::new()?;
+    let clock = health::portal_clock_finding(&engine.portal_clock(&store, PORTAL_TIMEOUT)?);
+    // After free space, before the outbox: the order the issue and the docs list them in.
+    let at = findings
+        .iter()
+        .position(|f| f.check == health::Check::FreeSpace)
+        .map_or(findings.len(), |i| i + 1);
+    findings.insert(at, clock);
+    if let Err(e) = store.checkpoint() {
+        tracing::warn!(error = %e, "checkpoint failed");
+    }
+    Ok(findings)
+}
+
+pub fn run(ctx: &Ctx, path: &Path, device: &DeviceKeyStore) -> Result<(), Failure> {
+    let findings = findings(ctx, path, device)?;
+    let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
+    let (warnings, problems) = (count(Severity::Warning), count(Severity::Problem));
+    let report = Report {
+        database: path.display().to_string(),
+        checks: findings
+            .iter()
+            .map(|f| CheckLine {
+                check: f.check,
+                severity: f.severity,
+                message: ctx.out.tr(f.message, &f.args),
+                advice: f.advice.map(|key| ctx.out.tr(key, &f.args)),
+                facts: f.args.iter().map(|(k, v)| (*k, v.as_str())).collect(),
+            })
+            .collect(),
+        warnings,
+        problems,
+    };
+    ctx.out.show(&report, |report| {
+        println!(
+            "{}",
+            ctx.out
+                .tr("doctor-title", &[("path", report.database.clone())])
+        );
+        let labels = [
+            ctx.out.tr("doctor-ok", &[]),
+            ctx.out.tr("doctor-warning", &[]),
+            ctx.out.tr("doctor-problem", &[]),
+        ];
+        let width = labels.iter().map(|l| l.chars().count()).max().unwrap_or(0) + 2;
+        for line in &report.checks {
+            let label = match line.severity {
+                Severity::Ok => &labels[0],
+                Severity::Warning => &labels[1],
+                Severity::Problem => &labels[2],
+            };
+            println!("{:<width$} {}", format!("[{label}]"), line.message);
+            if let Some(advice) = &line.advice {
+                println!("{:<width$} → {advice}", "");
+            }
+        }
+        let counts = [
+            ("warnings", report.warnings.to_string()),
+            ("problems", report.problems.to_string()),
+        ];
+        println!("{}", ctx.out.tr("doctor-summary", &counts));
+    })?;
+    if health::any_problem(&findings) {
+        return Err(Failure::Message(
+            Code::Conflict,
+            "doctor-failed",
+            vec![("problems", problems.to_string())],
+        ));
+    }
+    Ok(())
+}
