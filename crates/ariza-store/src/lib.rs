@@ -44,6 +44,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use rusqlite::Connection;
 
 pub use applications::{FilingOrigin, ListFilter};
+pub use audit::AuditUpload;
 pub use backup::RestoreReport;
 pub use citizens::CitizenMatch;
 pub use drafts::{Draft, DraftInput};

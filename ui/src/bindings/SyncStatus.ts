@@ -7,4 +7,10 @@ export type SyncStatus = { portal_url: string | null, last_success_at: string | 
 /**
  * A Fluent key for the last failure, cleared by the next success.
  */
-last_error: string | null, backlog: number, quarantined: number, };
+last_error: string | null, backlog: number, quarantined: number, 
+/**
+ * A Fluent key when the desk's audit trail no longer extends what the portal
+ * acknowledged (entries removed or changed after delivery): stays until IT clears it by
+ * enrolling the desk again.
+ */
+audit_alert: string | null, };

@@ -135,3 +135,80 @@ pub(crate) async fn each_desk_entry(
     }
     Ok(())
 }
+
+/// The newest entry stored of a device's delivered trail: the head the portal acknowledged.
+pub(crate) async fn desk_head(
+    db: impl PgExecutor<'_>,
+    device: Uuid,
+) -> Result<Option<(i64, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, hash FROM desk_audit WHERE device_id = $1 ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(device)
+    .fetch_optional(db)
+    .await
+}
+
+/// `(seq, prev_hash, hash)` of a device's stored entries `from..=to`, in order.
+pub(crate) async fn desk_links(
+    db: impl PgExecutor<'_>,
+    device: Uuid,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, prev_hash, hash FROM desk_audit
+         WHERE device_id = $1 AND seq BETWEEN $2 AND $3 ORDER BY seq",
+    )
+    .bind(device)
+    .bind(from)
+    .bind(to)
+    .fetch_all(db)
+    .await
+}
+
+/// Records the head acknowledged to a device, with its signature (none in format 1).
+pub(crate) async fn save_desk_head(
+    db: impl PgExecutor<'_>,
+    device: Uuid,
+    seq: i64,
+    hash: &str,
+    signature: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO desk_audit_head (device_id, seq, hash, signature) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (device_id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+             signature = excluded.signature, updated_at = now()",
+    )
+    .bind(device)
+    .bind(seq)
+    .bind(hash)
+    .bind(signature)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Records that a device's chain no longer extends its acknowledged head, or counts the same
+/// situation again; whether it is new.
+pub(crate) async fn record_desk_alert(
+    db: impl PgExecutor<'_>,
+    device: Uuid,
+    reason: &str,
+    acked_seq: i64,
+    desk_seq: i64,
+) -> Result<bool, sqlx::Error> {
+    let first: bool = sqlx::query_scalar(
+        "INSERT INTO desk_audit_alert (device_id, reason, acked_seq, desk_seq) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (device_id, reason, acked_seq) DO UPDATE
+             SET times = desk_audit_alert.times + 1, last_seen = now(), desk_seq = excluded.desk_seq
+         RETURNING times = 1",
+    )
+    .bind(device)
+    .bind(reason)
+    .bind(acked_seq)
+    .bind(desk_seq)
+    .fetch_one(db)
+    .await?;
+    Ok(first)
+}

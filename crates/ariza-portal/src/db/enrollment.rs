@@ -47,3 +47,28 @@ pub(crate) async fn mark_used(
         .await?;
     Ok(())
 }
+
+/// The device a used code enrolled, for answering that device's retry the same way.
+#[derive(sqlx::FromRow)]
+pub(crate) struct EnrolledByCode {
+    pub device_id: Uuid,
+    pub center_code: String,
+    pub device_number: i32,
+    pub public_key: Option<String>,
+    pub revoked: bool,
+}
+
+pub(crate) async fn enrolled_by(
+    conn: &mut PgConnection,
+    code_sha256: &str,
+) -> Result<Option<EnrolledByCode>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT d.id AS device_id, d.center_code, d.device_number, d.public_key,
+                d.revoked_at IS NOT NULL AS revoked
+         FROM enroll_code c JOIN device d ON d.id = c.device_id
+         WHERE c.code_sha256 = $1 AND c.used_at IS NOT NULL",
+    )
+    .bind(code_sha256)
+    .fetch_optional(conn)
+    .await
+}

@@ -46,6 +46,12 @@ pub enum PortalError {
     Database(#[from] sqlx::Error),
 }
 
+impl From<ariza_core::wire::RaggedColumns> for PortalError {
+    fn from(e: ariza_core::wire::RaggedColumns) -> PortalError {
+        PortalError::BadRequest(e.to_string())
+    }
+}
+
 impl PortalError {
     pub fn code(&self) -> PortalCode {
         match self {
