@@ -141,7 +141,13 @@ pub struct Engine {
     /// code: a retry (the answer was lost) sends the same public key, which the portal
     /// answers the same way instead of refusing the used code.
     pending_enrollment: Mutex<Option<PendingEnrollment>>,
+    /// Sees each push as sent (the batch and its body's length): how the 2G benchmark
+    /// accounts for the bytes of applications and of audit entries.
+    push_observer: Option<PushObserver>,
 }
+
+/// A function shown each push batch and the length of its compressed body.
+pub type PushObserver = Box<dyn Fn(&PushBatchV2, usize) + Send + Sync>;
 
 struct PendingEnrollment {
     portal_url: String,
@@ -226,7 +232,13 @@ impl Engine {
             offset_ms: AtomicI64::new(0),
             one_at_a_time: Mutex::new(()),
             pending_enrollment: Mutex::new(None),
+            push_observer: None,
         }
+    }
+
+    /// Shows every push to `observer` before it is sent (measurements).
+    pub fn observe_pushes(&mut self, observer: PushObserver) {
+        self.push_observer = Some(observer);
     }
 
     fn client(&self, trust: &Trust) -> Result<PortalClient, SyncError> {
@@ -423,10 +435,14 @@ impl Engine {
                 break;
             }
             let ids: Vec<uuid::Uuid> = batch.iter().map(|a| a.id).collect();
-            let body = encode_push(&PushBatchV2 {
+            let push = PushBatchV2 {
                 applications: ApplicationColumns::from_rows(batch),
                 audit: signed_upload(&upload, &device_id, &enrollment.signing_key)?,
-            })?;
+            };
+            let body = encode_push(&push)?;
+            if let Some(observe) = &self.push_observer {
+                observe(&push, body.len());
+            }
             let answer: Result<PushResponse, SyncError> = send_signed(
                 client
                     .http
