@@ -560,3 +560,110 @@ impl WireApplication {
         hex::encode(Sha256::digest(&bytes))
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::application::{HistoryEvent, Status};
+    use crate::audit::AuditLine;
+
+    fn application(n: u32, at: DateTime<Utc>) -> WireApplication {
+        WireApplication {
+            id: Uuid::now_v7(),
+            tracking_number: format!("TSH01-261201-01-{n:05}-A"),
+            channel: Channel::InPerson,
+            service_code: if n % 2 == 0 { "id-card" } else { "eri-key" }.into(),
+            catalog_version: 1 + n % 2,
+            citizen: WireCitizen {
+                pinfl: format!("3120590026{n:04}"),
+                document_kind: DocumentKind::Passport,
+                document_number: format!("AA{n:07}"),
+                surname: "Karimov".into(),
+                given_name: "Sherzod".into(),
+                patronymic: String::new(),
+                birth_date: NaiveDate::from_ymd_opt(1990, 5, 12).unwrap(),
+                sex: Sex::Male,
+            },
+            form: [("reason".to_string(), format!("r{n}"))]
+                .into_iter()
+                .collect(),
+            fee_uzs: 82_400,
+            clerk: "dilnoza".into(),
+            filed_at: at,
+            history: vec![HistoryEntry {
+                from: Some(Status::Draft),
+                to: Status::Filed,
+                at,
+                actor: "dilnoza".into(),
+                actor_name: "Dilnoza".into(),
+                reason: None,
+                event: HistoryEvent::Status,
+                detail: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn columns_give_back_the_very_applications_and_entries() {
+        let t0 = DateTime::from_timestamp_millis(1_796_000_000_123).unwrap();
+        // Out of order on purpose: a desk's clock can step back.
+        let times = [
+            t0,
+            t0 + chrono::Duration::milliseconds(412),
+            t0 - chrono::Duration::days(3),
+        ];
+        let rows: Vec<WireApplication> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| application(i as u32, *t))
+            .collect();
+        let lines: Vec<AuditLine> = times
+            .iter()
+            .map(|t| AuditLine {
+                at: *t,
+                actor: "dilnoza".into(),
+                action: "application.file".into(),
+                subject: "x".into(),
+                detail: String::new(),
+            })
+            .collect();
+        let batch = PushBatchV2 {
+            applications: ApplicationColumns::from_rows(rows.clone()),
+            audit: AuditUpload {
+                after_seq: 0,
+                after_hash: crate::audit::GENESIS.into(),
+                entries: AuditColumns::from_lines(lines.clone()),
+                newest_seq: 3,
+                head_signature: "00".repeat(64),
+            },
+        };
+        let json = serde_json::to_value(&batch).unwrap();
+        assert_eq!(
+            json["applications"]["filed_at"][1], 412,
+            "steps, not instants"
+        );
+        let back: PushBatchV2 = serde_json::from_value(json).unwrap();
+        let digests: Vec<String> = rows.iter().map(WireApplication::content_digest).collect();
+        let rows_back = back.applications.into_rows().unwrap();
+        assert_eq!(rows_back, rows);
+        assert_eq!(
+            rows_back
+                .iter()
+                .map(WireApplication::content_digest)
+                .collect::<Vec<_>>(),
+            digests
+        );
+        assert_eq!(back.audit.entries.into_lines().unwrap(), lines);
+    }
+
+    #[test]
+    fn ragged_columns_are_refused() {
+        let mut c = ApplicationColumns::from_rows(vec![application(1, Utc::now())]);
+        c.citizen.sex.clear();
+        assert_eq!(c.into_rows(), Err(RaggedColumns("citizen.sex")));
+        let mut a = AuditColumns::default();
+        a.actor.push("x".into());
+        assert_eq!(a.into_lines(), Err(RaggedColumns("actor")));
+    }
+}
