@@ -573,7 +573,12 @@ mod tests {
             id: Uuid::now_v7(),
             tracking_number: format!("TSH01-261201-01-{n:05}-A"),
             channel: Channel::InPerson,
-            service_code: if n % 2 == 0 { "id-card" } else { "eri-key" }.into(),
+            service_code: if n.is_multiple_of(2) {
+                "id-card"
+            } else {
+                "eri-key"
+            }
+            .into(),
             catalog_version: 1 + n % 2,
             citizen: WireCitizen {
                 pinfl: format!("3120590026{n:04}"),
