@@ -326,3 +326,6 @@ err-correction-same-citizen-service = A correction keeps the citizen and the ser
 err-draft-not-found = No such draft (it may have been filed or discarded).
 err-application-closed = This application is cancelled; nothing more can be done with it.
 err-not-sent-back = This application is not waiting for you.
+
+## Portal sign-in (sessions)
+err-portal-account-locked = Too many failed sign-ins for this name. Try again in { $seconds } s.

@@ -326,3 +326,6 @@ err-correction-same-citizen-service = При исправлении гражда
 err-draft-not-found = Такого черновика нет (возможно, он подан или удалён).
 err-application-closed = Заявление отменено; с ним больше ничего нельзя сделать.
 err-not-sent-back = Это заявление вас не ждёт.
+
+## Portal sign-in (sessions)
+err-portal-account-locked = Слишком много неудачных попыток входа под этим именем. Повторите через { $seconds } с.

@@ -326,3 +326,6 @@ err-correction-same-citizen-service = Tuzatishda fuqaro va xizmat oʻzgarmaydi; 
 err-draft-not-found = Bunday qoralama yoʻq (topshirilgan yoki oʻchirilgan boʻlishi mumkin).
 err-application-closed = Bu ariza bekor qilingan; u bilan boshqa amal bajarib boʻlmaydi.
 err-not-sent-back = Bu ariza sizni kutmayapti.
+
+## Portal sign-in (sessions)
+err-portal-account-locked = Bu nom bilan juda koʻp muvaffaqiyatsiz kirish urinishi boʻldi. { $seconds } soniyadan keyin qayta urinib koʻring.

@@ -258,6 +258,10 @@ fn an_agency_sees_and_decides_only_its_own_services() {
                 .unwrap();
         }
     });
+    let tokens: std::collections::HashMap<&str, String> = ["iiv1", "adliya1", "op1"]
+        .into_iter()
+        .map(|user| (user, portal.sign_in(user, "agency-pass-1")))
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let (store, admin, engine) = enrolled_desk(&portal, &dir, "AGY01");
     let ids = file(&store, &admin, 2); // id-card: Ministry of Internal Affairs (iiv)
@@ -266,7 +270,7 @@ fn an_agency_sees_and_decides_only_its_own_services() {
     let list = |user: &str| -> (u16, Value) {
         let r = client()
             .get(format!("{}/api/v1/agency/applications", portal.url))
-            .basic_auth(user, Some("agency-pass-1"))
+            .bearer_auth(&tokens[user])
             .send()
             .unwrap();
         (r.status().as_u16(), r.json().unwrap())
@@ -282,7 +286,7 @@ fn an_agency_sees_and_decides_only_its_own_services() {
     let decide = |user: &str| {
         let r = client()
             .post(format!("{}/api/v1/decisions", portal.url))
-            .basic_auth(user, Some("agency-pass-1"))
+            .bearer_auth(&tokens[user])
             .json(&json!({"application": ids[0], "status": "in_review"}))
             .send()
             .unwrap();
@@ -344,10 +348,11 @@ fn rate_limits_size_limits_and_headers() {
             .await
             .unwrap()
     });
+    let operator = portal.sign_in("op1", "op-pass-1");
     let big = vec![b'x'; 17 * 1024 * 1024];
     let r = client()
         .post(format!("{}/api/v1/online/applications", portal.url))
-        .basic_auth("op1", Some("op-pass-1"))
+        .bearer_auth(&operator)
         .header("content-type", "application/json")
         .body(big)
         .send()
@@ -384,7 +389,7 @@ fn https_with_a_pinned_certificate_and_no_plain_http_off_this_machine() {
         let app = ariza_portal::router(portal.portal.clone());
         tokio::spawn(async move {
             axum_server::from_tcp_rustls(listener, config)
-                .serve(app.into_make_service())
+                .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .await
                 .unwrap();
         });

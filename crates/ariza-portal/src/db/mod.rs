@@ -10,6 +10,7 @@ pub(crate) mod changes;
 pub(crate) mod devices;
 pub(crate) mod enrollment;
 pub(crate) mod reports;
+pub(crate) mod sessions;
 pub(crate) mod users;
 
 use chrono::{DateTime, Utc};

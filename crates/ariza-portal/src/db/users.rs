@@ -2,29 +2,6 @@
 
 use sqlx::PgExecutor;
 
-/// A stored account: role, agency, PHC password hash.
-pub(crate) struct UserRow {
-    pub role: String,
-    pub agency: Option<String>,
-    pub password_hash: String,
-}
-
-pub(crate) async fn find(
-    db: impl PgExecutor<'_>,
-    username: &str,
-) -> Result<Option<UserRow>, sqlx::Error> {
-    let row: Option<(String, Option<String>, String)> =
-        sqlx::query_as("SELECT role, agency, password_hash FROM portal_user WHERE username = $1")
-            .bind(username)
-            .fetch_optional(db)
-            .await?;
-    Ok(row.map(|(role, agency, password_hash)| UserRow {
-        role,
-        agency,
-        password_hash,
-    }))
-}
-
 pub(crate) async fn insert(
     db: impl PgExecutor<'_>,
     username: &str,
