@@ -327,5 +327,5 @@ err-draft-not-found = Такого черновика нет (возможно, 
 err-application-closed = Заявление отменено; с ним больше ничего нельзя сделать.
 err-not-sent-back = Это заявление вас не ждёт.
 
-## Portal sign-in (sessions)
+## Вход в портал (сессии)
 err-portal-account-locked = Слишком много неудачных попыток входа под этим именем. Повторите через { $seconds } с.

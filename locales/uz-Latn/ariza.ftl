@@ -327,5 +327,5 @@ err-draft-not-found = Bunday qoralama yoʻq (topshirilgan yoki oʻchirilgan boʻ
 err-application-closed = Bu ariza bekor qilingan; u bilan boshqa amal bajarib boʻlmaydi.
 err-not-sent-back = Bu ariza sizni kutmayapti.
 
-## Portal sign-in (sessions)
+## Portalga kirish (sessiyalar)
 err-portal-account-locked = Bu nom bilan juda koʻp muvaffaqiyatsiz kirish urinishi boʻldi. { $seconds } soniyadan keyin qayta urinib koʻring.
