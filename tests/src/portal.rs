@@ -34,8 +34,11 @@ impl TestDatabase {
             std::process::id(),
             uuid::Uuid::now_v7().simple()
         );
-        rt.block_on(admin_execute(&admin_url, &format!("CREATE DATABASE {name}")))
-            .expect("PostgreSQL (scripts/setup.sh --test)");
+        rt.block_on(admin_execute(
+            &admin_url,
+            &format!("CREATE DATABASE {name}"),
+        ))
+        .expect("PostgreSQL (scripts/setup.sh --test)");
         TestDatabase { name, admin_url }
     }
 
@@ -52,7 +55,6 @@ impl TestDatabase {
     pub fn pool(&self, max_size: usize) -> ariza_portal::Pool {
         ariza_portal::pool(&self.url(), max_size).unwrap()
     }
-
 }
 
 impl Drop for TestDatabase {

@@ -72,7 +72,11 @@ async fn migrate_as_sqlx_did(db: &TestDatabase, count: usize) {
         tx.execute(
             "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
              VALUES ($1, $2, TRUE, $3, -1)",
-            &[&version, &description, &Sha384::digest(sql.as_bytes()).to_vec()],
+            &[
+                &version,
+                &description,
+                &Sha384::digest(sql.as_bytes()).to_vec(),
+            ],
         )
         .await
         .unwrap();

@@ -150,7 +150,11 @@ pub(crate) async fn lock_for_decision(
         .transpose()
 }
 
-pub(crate) async fn set_status(db: &impl GenericClient, id: Uuid, status: &str) -> Result<(), Error> {
+pub(crate) async fn set_status(
+    db: &impl GenericClient,
+    id: Uuid,
+    status: &str,
+) -> Result<(), Error> {
     let statement = db
         .prepare_cached("UPDATE application SET status = $2, updated_at = now() WHERE id = $1")
         .await?;

@@ -22,7 +22,8 @@ pub(crate) async fn append(
     detail: &str,
 ) -> Result<(), Error> {
     tx.execute(
-        &tx.prepare_cached("SELECT pg_advisory_xact_lock($1)").await?,
+        &tx.prepare_cached("SELECT pg_advisory_xact_lock($1)")
+            .await?,
         &[&CHAIN_LOCK],
     )
     .await?;

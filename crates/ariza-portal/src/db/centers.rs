@@ -48,7 +48,9 @@ fn center(row: &Row) -> Result<WireCenter, Error> {
 /// The center, locked for the rest of the transaction.
 pub(crate) async fn lock(tx: &Transaction<'_>, code: &str) -> Result<WireCenter, Error> {
     let statement = tx
-        .prepare_cached("SELECT code, name, region, district FROM center WHERE code = $1 FOR UPDATE")
+        .prepare_cached(
+            "SELECT code, name, region, district FROM center WHERE code = $1 FOR UPDATE",
+        )
         .await?;
     center(&tx.query_one(&statement, &[&code]).await?)
 }

@@ -1,7 +1,6 @@
 //! Each center's change feed: decisions, catalog versions and staff accounts, in `seq` order.
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::types::Type;
 use tokio_postgres::{Error, Row};
 use uuid::Uuid;
 
@@ -10,10 +9,9 @@ use super::GenericClient;
 /// Puts the newest published catalog (if any) on one center's feed.
 pub(crate) async fn newest_catalog_to(db: &impl GenericClient, center: &str) -> Result<(), Error> {
     let statement = db
-        .prepare_typed_cached(
+        .prepare_cached(
             "INSERT INTO change (center_code, kind, payload, actor)
          SELECT $1, 'catalog', body, 'portal' FROM catalog_version ORDER BY version DESC LIMIT 1",
-            &[Type::TEXT],
         )
         .await?;
     db.execute(&statement, &[&center]).await?;
@@ -25,11 +23,9 @@ pub(crate) async fn catalog_to_all(
     db: &impl GenericClient,
     body: &serde_json::Value,
 ) -> Result<(), Error> {
-    // A parameter in a SELECT list has no type of its own: it is declared jsonb here.
     let statement = db
-        .prepare_typed_cached(
+        .prepare_cached(
             "INSERT INTO change (center_code, kind, payload, actor) SELECT code, 'catalog', $1, 'portal' FROM center",
-            &[Type::JSONB],
         )
         .await?;
     db.execute(&statement, &[&body]).await?;
@@ -64,8 +60,11 @@ pub(crate) async fn decision(
          VALUES ($1, 'decision', $2, $3, $4, $5)",
         )
         .await?;
-    db.execute(&statement, &[&center, &application, &status, &reason, &actor])
-        .await?;
+    db.execute(
+        &statement,
+        &[&center, &application, &status, &reason, &actor],
+    )
+    .await?;
     Ok(())
 }
 

@@ -144,10 +144,7 @@ fn check_known(versions: impl Iterator<Item = i64>) -> Result<(), MigrateError> 
 /// is left as it was.
 async fn adopt_sqlx(client: &mut Object) -> Result<(), MigrateError> {
     let has_sqlx: bool = client
-        .query_one(
-            "SELECT to_regclass('_sqlx_migrations') IS NOT NULL",
-            &[],
-        )
+        .query_one("SELECT to_regclass('_sqlx_migrations') IS NOT NULL", &[])
         .await?
         .try_get(0)?;
     if !has_sqlx {
@@ -216,11 +213,18 @@ mod tests {
             .filter(|n| n.ends_with(".sql"))
             .collect();
         files.sort();
-        let embedded: Vec<String> = MIGRATIONS.iter().map(|m| format!("{}.sql", m.name)).collect();
+        let embedded: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|m| format!("{}.sql", m.name))
+            .collect();
         assert_eq!(files, embedded);
         for (i, m) in MIGRATIONS.iter().enumerate() {
             assert_eq!(m.version, i as i64 + 1, "{}", m.name);
-            assert!(m.name.starts_with(&format!("{:04}_", m.version)), "{}", m.name);
+            assert!(
+                m.name.starts_with(&format!("{:04}_", m.version)),
+                "{}",
+                m.name
+            );
         }
     }
 
@@ -229,7 +233,10 @@ mod tests {
         assert!(check_known([1, 2, 5].into_iter()).is_ok());
         assert!(matches!(
             check_known([1, 6].into_iter()),
-            Err(MigrateError::TooNew { found: 6, supported: 5 })
+            Err(MigrateError::TooNew {
+                found: 6,
+                supported: 5
+            })
         ));
     }
 }

@@ -21,7 +21,10 @@ impl UserRow {
     }
 }
 
-pub(crate) async fn find(db: &impl GenericClient, username: &str) -> Result<Option<UserRow>, Error> {
+pub(crate) async fn find(
+    db: &impl GenericClient,
+    username: &str,
+) -> Result<Option<UserRow>, Error> {
     let statement = db
         .prepare_cached("SELECT role, agency, password_hash FROM portal_user WHERE username = $1")
         .await?;

@@ -76,28 +76,12 @@ pub async fn decide_within(
         Err(_) => return Err(PortalError::BadRequest("a reason is required".into())),
     }
     db::applications::set_status(&tx, app.id, to.as_str()).await?;
-    db::changes::decision(
-        &tx,
-        &app.center_code,
-        app.id,
-        to.as_str(),
-        reason,
-        actor,
-    )
-    .await?;
+    db::changes::decision(&tx, &app.center_code, app.id, to.as_str(), reason, actor).await?;
     let day = app
         .received_at
         .with_timezone(&ariza_core::clock::tashkent())
         .date_naive();
-    db::reports::add(
-        &tx,
-        day,
-        &app.center_code,
-        &app.channel,
-        from.as_str(),
-        -1,
-    )
-    .await?;
+    db::reports::add(&tx, day, &app.center_code, &app.channel, from.as_str(), -1).await?;
     db::reports::add(&tx, day, &app.center_code, &app.channel, to.as_str(), 1).await?;
     db::audit::append(
         &tx,

@@ -14,7 +14,8 @@ pub async fn changes(
     limit: Option<i64>,
 ) -> Result<ChangesResponse, PortalError> {
     let limit = limit.unwrap_or(500).clamp(1, 5000);
-    let rows = db::changes::since(&portal.pool.get().await?, &device.center_code, after, limit).await?;
+    let rows =
+        db::changes::since(&portal.pool.get().await?, &device.center_code, after, limit).await?;
     let next_cursor = rows.last().map_or(after, |r| r.seq);
     let changes = rows
         .into_iter()

@@ -148,14 +148,8 @@ pub async fn receive(
                 });
             }
             _ => {
-                db::applications::insert_conflict(
-                    &tx,
-                    app.id,
-                    sender.device_id,
-                    &digest,
-                    &body,
-                )
-                .await?;
+                db::applications::insert_conflict(&tx, app.id, sender.device_id, &digest, &body)
+                    .await?;
                 tracing::warn!(application = %app.id, "conflicting content recorded");
                 results.push(ItemResult {
                     id: app.id,
