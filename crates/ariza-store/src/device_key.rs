@@ -126,7 +126,7 @@ impl Store {
 
     /// The rule as the database says, with the marker beside it brought in line (the
     /// database is authoritative: a marker deleted or left behind changes nothing).
-    fn keyring_rule(&self) -> Result<bool> {
+    pub(crate) fn keyring_rule(&self) -> Result<bool> {
         let required = self.require_os_keyring()?;
         if required != keyring_required_marked(&self.path) {
             mark_keyring_required(&self.path, required)?;

@@ -104,7 +104,19 @@ impl Store {
         if secret.is_format_1() {
             let renewed = DeviceSecret::random();
             self.edit_slots(|slots, key| slots.put_device(key, &renewed))?;
-            device.save(&renewed)?;
+            // Under the administrator's keyring rule the renewed secret goes to the keyring or
+            // nowhere: never to a file.
+            let kept = if self.keyring_rule()? {
+                device.save_in_keyring(&renewed)
+            } else {
+                device.save(&renewed)?;
+                true
+            };
+            if !kept {
+                // The format-1 secret and slot stay in use; the next start tries again.
+                tracing::warn!("device slot not upgraded: the required OS keyring refused it");
+                return Ok(());
+            }
             tracing::info!("device slot upgraded to format 2");
         }
         if KeySlots::load(&slots_path(&self.path))?.device_is_format_1() {
