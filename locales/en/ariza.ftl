@@ -342,3 +342,4 @@ cli-rekeyed = The database is now encrypted under a new key and every key slot w
 cli-staff-removed-rekeyed = Staff member { $username } deactivated; the database is now under a new key.
 cli-recovery-key-created = Recovery key written to { $path } (public key { $recipient }). Every backup from now on also opens with it.
 cli-recovery-key-warning = WARNING: whoever holds this file can open every backup made from now on. Keep it offline: print it or copy it to a USB stick, keep that in a safe, and delete the file from this computer.
+cli-recovery-key-file-note = Ariza recovery key: keep it offline (on paper or a USB stick in a safe). It opens every backup of this desk made after it was created.

@@ -342,3 +342,4 @@ cli-rekeyed = Maʼlumotlar bazasi endi yangi kalit bilan shifrlangan va barcha k
 cli-staff-removed-rekeyed = { $username } xodimi faolsizlantirildi; maʼlumotlar bazasi endi yangi kalit ostida.
 cli-recovery-key-created = Tiklash kaliti { $path } ga yozildi (ochiq kalit { $recipient }). Bundan buyon har bir zaxira nusxa u bilan ham ochiladi.
 cli-recovery-key-warning = DIQQAT: bu fayl kimda boʻlsa, bundan buyon yaratilgan har bir zaxira nusxani ocha oladi. Uni tarmoqdan tashqarida saqlang: chop eting yoki USB xotiraga koʻchiring, seyfda saqlang va faylni bu kompyuterdan oʻchiring.
+cli-recovery-key-file-note = Ariza tiklash kaliti: tarmoqdan tashqarida saqlang (qogʻozda yoki seyfdagi USB xotirada). U ushbu ish joyining yaratilganidan keyingi barcha zaxira nusxalarini ochadi.

@@ -654,12 +654,12 @@ impl RecoveryKey {
         self.0.to_public().to_string()
     }
 
-    /// The key file as `age-keygen` writes one: comments, then `AGE-SECRET-KEY-1…`. The age
-    /// tool itself can therefore use it too.
-    pub fn file_text(&self, created: &str) -> Zeroizing<String> {
+    /// The key file as `age-keygen` writes one: comments (`note` first, in the reader's
+    /// language), then `AGE-SECRET-KEY-1…`. The age tool itself can therefore use it too.
+    pub fn file_text(&self, note: &str, created: &str) -> Zeroizing<String> {
+        let note = note.replace(['\n', '\r'], " ");
         Zeroizing::new(format!(
-            "# Ariza recovery key. Keep offline (paper or USB in a safe); it opens every backup.\n\
-             # created: {created}\n# public key: {}\n{}\n",
+            "# {note}\n# created: {created}\n# public key: {}\n{}\n",
             self.recipient(),
             self.0.to_string().expose_secret()
         ))
@@ -1041,7 +1041,8 @@ mod tests {
     #[test]
     fn a_recovery_key_opens_only_what_was_wrapped_to_it() {
         let recovery = RecoveryKey::generate();
-        let text = recovery.file_text("2026-11-20T05:00:00Z");
+        let text = recovery.file_text("Keep it in a safe.\nReally.", "2026-11-20T05:00:00Z");
+        assert_eq!(text.lines().next(), Some("# Keep it in a safe. Really."));
         let parsed = RecoveryKey::parse(&text).unwrap();
         assert_eq!(parsed.recipient(), recovery.recipient());
         let key = DbKey::random();
