@@ -400,3 +400,5 @@ doctor-schema = Database schema: version { $version } (this Ariza: { $supported 
 doctor-integrity-ok = Integrity: every page checks (SQLite's quick check and SQLCipher's page HMACs).
 doctor-integrity-damaged = Integrity: damage found (pages failing: { $pages }; { $detail }).
 doctor-damage-advice = Stop filing on this desk, keep the file as it is, and restore the newest backup (ariza restore); tell the project's developers.
+
+cli-recovery-key-file-note = Ariza recovery key: keep it offline (on paper or a USB stick in a safe). It opens every backup of this desk made after it was created.

@@ -400,3 +400,5 @@ doctor-schema = Maʼlumotlar bazasi sxemasi: { $version }-versiya (bu Ariza: { $
 doctor-integrity-ok = Butunlik: barcha sahifalar joyida (SQLite tezkor tekshiruvi va SQLCipher sahifa HMAC lari).
 doctor-integrity-damaged = Butunlik: shikast topildi (xato sahifalar: { $pages }; { $detail }).
 doctor-damage-advice = Bu ish joyida ariza rasmiylashtirishni toʻxtating, faylni oʻz holicha saqlang va eng yangi zaxira nusxani tiklang (ariza restore); loyiha dasturchilariga xabar bering.
+
+cli-recovery-key-file-note = Ariza tiklash kaliti: tarmoqdan tashqarida saqlang (qogʻozda yoki seyfdagi USB xotirada). U ushbu ish joyining yaratilganidan keyingi barcha zaxira nusxalarini ochadi.

@@ -9,16 +9,51 @@ use std::time::{Duration, Instant};
 
 use ariza_store::{DbKey, KeySlots, SlotKdf, StaffIdentity};
 
-fn timed(runs: usize, mut f: impl FnMut()) -> (Duration, Duration) {
-    let mut times: Vec<Duration> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    (times[times.len() / 2], times[0])
+/// This thread's time on a CPU so far (Linux: `/proc/thread-self/schedstat`), so that the
+/// figure is not inflated by other builds sharing the machine's two cores.
+fn cpu_time() -> Option<Duration> {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let ns: u64 = text.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(ns))
+}
+
+/// Median and minimum wall time, and median CPU time, of `runs` calls.
+struct Timing {
+    median: Duration,
+    min: Duration,
+    cpu_median: Option<Duration>,
+}
+
+fn timed(runs: usize, mut f: impl FnMut()) -> Timing {
+    let mut wall = Vec::with_capacity(runs);
+    let mut cpu = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let (start, start_cpu) = (Instant::now(), cpu_time());
+        f();
+        wall.push(start.elapsed());
+        if let (Some(a), Some(b)) = (start_cpu, cpu_time()) {
+            cpu.push(b - a);
+        }
+    }
+    wall.sort();
+    cpu.sort();
+    Timing {
+        median: wall[wall.len() / 2],
+        min: wall[0],
+        cpu_median: cpu.get(cpu.len() / 2).copied(),
+    }
+}
+
+fn print(what: &str, t: &Timing) {
+    let cpu = t
+        .cpu_median
+        .map(|c| format!(", CPU median {:.3} s", c.as_secs_f64()))
+        .unwrap_or_default();
+    println!(
+        "{what}: wall median {:.3} s, min {:.3} s{cpu}",
+        t.median.as_secs_f64(),
+        t.min.as_secs_f64()
+    );
 }
 
 fn main() {
@@ -36,42 +71,26 @@ fn main() {
     );
     let key = DbKey::random();
     let mut slots = KeySlots::default();
-    let (median, min) = timed(runs, || {
+    let seal = timed(runs, || {
         let staff = StaffIdentity::seal("bench", "correct horse battery").unwrap();
         slots.put_staff_identity(&staff, &key).unwrap();
     });
-    println!(
-        "seal a slot (new identity, Argon2id, wrap): median {:.3} s, min {:.3} s",
-        median.as_secs_f64(),
-        min.as_secs_f64()
-    );
-    let (median, min) = timed(runs, || {
+    print("seal a slot (new identity, Argon2id, wrap)", &seal);
+    let unlock = timed(runs, || {
         let opened = slots.open_staff("bench", "correct horse battery").unwrap();
         assert_eq!(opened.id(), key.id());
     });
-    println!(
-        "unlock a slot (Argon2id, open identity, unwrap): median {:.3} s, min {:.3} s",
-        median.as_secs_f64(),
-        min.as_secs_f64()
-    );
-    let (median, min) = timed(runs, || {
+    print("unlock a slot (Argon2id, open identity, unwrap)", &unlock);
+    let guess = timed(runs, || {
         assert!(slots.open_staff("bench", "wrong guess").is_err());
     });
-    println!(
-        "one wrong guess against a copied slot: median {:.3} s, min {:.3} s",
-        median.as_secs_f64(),
-        min.as_secs_f64()
-    );
+    print("one wrong guess against a copied slot", &guess);
     let hash = ariza_core::staff::hash_password("correct horse battery").unwrap();
-    let (median, min) = timed(runs, || {
+    let sign_in = timed(runs, || {
         assert!(ariza_core::staff::verify_password(
             "correct horse battery",
             &hash
         ));
     });
-    println!(
-        "for comparison, the sign-in hash (19 MiB, t = 2): median {:.3} s, min {:.3} s",
-        median.as_secs_f64(),
-        min.as_secs_f64()
-    );
+    print("for comparison, the sign-in hash (19 MiB, t = 2)", &sign_in);
 }

@@ -114,19 +114,20 @@ impl Store {
     }
 
     /// Makes a new recovery key (administrators): its private half goes to `out` (a new file,
-    /// readable by its owner only; an existing file is never overwritten), its public half is
-    /// registered here, and every backup from now on is also wrapped to it. Returns the public
-    /// recipient.
+    /// readable by its owner only, headed by the comment `note`; an existing file is never
+    /// overwritten), its public half is registered here, and every backup from now on is also
+    /// wrapped to it. Returns the public recipient.
     pub fn create_recovery_key(
         &self,
         actor: &Actor,
         out: &Path,
+        note: &str,
         clock: &dyn Clock,
     ) -> Result<String> {
         actor.role.require(Action::ManageCenter)?;
         let key = RecoveryKey::generate();
         let recipient = key.recipient();
-        write_private_new(out, key.file_text(&ts(clock.now())).as_bytes())?;
+        write_private_new(out, key.file_text(note, &ts(clock.now())).as_bytes())?;
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(

@@ -1111,19 +1111,19 @@ fn the_recovery_key_restores_when_every_password_is_lost() {
     );
     assert_eq!(
         store
-            .create_recovery_key(&clerk, &key_file, &clock())
+            .create_recovery_key(&clerk, &key_file, "note", &clock())
             .unwrap_err()
             .code(),
         Code::Forbidden
     );
     let recipient = store
-        .create_recovery_key(&admin, &key_file, &clock())
+        .create_recovery_key(&admin, &key_file, "note", &clock())
         .unwrap();
     assert_eq!(store.recovery_recipient().unwrap(), Some(recipient.clone()));
     // Never written over.
     assert!(
         store
-            .create_recovery_key(&admin, &key_file, &clock())
+            .create_recovery_key(&admin, &key_file, "note", &clock())
             .is_err()
     );
     #[cfg(unix)]

@@ -133,7 +133,12 @@ pub fn audit(ctx: &Ctx, store: &Store, command: AuditCommand) -> Result<(), Fail
 pub fn backup(ctx: &Ctx, store: &Store, args: Backup) -> Result<(), Failure> {
     let actor = args.act.sign_in(ctx, store)?;
     let report = store.backup(&actor, &args.out, &ctx.clock)?;
-    ctx.out.show(&report, |report| {
+    let value = serde_json::json!({
+        "path": args.out,
+        "restorers": report.restorers,
+        "recovery_key": report.recovery_key,
+    });
+    ctx.out.show(&value, |_| {
         let path = [("path", args.out.display().to_string())];
         println!("{}", ctx.out.tr("cli-backup-written", &path));
         let restorers = [("restorers", report.restorers.join(", "))];
@@ -209,7 +214,8 @@ pub fn recovery_key(ctx: &Ctx, store: &Store, command: RecoveryKeyCommand) -> Re
     match command {
         RecoveryKeyCommand::Create { out, act } => {
             let actor = act.sign_in(ctx, store)?;
-            let recipient = store.create_recovery_key(&actor, &out, &ctx.clock)?;
+            let note = ctx.out.tr("cli-recovery-key-file-note", &[]);
+            let recipient = store.create_recovery_key(&actor, &out, &note, &ctx.clock)?;
             let value = serde_json::json!({"path": out, "recipient": recipient});
             ctx.out.show(&value, |_| {
                 let args = [

@@ -161,11 +161,22 @@ pub fn device_key_of(path: &Path) -> ariza_store::DbKey {
     slots.open_device(&secret).into_iter().next().unwrap()
 }
 
-/// Whether `username`'s `password` opens the slots file at `slots` and its key opens the
-/// database at `db`.
-pub fn password_opens(slots: &Path, db: &Path, username: &str, password: &str) -> bool {
+/// The database keys `username`'s `password` opens in the slots file at `slots` (none when it
+/// opens nothing). One Argon2id run: test several databases against the same keys.
+pub fn slot_keys(slots: &Path, username: &str, password: &str) -> Vec<ariza_store::DbKey> {
     ariza_store::KeySlots::load(slots)
         .unwrap()
         .open_staff_keys(username, password)
-        .is_ok_and(|keys| keys.iter().any(|k| open_with_key(db, k).is_some()))
+        .unwrap_or_default()
+}
+
+/// Whether any of `keys` opens the database at `db`.
+pub fn any_opens(keys: &[ariza_store::DbKey], db: &Path) -> bool {
+    keys.iter().any(|k| open_with_key(db, k).is_some())
+}
+
+/// Whether `username`'s `password` opens the slots file at `slots` and its key opens the
+/// database at `db`.
+pub fn password_opens(slots: &Path, db: &Path, username: &str, password: &str) -> bool {
+    any_opens(&slot_keys(slots, username, password), db)
 }
