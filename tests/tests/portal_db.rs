@@ -346,7 +346,8 @@ fn a_migration_sqlx_left_unfinished_is_refused() {
 }
 
 /// Two portals starting on one fresh database: the advisory lock makes the second wait, then
-/// find everything applied. Without it one fails halfway (`relation "center" already exists`).
+/// find everything applied. Without it one fails (a duplicate key in PostgreSQL's catalog as
+/// both create `schema_migration`, or `relation "center" already exists`).
 #[test]
 fn two_portals_migrating_together_apply_each_migration_once() {
     let rt = runtime();
