@@ -48,25 +48,35 @@ pub(crate) async fn append(
     Ok(())
 }
 
-/// Stores a desk's entry unless that device's seq is already stored.
-pub(crate) async fn insert_desk_entry(
+/// Stores a desk's entries in one statement, each unless that device's seq is already stored:
+/// a push carries up to 2000, and one round trip each was a tenth of the 2G benchmark's
+/// engine time beyond the link's floor.
+pub(crate) async fn insert_desk_entries(
     db: impl PgExecutor<'_>,
     device: Uuid,
-    e: &AuditEntry,
+    entries: &[AuditEntry],
 ) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let column = |f: fn(&AuditEntry) -> &str| -> Vec<String> {
+        entries.iter().map(|e| f(e).to_string()).collect()
+    };
     sqlx::query(
         "INSERT INTO desk_audit (device_id, seq, at, actor, action, subject, detail, prev_hash, hash)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+         SELECT $1, * FROM UNNEST($2::bigint[], $3::timestamptz[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::text[], $9::text[])
+         ON CONFLICT DO NOTHING",
     )
     .bind(device)
-    .bind(e.seq)
-    .bind(e.at)
-    .bind(&e.actor)
-    .bind(&e.action)
-    .bind(&e.subject)
-    .bind(&e.detail)
-    .bind(&e.prev_hash)
-    .bind(&e.hash)
+    .bind(entries.iter().map(|e| e.seq).collect::<Vec<i64>>())
+    .bind(entries.iter().map(|e| e.at).collect::<Vec<DateTime<Utc>>>())
+    .bind(column(|e| &e.actor))
+    .bind(column(|e| &e.action))
+    .bind(column(|e| &e.subject))
+    .bind(column(|e| &e.detail))
+    .bind(column(|e| &e.prev_hash))
+    .bind(column(|e| &e.hash))
     .execute(db)
     .await?;
     Ok(())

@@ -172,9 +172,8 @@ pub async fn receive_desk_chain(
         }));
     }
     let stored_to = acknowledged.as_ref().map_or(0, |h| h.seq);
-    for e in entries.iter().filter(|e| e.seq > stored_to) {
-        db::audit::insert_desk_entry(&mut *tx, device.id, e).await?;
-    }
+    let new_entries: Vec<AuditEntry> = entries.into_iter().filter(|e| e.seq > stored_to).collect();
+    db::audit::insert_desk_entries(&mut *tx, device.id, &new_entries).await?;
     // An upload that stops short of the stored head (a resend after a lost answer, limited
     // to fewer entries) leaves the stored head and its signature as they are.
     if head_seq >= stored_to {
