@@ -4,6 +4,8 @@
 //! (N = applications, default 10,000; LEVELS = zstd levels for the steps, default 9).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use ariza_core::audit::AuditLine;
+use ariza_core::wire::{ApplicationColumns, AuditColumns, AuditUpload, PushBatchV2};
 use ariza_e2e::desk::{desk, file_varied};
 use serde_json::{Map, Value, json};
 
@@ -85,10 +87,8 @@ fn ts_cols(mut v: Value, delta: bool) -> Value {
             }
         }
     }
-    if let Some(a) = v.get_mut("audit") {
-        if let Some(c) = a.get_mut("at") {
-            conv(c, delta);
-        }
+    if let Some(c) = v.get_mut("audit").and_then(|a| a.get_mut("at")) {
+        conv(c, delta);
     }
     v
 }
@@ -250,6 +250,51 @@ fn main() {
             }),
         ),
     ];
+    // Format 2 as built (the real types), at several levels, with compression time.
+    for level in [3, 6, 9, 12, 15, 19] {
+        let (mut total, mut secs) = (0usize, 0f64);
+        let (mut ai, mut ei) = (0usize, 0usize);
+        for (k, s) in sizes.iter().enumerate() {
+            let batch = apps[ai..ai + s].to_vec();
+            ai += s;
+            let upto = if k + 1 == sizes.len() {
+                audit.len()
+            } else {
+                batch
+                    .iter()
+                    .filter_map(|a| file_seq.get(&a.id.to_string()))
+                    .max()
+                    .map_or(ei, |m| m + 1)
+                    .min(ei + 2000)
+            }
+            .max(ei);
+            let lines = audit[ei..upto].iter().map(AuditLine::from);
+            ei = upto;
+            let push = PushBatchV2 {
+                applications: ApplicationColumns::from_rows(batch),
+                audit: AuditUpload {
+                    after_seq: 0,
+                    after_hash: "0".repeat(64),
+                    entries: AuditColumns::from_lines(lines),
+                    newest_seq: 0,
+                    head_signature: "ab".repeat(64),
+                },
+            };
+            let json = serde_json::to_vec(&push).unwrap();
+            if let (Ok(path), 4) = (std::env::var("DUMP"), k) {
+                // One full batch (1000 applications), for `zstd -b` to time the levels.
+                std::fs::write(path, &json).unwrap();
+            }
+            let t = std::time::Instant::now();
+            total += zstd::encode_all(json.as_slice(), level).unwrap().len();
+            secs += t.elapsed().as_secs_f64();
+        }
+        println!(
+            "format 2 as built, level {level:2}: {:6.1} B/app, compressing {:6.1} ms per 1000 applications",
+            total as f64 / n as f64,
+            secs * 1e6 / n as f64
+        );
+    }
     for level in levels {
         println!("zstd level {level}");
         for (name, aligned, enc) in &variants {
