@@ -225,7 +225,7 @@ err-idle-minutes = Choose between 1 and 120 minutes.
 err-sync-rate-limited = The portal asked this desk to slow down; delivery continues shortly.
 err-portal-url = This is not a portal address.
 err-portal-url-insecure = Use an https:// address. Plain http is allowed only to this computer.
-err-portal-pin = A certificate fingerprint is 64 hexadecimal digits (SHA-256).
+err-portal-pin = A pin is the SHA-256 of the portal's public key: 44 Base64 characters or 64 hexadecimal digits. Two pins (the current key and a backup) are separated by a comma.
 cli-new-password-prompt = New password for { $username }:
 cli-password-changed = Password of { $username } changed.
 cli-staff-removed = Staff member { $username } deactivated.
@@ -241,7 +241,7 @@ ui-lock-resume = Continue
 ui-lock-switch = Sign out
 ui-locked-db = The database is locked on this computer. Any staff member's password opens it.
 ui-idle-minutes = Lock after idle (minutes)
-ui-enroll-pin = Certificate fingerprint (SHA-256, optional)
+ui-enroll-pin = Public key pins (SHA-256 of the key, optional; up to two, separated by a comma)
 
 ## Supervisor queues
 err-not-decided = This application has no decision to hand over yet.
@@ -402,3 +402,8 @@ doctor-integrity-damaged = Integrity: damage found (pages failing: { $pages }; {
 doctor-damage-advice = Stop filing on this desk, keep the file as it is, and restore the newest backup (ariza restore); tell the project's developers.
 
 cli-recovery-key-file-note = Ariza recovery key: keep it offline (on paper or a USB stick in a safe). It opens every backup of this desk made after it was created.
+## Transport and audit head
+err-portal-pin-mismatch = The portal's certificate does not carry a pinned key. Check the portal address and the pins with IT.
+err-portal-cert-expired = The portal's pinned certificate has expired or is not valid yet. Check this computer's date; otherwise IT must renew the portal's certificate.
+err-portal-redirect = The portal address answered with a redirect to another address. Enter the portal's final address.
+err-audit-diverged = This desk's audit trail no longer matches what the portal received: entries were removed or changed. Tell IT; the desk keeps working.

@@ -225,7 +225,7 @@ err-idle-minutes = 1 dan 120 daqiqagacha tanlang.
 err-sync-rate-limited = Portal bu ish joyidan sekinroq yuborishni soʻradi; yetkazish tez orada davom etadi.
 err-portal-url = Bu portal manzili emas.
 err-portal-url-insecure = https:// manzilidan foydalaning. Oddiy http faqat shu kompyuterga ruxsat etiladi.
-err-portal-pin = Sertifikat izi 64 ta oʻn oltilik raqamdan iborat (SHA-256).
+err-portal-pin = Pin — portal ochiq kalitining SHA-256 qiymati: 44 ta Base64 belgisi yoki 64 ta oʻn oltilik raqam. Ikki pin (joriy kalit va zaxira) vergul bilan ajratiladi.
 cli-new-password-prompt = { $username } uchun yangi parol:
 cli-password-changed = { $username } paroli oʻzgartirildi.
 cli-staff-removed = { $username } xodimi faolsizlantirildi.
@@ -241,7 +241,7 @@ ui-lock-resume = Davom etish
 ui-lock-switch = Chiqish
 ui-locked-db = Bu kompyuterda maʼlumotlar bazasi qulflangan. Istalgan xodimning paroli uni ochadi.
 ui-idle-minutes = Harakatsizlikdan keyin qulflash (daqiqa)
-ui-enroll-pin = Sertifikat izi (SHA-256, ixtiyoriy)
+ui-enroll-pin = Ochiq kalit pinlari (kalitning SHA-256 qiymati, ixtiyoriy; ikkitagacha, vergul bilan)
 
 ## Nazoratchi navbatlari
 err-not-decided = Bu ariza boʻyicha hali topshiriladigan qaror yoʻq.
@@ -402,3 +402,8 @@ doctor-integrity-damaged = Butunlik: shikast topildi (xato sahifalar: { $pages }
 doctor-damage-advice = Bu ish joyida ariza rasmiylashtirishni toʻxtating, faylni oʻz holicha saqlang va eng yangi zaxira nusxani tiklang (ariza restore); loyiha dasturchilariga xabar bering.
 
 cli-recovery-key-file-note = Ariza tiklash kaliti: tarmoqdan tashqarida saqlang (qogʻozda yoki seyfdagi USB xotirada). U ushbu ish joyining yaratilganidan keyingi barcha zaxira nusxalarini ochadi.
+## Transport va audit boshi
+err-portal-pin-mismatch = Portal sertifikatida mahkamlangan kalit yoʻq. Portal manzili va pinlarni AT xodimi bilan tekshiring.
+err-portal-cert-expired = Portalning mahkamlangan sertifikati muddati tugagan yoki hali boshlanmagan. Shu kompyuterdagi sanani tekshiring; aks holda AT portal sertifikatini yangilashi kerak.
+err-portal-redirect = Portal manzili boshqa manzilga yoʻnaltirish bilan javob berdi. Portalning yakuniy manzilini kiriting.
+err-audit-diverged = Bu ish joyining audit jurnali portal qabul qilgan nusxaga endi mos emas: yozuvlar oʻchirilgan yoki oʻzgartirilgan. AT xodimiga xabar bering; ish davom etadi.

@@ -101,21 +101,19 @@ fn main() {
             scope.spawn(move || {
                 let client = reqwest::blocking::Client::new();
                 for (body, _) in batches {
-                    let r: PushResponse = device
-                        .request(
-                            &client,
-                            &base,
-                            "POST",
-                            "/api/v1/applications/batch",
-                            body,
-                            ariza_e2e::device::now_ms(),
-                        )
-                        .header("content-encoding", "zstd")
-                        .header("content-type", "application/json")
-                        .send()
-                        .unwrap()
-                        .json()
-                        .unwrap();
+                    let request = device.request(
+                        &client,
+                        &base,
+                        "POST",
+                        "/api/v1/applications/batch",
+                        body,
+                        &[
+                            ("content-encoding", "zstd"),
+                            ("content-type", "application/json"),
+                        ],
+                        ariza_e2e::device::now_ms(),
+                    );
+                    let r: PushResponse = client.execute(request).unwrap().json().unwrap();
                     assert!(
                         r.results
                             .iter()

@@ -108,3 +108,88 @@ pub fn enrolled_desk(
         .unwrap();
     (store, admin, engine)
 }
+
+const SURNAMES: &[&str] = &[
+    "Karimov",
+    "Rahimova",
+    "Yusupov",
+    "Gʻulomova",
+    "Toshmatov",
+    "Ergasheva",
+    "Qodirov",
+    "Saidova",
+    "Nazarov",
+    "Mirzayeva",
+];
+const GIVEN: &[&str] = &[
+    "Sherzod", "Dilnoza", "Jasur", "Malika", "Bekzod", "Nodira", "Sardor", "Feruza", "Akmal",
+    "Kamola", "Rustam", "Sevara",
+];
+const REASONS: &[&str] = &["first", "expired", "lost", "changed_name"];
+const PURPOSES: &[&str] = &[
+    "viza uchun",
+    "ishga kirish",
+    "oʻqishga topshirish",
+    "chet elga chiqish",
+    "sudga taqdim etish",
+];
+
+/// `n` applications from many different citizens with varied forms, so compression meets
+/// realistic variety rather than one record repeated.
+pub fn file_varied(store: &Store, actor: &Actor, n: usize) {
+    let mut citizens = Vec::new();
+    for i in 0..(n / 5).max(1) {
+        let sex = if i % 2 == 0 { Sex::Male } else { Sex::Female };
+        let birth = chrono::NaiveDate::from_ymd_opt(
+            1950 + (i % 55) as i32,
+            1 + (i % 12) as u32,
+            1 + (i % 28) as u32,
+        )
+        .unwrap();
+        let c = store
+            .register_citizen(
+                actor,
+                &CitizenInput {
+                    pinfl: Pinfl::compose(sex, birth, (i / 1000) as u32, (i % 1000) as u32)
+                        .to_string(),
+                    document_kind: Some(DocumentKind::Passport),
+                    document_number: format!(
+                        "A{}{:07}",
+                        ["A", "B", "C", "D"][i % 4],
+                        1_000_000 + i * 7919 % 8_999_999
+                    ),
+                    surname: SURNAMES[i % SURNAMES.len()].into(),
+                    given_name: GIVEN[(i * 7) % GIVEN.len()].into(),
+                    patronymic: format!("{}ovich", GIVEN[(i * 3) % GIVEN.len()]),
+                    birth_date: birth.format("%Y-%m-%d").to_string(),
+                    sex: Some(sex),
+                    phone: format!("+99890{:07}", (i * 104_729) % 10_000_000),
+                    region: "1726".into(),
+                    district: "1726294".into(),
+                    street: format!("{}-uy", i % 150),
+                },
+                &SystemClock,
+            )
+            .unwrap();
+        citizens.push(c.id);
+    }
+    for i in 0..n {
+        let (service, form) = match i % 3 {
+            0 => ("id-card", serde_json::json!({"reason": REASONS[i % 4]})),
+            1 => (
+                "no-criminal-record",
+                serde_json::json!({"purpose": PURPOSES[i % PURPOSES.len()], "copies": 1 + i % 3}),
+            ),
+            _ => (
+                "eri-key",
+                serde_json::json!({"holder_type": "individual", "phone": format!("+99893{:07}", (i * 7_919) % 10_000_000)}),
+            ),
+        };
+        let req = FileRequest {
+            citizen_id: citizens[i % citizens.len()],
+            service_code: service.into(),
+            form: serde_json::from_value(form).unwrap(),
+        };
+        store.file_application(actor, &req, &SystemClock).unwrap();
+    }
+}

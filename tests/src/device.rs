@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use ariza_core::wire::{EnrollRequest, EnrollResponse};
-use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::blocking::{Client, Request, RequestBuilder};
 
 pub struct TestDevice {
     pub id: String,
@@ -40,7 +40,9 @@ impl TestDevice {
         }
     }
 
-    /// A signed request with the body as sent.
+    /// A signed request with the body as sent, and the headers given (before signing, so a
+    /// `content-encoding` among them is signed too).
+    #[allow(clippy::too_many_arguments)]
     pub fn request(
         &self,
         client: &Client,
@@ -48,24 +50,21 @@ impl TestDevice {
         method: &str,
         path: &str,
         body: &[u8],
+        headers: &[(&str, &str)],
         timestamp_ms: i64,
-    ) -> RequestBuilder {
+    ) -> Request {
         let url = format!("{base}{path}");
-        let builder = if method == "POST" {
+        let mut builder = if method == "POST" {
             client.post(url).body(body.to_vec())
         } else {
             client.get(url)
         };
-        ariza_sync::transport::sign(
-            builder,
-            &self.id,
-            &self.key,
-            method,
-            path,
-            body,
-            timestamp_ms,
-        )
-        .unwrap()
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let mut request = builder.build().unwrap();
+        ariza_sync::transport::sign(&mut request, &self.id, &self.key, timestamp_ms).unwrap();
+        request
     }
 
     pub fn post_json(
@@ -74,29 +73,38 @@ impl TestDevice {
         base: &str,
         path: &str,
         value: &impl serde::Serialize,
-    ) -> RequestBuilder {
+    ) -> Request {
         let body = serde_json::to_vec(value).unwrap();
-        self.request(client, base, "POST", path, &body, now_ms())
-            .header("content-type", "application/json")
+        self.request(
+            client,
+            base,
+            "POST",
+            path,
+            &body,
+            &[("content-type", "application/json")],
+            now_ms(),
+        )
     }
 }
 
 /// Signs `request` now, as the desk enrolled in `e` does (the sync engine's own signer).
-pub fn sign_as(
-    e: &ariza_store::Enrollment,
-    request: RequestBuilder,
-    method: &str,
-    path: &str,
-    body: &[u8],
-) -> RequestBuilder {
+pub fn sign_as(e: &ariza_store::Enrollment, request: RequestBuilder) -> Request {
+    let mut request = request.build().unwrap();
     ariza_sync::transport::sign(
-        request,
+        &mut request,
         &e.device_id.to_string(),
         &e.signing_key,
-        method,
-        path,
-        body,
         now_ms(),
     )
-    .unwrap()
+    .unwrap();
+    request
+}
+
+/// Signs `request` now and sends it with `client`.
+pub fn send_as(
+    client: &Client,
+    e: &ariza_store::Enrollment,
+    request: RequestBuilder,
+) -> reqwest::blocking::Response {
+    client.execute(sign_as(e, request)).unwrap()
 }

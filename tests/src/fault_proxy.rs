@@ -25,6 +25,9 @@ pub enum Fault {
     Delay,
     /// Read the request and answer 502 without forwarding it.
     BadGateway,
+    /// Forward the request, wait until the answer starts (the server has done its work and
+    /// committed), then reset the connection: the client never sees the answer.
+    ResetAfterAnswer,
 }
 
 /// Link emulation: bytes per second each way and a one-way delay per write.
@@ -38,6 +41,8 @@ pub struct Link {
 pub struct FaultProxy {
     pub addr: SocketAddr,
     faults_on: Arc<AtomicBool>,
+    /// Faults for the next connections, in order, before any drawn one.
+    script: Arc<Mutex<std::collections::VecDeque<Fault>>>,
     stop: Arc<AtomicBool>,
     /// Bytes carried client → upstream and upstream → client.
     pub bytes_up: Arc<AtomicU64>,
@@ -62,6 +67,8 @@ impl FaultProxy {
         let bytes_down = Arc::new(AtomicU64::new(0));
         let connections = Arc::new(AtomicU64::new(0));
         let rng = Arc::new(Mutex::new(StdRng::seed_from_u64(seed)));
+        let script: Arc<Mutex<std::collections::VecDeque<Fault>>> = Arc::default();
+        let next_scripted = script.clone();
         let (f, s, up, down, conns) = (
             faults_on.clone(),
             stop.clone(),
@@ -75,7 +82,12 @@ impl FaultProxy {
                     Ok((client, _)) => {
                         conns.fetch_add(1, Ordering::Relaxed);
                         let faulty = f.load(Ordering::Relaxed);
-                        let fault = if faulty { draw(&rng) } else { Fault::Pass };
+                        let scripted = next_scripted.lock().ok().and_then(|mut q| q.pop_front());
+                        let fault = match scripted {
+                            Some(fault) => fault,
+                            None if faulty => draw(&rng),
+                            None => Fault::Pass,
+                        };
                         let (up, down) = (up.clone(), down.clone());
                         let cut = rng
                             .lock()
@@ -92,6 +104,7 @@ impl FaultProxy {
         Ok(FaultProxy {
             addr,
             faults_on,
+            script,
             stop,
             bytes_up,
             bytes_down,
@@ -101,6 +114,17 @@ impl FaultProxy {
 
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// A proxy that passes everything except the next connections, which meet `faults` in
+    /// order.
+    pub fn scripted(upstream: SocketAddr, faults: &[Fault]) -> std::io::Result<FaultProxy> {
+        let proxy = FaultProxy::start(upstream, 0, None)?;
+        proxy.set_faults(false);
+        if let Ok(mut q) = proxy.script.lock() {
+            q.extend(faults.iter().copied());
+        }
+        Ok(proxy)
     }
 
     /// Turns fault injection on or off (the link shaping stays).
@@ -255,6 +279,7 @@ fn handle(
             );
             return Ok(());
         }
+        Fault::ResetAfterAnswer => return forward_then_reset(client, upstream),
         Fault::Delay => std::thread::sleep(Duration::from_millis(50 + cut % 400)),
         Fault::Pass | Fault::Truncate => {}
     }
@@ -285,5 +310,34 @@ fn handle(
     // The answer's direction is done: end the whole connection so the other pump stops too.
     let _ = client_again.shutdown(Shutdown::Both);
     let _ = t.join();
+    Ok(())
+}
+
+/// Forwards one request (whatever arrives until the client pauses), waits for the first bytes
+/// of the answer, then resets the client's connection instead of passing them on.
+fn forward_then_reset(mut client: TcpStream, upstream: SocketAddr) -> std::io::Result<()> {
+    let mut server = TcpStream::connect(upstream)?;
+    client.set_read_timeout(Some(Duration::from_millis(300)))?;
+    let mut buf = [0u8; 64 * 1024];
+    loop {
+        match client.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => server.write_all(&buf[..n])?,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                break;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    let _ = server.read(&mut buf)?;
+    // Linger 0 turns the close into a TCP reset.
+    socket2::SockRef::from(&client).set_linger(Some(Duration::ZERO))?;
+    drop(client);
+    let _ = server.shutdown(Shutdown::Both);
     Ok(())
 }

@@ -622,6 +622,8 @@ fn seed_morning(db: &Path) -> Morning {
             ],
             received_at: chrono::Utc::now(),
             audit_stored_to: None,
+            audit_head: None,
+            audit_refused: None,
         })
         .unwrap();
     // Decisions from the agencies: one returned for correction, one completed.

@@ -41,11 +41,20 @@ fn the_openapi_document_describes_every_route() {
             "/api/v1/enroll",
             "/api/v1/health",
             "/api/v1/online/applications",
-            "/api/v1/reports/regional"
+            "/api/v1/reports/regional",
+            "/api/v2/applications/batch"
         ]
     );
     for schema in [
         "WireApplication",
+        "PushBatch",
+        "PushBatchV2",
+        "AuditUpload",
+        "AuditColumns",
+        "ApplicationColumns",
+        "CitizenColumns",
+        "AuditHead",
+        "AuditRefusal",
         "PushResponse",
         "ApiError",
         "ChangesResponse",

@@ -1,5 +1,5 @@
 //! The real `ariza-portal` binary, as operators run it: serving HTTPS itself from PEM files,
-//! a desk pinned to its certificate, `device revoke` refusing that desk at once, `audit verify`
+//! a desk pinned to its certificate's key, `device revoke` refusing that desk at once, `audit verify`
 //! passing and then failing after an edit, and `report` printing the table.
 //! Needs the binary built first (`cargo build -p ariza-portal`, done by scripts/test.sh).
 
@@ -45,9 +45,10 @@ fn the_portal_binary_serves_tls_revokes_devices_and_verifies_its_audit() {
     let (cert_path, key_path) = (dir.path().join("portal.crt"), dir.path().join("portal.key"));
     std::fs::write(&cert_path, cert.cert.pem()).unwrap();
     std::fs::write(&key_path, cert.key_pair.serialize_pem()).unwrap();
+    // The key's pin (SHA-256 of its SubjectPublicKeyInfo), as `--pin` takes it.
     let pin = {
         use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(cert.cert.der()))
+        hex::encode(sha2::Sha256::digest(cert.key_pair.public_key_der()))
     };
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -71,18 +71,14 @@ fn applications_reach_the_portal_once_and_decisions_come_back() {
     })
     .unwrap();
     let path = "/api/v1/applications/batch";
-    let resp: PushResponse = ariza_e2e::device::sign_as(
+    let resp: PushResponse = ariza_e2e::device::send_as(
+        &client,
         &enrollment,
         client
             .post(format!("{}{path}", portal.url))
             .header("content-type", "application/json")
-            .body(body.clone()),
-        "POST",
-        path,
-        &body,
+            .body(body),
     )
-    .send()
-    .unwrap()
     .json()
     .unwrap();
     assert!(
@@ -173,7 +169,7 @@ fn only_an_administrator_enrolls_and_a_refused_clerk_spends_no_code() {
                 },
             },
             &ariza_sync::new_device_key().0,
-            None,
+            &[],
             chrono::Utc::now(),
         )
         .unwrap_err();
@@ -310,7 +306,7 @@ fn an_unreachable_portal_keeps_everything_and_says_so() {
                 },
             },
             &ariza_sync::new_device_key().0,
-            None,
+            &[],
             chrono::Utc::now(),
         )
         .unwrap();
@@ -616,4 +612,64 @@ fn a_damaged_row_is_never_delivered() {
         .unwrap();
     assert_eq!(engine.sync_once(&store).unwrap().delivered, 2);
     assert_eq!(portal.count("SELECT count(*) FROM application"), 2);
+}
+
+#[test]
+fn an_enrollment_whose_answer_was_lost_is_answered_again() {
+    use ariza_e2e::fault_proxy::{Fault, FaultProxy};
+    let portal = TestPortal::start();
+    let code = portal.center_and_code("RTY01");
+    // The first connection reaches the portal, which enrolls the desk and commits; then the
+    // link resets before the answer gets back.
+    let proxy = FaultProxy::scripted(
+        portal.url.trim_start_matches("http://").parse().unwrap(),
+        &[Fault::ResetAfterAnswer],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = desk(&dir, "RTY01");
+    let engine = Engine::new().unwrap();
+    let enrolled = engine
+        .enroll(&store, &admin, &proxy.url(), &code, "desk-1", None)
+        .unwrap();
+    assert_eq!(
+        proxy.connections.load(std::sync::atomic::Ordering::Relaxed),
+        2,
+        "the answer was lost once and asked for again"
+    );
+    assert_eq!(
+        portal.count("SELECT count(*) FROM device"),
+        1,
+        "enrolled once"
+    );
+    let e = store.enrollment().unwrap().unwrap();
+    assert_eq!(e.device_id, enrolled.device_id);
+    file(&store, &admin, 2);
+    assert_eq!(engine.sync_once(&store).unwrap().delivered, 2);
+
+    // Asked again by hand: the same code and key get the same answer; another key does not.
+    let ask = |public_key: &str| {
+        reqwest::blocking::Client::new()
+            .post(format!("{}/api/v1/enroll", portal.url))
+            .json(&ariza_core::wire::EnrollRequest {
+                code: code.clone(),
+                device_name: "desk-1".into(),
+                public_key: public_key.to_string(),
+            })
+            .send()
+            .unwrap()
+    };
+    let same = ask(&ariza_sync::transport::public_key_of(&e.signing_key).unwrap());
+    assert_eq!(same.status().as_u16(), 200);
+    assert_eq!(
+        same.json::<ariza_core::wire::EnrollResponse>().unwrap(),
+        enrolled
+    );
+    let other = ask(&ariza_sync::new_device_key().1);
+    assert_eq!(other.status().as_u16(), 403);
+    assert_eq!(
+        other.json::<serde_json::Value>().unwrap()["code"],
+        "enroll_code_invalid"
+    );
+    assert_eq!(portal.count("SELECT count(*) FROM device"), 1);
 }

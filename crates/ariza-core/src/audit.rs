@@ -97,10 +97,13 @@ pub enum AuditAction {
     ApplicationsReceive,
     /// Portal: the demonstration data was loaded.
     DemoLoad,
+    /// A desk's trail no longer extends the head the portal acknowledged (`detail`: why);
+    /// recorded by the desk that finds it and by the portal that refuses it.
+    AuditDiverged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 36] = [
+    pub const ALL: [AuditAction; 37] = [
         AuditAction::CenterSetup,
         AuditAction::StaffAdd,
         AuditAction::StaffSignIn,
@@ -137,6 +140,7 @@ impl AuditAction {
         AuditAction::ApplicationDecide,
         AuditAction::ApplicationsReceive,
         AuditAction::DemoLoad,
+        AuditAction::AuditDiverged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -177,6 +181,7 @@ impl AuditAction {
             AuditAction::ApplicationDecide => "application.decide",
             AuditAction::ApplicationsReceive => "applications.receive",
             AuditAction::DemoLoad => "demo.load",
+            AuditAction::AuditDiverged => "audit.diverged",
         }
     }
 
@@ -230,6 +235,61 @@ impl AuditEntry {
             &self.detail,
         )
     }
+}
+
+/// An audit entry as format 2 of a push carries it: only what the portal cannot derive. Its
+/// `seq` follows from its place in the upload, its `prev_hash` and `hash` are recomputed by
+/// the portal with [`entry_hash`], the one function both sides use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AuditLine {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+impl From<&AuditEntry> for AuditLine {
+    fn from(e: &AuditEntry) -> AuditLine {
+        AuditLine {
+            at: e.at,
+            actor: e.actor.clone(),
+            action: e.action.clone(),
+            subject: e.subject.clone(),
+            detail: e.detail.clone(),
+        }
+    }
+}
+
+/// Rebuilds the chained entries of an upload: `lines` follow the entry `after_seq` whose hash
+/// is `after_hash` (0 and [`GENESIS`] at the start of a chain).
+pub fn rechain(after_seq: i64, after_hash: &str, lines: &[AuditLine]) -> Vec<AuditEntry> {
+    let mut prev = after_hash.to_string();
+    let mut out = Vec::with_capacity(lines.len());
+    for (seq, l) in (after_seq + 1..).zip(lines) {
+        let hash = entry_hash(
+            &prev, seq, &l.at, &l.actor, &l.action, &l.subject, &l.detail,
+        );
+        out.push(AuditEntry {
+            seq,
+            at: l.at,
+            actor: l.actor.clone(),
+            action: l.action.clone(),
+            subject: l.subject.clone(),
+            detail: l.detail.clone(),
+            prev_hash: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        });
+    }
+    out
+}
+
+/// The bytes a device signs for the head of the audit entries it sends (one signature per
+/// push, with the key that signs its requests): the device, the last entry's number and its
+/// hash. The portal verifies it against the chain it recomputed, so a head the device
+/// signed is one the portal can hold it to.
+pub fn head_signing_input(device_id: &str, seq: i64, hash: &str) -> Vec<u8> {
+    format!("ariza-audit-head-v1\n{device_id}\n{seq}\n{hash}").into_bytes()
 }
 
 /// The outcome of checking a chain.
@@ -373,6 +433,23 @@ mod tests {
         c.remove(1);
         let r = verify_chain(&c);
         assert_eq!(r.broken_at, Some(3));
+    }
+
+    #[test]
+    fn an_upload_rechains_to_the_same_hashes() {
+        let c = chain(5);
+        let lines: Vec<AuditLine> = c[2..].iter().map(AuditLine::from).collect();
+        assert_eq!(rechain(2, &c[1].hash, &lines), c[2..].to_vec());
+        assert_eq!(
+            rechain(
+                0,
+                GENESIS,
+                &c.iter().map(AuditLine::from).collect::<Vec<_>>()
+            ),
+            c
+        );
+        // Another starting point gives other hashes: the chain is anchored.
+        assert_ne!(rechain(2, GENESIS, &lines)[0].hash, c[2].hash);
     }
 
     #[test]

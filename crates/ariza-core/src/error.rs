@@ -103,6 +103,9 @@ pub enum PortalCode {
     IllegalTransition,
     /// The portal's database is down: try again later.
     Unavailable,
+    /// A desk's audit chain no longer extends the head the portal acknowledged: its entries
+    /// were refused and an alert recorded (in a push's `audit_refused`).
+    AuditChainBroken,
     // Item-level codes, one per refused application of a batch.
     /// The tracking number belongs to another center.
     WrongCenter,
@@ -134,6 +137,7 @@ impl PortalCode {
             PortalCode::TooLarge => "too_large",
             PortalCode::IllegalTransition => "illegal_transition",
             PortalCode::Unavailable => "unavailable",
+            PortalCode::AuditChainBroken => "audit_chain_broken",
             PortalCode::WrongCenter => "wrong_center",
             PortalCode::UnknownService => "unknown_service",
             PortalCode::WrongChannel => "wrong_channel",

@@ -12,7 +12,7 @@ use ariza_core::citizen::{CitizenInput, Sex};
 use ariza_core::document::{DocumentKind, normalize_number};
 use ariza_core::pinfl::Pinfl;
 use ariza_core::tracking::TrackingNumber;
-use ariza_core::wire::{ChangesResponse, EnrollRequest, PushBatch, PushResponse};
+use ariza_core::wire::{ChangesResponse, EnrollRequest, PushBatch, PushBatchV2, PushResponse};
 use ariza_core::{phone, translit};
 use chrono::NaiveDate;
 use proptest::prelude::*;
@@ -51,6 +51,10 @@ proptest! {
     #[test]
     fn wire_decoding_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
         let _ = serde_json::from_slice::<PushBatch>(&bytes);
+        if let Ok(batch) = serde_json::from_slice::<PushBatchV2>(&bytes) {
+            let _ = batch.applications.into_rows();
+            let _ = batch.audit.entries.into_lines();
+        }
         let _ = serde_json::from_slice::<PushResponse>(&bytes);
         let _ = serde_json::from_slice::<ChangesResponse>(&bytes);
         let _ = serde_json::from_slice::<EnrollRequest>(&bytes);
@@ -65,6 +69,17 @@ proptest! {
             serde_json::json!({"applications": [], "audit": [{"seq": n, "at": text}]}),
         ] {
             let _ = serde_json::from_value::<PushBatch>(candidate);
+        }
+        // Format 2: columns of the wrong kind or of different lengths, steps that overflow.
+        for candidate in [
+            serde_json::json!({"applications": {"id": [text], "filed_at": [n, n]}, "audit": {}}),
+            serde_json::json!({"applications": {}, "audit": {"after_seq": n, "after_hash": text,
+                "newest_seq": n, "entries": {"at": [n, i64::MAX, n], "actor": [text]}, "head_signature": text}}),
+        ] {
+            if let Ok(batch) = serde_json::from_value::<PushBatchV2>(candidate) {
+                let _ = batch.applications.into_rows();
+                let _ = batch.audit.entries.into_lines();
+            }
         }
     }
 

@@ -33,6 +33,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use rusqlite::Connection;
 
 pub use applications::{FilingOrigin, ListFilter};
+pub use audit::AuditUpload;
 pub use backup::{BackupReport, RestoreFrom, RestoreReport};
 pub use citizens::CitizenMatch;
 pub use device_key::{DeviceKeyLocation, keyring_required_marked, keyring_required_path};

@@ -25,8 +25,13 @@ pub struct Enrollment {
     pub device_id: Uuid,
     /// The device's Ed25519 private key (hex), kept only inside the encrypted database.
     pub signing_key: String,
-    /// SHA-256 of the portal's certificate (hex), when the desk pins it.
-    pub pinned_cert: Option<String>,
+    /// The portal's public-key pins (SHA-256 of its certificate's SubjectPublicKeyInfo,
+    /// base64), at most two: its current key and a backup. Empty: the web PKI decides.
+    pub pins: Vec<String>,
+    /// A pin from before key pinning: SHA-256 of the whole certificate (hex). Still honoured;
+    /// the engine replaces it with that certificate's key pin at the first connection it
+    /// matched ([`Store::adopt_key_pin`]).
+    pub legacy_cert_pin: Option<String>,
 }
 
 /// What the desk shows about delivery.
@@ -46,6 +51,10 @@ pub struct SyncStatus {
     /// because no OS keyring answered; `None` when the device keeps none.
     #[serde(default)]
     pub device_key: Option<crate::DeviceKeyLocation>,
+    /// A Fluent key when the desk's audit trail no longer extends what the portal
+    /// acknowledged (entries removed or changed after delivery): stays until IT clears it by
+    /// enrolling the desk again.
+    pub audit_alert: Option<String>,
 }
 
 /// What one push changed locally.
@@ -134,8 +143,26 @@ impl Store {
             portal_url: url,
             device_id: parse_stored(&device, "sync_state", "device_id")?,
             signing_key,
-            pinned_cert: get(&conn, "pinned_cert")?,
+            pins: get(&conn, "spki_pins")?
+                .map(|p| p.split(',').map(str::to_string).collect())
+                .unwrap_or_default(),
+            legacy_cert_pin: get(&conn, "pinned_cert")?,
         }))
+    }
+
+    /// The portal's certificate matched the legacy certificate pin: from now on the desk pins
+    /// that certificate's public key instead (`pin`, base64), so the portal's next
+    /// certificate with the same key is accepted too. Does nothing once converted.
+    pub fn adopt_key_pin(&self, pin: &str) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        if get(&tx, "pinned_cert")?.is_some() {
+            set(&tx, "spki_pins", pin)?;
+            tx.execute("DELETE FROM sync_state WHERE key = 'pinned_cert'", [])?;
+            tracing::info!("legacy certificate pin replaced by the certificate's key pin");
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// Refuses anyone who may not enroll this desk (administrators only: enrolling binds the
@@ -155,7 +182,7 @@ impl Store {
         portal_url: &str,
         resp: &EnrollResponse,
         signing_key: &str,
-        pinned_cert: Option<&str>,
+        pins: &[String],
         at: DateTime<Utc>,
     ) -> Result<()> {
         self.authorize_enrollment(actor)?;
@@ -168,13 +195,16 @@ impl Store {
         set(&tx, "portal_url", portal_url.trim_end_matches('/'))?;
         set(&tx, "device_id", &resp.device_id.to_string())?;
         set(&tx, "signing_key", signing_key)?;
-        match pinned_cert {
-            Some(pin) => set(&tx, "pinned_cert", pin)?,
-            None => {
-                tx.execute("DELETE FROM sync_state WHERE key = 'pinned_cert'", [])?;
-            }
+        tx.execute("DELETE FROM sync_state WHERE key = 'pinned_cert'", [])?;
+        if pins.is_empty() {
+            tx.execute("DELETE FROM sync_state WHERE key = 'spki_pins'", [])?;
+        } else {
+            set(&tx, "spki_pins", &pins.join(","))?;
         }
         set(&tx, "cursor", "0")?;
+        // A new device starts a new acknowledged chain on the portal: the audit trail is
+        // sent again from where this desk's chain stands, and an old alert is cleared.
+        crate::audit::forget_acknowledgement(&tx)?;
         crate::audit::record(
             &tx,
             at,
@@ -272,8 +302,13 @@ impl Store {
         }
         set(&tx, "last_success_at", &at)?;
         tx.execute("DELETE FROM sync_state WHERE key = 'last_error'", [])?;
-        if let Some(seq) = resp.audit_stored_to {
+        if let Some(head) = &resp.audit_head {
+            crate::audit::acknowledge(&tx, head)?;
+        } else if let Some(seq) = resp.audit_stored_to {
             crate::audit::mark_delivered(&tx, seq)?;
+        }
+        if let Some(refusal) = &resp.audit_refused {
+            crate::audit::raise_alert(&tx, resp.received_at, &refusal.reason)?;
         }
         if applied.delivered + applied.conflicts + applied.rejected > 0 {
             let detail = format!(
@@ -468,6 +503,7 @@ impl Store {
             backlog: count(crate::applications::BACKLOG_SQL)?,
             quarantined: count("SELECT count(*) FROM outbox WHERE quarantined_at IS NOT NULL")?,
             device_key: self.device_key(),
+            audit_alert: get(&conn, crate::audit::ALERT_KEY)?,
         })
     }
 }

@@ -68,6 +68,8 @@ fn push(store: &Store, results: Vec<(String, Outcome)>) {
                 .collect(),
             received_at: Utc.with_ymd_and_hms(2026, 12, 4, 6, 0, 0).unwrap(),
             audit_stored_to: None,
+            audit_head: None,
+            audit_refused: None,
         })
         .unwrap();
 }

@@ -6,18 +6,22 @@
 
 pub mod transport;
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use ariza_core::audit::{AuditLine, head_signing_input};
 use ariza_core::clock::{Clock, SystemClock};
-pub use transport::{check_portal_url, new_device_key, normalize_pin};
+use ed25519_dalek::Signer;
+use transport::{PortalClient, TlsVerdict, Trust};
+pub use transport::{SpkiPin, check_portal_url, new_device_key, parse_pins};
 
 use ariza_core::error::{Code, Describe, PortalCode};
 use ariza_core::i18n::MessageArgs;
 use ariza_core::staff::Actor;
 use ariza_core::wire::{
-    ApiError, ChangesResponse, EnrollRequest, EnrollResponse, Health, PushBatch, PushResponse,
+    ApiError, ApplicationColumns, AuditColumns, AuditUpload, ChangesResponse, EnrollRequest,
+    EnrollResponse, Health, PushBatchV2, PushResponse,
 };
 use ariza_store::health::PortalClock;
 use ariza_store::{Store, StoreError};
@@ -42,8 +46,19 @@ pub enum SyncError {
     BadUrl,
     #[error("plain http is allowed only to this machine; use https")]
     InsecureUrl,
-    #[error("a certificate pin is 64 hex digits (SHA-256)")]
+    #[error(
+        "a pin is the SHA-256 of the portal's public key: 44 base64 characters or 64 hex digits, at most two"
+    )]
     BadPin,
+    /// The portal's certificate carries neither pinned key.
+    #[error("the portal's certificate does not match the pinned key")]
+    PinMismatch,
+    /// The pinned certificate is outside its validity dates by this desk's clock.
+    #[error("the portal's pinned certificate has expired or is not valid yet")]
+    CertificateExpired,
+    /// The portal address answered with a redirect, which the desk never follows.
+    #[error("the portal answered with a redirect ({status}); give its final address")]
+    Redirected { status: u16 },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -69,6 +84,9 @@ impl SyncError {
             SyncError::BadUrl => "err-portal-url",
             SyncError::InsecureUrl => "err-portal-url-insecure",
             SyncError::BadPin => "err-portal-pin",
+            SyncError::PinMismatch => "err-portal-pin-mismatch",
+            SyncError::CertificateExpired => "err-portal-cert-expired",
+            SyncError::Redirected { .. } => "err-portal-redirect",
             SyncError::Portal { .. } | SyncError::BadAnswer(_) => "err-sync-portal",
             SyncError::Store(_) => "err-storage",
         }
@@ -108,28 +126,85 @@ pub struct SyncReport {
 }
 
 pub struct Engine {
-    /// The client for the enrolled portal, rebuilt when the pin changes.
-    client: Mutex<Option<(Option<String>, reqwest::blocking::Client)>>,
+    /// The client for the enrolled portal, rebuilt when the pins change.
+    client: Mutex<Option<(Trust, PortalClient)>>,
     /// Adapts to the link: doubles after a good batch, halves after a failure.
     batch_size: AtomicUsize,
-    clock: Box<dyn Clock + Send + Sync>,
+    /// Signs with the portal's time (below) and checks a pinned certificate's dates.
+    clock: Arc<dyn Clock + Send + Sync>,
     /// Portal clock minus ours (ms), learned from each probe: signatures carry the portal's
     /// time, so a desk with a wrong clock still signs fresh requests.
     offset_ms: AtomicI64,
     /// One sync at a time per engine: the desk's background loop and its "Sync now" share
     /// one engine, and two runs at once would push the same outbox twice over.
     one_at_a_time: Mutex<()>,
+    /// The key pair made for an enrollment that has not been answered yet, by portal and
+    /// code: a retry (the answer was lost) sends the same public key, which the portal
+    /// answers the same way instead of refusing the used code.
+    pending_enrollment: Mutex<Option<PendingEnrollment>>,
+    /// Sees each push as sent (the batch and its body's length): how the 2G benchmark
+    /// accounts for the bytes of applications and of audit entries.
+    push_observer: Option<PushObserver>,
+}
+
+/// A function shown each push batch and the length of its compressed body.
+pub type PushObserver = Box<dyn Fn(&PushBatchV2, usize) + Send + Sync>;
+
+struct PendingEnrollment {
+    portal_url: String,
+    code: String,
+    private_key: String,
+    public_key: String,
 }
 
 const MIN_BATCH: usize = 10;
 const MAX_BATCH: usize = 1000;
 /// Audit entries per push: small rows, so many fit.
 const AUDIT_BATCH: usize = 2000;
+/// How often one enrollment is sent before giving up on a link that keeps failing.
+const ENROLL_ATTEMPTS: u32 = 3;
+/// The push route of the wire format this engine speaks (format 2, see docs/sync.md).
+pub const PUSH_PATH: &str = "/api/v2/applications/batch";
+/// zstd level of push bodies: measured on the 2G benchmark (docs/benchmarks.md).
+pub const PUSH_ZSTD_LEVEL: i32 = 9;
+
+/// The body of a push as the engine sends it: JSON, then zstd.
+pub fn encode_push(batch: &PushBatchV2) -> Result<Vec<u8>, SyncError> {
+    let json = serde_json::to_vec(batch).map_err(|e| SyncError::BadAnswer(e.to_string()))?;
+    zstd::encode_all(json.as_slice(), PUSH_ZSTD_LEVEL)
+        .map_err(|e| SyncError::BadAnswer(e.to_string()))
+}
+
+/// The audit part of a push, its head signed with the device's key.
+pub fn signed_upload(
+    upload: &ariza_store::AuditUpload,
+    device_id: &str,
+    signing_key_hex: &str,
+) -> Result<AuditUpload, SyncError> {
+    let key = transport::signing_key(signing_key_hex)?;
+    let signature = key.sign(&head_signing_input(
+        device_id,
+        upload.head_seq,
+        &upload.head_hash,
+    ));
+    Ok(AuditUpload {
+        after_seq: upload.after_seq,
+        after_hash: upload.after_hash.clone(),
+        entries: AuditColumns::from_lines(upload.entries.iter().map(AuditLine::from)),
+        newest_seq: upload.newest_seq,
+        head_signature: hex::encode(signature.to_bytes()),
+    })
+}
 
 fn read_answer<T: serde::de::DeserializeOwned>(
     resp: reqwest::blocking::Response,
 ) -> Result<T, SyncError> {
     let status = resp.status();
+    if status.is_redirection() {
+        return Err(SyncError::Redirected {
+            status: status.as_u16(),
+        });
+    }
     let bytes = resp.bytes().map_err(SyncError::Offline)?;
     if status.is_success() {
         return serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()));
@@ -154,22 +229,53 @@ impl Engine {
         Engine {
             client: Mutex::new(None),
             batch_size: AtomicUsize::new(100),
-            clock,
+            clock: Arc::from(clock),
             offset_ms: AtomicI64::new(0),
             one_at_a_time: Mutex::new(()),
+            pending_enrollment: Mutex::new(None),
+            push_observer: None,
         }
     }
 
-    fn client(&self, pin: Option<&str>) -> Result<reqwest::blocking::Client, SyncError> {
+    /// Shows every push to `observer` before it is sent (measurements).
+    pub fn observe_pushes(&mut self, observer: PushObserver) {
+        self.push_observer = Some(observer);
+    }
+
+    fn client(&self, trust: &Trust) -> Result<PortalClient, SyncError> {
         let mut cached = self.client.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some((cached_pin, client)) = cached.as_ref()
-            && cached_pin.as_deref() == pin
+        if let Some((cached_trust, client)) = cached.as_ref()
+            && cached_trust == trust
         {
             return Ok(client.clone());
         }
-        let client = transport::client(pin)?;
-        *cached = Some((pin.map(str::to_string), client.clone()));
+        let client = transport::client(trust, Arc::clone(&self.clock))?;
+        *cached = Some((trust.clone(), client.clone()));
         Ok(client)
+    }
+
+    /// The key pair for enrolling with `code` at `portal_url`: the one made for the same
+    /// enrollment before, if its answer never came, else a new one.
+    fn enrollment_key(&self, portal_url: &str, code: &str) -> (String, String) {
+        let mut pending = self
+            .pending_enrollment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        let code = code.trim().to_uppercase();
+        if let Some(p) = pending.as_ref()
+            && p.portal_url == portal_url
+            && p.code == code
+        {
+            return (p.private_key.clone(), p.public_key.clone());
+        }
+        let (private_key, public_key) = new_device_key();
+        *pending = Some(PendingEnrollment {
+            portal_url: portal_url.to_string(),
+            code,
+            private_key: private_key.clone(),
+            public_key: public_key.clone(),
+        });
+        (private_key, public_key)
     }
 
     /// Our clock corrected by the last probe's offset, in ms.
@@ -184,8 +290,13 @@ impl Engine {
     /// Trades a one-time code for this device's credential and records it, for `actor`, who
     /// must be an administrator (the store refuses anyone else before the code is spent).
     /// The device's key pair is made here; the private half goes only into the encrypted
-    /// database, the public half to the portal. With `pin`, the portal's certificate must
-    /// have that SHA-256 now and on every later sync.
+    /// database, the public half to the portal. With `pins` (one or two public-key pins,
+    /// see [`parse_pins`]), the portal's certificate must carry one of those keys now and on
+    /// every later sync.
+    ///
+    /// A lost answer is not a lost code: the request is sent again (up to three times) with
+    /// the same key, and so is a later call for the same portal and code, and the portal
+    /// answers a used code with the key it enrolled as it did the first time.
     pub fn enroll(
         &self,
         store: &Store,
@@ -193,35 +304,53 @@ impl Engine {
         portal_url: &str,
         code: &str,
         device_name: &str,
-        pin: Option<&str>,
+        pins: Option<&str>,
     ) -> Result<EnrollResponse, SyncError> {
         store.authorize_enrollment(actor)?;
         let portal_url = portal_url.trim().trim_end_matches('/');
         check_portal_url(portal_url)?;
-        let pin = pin
-            .filter(|p| !p.trim().is_empty())
-            .map(normalize_pin)
-            .transpose()?;
-        let (private_key, public_key) = new_device_key();
-        let resp = self
-            .client(pin.as_deref())?
-            .post(format!("{portal_url}/api/v1/enroll"))
-            .json(&EnrollRequest {
-                code: code.to_string(),
-                device_name: device_name.to_string(),
-                public_key,
-            })
-            .send()
-            .map_err(SyncError::Offline)?;
-        let answer: EnrollResponse = read_answer(resp)?;
+        let trust = Trust {
+            pins: parse_pins(pins.unwrap_or_default())?,
+            legacy_certificate: None,
+        };
+        let client = self.client(&trust)?;
+        let (private_key, public_key) = self.enrollment_key(portal_url, code);
+        let request = EnrollRequest {
+            code: code.to_string(),
+            device_name: device_name.to_string(),
+            public_key,
+        };
+        let mut attempt = 0;
+        let answer: EnrollResponse = loop {
+            attempt += 1;
+            let sent = client
+                .http
+                .post(format!("{portal_url}/api/v1/enroll"))
+                .json(&request)
+                .send()
+                .map_err(|e| client.failure(e))
+                .and_then(read_answer);
+            match sent {
+                Err(SyncError::Offline(e)) if attempt < ENROLL_ATTEMPTS => {
+                    tracing::warn!(error = %e, attempt, "enrollment not answered; sending again");
+                    std::thread::sleep(Duration::from_millis(500 * u64::from(attempt)));
+                }
+                other => break other?,
+            }
+        };
+        let pins: Vec<String> = trust.pins.iter().map(|p| p.to_base64()).collect();
         store.save_enrollment(
             actor,
             portal_url,
             &answer,
             &private_key,
-            pin.as_deref(),
+            &pins,
             self.clock.now(),
         )?;
+        *self
+            .pending_enrollment
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = None;
         Ok(answer)
     }
 
@@ -242,68 +371,76 @@ impl Engine {
         let enrollment = store.enrollment()?.ok_or(SyncError::NotEnrolled)?;
         let base = enrollment.portal_url.trim_end_matches('/').to_string();
         check_portal_url(&base)?;
-        let client = self.client(enrollment.pinned_cert.as_deref())?;
+        let client = self.client(&trust_of(&enrollment)?)?;
         let device_id = enrollment.device_id.to_string();
-        let signed = |method: &str, path: &str, body: &[u8]| {
-            let url = format!("{base}{path}");
-            let request = match method {
-                "POST" => client.post(url),
-                _ => client.get(url),
-            };
+        let send_signed = |request: reqwest::blocking::RequestBuilder| {
+            let mut request = request.build().map_err(SyncError::Offline)?;
             transport::sign(
-                request,
+                &mut request,
                 &device_id,
                 &enrollment.signing_key,
-                method,
-                path,
-                body,
                 self.portal_now_ms(),
-            )
+            )?;
+            client.http.execute(request).map_err(|e| client.failure(e))
         };
         let mut report = SyncReport::default();
+        let mut audit_refused = false;
         // A cheap probe first: on a dead link it fails in seconds instead of timing out on a
         // large batch. It also tells the portal's time.
         let probe = client
+            .http
             .get(format!("{base}/api/v1/health"))
             .timeout(Duration::from_secs(15))
-            .send();
-        match probe {
-            Ok(r) if r.status().is_success() => {
-                let health: Health = read_answer(r)?;
-                let offset = health.now.timestamp_millis() - self.clock.now().timestamp_millis();
-                self.offset_ms.store(offset, Ordering::Relaxed);
-            }
-            Ok(r) => {
-                return Err(SyncError::Portal {
-                    status: r.status().as_u16(),
-                    code: None,
-                    message: String::new(),
-                });
-            }
-            Err(e) => return Err(SyncError::Offline(e)),
+            .send()
+            .map_err(|e| client.failure(e))?;
+        let health: Health = read_answer(probe)?;
+        let offset = health.now.timestamp_millis() - self.clock.now().timestamp_millis();
+        self.offset_ms.store(offset, Ordering::Relaxed);
+        // A desk enrolled before key pinning matched the whole certificate: now that it did,
+        // pin that certificate's key instead, so its renewal with the same key is accepted.
+        if let Some(TlsVerdict::Accepted {
+            key,
+            by_legacy: true,
+        }) = client.last_verdict()
+        {
+            store.adopt_key_pin(&key.to_base64())?;
         }
         loop {
             let batch = store.outbox_batch(self.batch_size())?;
-            let audit = store.audit_outbox(AUDIT_BATCH)?;
-            if batch.is_empty() && audit.is_empty() {
+            // While more applications wait, the audit entries go up to this batch's last
+            // filing: they name its applications, which zstd then finds in the same body.
+            let through = (batch.len() == self.batch_size())
+                .then(|| batch.last().map(|a| a.id))
+                .flatten();
+            let mut upload = store.audit_upload(AUDIT_BATCH, through)?;
+            // Found here before anything is sent: the alert is itself an entry of the trail,
+            // so the portal hears of it at this push even if nothing else happened.
+            if upload.diverged && store.record_audit_alert(self.clock.now(), "diverged")? {
+                upload = store.audit_upload(AUDIT_BATCH, through)?;
+            }
+            // A refused trail is sent once a run (the portal has recorded it), not again with
+            // every batch that follows.
+            if batch.is_empty() && (upload.entries.is_empty() || audit_refused) {
                 break;
             }
             let ids: Vec<uuid::Uuid> = batch.iter().map(|a| a.id).collect();
-            let json = serde_json::to_vec(&PushBatch {
-                applications: batch,
-                audit,
-            })
-            .map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-            let body = zstd::encode_all(json.as_slice(), 9)
-                .map_err(|e| SyncError::BadAnswer(e.to_string()))?;
-            let path = "/api/v1/applications/batch";
-            let sent = signed("POST", path, &body)?
-                .header("content-type", "application/json")
-                .header("content-encoding", "zstd")
-                .body(body)
-                .send();
-            let answer: Result<PushResponse, SyncError> =
-                sent.map_err(SyncError::Offline).and_then(read_answer);
+            let push = PushBatchV2 {
+                applications: ApplicationColumns::from_rows(batch),
+                audit: signed_upload(&upload, &device_id, &enrollment.signing_key)?,
+            };
+            let body = encode_push(&push)?;
+            if let Some(observe) = &self.push_observer {
+                observe(&push, body.len());
+            }
+            let answer: Result<PushResponse, SyncError> = send_signed(
+                client
+                    .http
+                    .post(format!("{base}{PUSH_PATH}"))
+                    .header("content-type", "application/json")
+                    .header("content-encoding", "zstd")
+                    .body(body),
+            )
+            .and_then(read_answer);
             let answer = match answer {
                 Ok(a) => a,
                 Err(e) => {
@@ -313,6 +450,7 @@ impl Engine {
                     return Err(e);
                 }
             };
+            audit_refused |= answer.audit_refused.is_some();
             let applied = store.apply_push(&answer)?;
             report.delivered += applied.delivered;
             report.conflicts += applied.conflicts;
@@ -320,17 +458,22 @@ impl Engine {
             report.batches += 1;
             self.batch_size
                 .store((self.batch_size() * 2).min(MAX_BATCH), Ordering::Relaxed);
-            if answer.results.is_empty() && answer.audit_stored_to.is_none() {
-                // Nothing moved: do not spin on a portal that ignores the audit.
+            let audit_moved = answer
+                .audit_head
+                .as_ref()
+                .is_some_and(|h| h.seq > upload.after_seq);
+            if answer.results.is_empty() && !audit_moved {
+                // Nothing moved (nothing left, or the portal refuses the audit): do not spin.
                 break;
             }
         }
         loop {
             let after = store.change_cursor()?;
-            let path = format!("/api/v1/changes?after={after}&limit=500");
-            let resp = signed("GET", &path, b"")?
-                .send()
-                .map_err(SyncError::Offline)?;
+            let resp = send_signed(
+                client
+                    .http
+                    .get(format!("{base}/api/v1/changes?after={after}&limit=500")),
+            )?;
             let changes: ChangesResponse = read_answer(resp)?;
             let n = changes.changes.len();
             report.decisions += store.apply_changes(&changes)?;
@@ -362,9 +505,10 @@ impl Engine {
         if check_portal_url(&portal).is_err() {
             return Ok(unreachable());
         }
-        let client = self.client(enrollment.pinned_cert.as_deref())?;
+        let client = self.client(&trust_of(&enrollment)?)?;
         let sent_at = self.clock.now();
         let answer = client
+            .http
             .get(format!("{portal}/api/v1/health"))
             .timeout(timeout)
             .send()
@@ -415,6 +559,22 @@ impl Engine {
             sleep_unless_stopped(wait, stop);
         }
     }
+}
+
+/// What the portal's certificate must carry, as the enrollment recorded it.
+fn trust_of(enrollment: &ariza_store::Enrollment) -> Result<Trust, SyncError> {
+    Ok(Trust {
+        pins: enrollment
+            .pins
+            .iter()
+            .map(|p| SpkiPin::parse(p))
+            .collect::<Result<_, _>>()?,
+        legacy_certificate: enrollment
+            .legacy_cert_pin
+            .as_deref()
+            .and_then(|h| hex::decode(h).ok())
+            .and_then(|b| b.try_into().ok()),
+    })
 }
 
 /// Full-jitter exponential backoff: a random wait up to 2^n seconds, capped at 300 s.

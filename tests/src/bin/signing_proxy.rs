@@ -123,18 +123,16 @@ fn send(
         }
     }
     request = request.body(body.to_vec());
+    let mut request = request.build()?;
     if sign {
-        request = ariza_sync::transport::sign(
-            request,
+        ariza_sync::transport::sign(
+            &mut request,
             &device.id,
             &device.key,
-            parts.method.as_str(),
-            path,
-            body,
             chrono::Utc::now().timestamp_millis(),
         )?;
     }
-    let upstream = request.send()?;
+    let upstream = client.execute(request)?;
     let mut response = Response::new(Body::empty());
     *response.status_mut() = StatusCode::from_u16(upstream.status().as_u16())?;
     for (name, value) in upstream.headers() {

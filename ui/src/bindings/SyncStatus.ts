@@ -13,4 +13,10 @@ last_error: string | null, backlog: number, quarantined: number,
  * Where the device secret is kept, for the status line's warning when it is in a file
  * because no OS keyring answered; `None` when the device keeps none.
  */
-device_key: DeviceKeyLocation | null, };
+device_key: DeviceKeyLocation | null, 
+/**
+ * A Fluent key when the desk's audit trail no longer extends what the portal
+ * acknowledged (entries removed or changed after delivery): stays until IT clears it by
+ * enrolling the desk again.
+ */
+audit_alert: string | null, };

@@ -44,6 +44,11 @@ export function SyncBar(props: { refreshKey: unknown }) {
       )}
       <span id="backlog">{t("ui-backlog", { count: status.backlog })}</span>
       {status.quarantined > 0 && <span id="quarantined">{t("ui-quarantined", { count: status.quarantined })}</span>}
+      {status.audit_alert && (
+        <span class="sync-error" id="audit-alert">
+          {t(status.audit_alert)}
+        </span>
+      )}
       {status.last_error && (
         <span class="sync-error" id="sync-error">
           {t(status.last_error)}

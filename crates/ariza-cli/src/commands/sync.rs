@@ -16,7 +16,9 @@ pub struct Enroll {
     /// How the portal will name this device (default: the host name).
     #[arg(long)]
     name: Option<String>,
-    /// SHA-256 of the portal's certificate, to accept that certificate only.
+    /// Pins of the portal's public key, to accept only certificates with that key: the
+    /// SHA-256 of its SubjectPublicKeyInfo, base64 (as HPKP's pin-sha256) or hex; a second
+    /// pin after a comma is the backup key.
     #[arg(long)]
     pin: Option<String>,
     /// An administrator.
@@ -99,6 +101,9 @@ pub fn status(ctx: &Ctx, store: &Store) -> Result<(), Failure> {
         let count = |n: i64| [("count", n.to_string())];
         println!("{}", ctx.out.tr("ui-backlog", &count(s.backlog)));
         println!("{}", ctx.out.tr("ui-quarantined", &count(s.quarantined)));
+        if let Some(key) = &s.audit_alert {
+            println!("{}", tr(key));
+        }
         if let Some(key) = &s.last_error {
             println!("{}: {}", tr("ui-sync-error"), tr(key));
         }

@@ -1,7 +1,7 @@
 //! One-time enrollment codes, kept as SHA-256 hashes.
 
 use chrono::{DateTime, Utc};
-use tokio_postgres::Error;
+use tokio_postgres::{Error, Row};
 use uuid::Uuid;
 
 use super::{GenericClient, Transaction};
@@ -51,4 +51,43 @@ pub(crate) async fn mark_used(
         .await?;
     db.execute(&statement, &[&code_sha256, &device]).await?;
     Ok(())
+}
+
+/// The device a used code enrolled, for answering that device's retry the same way.
+pub(crate) struct EnrolledByCode {
+    pub device_id: Uuid,
+    pub center_code: String,
+    pub device_number: i32,
+    pub public_key: Option<String>,
+    pub revoked: bool,
+}
+
+impl EnrolledByCode {
+    fn from_row(row: &Row) -> Result<EnrolledByCode, Error> {
+        Ok(EnrolledByCode {
+            device_id: row.try_get("device_id")?,
+            center_code: row.try_get("center_code")?,
+            device_number: row.try_get("device_number")?,
+            public_key: row.try_get("public_key")?,
+            revoked: row.try_get("revoked")?,
+        })
+    }
+}
+
+pub(crate) async fn enrolled_by(
+    db: &impl GenericClient,
+    code_sha256: &str,
+) -> Result<Option<EnrolledByCode>, Error> {
+    let statement = db
+        .prepare_cached(
+            "SELECT d.id AS device_id, d.center_code, d.device_number, d.public_key,
+                d.revoked_at IS NOT NULL AS revoked
+         FROM enroll_code c JOIN device d ON d.id = c.device_id
+         WHERE c.code_sha256 = $1 AND c.used_at IS NOT NULL",
+        )
+        .await?;
+    db.query_opt(&statement, &[&code_sha256])
+        .await?
+        .map(|row| EnrolledByCode::from_row(&row))
+        .transpose()
 }

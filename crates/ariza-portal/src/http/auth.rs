@@ -3,12 +3,12 @@
 //! documented `{code, message}` before the handler runs.
 
 use ariza_core::request_signing::{
-    DEVICE_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    DEVICE_HEADER, NONCE_HEADER, SIGNATURE_HEADER, SignedParts, TIMESTAMP_HEADER,
 };
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, Method, Uri};
+use axum::http::{HeaderMap, Method, Uri, header};
 use serde::de::DeserializeOwned;
 
 use crate::ops::devices::{Device, SignedRequest, authenticate};
@@ -22,18 +22,28 @@ async fn signed_device(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Result<Device, PortalError> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let value = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let path_and_query = uri.path_and_query().map_or(uri.path(), |p| p.as_str());
+    // HTTP/1.1 names the host in its header, HTTP/2 in the request's authority. A reverse
+    // proxy in front of the portal must pass it on unchanged (nginx: `proxy_set_header Host
+    // $host`), or no device request verifies.
+    let host = value(header::HOST.as_str())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or_default();
     authenticate(
         portal,
         &SignedRequest {
-            device: header(DEVICE_HEADER),
-            timestamp: header(TIMESTAMP_HEADER),
-            nonce: header(NONCE_HEADER),
-            signature: header(SIGNATURE_HEADER),
-            method: method.as_str(),
-            path_and_query,
-            body,
+            device: value(DEVICE_HEADER),
+            timestamp: value(TIMESTAMP_HEADER),
+            nonce: value(NONCE_HEADER),
+            signature: value(SIGNATURE_HEADER),
+            parts: SignedParts {
+                method: method.as_str(),
+                host,
+                path_and_query,
+                content_encoding: value(header::CONTENT_ENCODING.as_str()).unwrap_or_default(),
+                body,
+            },
         },
     )
     .await

@@ -1,7 +1,7 @@
 //! What desks call: enrollment, delivering the outbox, and the change feed.
 
 use ariza_core::wire::{
-    ApiError, ChangesResponse, EnrollRequest, EnrollResponse, PushBatch, PushResponse,
+    ApiError, ChangesResponse, EnrollRequest, EnrollResponse, PushBatch, PushBatchV2, PushResponse,
 };
 use axum::Json;
 use axum::extract::State;
@@ -19,7 +19,7 @@ use crate::{Portal, PortalError, ops};
     responses(
         (status = 200, body = EnrollResponse),
         (status = 400, description = "malformed body or public key", body = ApiError),
-        (status = 403, description = "unknown, used or expired code", body = ApiError),
+        (status = 403, description = "unknown, used or expired code (a used code with the key it enrolled answers as the first time)", body = ApiError),
         (status = 413, body = ApiError),
         (status = 415, description = "not JSON", body = ApiError),
         (status = 503, body = ApiError)
@@ -32,16 +32,17 @@ pub(crate) async fn enroll(
     Ok(Json(ops::enrollment::enroll(&portal, &req).await?))
 }
 
-/// A desk delivers its outbox: a batch, compressed with zstd or gzip, one result per
-/// application.
+/// A desk delivers its outbox in format 2: a batch, compressed with zstd or gzip, one result
+/// per application, and its audit entries with one signature over their head, which the
+/// portal recomputes, checks against the head it acknowledged and acknowledges again.
 #[utoipa::path(
     post,
-    path = "/api/v1/applications/batch",
-    request_body(content = PushBatch, description = "JSON; Content-Encoding zstd, gzip or none"),
+    path = "/api/v2/applications/batch",
+    request_body(content = PushBatchV2, description = "JSON; Content-Encoding zstd, gzip or none"),
     responses(
-        (status = 200, body = PushResponse),
+        (status = 200, description = "one result per application; the audit head acknowledged, or why the audit entries were refused (`audit_chain_broken`)", body = PushResponse),
         (status = 400, body = ApiError),
-        (status = 401, description = "unknown, revoked or badly signed device; replay; stale", body = ApiError),
+        (status = 401, description = "unsigned, badly signed or unknown device (all `bad_signature`/`unauthorized`); once signed: revoked, replayed, stale", body = ApiError),
         (status = 413, body = ApiError),
         (status = 415, description = "not JSON, or an unknown content encoding", body = ApiError),
         (status = 429, body = ApiError),
@@ -50,6 +51,32 @@ pub(crate) async fn enroll(
     security(("device" = []))
 )]
 pub(crate) async fn push(
+    State(portal): State<Portal>,
+    SignedJson { device, body }: SignedJson<PushBatchV2>,
+) -> Result<Json<PushResponse>, PortalError> {
+    Ok(Json(
+        ops::ingest::receive_push(&portal, &device, body).await?,
+    ))
+}
+
+/// Format 1 of a push, as desks from before format 2 send it (audit entries with their
+/// hashes, no signed head): still accepted, checked the same way.
+#[utoipa::path(
+    post,
+    path = "/api/v1/applications/batch",
+    request_body(content = PushBatch, description = "JSON; Content-Encoding zstd, gzip or none"),
+    responses(
+        (status = 200, body = PushResponse),
+        (status = 400, body = ApiError),
+        (status = 401, description = "unsigned, badly signed or unknown device; once signed: revoked, replayed, stale", body = ApiError),
+        (status = 413, body = ApiError),
+        (status = 415, description = "not JSON, or an unknown content encoding", body = ApiError),
+        (status = 429, body = ApiError),
+        (status = 503, body = ApiError)
+    ),
+    security(("device" = []))
+)]
+pub(crate) async fn push_v1(
     State(portal): State<Portal>,
     SignedJson { device, body }: SignedJson<PushBatch>,
 ) -> Result<Json<PushResponse>, PortalError> {

@@ -9,6 +9,7 @@ use super::{agencies, devices, health, online, reports};
         health::health,
         devices::enroll,
         devices::push,
+        devices::push_v1,
         devices::changes,
         online::online,
         agencies::decide,
@@ -29,8 +30,9 @@ impl utoipa::Modify for SecuritySchemes {
         };
         let components = openapi.components.get_or_insert_with(Default::default);
         // Device requests carry four headers (device id, timestamp, nonce and an Ed25519
-        // signature over method, path, body digest, timestamp and nonce); OpenAPI has no
-        // scheme for request signing, so the signature header stands for them.
+        // signature over method, host, path, content encoding, body digest, timestamp and
+        // nonce); OpenAPI has no scheme for request signing, so the signature header stands
+        // for them.
         components.add_security_scheme(
             "device",
             SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(

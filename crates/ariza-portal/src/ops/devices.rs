@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Instant;
 
-use ariza_core::request_signing::{MAX_SKEW_SECS, signing_input, valid_nonce};
+use ariza_core::request_signing::{
+    MAX_SKEW_SECS, SignedParts, legacy_signing_input, signing_input, valid_nonce,
+};
 use ed25519_dalek::{Signature, VerifyingKey};
 use uuid::Uuid;
 
@@ -19,6 +21,8 @@ use crate::{Portal, PortalError, db};
 pub struct Device {
     pub id: Uuid,
     pub center_code: String,
+    /// The key it signs with: its requests, and the head of the audit entries it sends.
+    pub key: VerifyingKey,
 }
 
 /// A request as signed: the four headers as received (absent ones `None`) and what they cover.
@@ -27,9 +31,7 @@ pub struct SignedRequest<'a> {
     pub timestamp: Option<&'a str>,
     pub nonce: Option<&'a str>,
     pub signature: Option<&'a str>,
-    pub method: &'a str,
-    pub path_and_query: &'a str,
-    pub body: &'a [u8],
+    pub parts: SignedParts<'a>,
 }
 
 /// Parses a public key as the desk sends it at enrollment: 64 hex digits of a valid point.
@@ -42,9 +44,17 @@ fn present(v: Option<&str>) -> Result<&str, PortalError> {
     v.map(str::trim).ok_or(PortalError::Unauthorized)
 }
 
-/// Verifies a signed device request: known and not revoked device, a timestamp within the
-/// skew of the portal's clock, a valid signature over method, path, body and nonce, a nonce
-/// not seen before, and the device's request rate.
+/// Verified against for a device the portal does not know, so that an unknown device costs
+/// the same time as a known one; the answer is `bad_signature` whatever the outcome.
+static NOBODY: std::sync::LazyLock<VerifyingKey> =
+    std::sync::LazyLock::new(|| ed25519_dalek::SigningKey::from_bytes(&[7; 32]).verifying_key());
+
+/// Verifies a signed device request. The signature is checked first, against the key of the
+/// device the request names: until it verifies, an unknown, revoked or stale device answers
+/// exactly like a forged request (`bad_signature`), so an outsider learns nothing about
+/// device ids. Then the timestamp (within the skew of the portal's clock), the revocation,
+/// the nonce (a replay is refused before it spends anything) and last the device's request
+/// rate, which only fresh, correctly signed requests spend.
 pub async fn authenticate(portal: &Portal, req: &SignedRequest<'_>) -> Result<Device, PortalError> {
     let id = Uuid::parse_str(present(req.device)?).map_err(|_| PortalError::Unauthorized)?;
     let timestamp_ms: i64 = present(req.timestamp)?
@@ -58,43 +68,48 @@ pub async fn authenticate(portal: &Portal, req: &SignedRequest<'_>) -> Result<De
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(PortalError::BadSignature)?;
+    let signature = Signature::from_bytes(&signature);
     let client = portal.pool.get().await?;
-    let Some(row) = db::devices::key(&client, id).await? else {
-        return Err(PortalError::Unauthorized);
-    };
-    if row.revoked_at.is_some() {
-        return Err(PortalError::Revoked);
-    }
+    let row = db::devices::key(&client, id).await?;
     let key = row
-        .public_key
-        .as_deref()
-        .and_then(parse_public_key)
-        .ok_or(PortalError::Unauthorized)?;
+        .as_ref()
+        .and_then(|r| r.public_key.as_deref())
+        .and_then(parse_public_key);
+    let verifies = |k: &VerifyingKey| {
+        k.verify_strict(&signing_input(&req.parts, timestamp_ms, nonce), &signature)
+            .is_ok()
+            // Desks from before host and encoding were signed.
+            || k.verify_strict(
+                &legacy_signing_input(&req.parts, timestamp_ms, nonce),
+                &signature,
+            )
+            .is_ok()
+    };
+    let (Some(row), Some(key)) = (row, key) else {
+        let _same_time = verifies(&NOBODY);
+        return Err(PortalError::BadSignature);
+    };
+    if !verifies(&key) {
+        return Err(PortalError::BadSignature);
+    }
     if (row.now.timestamp_millis() - timestamp_ms).abs() > MAX_SKEW_SECS * 1000 {
         return Err(PortalError::Stale);
     }
-    let input = signing_input(
-        req.method,
-        req.path_and_query,
-        req.body,
-        timestamp_ms,
-        nonce,
-    );
-    key.verify_strict(&input, &Signature::from_bytes(&signature))
-        .map_err(|_| PortalError::BadSignature)?;
-    // Only a correctly signed request spends the device's rate and records its nonce, so
-    // forgeries cannot exhaust a real device's allowance.
-    if !portal.limiter.allow(id) {
-        return Err(PortalError::RateLimited);
+    if row.revoked_at.is_some() {
+        return Err(PortalError::Revoked);
     }
     if !db::devices::record_nonce(&client, id, &nonce.to_ascii_lowercase()).await? {
         return Err(PortalError::Replayed);
+    }
+    if !portal.limiter.allow(id) {
+        return Err(PortalError::RateLimited);
     }
     // Nonces older than twice the skew can no longer pass the timestamp check: forget them.
     db::devices::forget_nonces_older_than(&client, (2 * MAX_SKEW_SECS) as f64).await?;
     Ok(Device {
         id,
         center_code: row.center_code,
+        key,
     })
 }
 

@@ -34,7 +34,9 @@ pub async fn new_enroll_code(
     Ok(code)
 }
 
-/// Trades a one-time enrollment code for a device credential and the device's center.
+/// Trades a one-time enrollment code for a device credential and the device's center. The
+/// same code with the same public key answers the same again (a retry whose first answer was
+/// lost).
 pub async fn enroll(portal: &Portal, req: &EnrollRequest) -> Result<EnrollResponse, PortalError> {
     if parse_public_key(&req.public_key).is_none() {
         return Err(PortalError::BadRequest(
@@ -47,10 +49,27 @@ pub async fn enroll(portal: &Portal, req: &EnrollRequest) -> Result<EnrollRespon
         ));
     }
     let code_sha256 = sha256_hex(req.code.trim().to_uppercase().as_bytes());
+    let public_key = req.public_key.trim().to_ascii_lowercase();
     let mut client = portal.pool.get().await?;
     let tx = client.transaction().await?;
     let Some(center_code) = db::enrollment::lock_usable(&tx, &code_sha256).await? else {
-        return Err(PortalError::EnrollCode);
+        // The answer to an enrollment can be lost after the portal committed it (a reset
+        // link): the same desk asks again with the same code and the same key, and gets the
+        // same answer instead of "code already used". Any other key is refused as before;
+        // the answer names nothing secret (the device signs with its own private key).
+        return match db::enrollment::enrolled_by(&tx, &code_sha256).await? {
+            Some(d) if !d.revoked && d.public_key.as_deref() == Some(public_key.as_str()) => {
+                let center = db::centers::lock(&tx, &d.center_code).await?;
+                tx.commit().await?;
+                tracing::info!(device = %d.device_id, "enrollment answered again");
+                Ok(EnrollResponse {
+                    device_id: d.device_id,
+                    device_number: d.device_number as u32,
+                    center,
+                })
+            }
+            _ => Err(PortalError::EnrollCode),
+        };
     };
     let center = db::centers::lock(&tx, &center_code).await?;
     let number = db::devices::next_number(&tx, &center_code).await?;
@@ -61,7 +80,7 @@ pub async fn enroll(portal: &Portal, req: &EnrollRequest) -> Result<EnrollRespon
         &center_code,
         number,
         req.device_name.trim(),
-        &req.public_key.trim().to_ascii_lowercase(),
+        &public_key,
     )
     .await?;
     db::audit::append(

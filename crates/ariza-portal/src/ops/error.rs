@@ -57,6 +57,12 @@ fn postgres_summary(e: &tokio_postgres::Error) -> String {
     }
 }
 
+impl From<ariza_core::wire::RaggedColumns> for PortalError {
+    fn from(e: ariza_core::wire::RaggedColumns) -> PortalError {
+        PortalError::BadRequest(e.to_string())
+    }
+}
+
 impl PortalError {
     pub fn code(&self) -> PortalCode {
         match self {

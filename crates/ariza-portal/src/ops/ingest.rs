@@ -7,11 +7,13 @@ use ariza_core::catalog::Catalog;
 use ariza_core::error::PortalCode;
 use ariza_core::pinfl::Pinfl;
 use ariza_core::tracking::TrackingNumber;
-use ariza_core::wire::{Channel, ItemResult, Outcome, PushResponse, WireApplication};
+use ariza_core::wire::{Channel, ItemResult, Outcome, PushBatchV2, PushResponse, WireApplication};
 use ariza_core::working_days::add_working_days;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::ops::audit::{ChainOutcome, DeskChain, receive_desk_chain};
+use crate::ops::devices::Device;
 use crate::{Portal, PortalError, db};
 
 /// At most this many applications in one online post (desks send at most 1000 a batch).
@@ -192,6 +194,8 @@ pub async fn receive(
         results,
         received_at,
         audit_stored_to: None,
+        audit_head: None,
+        audit_refused: None,
     })
 }
 
@@ -214,23 +218,61 @@ pub async fn receive_online(
     receive(portal, sender, applications).await
 }
 
-/// A desk's push: its applications, then its audit entries; the highest entry stored is
-/// reported back so the desk can stop sending them.
+/// A desk's push in format 1 (desks from before format 2): its applications, then its audit
+/// entries, each with the hashes it computed; the highest entry stored is reported back so
+/// the desk can stop sending them.
 pub async fn receive_from_desk(
     portal: &Portal,
-    device: &crate::ops::devices::Device,
+    device: &Device,
     applications: &[WireApplication],
     audit: &[AuditEntry],
 ) -> Result<PushResponse, PortalError> {
-    let sender = Sender {
+    let mut response = receive(portal, desk_sender(device), applications).await?;
+    if let Some(chain) = DeskChain::legacy(audit) {
+        match receive_desk_chain(portal, device, &chain).await? {
+            ChainOutcome::Stored(head) => response.audit_stored_to = Some(head.seq),
+            ChainOutcome::Refused(refusal) => response.audit_refused = Some(refusal),
+        }
+    }
+    tracing::info!(device = %device.id, count = response.results.len(), format = 1, "batch received");
+    Ok(response)
+}
+
+/// A desk's push in format 2: its applications, then its audit upload, whose head the
+/// portal acknowledges once the chain and the device's signature over it check out.
+pub async fn receive_push(
+    portal: &Portal,
+    device: &Device,
+    batch: PushBatchV2,
+) -> Result<PushResponse, PortalError> {
+    let applications = batch.applications.into_rows()?;
+    let upload = batch.audit;
+    let lines = upload.entries.into_lines()?;
+    let mut response = receive(portal, desk_sender(device), &applications).await?;
+    let chain = DeskChain {
+        after_seq: upload.after_seq,
+        after_hash: &upload.after_hash,
+        lines,
+        newest_seq: Some(upload.newest_seq),
+        head_signature: Some(&upload.head_signature),
+        claimed: None,
+    };
+    match receive_desk_chain(portal, device, &chain).await? {
+        ChainOutcome::Stored(head) => {
+            response.audit_stored_to = Some(head.seq);
+            response.audit_head = Some(head);
+        }
+        ChainOutcome::Refused(refusal) => response.audit_refused = Some(refusal),
+    }
+    tracing::info!(device = %device.id, count = response.results.len(), format = 2, "batch received");
+    Ok(response)
+}
+
+fn desk_sender(device: &Device) -> Sender<'_> {
+    Sender {
         center_code: &device.center_code,
         device_id: Some(device.id),
         channel: Channel::InPerson,
         received_at: None,
-    };
-    let mut response = receive(portal, sender, applications).await?;
-    response.audit_stored_to =
-        crate::ops::audit::store_desk_entries(portal, device.id, audit).await?;
-    tracing::info!(device = %device.id, count = response.results.len(), "batch received");
-    Ok(response)
+    }
 }
