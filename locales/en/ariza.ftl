@@ -407,3 +407,5 @@ err-portal-pin-mismatch = The portal's certificate does not carry a pinned key. 
 err-portal-cert-expired = The portal's pinned certificate has expired or is not valid yet. Check this computer's date; otherwise IT must renew the portal's certificate.
 err-portal-redirect = The portal address answered with a redirect to another address. Enter the portal's final address.
 err-audit-diverged = This desk's audit trail no longer matches what the portal received: entries were removed or changed. Tell IT; the desk keeps working.
+## Portal sign-in (sessions)
+err-portal-account-locked = Too many failed sign-ins for this name. Try again in { $seconds } s.

@@ -407,3 +407,5 @@ err-portal-pin-mismatch = Portal sertifikatida mahkamlangan kalit yoʻq. Portal 
 err-portal-cert-expired = Portalning mahkamlangan sertifikati muddati tugagan yoki hali boshlanmagan. Shu kompyuterdagi sanani tekshiring; aks holda AT portal sertifikatini yangilashi kerak.
 err-portal-redirect = Portal manzili boshqa manzilga yoʻnaltirish bilan javob berdi. Portalning yakuniy manzilini kiriting.
 err-audit-diverged = Bu ish joyining audit jurnali portal qabul qilgan nusxaga endi mos emas: yozuvlar oʻchirilgan yoki oʻzgartirilgan. AT xodimiga xabar bering; ish davom etadi.
+## Portalga kirish (sessiyalar)
+err-portal-account-locked = Bu nom bilan juda koʻp muvaffaqiyatsiz kirish urinishi boʻldi. { $seconds } soniyadan keyin qayta urinib koʻring.

@@ -81,13 +81,30 @@ pub struct TestPortal {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
+/// A per-address rate that no test reaches unless it means to.
+pub const NO_ADDRESS_LIMIT: ariza_portal::AddressRate = ariza_portal::AddressRate {
+    per_minute: 1_000_000,
+    burst: 100_000,
+};
+
 impl TestPortal {
-    /// A portal whose rate limit never gets in the way of the fault and load tests.
+    /// A portal whose rate limits never get in the way of the fault and load tests.
     pub fn start() -> TestPortal {
-        TestPortal::start_with_rate(1_000_000, 100_000)
+        TestPortal::start_with(|p| p)
     }
 
+    /// Per-device rate limits of the test's choosing.
     pub fn start_with_rate(per_minute: u32, burst: u32) -> TestPortal {
+        TestPortal::launch(per_minute, burst, |p| p)
+    }
+
+    /// A portal changed by `configure` (sessions, per-address limits, trusted proxies) from
+    /// one whose limits never get in the way.
+    pub fn start_with(configure: impl FnOnce(Portal) -> Portal) -> TestPortal {
+        TestPortal::launch(1_000_000, 100_000, configure)
+    }
+
+    fn launch(per_minute: u32, burst: u32, configure: impl FnOnce(Portal) -> Portal) -> TestPortal {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -97,11 +114,15 @@ impl TestPortal {
         let pool = db.pool(8);
         let (portal, url, shutdown) = rt.block_on(async {
             ariza_portal::migrate(&pool).await.unwrap();
-            let portal = Portal::with_rate(pool, per_minute, burst);
+            let portal = configure(
+                Portal::with_rate(pool, per_minute, burst)
+                    .with_address_rates(NO_ADDRESS_LIMIT, NO_ADDRESS_LIMIT),
+            );
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             let url = format!("http://{}", listener.local_addr().unwrap());
             let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-            let app = ariza_portal::router(portal.clone());
+            let app = ariza_portal::router(portal.clone())
+                .into_make_service_with_connect_info::<std::net::SocketAddr>();
             tokio::spawn(async move {
                 axum::serve(listener, app)
                     .with_graceful_shutdown(async {
@@ -174,6 +195,18 @@ impl TestPortal {
                 .await
                 .unwrap();
         });
+    }
+
+    /// Signs a portal user in through the API (`POST /api/v1/session`); the bearer token.
+    pub fn sign_in(&self, username: &str, password: &str) -> String {
+        let r = reqwest::blocking::Client::new()
+            .post(format!("{}/api/v1/session", self.url))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status().as_u16(), 200, "signing in {username}");
+        let body: serde_json::Value = r.json().unwrap();
+        body["token"].as_str().unwrap().to_string()
     }
 
     pub fn decide(&self, key: &str, to: Status, reason: Option<&str>) {

@@ -113,10 +113,14 @@ fn a_published_service_is_accepted_end_to_end() {
     // Decided by the new agency, whose scope is the new service.
     portal.add_user("eco1", "agency", Some(NEW_AGENCY), "eco-pass-1");
     portal.add_user("op1", "operator", None, "op-pass-1");
+    let (eco, operator) = (
+        portal.sign_in("eco1", "eco-pass-1"),
+        portal.sign_in("op1", "op-pass-1"),
+    );
     let client = reqwest::blocking::Client::new();
     let queue: Vec<Value> = client
         .get(format!("{}/api/v1/agency/applications", portal.url))
-        .basic_auth("eco1", Some("eco-pass-1"))
+        .bearer_auth(&eco)
         .send()
         .unwrap()
         .json()
@@ -130,7 +134,7 @@ fn a_published_service_is_accepted_end_to_end() {
     for status in ["in_review", "completed"] {
         let decided = client
             .post(format!("{}/api/v1/decisions", portal.url))
-            .basic_auth("eco1", Some("eco-pass-1"))
+            .bearer_auth(&eco)
             .json(&json!({"application": back.tracking_number.to_string(), "status": status}))
             .send()
             .unwrap();
@@ -149,7 +153,7 @@ fn a_published_service_is_accepted_end_to_end() {
             "{}/api/v1/reports/regional?from={today}&to={today}",
             portal.url
         ))
-        .basic_auth("op1", Some("op-pass-1"))
+        .bearer_auth(&operator)
         .send()
         .unwrap()
         .json()

@@ -42,6 +42,7 @@ fn the_openapi_document_describes_every_route() {
             "/api/v1/health",
             "/api/v1/online/applications",
             "/api/v1/reports/regional",
+            "/api/v1/session",
             "/api/v2/applications/batch"
         ]
     );
@@ -67,6 +68,11 @@ fn the_openapi_document_describes_every_route() {
         );
     }
     assert!(doc["components"]["securitySchemes"]["device"].is_object());
+    // Portal users send the session's token; HTTP Basic is gone.
+    assert_eq!(
+        doc["components"]["securitySchemes"]["portal_user"]["scheme"],
+        "bearer"
+    );
 }
 
 #[test]
@@ -83,31 +89,35 @@ fn agencies_decide_through_the_api_and_errors_have_codes() {
         .tracking_number
         .to_string();
 
-    let decide = |user: &str, pass: &str, body: Value| {
+    let decide = |token: &str, body: Value| {
         let r = client()
             .post(format!("{}/api/v1/decisions", portal.url))
-            .basic_auth(user, Some(pass))
+            .bearer_auth(token)
             .json(&body)
             .send()
             .unwrap();
         let status = r.status().as_u16();
         (status, r.json::<Value>().unwrap())
     };
+    let signing_in = client()
+        .post(format!("{}/api/v1/session", portal.url))
+        .json(&json!({"username": "adliya1", "password": "wrong"}))
+        .send()
+        .unwrap();
+    assert_eq!(signing_in.status().as_u16(), 401, "a wrong password");
     let (status, body) = decide(
-        "adliya1",
-        "wrong",
+        "not-a-token",
         json!({"application": tracking, "status": "in_review"}),
     );
     assert_eq!((status, body["code"].as_str()), (401, Some("unauthorized")));
+    let token = portal.sign_in("adliya1", "agency-pass-1");
     let (status, _) = decide(
-        "adliya1",
-        "agency-pass-1",
+        &token,
         json!({"application": tracking, "status": "in_review"}),
     );
     assert_eq!(status, 200);
     let (status, body) = decide(
-        "adliya1",
-        "agency-pass-1",
+        &token,
         json!({"application": tracking, "status": "rejected"}),
     );
     assert_eq!(
@@ -116,14 +126,12 @@ fn agencies_decide_through_the_api_and_errors_have_codes() {
         "a rejection needs a reason"
     );
     let (status, _) = decide(
-        "adliya1",
-        "agency-pass-1",
+        &token,
         json!({"application": tracking, "status": "returned", "reason": "rasm yoʻq"}),
     );
     assert_eq!(status, 200);
     let (status, body) = decide(
-        "adliya1",
-        "agency-pass-1",
+        &token,
         json!({"application": tracking, "status": "completed"}),
     );
     assert_eq!(
@@ -131,8 +139,7 @@ fn agencies_decide_through_the_api_and_errors_have_codes() {
         (409, Some("illegal_transition"))
     );
     let (status, body) = decide(
-        "adliya1",
-        "agency-pass-1",
+        &token,
         json!({"application": "DEC01-261122-01-99999-X", "status": "in_review"}),
     );
     assert!(matches!(status, 404 | 400), "{status} {body}");
@@ -171,18 +178,19 @@ fn online_applications_are_posted_directly_and_counted_apart() {
         ariza_core::tracking::TrackingNumber::new("ONL01", chrono::Utc::now().date_naive(), 99, 1)
             .to_string();
     let body = json!({"center_code": "ONL01", "applications": online});
-    let post = |pass: &str| {
+    let token = portal.sign_in("my-gov", "operator-pass-1");
+    let post = |token: &str| {
         client()
             .post(format!("{}/api/v1/online/applications", portal.url))
-            .basic_auth("my-gov", Some(pass))
+            .bearer_auth(token)
             .json(&body)
             .send()
             .unwrap()
     };
     assert_eq!(post("nope").status().as_u16(), 401);
-    let first: PushResponse = post("operator-pass-1").json().unwrap();
+    let first: PushResponse = post(&token).json().unwrap();
     assert_eq!(first.results[0].outcome, Outcome::Accepted);
-    let again: PushResponse = post("operator-pass-1").json().unwrap();
+    let again: PushResponse = post(&token).json().unwrap();
     assert_eq!(again.results[0].outcome, Outcome::Duplicate);
     engine.sync_once(&store).unwrap();
     assert_eq!(
@@ -207,6 +215,7 @@ fn every_rejection_is_the_documented_json() {
             .await
             .unwrap()
     });
+    let operator = portal.sign_in("op1", "op-pass-1");
     let url = |path: &str| format!("{}{path}", portal.url);
     let expect = |what: &str, r: reqwest::blocking::Response, status: u16, code: PortalCode| {
         assert_eq!(r.status().as_u16(), status, "{what}");
@@ -289,7 +298,7 @@ fn every_rejection_is_the_documented_json() {
     let report = |query: &str| {
         client()
             .get(url(&format!("/api/v1/reports/regional{query}")))
-            .basic_auth("op1", Some("op-pass-1"))
+            .bearer_auth(&operator)
             .send()
             .unwrap()
     };
@@ -351,7 +360,8 @@ fn every_rejection_is_the_documented_json() {
 }
 
 /// The document lists what each operation can answer: a body can be malformed, too large or
-/// not JSON; a caller without credentials is refused.
+/// not JSON; a caller without credentials is refused; a route anyone can call is limited per
+/// address.
 #[test]
 fn the_openapi_document_lists_every_status_a_route_returns() {
     let doc: Value =
@@ -373,6 +383,8 @@ fn the_openapi_document_lists_every_status_a_route_returns() {
             }
             if op.get("security").is_some() {
                 needed.push("401");
+            } else {
+                needed.push("429");
             }
             if path != "/api/v1/health" {
                 needed.push("503");

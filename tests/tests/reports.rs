@@ -114,6 +114,10 @@ fn pushes_and_decisions_keep_the_rollup_current_and_the_api_serves_it() {
     let portal = TestPortal::start();
     portal.add_user("op1", "operator", None, "operator-pass-1");
     portal.add_user("iiv1", "agency", Some("iiv"), "agency-pass-1");
+    let (operator, agency) = (
+        portal.sign_in("op1", "operator-pass-1"),
+        portal.sign_in("iiv1", "agency-pass-1"),
+    );
     let dir = tempfile::tempdir().unwrap();
     let (store, admin, engine) = enrolled_desk(&portal, &dir, "REP01");
     let ids = file(&store, &admin, 3);
@@ -153,17 +157,13 @@ fn pushes_and_decisions_keep_the_rollup_current_and_the_api_serves_it() {
         "{}/api/v1/reports/regional?from={today}&to={today}&by=center",
         portal.url
     );
-    let r = client
-        .get(&url)
-        .basic_auth("op1", Some("operator-pass-1"))
-        .send()
-        .unwrap();
+    let r = client.get(&url).bearer_auth(&operator).send().unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let body: ariza_portal::reports::RegionalReport = r.json().unwrap();
     assert_eq!(body, report);
     let r = client
         .get(format!("{url}&format=csv"))
-        .basic_auth("op1", Some("operator-pass-1"))
+        .bearer_auth(&operator)
         .send()
         .unwrap();
     assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
@@ -173,11 +173,7 @@ fn pushes_and_decisions_keep_the_rollup_current_and_the_api_serves_it() {
         "{csv}"
     );
     // Agencies do not get the national table; nor does anyone unauthenticated.
-    let r = client
-        .get(&url)
-        .basic_auth("iiv1", Some("agency-pass-1"))
-        .send()
-        .unwrap();
+    let r = client.get(&url).bearer_auth(&agency).send().unwrap();
     assert_eq!(r.status().as_u16(), 403);
     assert_eq!(client.get(&url).send().unwrap().status().as_u16(), 401);
     let bad = client
@@ -185,7 +181,7 @@ fn pushes_and_decisions_keep_the_rollup_current_and_the_api_serves_it() {
             "{}/api/v1/reports/regional?from={today}&to=2020-01-01",
             portal.url
         ))
-        .basic_auth("op1", Some("operator-pass-1"))
+        .bearer_auth(&operator)
         .send()
         .unwrap();
     assert_eq!(bad.status().as_u16(), 400);

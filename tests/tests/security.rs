@@ -235,6 +235,10 @@ fn an_agency_sees_and_decides_only_its_own_services() {
                 .unwrap();
         }
     });
+    let tokens: std::collections::HashMap<&str, String> = ["iiv1", "adliya1", "op1"]
+        .into_iter()
+        .map(|user| (user, portal.sign_in(user, "agency-pass-1")))
+        .collect();
     let dir = tempfile::tempdir().unwrap();
     let (store, admin, engine) = enrolled_desk(&portal, &dir, "AGY01");
     let ids = file(&store, &admin, 2); // id-card: Ministry of Internal Affairs (iiv)
@@ -243,7 +247,7 @@ fn an_agency_sees_and_decides_only_its_own_services() {
     let list = |user: &str| -> (u16, Value) {
         let r = client()
             .get(format!("{}/api/v1/agency/applications", portal.url))
-            .basic_auth(user, Some("agency-pass-1"))
+            .bearer_auth(&tokens[user])
             .send()
             .unwrap();
         (r.status().as_u16(), r.json().unwrap())
@@ -259,7 +263,7 @@ fn an_agency_sees_and_decides_only_its_own_services() {
     let decide = |user: &str| {
         let r = client()
             .post(format!("{}/api/v1/decisions", portal.url))
-            .basic_auth(user, Some("agency-pass-1"))
+            .bearer_auth(&tokens[user])
             .json(&json!({"application": ids[0], "status": "in_review"}))
             .send()
             .unwrap();
@@ -321,10 +325,11 @@ fn rate_limits_size_limits_and_headers() {
             .await
             .unwrap()
     });
+    let operator = portal.sign_in("op1", "op-pass-1");
     let big = vec![b'x'; 17 * 1024 * 1024];
     let r = client()
         .post(format!("{}/api/v1/online/applications", portal.url))
-        .basic_auth("op1", Some("op-pass-1"))
+        .bearer_auth(&operator)
         .header("content-type", "application/json")
         .body(big)
         .send()
@@ -354,7 +359,7 @@ fn tls_portal(portal: &TestPortal, cert: &rcgen::Certificate, key: &rcgen::KeyPa
         let app = ariza_portal::router(portal.portal.clone());
         tokio::spawn(async move {
             axum_server::from_tcp_rustls(listener, config)
-                .serve(app.into_make_service())
+                .serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>())
                 .await
                 .unwrap();
         });

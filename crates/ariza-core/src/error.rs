@@ -89,6 +89,9 @@ pub enum PortalCode {
     #[serde(rename = "stale_request")]
     StaleRequest,
     RateLimited,
+    /// Too many failed sign-ins for a portal user's name (existing or not): it is locked for
+    /// a while, `Retry-After` says how long. Shown as `err-portal-account-locked`.
+    AccountLocked,
     Forbidden,
     #[serde(rename = "enroll_code_invalid")]
     EnrollCodeInvalid,
@@ -128,6 +131,7 @@ impl PortalCode {
             PortalCode::Replayed => "replayed",
             PortalCode::StaleRequest => "stale_request",
             PortalCode::RateLimited => "rate_limited",
+            PortalCode::AccountLocked => "account_locked",
             PortalCode::Forbidden => "forbidden",
             PortalCode::EnrollCodeInvalid => "enroll_code_invalid",
             PortalCode::BadRequest => "bad_request",

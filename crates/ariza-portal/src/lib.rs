@@ -9,6 +9,7 @@ mod db;
 pub mod http;
 pub mod ops;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 pub use deadpool_postgres::Pool;
@@ -17,22 +18,30 @@ pub use db::connect::{ConnectError, pool};
 pub use db::migrate::{MIGRATIONS, MigrateError, Migration, migrate};
 pub use http::{ApiDoc, router};
 pub use ops::PortalError;
+pub use ops::address_limits::{
+    AddressLimits, AddressRate, DEFAULT_PUBLIC_RATE, DEFAULT_SIGN_IN_RATE,
+};
 pub use ops::catalog::{in_force as catalog_in_force, publish_catalog};
 pub use ops::centers::{add_center, set_center_staff};
 pub use ops::decisions::decide;
 pub use ops::devices::{DeviceInfo, RateLimiter, list_devices, revoke_device};
 pub use ops::enrollment::new_enroll_code;
+pub use ops::sessions::{SessionPolicy, set_user_active, sign_in, sign_out_user};
 pub use ops::users::add_user;
 /// Kept at their old paths: `ariza_portal::audit::verify`, `ariza_portal::reports::regional`.
 pub use ops::{audit, reports};
 
 /// The portal's shared state: a PostgreSQL pool, the per-device rate limits and the catalog
-/// in force as last read.
+/// in force as last read; how long portal users' sessions last, the per-address limits of the
+/// routes anyone can call, and the reverse proxies whose `X-Forwarded-For` is believed.
 #[derive(Clone)]
 pub struct Portal {
     pub pool: Pool,
     pub limiter: Arc<RateLimiter>,
     catalog: Arc<ops::catalog::CatalogCache>,
+    pub sessions: SessionPolicy,
+    pub address_limits: Arc<AddressLimits>,
+    pub trusted_proxies: Arc<Vec<IpAddr>>,
 }
 
 /// Per device by default: 120 signed requests a minute, bursts of 60. A desk syncing every
@@ -50,6 +59,32 @@ impl Portal {
             pool,
             limiter: Arc::new(RateLimiter::new(per_minute, burst)),
             catalog: Arc::default(),
+            sessions: SessionPolicy::default(),
+            address_limits: Arc::new(AddressLimits::new(
+                DEFAULT_PUBLIC_RATE,
+                DEFAULT_SIGN_IN_RATE,
+            )),
+            trusted_proxies: Arc::default(),
         }
+    }
+
+    /// Sessions of another length than [`SessionPolicy::default`].
+    pub fn with_sessions(mut self, sessions: SessionPolicy) -> Portal {
+        self.sessions = sessions;
+        self
+    }
+
+    /// Per-address limits for the unauthenticated routes and for signing in.
+    pub fn with_address_rates(mut self, public: AddressRate, sign_in: AddressRate) -> Portal {
+        self.address_limits = Arc::new(AddressLimits::new(public, sign_in));
+        self
+    }
+
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see
+    /// `ops::address_limits::client_address`); without any, every request is counted by
+    /// its peer address.
+    pub fn with_trusted_proxies(mut self, proxies: Vec<IpAddr>) -> Portal {
+        self.trusted_proxies = Arc::new(proxies);
+        self
     }
 }

@@ -1,16 +1,21 @@
 //! `ariza-portal`: serve the API, and the operators' admin commands.
 //!
 //! Configuration: `--config FILE` (TOML: `database_url`, `listen`, `tls_cert`, `tls_key`,
-//! `rate_per_minute`, `rate_burst`), each overridden by `ARIZA_PORTAL_<NAME>` (upper case).
+//! `rate_per_minute`, `rate_burst`, `session_idle_minutes`, `session_max_hours`,
+//! `address_rate_per_minute`, `address_rate_burst`, `sign_in_rate_per_minute`,
+//! `sign_in_rate_burst`, `trusted_proxies`), each overridden by `ARIZA_PORTAL_<NAME>` (upper
+//! case; `trusted_proxies` there as a comma-separated list).
 //! With `tls_cert` and `tls_key` (PEM files) the portal serves HTTPS itself (rustls).
 //! Every subcommand but `serve` calls `ariza_portal::ops` directly. (The synthetic demo
 //! quarter is loaded by `ariza-portal-demo`, crate `ariza-demo`.)
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::Context;
 use ariza_core::application::Status;
-use ariza_portal::Portal;
+use ariza_portal::{AddressRate, Portal, SessionPolicy};
 use clap::{Parser, Subcommand};
 use serde::Deserialize;
 
@@ -151,6 +156,12 @@ enum UserCommand {
         #[arg(long)]
         agency: Option<String>,
     },
+    /// Switches a user off: every session of theirs ends at once, and they cannot sign in.
+    Deactivate { username: String },
+    /// Switches a deactivated user back on (they sign in again).
+    Activate { username: String },
+    /// Ends every session of a user (a token may have leaked), who can sign in again.
+    SignOut { username: String },
 }
 
 #[derive(Deserialize, Default)]
@@ -161,6 +172,47 @@ struct Config {
     tls_key: Option<PathBuf>,
     rate_per_minute: Option<u32>,
     rate_burst: Option<u32>,
+    session_idle_minutes: Option<u64>,
+    session_max_hours: Option<u64>,
+    address_rate_per_minute: Option<u32>,
+    address_rate_burst: Option<u32>,
+    sign_in_rate_per_minute: Option<u32>,
+    sign_in_rate_burst: Option<u32>,
+    trusted_proxies: Option<Vec<IpAddr>>,
+}
+
+impl Config {
+    fn sessions(&self) -> anyhow::Result<SessionPolicy> {
+        let default = SessionPolicy::default();
+        let idle = self
+            .session_idle_minutes
+            .map_or(default.idle, |m| Duration::from_secs(m * 60));
+        let max = self
+            .session_max_hours
+            .map_or(default.max, |h| Duration::from_secs(h * 3600));
+        anyhow::ensure!(
+            idle >= Duration::from_secs(60) && max >= idle,
+            "session_idle_minutes is at least 1, and session_max_hours no shorter than it"
+        );
+        Ok(SessionPolicy { idle, max })
+    }
+
+    fn address_rates(&self) -> (AddressRate, AddressRate) {
+        let (public, sign_in) = (
+            ariza_portal::DEFAULT_PUBLIC_RATE,
+            ariza_portal::DEFAULT_SIGN_IN_RATE,
+        );
+        (
+            AddressRate {
+                per_minute: self.address_rate_per_minute.unwrap_or(public.per_minute),
+                burst: self.address_rate_burst.unwrap_or(public.burst),
+            },
+            AddressRate {
+                per_minute: self.sign_in_rate_per_minute.unwrap_or(sign_in.per_minute),
+                burst: self.sign_in_rate_burst.unwrap_or(sign_in.burst),
+            },
+        )
+    }
 }
 
 fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
@@ -188,6 +240,42 @@ fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
     }
     if let Some(v) = env("RATE_BURST") {
         config.rate_burst = Some(v.parse().context("ARIZA_PORTAL_RATE_BURST")?);
+    }
+    let number = |name: &str| -> anyhow::Result<Option<u64>> {
+        env(name)
+            .map(|v| v.parse().with_context(|| format!("ARIZA_PORTAL_{name}")))
+            .transpose()
+    };
+    let small = |v: Option<u64>| v.map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+    if let Some(v) = number("SESSION_IDLE_MINUTES")? {
+        config.session_idle_minutes = Some(v);
+    }
+    if let Some(v) = number("SESSION_MAX_HOURS")? {
+        config.session_max_hours = Some(v);
+    }
+    if let Some(v) = small(number("ADDRESS_RATE_PER_MINUTE")?) {
+        config.address_rate_per_minute = Some(v);
+    }
+    if let Some(v) = small(number("ADDRESS_RATE_BURST")?) {
+        config.address_rate_burst = Some(v);
+    }
+    if let Some(v) = small(number("SIGN_IN_RATE_PER_MINUTE")?) {
+        config.sign_in_rate_per_minute = Some(v);
+    }
+    if let Some(v) = small(number("SIGN_IN_RATE_BURST")?) {
+        config.sign_in_rate_burst = Some(v);
+    }
+    if let Some(v) = env("TRUSTED_PROXIES") {
+        config.trusted_proxies = Some(
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse()
+                        .with_context(|| format!("ARIZA_PORTAL_TRUSTED_PROXIES: {s}"))
+                })
+                .collect::<anyhow::Result<_>>()?,
+        );
     }
     Ok(config)
 }
@@ -217,6 +305,7 @@ async fn main() -> anyhow::Result<()> {
     ariza_portal::migrate(&pool)
         .await
         .context("cannot bring the portal database up to date")?;
+    let (public_rate, sign_in_rate) = config.address_rates();
     let portal = Portal::with_rate(
         pool,
         config
@@ -225,7 +314,10 @@ async fn main() -> anyhow::Result<()> {
         config
             .rate_burst
             .unwrap_or(ariza_portal::DEFAULT_RATE_BURST),
-    );
+    )
+    .with_sessions(config.sessions()?)
+    .with_address_rates(public_rate, sign_in_rate)
+    .with_trusted_proxies(config.trusted_proxies.clone().unwrap_or_default());
     match cli.command {
         Command::Serve => match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => {
@@ -233,7 +325,7 @@ async fn main() -> anyhow::Result<()> {
                 let tls = axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
                     .await
                     .context("cannot read the TLS certificate or key")?;
-                let addr: std::net::SocketAddr = listen
+                let addr: SocketAddr = listen
                     .parse()
                     .with_context(|| format!("bad listen address {listen}"))?;
                 let handle = axum_server::Handle::new();
@@ -245,7 +337,10 @@ async fn main() -> anyhow::Result<()> {
                 tracing::info!(address = %addr, "portal serving HTTPS");
                 axum_server::bind_rustls(addr, tls)
                     .handle(handle)
-                    .serve(ariza_portal::router(portal).into_make_service())
+                    .serve(
+                        ariza_portal::router(portal)
+                            .into_make_service_with_connect_info::<SocketAddr>(),
+                    )
                     .await?;
             }
             (None, None) => {
@@ -253,11 +348,16 @@ async fn main() -> anyhow::Result<()> {
                     .await
                     .with_context(|| format!("cannot listen on {listen}"))?;
                 tracing::info!(address = %listener.local_addr()?, "portal serving plain HTTP (put TLS in front, or set tls_cert and tls_key)");
-                axum::serve(listener, ariza_portal::router(portal))
-                    .with_graceful_shutdown(async {
-                        let _ = tokio::signal::ctrl_c().await;
-                    })
-                    .await?;
+                // Client addresses for the per-address limits.
+                axum::serve(
+                    listener,
+                    ariza_portal::router(portal)
+                        .into_make_service_with_connect_info::<SocketAddr>(),
+                )
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
             }
             _ => anyhow::bail!("set both tls_cert and tls_key, or neither"),
         },
@@ -415,6 +515,30 @@ async fn main() -> anyhow::Result<()> {
             )
             .await?;
             println!("user {username} added");
+        }
+        Command::User {
+            command: UserCommand::Deactivate { username },
+        } => {
+            if ariza_portal::set_user_active(&portal, &username, false, "operator").await? {
+                println!("user {username} deactivated; their sessions ended");
+            } else {
+                anyhow::bail!("no active user {username}");
+            }
+        }
+        Command::User {
+            command: UserCommand::Activate { username },
+        } => {
+            if ariza_portal::set_user_active(&portal, &username, true, "operator").await? {
+                println!("user {username} active again");
+            } else {
+                anyhow::bail!("no deactivated user {username}");
+            }
+        }
+        Command::User {
+            command: UserCommand::SignOut { username },
+        } => {
+            let ended = ariza_portal::sign_out_user(&portal, &username, "operator").await?;
+            println!("{ended} session(s) of {username} ended");
         }
         Command::Decide {
             application,

@@ -16,9 +16,15 @@ async fn main() -> anyhow::Result<()> {
     ariza_portal::migrate(&pool).await?;
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening");
+    let unlimited = ariza_portal::AddressRate {
+        per_minute: 1_000_000,
+        burst: 100_000,
+    };
+    let portal = ariza_portal::Portal::with_rate(pool, 1_000_000, 100_000)
+        .with_address_rates(unlimited, unlimited);
     axum::serve(
         listener,
-        ariza_portal::router(ariza_portal::Portal::with_rate(pool, 1_000_000, 100_000)),
+        ariza_portal::router(portal).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .await?;
     Ok(())

@@ -51,6 +51,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_audit_head",
         sql: include_str!("../../../../migrations/portal/0006_audit_head.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_sessions",
+        sql: include_str!("../../../../migrations/portal/0007_sessions.sql"),
+    },
 ];
 
 /// Why the portal's database could not be brought up to date.

@@ -17,6 +17,7 @@ pub(crate) mod devices;
 pub(crate) mod enrollment;
 pub(crate) mod migrate;
 pub(crate) mod reports;
+pub(crate) mod sessions;
 pub(crate) mod users;
 
 use chrono::{DateTime, Utc};

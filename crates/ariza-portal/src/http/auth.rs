@@ -1,6 +1,7 @@
 //! Who is calling, one extractor per kind of caller: a device (every request signed with its
-//! enrollment key), an operator, or an agency's staff (HTTP Basic). Each refuses with the
-//! documented `{code, message}` before the handler runs.
+//! enrollment key), an operator, or an agency's staff (a session's bearer token, from
+//! `POST /api/v1/session`). Each refuses with the documented `{code, message}` before the
+//! handler runs.
 
 use ariza_core::request_signing::{
     DEVICE_HEADER, NONCE_HEADER, SIGNATURE_HEADER, SignedParts, TIMESTAMP_HEADER,
@@ -12,7 +13,8 @@ use axum::http::{HeaderMap, Method, Uri, header};
 use serde::de::DeserializeOwned;
 
 use crate::ops::devices::{Device, SignedRequest, authenticate};
-use crate::ops::users::{AGENCY, OPERATOR, PortalUser, scope, sign_in};
+use crate::ops::sessions;
+use crate::ops::users::{AGENCY, OPERATOR, PortalUser, require_role, scope};
 use crate::{Portal, PortalError};
 
 async fn signed_device(
@@ -81,24 +83,37 @@ impl<T: DeserializeOwned> FromRequest<Portal> for SignedJson<T> {
     }
 }
 
-/// Username and password from `Authorization: Basic …`.
-fn basic_credentials(headers: &HeaderMap) -> Result<(String, String), PortalError> {
-    use base64::Engine as _;
-    let encoded = headers
+/// The token from `Authorization: Bearer …` (the scheme's name in any case, RFC 9110).
+/// Anything else — no header, HTTP Basic, another scheme — is `Unauthorized`.
+fn bearer_token(headers: &HeaderMap) -> Result<&str, PortalError> {
+    let value = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Basic "))
         .ok_or(PortalError::Unauthorized)?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .map_err(|_| PortalError::Unauthorized)?;
-    let text = String::from_utf8(decoded).map_err(|_| PortalError::Unauthorized)?;
-    let (username, password) = text.split_once(':').ok_or(PortalError::Unauthorized)?;
-    // PostgreSQL cannot compare text holding NUL; no account has one.
-    if username.contains('\0') {
+    let (scheme, token) = value.split_once(' ').ok_or(PortalError::Unauthorized)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
         return Err(PortalError::Unauthorized);
     }
-    Ok((username.to_string(), password.to_string()))
+    Ok(token.trim())
+}
+
+/// Any signed-in portal user, and the token they came with (to sign out).
+pub(crate) struct SessionCaller {
+    pub user: PortalUser,
+    pub token: String,
+}
+
+impl FromRequestParts<Portal> for SessionCaller {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, PortalError> {
+        let token = bearer_token(&parts.headers)?;
+        let user = sessions::authenticate(portal, token).await?;
+        Ok(SessionCaller {
+            user,
+            token: token.to_string(),
+        })
+    }
 }
 
 /// A signed-in portal operator (the online channel's integration is one).
@@ -108,8 +123,8 @@ impl FromRequestParts<Portal> for OperatorCaller {
     type Rejection = PortalError;
 
     async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, PortalError> {
-        let (username, password) = basic_credentials(&parts.headers)?;
-        sign_in(portal, &username, &password, &[OPERATOR]).await?;
+        let user = sessions::authenticate(portal, bearer_token(&parts.headers)?).await?;
+        require_role(&user, &[OPERATOR])?;
         Ok(OperatorCaller)
     }
 }
@@ -125,8 +140,8 @@ impl FromRequestParts<Portal> for AgencyCaller {
     type Rejection = PortalError;
 
     async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, PortalError> {
-        let (username, password) = basic_credentials(&parts.headers)?;
-        let user = sign_in(portal, &username, &password, &[AGENCY, OPERATOR]).await?;
+        let user = sessions::authenticate(portal, bearer_token(&parts.headers)?).await?;
+        require_role(&user, &[AGENCY, OPERATOR])?;
         let only_services = scope(portal, &user).await?;
         Ok(AgencyCaller {
             user,

@@ -22,6 +22,8 @@ use crate::{Portal, PortalError, ops};
         (status = 403, description = "unknown, used or expired code (a used code with the key it enrolled answers as the first time)", body = ApiError),
         (status = 413, body = ApiError),
         (status = 415, description = "not JSON", body = ApiError),
+        (status = 429, description = "too many requests from this address", body = ApiError,
+            headers(("retry-after" = u64, description = "seconds to wait"))),
         (status = 503, body = ApiError)
     )
 )]

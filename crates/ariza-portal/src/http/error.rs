@@ -13,7 +13,9 @@ pub(crate) fn status(e: &PortalError) -> StatusCode {
         | PortalError::BadSignature
         | PortalError::Replayed
         | PortalError::Stale => StatusCode::UNAUTHORIZED,
-        PortalError::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        PortalError::RateLimited
+        | PortalError::AddressRateLimited { .. }
+        | PortalError::AccountLocked { .. } => StatusCode::TOO_MANY_REQUESTS,
         PortalError::Forbidden | PortalError::EnrollCode => StatusCode::FORBIDDEN,
         PortalError::BadRequest(_) | PortalError::CatalogNotNewer { .. } => StatusCode::BAD_REQUEST,
         PortalError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -39,13 +41,21 @@ impl IntoResponse for PortalError {
         } else {
             self.to_string()
         };
-        (
+        let mut response = (
             status,
             axum::Json(ApiError {
                 code: self.code(),
                 message,
             }),
         )
-            .into_response()
+            .into_response();
+        if let PortalError::AddressRateLimited { retry_after }
+        | PortalError::AccountLocked { retry_after } = self
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after.into());
+        }
+        response
     }
 }

@@ -8,7 +8,11 @@ use chrono::Utc;
 #[utoipa::path(
     get,
     path = "/api/v1/health",
-    responses((status = 200, description = "ok", body = Health))
+    responses(
+        (status = 200, description = "ok", body = Health),
+        (status = 429, description = "too many requests from this address", body = ariza_core::wire::ApiError,
+            headers(("retry-after" = u64, description = "seconds to wait")))
+    )
 )]
 pub(crate) async fn health() -> Json<Health> {
     Json(Health {

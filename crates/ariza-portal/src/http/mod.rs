@@ -2,6 +2,7 @@
 //! kind of caller), body and query decoding, the OpenAPI document, and one file per group of
 //! handlers. Handlers decode, call `ops`, and encode; every error body is `{code, message}`.
 
+mod address_limit;
 mod agencies;
 mod auth;
 mod decode;
@@ -12,6 +13,7 @@ mod online;
 mod openapi;
 mod reports;
 mod router;
+mod sessions;
 
 pub use openapi::ApiDoc;
 pub use router::router;

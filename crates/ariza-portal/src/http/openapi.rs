@@ -1,12 +1,14 @@
 //! The OpenAPI document, generated from the handlers and the shared wire types.
 
-use super::{agencies, devices, health, online, reports};
+use super::{agencies, devices, health, online, reports, sessions};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "Ariza Portal API", description = "Applications from public service centers, exactly once; decisions back. Every error body is {code, message}; an unknown route answers 404, a method a route does not take 405."),
+    info(title = "Ariza Portal API", description = "Applications from public service centers, exactly once; decisions back. Every error body is {code, message}; an unknown route answers 404, a method a route does not take 405. Portal users sign in with POST /api/v1/session and send the token as `Authorization: Bearer TOKEN`; the routes anyone can call are limited per client address (429 `rate_limited`, with Retry-After)."),
     paths(
         health::health,
+        sessions::sign_in,
+        sessions::sign_out,
         devices::enroll,
         devices::push,
         devices::push_v1,
@@ -26,7 +28,7 @@ struct SecuritySchemes;
 impl utoipa::Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         use utoipa::openapi::security::{
-            ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme,
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
         };
         let components = openapi.components.get_or_insert_with(Default::default);
         // Device requests carry four headers (device id, timestamp, nonce and an Ed25519
@@ -40,9 +42,17 @@ impl utoipa::Modify for SecuritySchemes {
                 "Ed25519 request signature; see ariza_core::request_signing",
             ))),
         );
+        // Operators and agency staff: the token from POST /api/v1/session.
         components.add_security_scheme(
             "portal_user",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "the token from POST /api/v1/session: 30 minutes idle, 8 hours at most by default",
+                    ))
+                    .build(),
+            ),
         );
     }
 }

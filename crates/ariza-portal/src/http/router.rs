@@ -2,17 +2,35 @@
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 
 use super::decode::MAX_BODY;
-use super::{agencies, devices, health, online, reports};
+use super::{address_limit, agencies, devices, health, online, reports, sessions};
 use crate::{Portal, PortalError};
 
+/// The portal's routes. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`:
+/// the routes anyone can call are limited per client address.
 pub fn router(portal: Portal) -> Router {
+    let public = from_fn_with_state(portal.clone(), address_limit::public);
+    let sign_in = from_fn_with_state(portal.clone(), address_limit::sign_in);
     Router::new()
-        .route("/api/openapi.json", get(health::openapi))
-        .route("/api/v1/health", get(health::health))
-        .route("/api/v1/enroll", post(devices::enroll))
+        .route(
+            "/api/openapi.json",
+            get(health::openapi).route_layer(public.clone()),
+        )
+        .route(
+            "/api/v1/health",
+            get(health::health).route_layer(public.clone()),
+        )
+        .route("/api/v1/enroll", post(devices::enroll).route_layer(public))
+        // Signing out needs a session, so only signing in is limited by address.
+        .route(
+            "/api/v1/session",
+            post(sessions::sign_in)
+                .route_layer(sign_in)
+                .delete(sessions::sign_out),
+        )
         .route("/api/v1/applications/batch", post(devices::push_v1))
         .route("/api/v2/applications/batch", post(devices::push))
         .route("/api/v1/changes", get(devices::changes))

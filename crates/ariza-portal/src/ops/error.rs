@@ -16,6 +16,12 @@ pub enum PortalError {
     Stale,
     #[error("too many requests; slow down")]
     RateLimited,
+    /// Too many requests from one client address to the routes anyone can call.
+    #[error("too many requests from this address; try again in {retry_after} s")]
+    AddressRateLimited { retry_after: u64 },
+    /// Too many failed sign-ins for this name (whether it exists or not).
+    #[error("too many failed sign-ins for this name; try again in {retry_after} s")]
+    AccountLocked { retry_after: u64 },
     #[error("this account may not act on that")]
     Forbidden,
     #[error("the enrollment code is unknown, used or expired")]
@@ -71,7 +77,10 @@ impl PortalError {
             PortalError::BadSignature => PortalCode::BadSignature,
             PortalError::Replayed => PortalCode::Replayed,
             PortalError::Stale => PortalCode::StaleRequest,
-            PortalError::RateLimited => PortalCode::RateLimited,
+            PortalError::RateLimited | PortalError::AddressRateLimited { .. } => {
+                PortalCode::RateLimited
+            }
+            PortalError::AccountLocked { .. } => PortalCode::AccountLocked,
             PortalError::Forbidden => PortalCode::Forbidden,
             PortalError::EnrollCode => PortalCode::EnrollCodeInvalid,
             PortalError::BadRequest(_) | PortalError::CatalogNotNewer { .. } => {

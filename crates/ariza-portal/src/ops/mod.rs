@@ -2,6 +2,7 @@
 //! the catalog in force, devices, centers and users, reports, the audit trail. Called by the
 //! HTTP handlers and by the `ariza-portal` binary alike; every failure is a [`PortalError`].
 
+pub mod address_limits;
 pub mod audit;
 pub mod catalog;
 pub mod centers;
@@ -12,6 +13,7 @@ mod error;
 pub mod feed;
 pub mod ingest;
 pub mod reports;
+pub mod sessions;
 pub mod users;
 
 pub use error::PortalError;

@@ -1,4 +1,5 @@
-//! Portal users — operators and agency staff — and how they sign in (HTTP Basic).
+//! Portal users — operators and agency staff — and what their role lets them see. How they
+//! sign in: `ops::sessions`.
 
 use crate::{Portal, PortalError, db};
 
@@ -59,35 +60,13 @@ pub async fn add_user(
     Ok(())
 }
 
-/// Checks a user's password and that their role is one of `roles`: `Unauthorized` for
-/// unknown users and wrong passwords alike, `Forbidden` for a role that may not.
-pub async fn sign_in(
-    portal: &Portal,
-    username: &str,
-    password: &str,
-    roles: &[&str],
-) -> Result<PortalUser, PortalError> {
-    let username = username.trim().to_lowercase();
-    let Some(row) = db::users::find(&portal.pool.get().await?, &username).await? else {
-        return Err(PortalError::Unauthorized);
-    };
-    let (password, hash) = (password.to_string(), row.password_hash);
-    // Argon2 takes a noticeable time: off the async workers.
-    let ok =
-        tokio::task::spawn_blocking(move || ariza_core::staff::verify_password(&password, &hash))
-            .await
-            .unwrap_or(false);
-    if !ok {
-        return Err(PortalError::Unauthorized);
+/// Whether a signed-in user's role is one of `roles`: `Forbidden` if not.
+pub fn require_role(user: &PortalUser, roles: &[&str]) -> Result<(), PortalError> {
+    if roles.contains(&user.role.as_str()) {
+        Ok(())
+    } else {
+        Err(PortalError::Forbidden)
     }
-    if !roles.contains(&row.role.as_str()) {
-        return Err(PortalError::Forbidden);
-    }
-    Ok(PortalUser {
-        username,
-        role: row.role,
-        agency: row.agency,
-    })
 }
 
 /// The services a user may see and decide: their agency's, or `None` (all) for operators.
