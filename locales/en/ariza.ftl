@@ -409,3 +409,22 @@ err-portal-redirect = The portal address answered with a redirect to another add
 err-audit-diverged = This desk's audit trail no longer matches what the portal received: entries were removed or changed. Tell IT; the desk keeps working.
 ## Portal sign-in (sessions)
 err-portal-account-locked = Too many failed sign-ins for this name. Try again in { $seconds } s.
+
+## Documents: scans attached to applications (issue 12)
+err-scan-empty = The file is empty; nothing was attached.
+err-scan-unsupported = This file is neither an image (JPEG, PNG, WebP, TIFF) nor a PDF; nothing was attached.
+err-scan-not-what-it-says = The file's name says { $claimed }, but its content is { $found }; nothing was attached. Scan it again or choose the right file.
+err-scan-too-large = The file is larger than { $limit } MiB; nothing was attached. Scan it at a lower resolution.
+err-scan-too-many-pixels = The image is larger than { $limit } megapixels; nothing was attached. Scan it at a lower resolution.
+err-scan-corrupt = The file is damaged and cannot be read; nothing was attached. Scan it again.
+err-document-format-not-accepted = This document does not accept that kind of file (see the checklist: image or PDF); nothing was attached.
+err-document-kind-unknown = This service has no such document. See the list: ariza documents KEY.
+err-document-not-stored = That scan is not stored on this desk.
+ui-document-required = required
+ui-document-optional = optional
+cli-attached = Attached to { $tracking } as { $kind }: { $original } → { $stored } stored.
+cli-attached-again = Already attached to { $tracking } as { $kind }; nothing changed.
+cli-documents-none = No documents are attached to { $tracking }.
+cli-documents-title = Documents of { $tracking }:
+cli-document-line = { $kind } ({ $required }): { $format }, { $original } → { $stored }, attached by { $by } at { $at }
+cli-document-missing = { $kind } ({ $required }): not attached

@@ -409,3 +409,22 @@ err-portal-redirect = Адрес портала ответил перенапр�
 err-audit-diverged = Журнал аудита этого рабочего места больше не совпадает с тем, что получил портал: записи удалены или изменены. Сообщите в ИТ; работа продолжается.
 ## Вход в портал (сессии)
 err-portal-account-locked = Слишком много неудачных попыток входа под этим именем. Повторите через { $seconds } с.
+
+## Documents: scans attached to applications (issue 12)
+err-scan-empty = Файл пуст; ничего не приложено.
+err-scan-unsupported = Этот файл не изображение (JPEG, PNG, WebP, TIFF) и не PDF; ничего не приложено.
+err-scan-not-what-it-says = По имени файл — { $claimed }, а по содержимому — { $found }; ничего не приложено. Отсканируйте заново или выберите нужный файл.
+err-scan-too-large = Файл больше { $limit } МиБ; ничего не приложено. Отсканируйте с меньшим разрешением.
+err-scan-too-many-pixels = Изображение больше { $limit } мегапикселей; ничего не приложено. Отсканируйте с меньшим разрешением.
+err-scan-corrupt = Файл повреждён и не читается; ничего не приложено. Отсканируйте заново.
+err-document-format-not-accepted = Для этого документа такой файл не принимается (см. перечень: изображение или PDF); ничего не приложено.
+err-document-kind-unknown = У этой услуги нет такого документа. Перечень: ariza documents KEY.
+err-document-not-stored = Этот скан не хранится на этом рабочем месте.
+ui-document-required = обязательно
+ui-document-optional = по желанию
+cli-attached = Приложено к { $tracking } как { $kind }: { $original } → хранится { $stored }.
+cli-attached-again = Уже приложено к { $tracking } как { $kind }; ничего не изменилось.
+cli-documents-none = К { $tracking } документы не приложены.
+cli-documents-title = Документы { $tracking }:
+cli-document-line = { $kind } ({ $required }): { $format }, { $original } → { $stored }, приложил(а) { $by }, { $at }
+cli-document-missing = { $kind } ({ $required }): не приложено

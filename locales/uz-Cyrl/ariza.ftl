@@ -409,3 +409,22 @@ err-portal-redirect = Портал манзили бошқа манзилга й
 err-audit-diverged = Бу иш жойининг аудит журнали портал қабул қилган нусхага энди мос эмас: ёзувлар ўчирилган ёки ўзгартирилган. АТ ходимига хабар беринг; иш давом этади.
 ## Порталга кириш (сессиялар)
 err-portal-account-locked = Бу ном билан жуда кўп муваффақиятсиз кириш уриниши бўлди. { $seconds } сониядан кейин қайта уриниб кўринг.
+
+## Documents: scans attached to applications (issue 12)
+err-scan-empty = Файл бўш; ҳеч нарса бириктирилмади.
+err-scan-unsupported = Бу файл расм (JPEG, PNG, WebP, TIFF) ҳам, PDF ҳам эмас; ҳеч нарса бириктирилмади.
+err-scan-not-what-it-says = Файл номи { $claimed } дейди, мазмуни эса { $found }; ҳеч нарса бириктирилмади. Қайта сканерланг ёки тўғри файлни танланг.
+err-scan-too-large = Файл { $limit } MiB дан катта; ҳеч нарса бириктирилмади. Пастроқ аниқликда сканерланг.
+err-scan-too-many-pixels = Расм { $limit } мегапикселдан катта; ҳеч нарса бириктирилмади. Пастроқ аниқликда сканерланг.
+err-scan-corrupt = Файл шикастланган ва ўқилмайди; ҳеч нарса бириктирилмади. Қайта сканерланг.
+err-document-format-not-accepted = Бу ҳужжат учун бундай файл қабул қилинмайди (рўйхатга қаранг: расм ёки PDF); ҳеч нарса бириктирилмади.
+err-document-kind-unknown = Бу хизматда бундай ҳужжат йўқ. Рўйхат: ariza documents KEY.
+err-document-not-stored = Бу скан ушбу иш жойида сақланмаган.
+ui-document-required = мажбурий
+ui-document-optional = ихтиёрий
+cli-attached = { $tracking } га { $kind } сифатида бириктирилди: { $original } → { $stored } сақланди.
+cli-attached-again = { $tracking } га { $kind } сифатида аллақачон бириктирилган; ҳеч нарса ўзгармади.
+cli-documents-none = { $tracking } га ҳужжат бириктирилмаган.
+cli-documents-title = { $tracking } ҳужжатлари:
+cli-document-line = { $kind } ({ $required }): { $format }, { $original } → { $stored }, { $by } бириктирди, { $at }
+cli-document-missing = { $kind } ({ $required }): бириктирилмаган

@@ -409,3 +409,22 @@ err-portal-redirect = Portal manzili boshqa manzilga yoʻnaltirish bilan javob b
 err-audit-diverged = Bu ish joyining audit jurnali portal qabul qilgan nusxaga endi mos emas: yozuvlar oʻchirilgan yoki oʻzgartirilgan. AT xodimiga xabar bering; ish davom etadi.
 ## Portalga kirish (sessiyalar)
 err-portal-account-locked = Bu nom bilan juda koʻp muvaffaqiyatsiz kirish urinishi boʻldi. { $seconds } soniyadan keyin qayta urinib koʻring.
+
+## Documents: scans attached to applications (issue 12)
+err-scan-empty = Fayl boʻsh; hech narsa biriktirilmadi.
+err-scan-unsupported = Bu fayl rasm (JPEG, PNG, WebP, TIFF) ham, PDF ham emas; hech narsa biriktirilmadi.
+err-scan-not-what-it-says = Fayl nomi { $claimed } deydi, mazmuni esa { $found }; hech narsa biriktirilmadi. Qayta skanerlang yoki toʻgʻri faylni tanlang.
+err-scan-too-large = Fayl { $limit } MiB dan katta; hech narsa biriktirilmadi. Pastroq aniqlikda skanerlang.
+err-scan-too-many-pixels = Rasm { $limit } megapikseldan katta; hech narsa biriktirilmadi. Pastroq aniqlikda skanerlang.
+err-scan-corrupt = Fayl shikastlangan va oʻqilmaydi; hech narsa biriktirilmadi. Qayta skanerlang.
+err-document-format-not-accepted = Bu hujjat uchun bunday fayl qabul qilinmaydi (roʻyxatga qarang: rasm yoki PDF); hech narsa biriktirilmadi.
+err-document-kind-unknown = Bu xizmatda bunday hujjat yoʻq. Roʻyxat: ariza documents KEY.
+err-document-not-stored = Bu skan ushbu ish joyida saqlanmagan.
+ui-document-required = majburiy
+ui-document-optional = ixtiyoriy
+cli-attached = { $tracking } ga { $kind } sifatida biriktirildi: { $original } → { $stored } saqlandi.
+cli-attached-again = { $tracking } ga { $kind } sifatida allaqachon biriktirilgan; hech narsa oʻzgarmadi.
+cli-documents-none = { $tracking } ga hujjat biriktirilmagan.
+cli-documents-title = { $tracking } hujjatlari:
+cli-document-line = { $kind } ({ $required }): { $format }, { $original } → { $stored }, { $by } biriktirdi, { $at }
+cli-document-missing = { $kind } ({ $required }): biriktirilmagan

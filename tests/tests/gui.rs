@@ -893,3 +893,70 @@ fn a_supervisors_morning() {
     }
     assert!(store.verify_audit().unwrap().ok());
 }
+
+/// An administrator required the OS keyring and none answers (there is no Secret Service
+/// under Xvfb): the desk starts locked and says why, in the clerk's language; a staff
+/// password opens it, and the status line then warns that no device key is kept.
+#[test]
+#[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
+fn a_desk_that_requires_the_keyring_starts_locked_and_says_why() {
+    use ariza_core::clock::SystemClock;
+    use ariza_core::staff::{NewStaff, Role};
+    use ariza_store::{DeviceKeyStore, Store};
+
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk/ariza.db");
+    std::fs::create_dir_all(db.parent().unwrap()).unwrap();
+    let device = DeviceKeyStore::os_keyring(&db);
+    {
+        let store = Store::open_with(&db, &device).unwrap();
+        let admin = store
+            .setup(
+                &ariza_store::SetupRequest {
+                    center_code: "TSH11".into(),
+                    center_name: "Mirzo Ulugʻbek DXM".into(),
+                    region: "1726".into(),
+                    district: "1726269".into(),
+                    admin: NewStaff {
+                        username: "aziza".into(),
+                        full_name: "Aziza Karimova".into(),
+                        role: Role::Admin,
+                        password: "aziza-pass-1".into(),
+                    },
+                },
+                &SystemClock,
+            )
+            .unwrap();
+        let kept = store
+            .set_require_os_keyring(&admin, true, &device, chrono::Utc::now())
+            .unwrap();
+        assert_eq!(
+            kept, None,
+            "no keyring answers under Xvfb: no device key is kept"
+        );
+    }
+    assert!(!ariza_store::device_key_path(&db).exists());
+
+    let (d, _driver) = start_desk(home.path(), &db, "keyring");
+    d.find("#locked-db-note[data-reason='keyring-required']");
+    d.wait_for_text("#locked-db-note", "Secret Service");
+    d.wait_for_text("#locked-db-note", "Administrator");
+    d.screenshot("locked-keyring-required");
+
+    // A wrong password opens nothing; the right one opens the database.
+    d.clear_and_type("#username", "aziza");
+    d.clear_and_type("#password", "wrong-pass-1");
+    d.click("#sign-in-submit");
+    d.find(".banner.error");
+    d.clear_and_type("#password", "aziza-pass-1");
+    d.click("#sign-in-submit");
+    d.find("#today");
+    d.wait_for_text("#device-key-warning", "Qurilma kaliti saqlanmayapti");
+    d.click("#device-key-warning-button");
+    d.wait_for_text("#device-key-explanation", "gnome-keyring");
+    d.screenshot("no-device-key-kept-warning");
+    assert!(
+        !ariza_store::device_key_path(&db).exists(),
+        "signing in under the rule writes no key file"
+    );
+}

@@ -506,7 +506,7 @@ fn a_desk_with_a_wrong_clock_gets_portal_order_and_deadlines() {
 fn catalog_versions_and_staff_come_down_the_feed() {
     let portal = TestPortal::start();
     let mut v2 = ariza_core::catalog::default_catalog().unwrap();
-    v2.version = 2;
+    v2.version += 1;
     v2.services
         .iter_mut()
         .find(|s| s.code == "id-card")
@@ -544,18 +544,23 @@ fn catalog_versions_and_staff_come_down_the_feed() {
         .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
         .unwrap();
     engine.sync_once(&store).unwrap();
-    assert_eq!(store.catalog().unwrap().version, 2);
+    assert_eq!(store.catalog().unwrap().version, v2.version);
+    // The checklist travels with the version: which documents are required, which formats.
+    let eri = store.catalog().unwrap().service("eri-key").unwrap().clone();
+    let identity = eri.documents.iter().find(|d| d.key == "identity").unwrap();
+    assert!(identity.required);
+    assert_eq!(eri.documents, v2.service("eri-key").unwrap().documents);
     let malika = store
         .sign_in("malika", "malika-pass-1", &ariza_core::clock::SystemClock)
         .unwrap();
     assert_eq!(malika.role, ariza_core::staff::Role::Clerk);
     let id = file(&store, &malika, 1).remove(0);
     let app = store.application(&id).unwrap();
-    assert_eq!((app.catalog_version, app.fee_uzs), (2, 99_000));
+    assert_eq!((app.catalog_version, app.fee_uzs), (v2.version, 99_000));
 
     // Applying the same feed again changes nothing; an older version never replaces a newer.
     engine.sync_once(&store).unwrap();
-    assert_eq!(store.catalog().unwrap().version, 2);
+    assert_eq!(store.catalog().unwrap().version, v2.version);
     let mut v1 = ariza_core::catalog::default_catalog().unwrap();
     v1.version = 1;
     let older = portal

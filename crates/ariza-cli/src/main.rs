@@ -20,8 +20,8 @@ use ariza_store::{DeviceKeyStore, Store};
 use clap::{Parser, Subcommand};
 
 use commands::{
-    Ctx, applications, catalog, citizen, dashboard, doctor, file, queue, security, settings, setup,
-    staff, supervision, sync,
+    Ctx, applications, catalog, citizen, dashboard, doctor, documents, file, queue, security,
+    settings, setup, staff, supervision, sync,
 };
 use failure::Failure;
 use output::Output;
@@ -69,6 +69,10 @@ enum Command {
     Show(applications::Show),
     /// Cancels an application before delivery.
     Cancel(applications::Cancel),
+    /// Attaches a scan (image or PDF) to an application as one of its service's documents.
+    Attach(documents::Attach),
+    /// Lists an application's documents: the service's checklist and what is attached.
+    Documents(documents::Documents),
     /// The audit trail: verify the hash chain, or list the newest entries.
     #[command(subcommand)]
     Audit(security::AuditCommand),
@@ -140,6 +144,10 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
         Command::List(args) => with_store(path, device, |s| applications::list(ctx, s, args)),
         Command::Show(args) => with_store(path, device, |s| applications::show(ctx, s, args)),
         Command::Cancel(args) => with_store(path, device, |s| applications::cancel(ctx, s, args)),
+        Command::Attach(args) => with_store(path, device, |s| documents::attach(ctx, s, args)),
+        Command::Documents(args) => {
+            with_store(path, device, |s| documents::documents(ctx, s, args))
+        }
         Command::Audit(c) => with_store(path, device, |s| security::audit(ctx, s, c)),
         Command::Backup(args) => with_store(path, device, |s| security::backup(ctx, s, args)),
         Command::Rekey(args) => with_store(path, device, |s| security::rekey(ctx, s, args)),

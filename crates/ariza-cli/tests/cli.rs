@@ -1499,3 +1499,78 @@ fn recovery_key_restores_without_any_password_and_replace_keeps_the_old_database
         None,
     ));
 }
+
+#[test]
+fn scans_are_attached_listed_and_refused_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let id = add_citizen(&db);
+    let tracking = file_eri(&db, id);
+
+    let picture = image::RgbImage::from_fn(1200, 900, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 128])
+    });
+    let png = dir.path().join("passport.png");
+    picture.save(&png).unwrap();
+    let attach = |file: &Path, kind: &str| {
+        ariza(
+            &db,
+            &[
+                "--lang",
+                "en",
+                "attach",
+                &tracking,
+                file.to_str().unwrap(),
+                "--kind",
+                kind,
+                "--as",
+                "admin",
+            ],
+            Some("admin-pass-1"),
+            None,
+        )
+    };
+    let said = ok(&attach(&png, "identity"));
+    assert!(
+        said.contains(&format!("Attached to {tracking} as identity")),
+        "{said}"
+    );
+    assert!(said.contains("stored"), "{said}");
+    let again = ok(&attach(&png, "identity"));
+    assert!(again.contains("Already attached"), "{again}");
+
+    // A PDF named as a photo: refused, translated, nothing stored.
+    let fake = dir.path().join("photo.jpg");
+    std::fs::write(&fake, b"%PDF-1.4\n%%EOF\n").unwrap();
+    let refused = attach(&fake, "identity");
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("JPEG") && message.contains("PDF"),
+        "{message}"
+    );
+    assert!(message.contains("nothing was attached"), "{message}");
+    let unknown = attach(&png, "no-such-kind");
+    assert!(!unknown.status.success());
+
+    let listed = ok(&ariza(&db, &["--json", "documents", &tracking], None, None));
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    let identity = listed["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["key"] == "identity")
+        .unwrap();
+    assert_eq!(identity["required"], true);
+    assert_eq!(identity["attached"].as_array().unwrap().len(), 1);
+    assert_eq!(identity["attached"][0]["scan"]["width"], 1200);
+    let people = ok(&ariza(
+        &db,
+        &["--lang", "en", "documents", &tracking],
+        None,
+        None,
+    ));
+    assert!(people.contains("(required): JPEG 1200×900"), "{people}");
+    assert!(people.contains("(optional): not attached"), "{people}");
+}

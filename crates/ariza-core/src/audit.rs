@@ -100,10 +100,12 @@ pub enum AuditAction {
     /// A desk's trail no longer extends the head the portal acknowledged (`detail`: why);
     /// recorded by the desk that finds it and by the portal that refuses it.
     AuditDiverged,
+    /// A scan was attached to an application (`detail`: the document and the SHA-256).
+    DocumentAttach,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 37] = [
+    pub const ALL: [AuditAction; 38] = [
         AuditAction::CenterSetup,
         AuditAction::StaffAdd,
         AuditAction::StaffSignIn,
@@ -141,6 +143,7 @@ impl AuditAction {
         AuditAction::ApplicationsReceive,
         AuditAction::DemoLoad,
         AuditAction::AuditDiverged,
+        AuditAction::DocumentAttach,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -182,6 +185,7 @@ impl AuditAction {
             AuditAction::ApplicationsReceive => "applications.receive",
             AuditAction::DemoLoad => "demo.load",
             AuditAction::AuditDiverged => "audit.diverged",
+            AuditAction::DocumentAttach => "document.attach",
         }
     }
 

@@ -73,6 +73,9 @@ pub struct WireApplication {
     pub tracking_number: String,
     pub channel: Channel,
     pub service_code: String,
+    /// Any u32: declared as such, so that a checker does not take the default int32 format's
+    /// maximum for the portal's.
+    #[schema(format = Int64, minimum = 0, maximum = 4294967295_u64)]
     pub catalog_version: u32,
     pub citizen: WireCitizen,
     pub form: BTreeMap<String, String>,

@@ -61,6 +61,12 @@ pub enum StoreError {
     /// The file given as a recovery key holds none, or not the one this backup was made for.
     #[error("not the recovery key of this backup")]
     BadRecoveryKey,
+    /// A file offered as a scan is refused; nothing was stored.
+    #[error("scan refused: {0}")]
+    Scan(#[from] crate::scan::ScanError),
+    /// The document's requirement does not take this format (a photo that must be an image).
+    #[error("this document does not accept that format")]
+    DocumentFormatNotAccepted,
 }
 
 impl StoreError {
@@ -105,6 +111,7 @@ impl Describe for StoreError {
             StoreError::KeySlotsTooNew(_) => Code::SchemaTooNew,
             StoreError::KeySlotsDamaged | StoreError::RekeyFailed => Code::Storage,
             StoreError::KeyWrap => Code::Internal,
+            StoreError::Scan(_) | StoreError::DocumentFormatNotAccepted => Code::Validation,
         }
     }
 
@@ -148,6 +155,26 @@ impl Describe for StoreError {
             StoreError::KeyWrap => ("err-internal", vec![]),
             StoreError::RekeyFailed => ("err-rekey-failed", vec![]),
             StoreError::BadRecoveryKey => ("err-bad-recovery-key", vec![]),
+            StoreError::DocumentFormatNotAccepted => ("err-document-format-not-accepted", vec![]),
+            StoreError::Scan(e) => {
+                use crate::scan::ScanError;
+                match e {
+                    ScanError::Empty => ("err-scan-empty", vec![]),
+                    ScanError::Unsupported => ("err-scan-unsupported", vec![]),
+                    ScanError::NotWhatItSays { claimed, found } => (
+                        "err-scan-not-what-it-says",
+                        vec![("claimed", claimed.clone()), ("found", found.clone())],
+                    ),
+                    ScanError::TooLarge { limit_mib } => {
+                        ("err-scan-too-large", vec![("limit", limit_mib.to_string())])
+                    }
+                    ScanError::TooManyPixels { limit_megapixels } => (
+                        "err-scan-too-many-pixels",
+                        vec![("limit", limit_megapixels.to_string())],
+                    ),
+                    ScanError::Corrupt => ("err-scan-corrupt", vec![]),
+                }
+            }
         }
     }
 

@@ -53,6 +53,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_sign_in_lockout_keyed",
         sql: include_str!("../../../migrations/desk/0010_sign_in_lockout_keyed.sql"),
     },
+    Migration {
+        name: "0011_documents",
+        sql: include_str!("../../../migrations/desk/0011_documents.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -317,8 +317,10 @@ function FormStep(props: {
       </div>
       <h2>{t("ui-service-documents")}</h2>
       <ul class="documents">
-        {s.documents.map((d, i) => (
-          <li key={i}>{text(d)}</li>
+        {s.documents.map((d) => (
+          <li key={d.key} data-document={d.key} data-required={d.required}>
+            {text(d.name)} <span class="muted">({t(d.required ? "ui-document-required" : "ui-document-optional")})</span>
+          </li>
         ))}
       </ul>
       <div class="actions">

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod citizen;
 pub mod dashboard;
 pub mod doctor;
+pub mod documents;
 pub mod file;
 pub mod queue;
 pub mod security;

@@ -1,0 +1,182 @@
+//! `ariza attach` and `ariza documents`: scans attached to an application.
+
+use std::path::PathBuf;
+
+use ariza_core::catalog::DocumentFormat;
+use ariza_store::Store;
+use serde::Serialize;
+
+use super::Ctx;
+use crate::acting::ActAs;
+use crate::failure::Failure;
+
+#[derive(clap::Args)]
+pub struct Attach {
+    /// The application: tracking number or id.
+    key: String,
+    /// An image (JPEG, PNG, WebP, TIFF) or a PDF.
+    file: PathBuf,
+    /// Which of the service's documents it is (see `ariza documents KEY`).
+    #[arg(long)]
+    kind: String,
+    #[command(flatten)]
+    act: ActAs,
+}
+
+#[derive(clap::Args)]
+pub struct Documents {
+    /// The application: tracking number or id.
+    key: String,
+}
+
+/// Bytes for people: "3.4 MB", "512 KB".
+fn size(bytes: i64) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+    } else {
+        format!("{} KB", (bytes + 999) / 1000)
+    }
+}
+
+pub fn attach(ctx: &Ctx, store: &Store, args: Attach) -> Result<(), Failure> {
+    let actor = args.act.sign_in(ctx, store)?;
+    // Read and checked before anything is stored: a refused file leaves nothing behind.
+    let bytes = std::fs::read(&args.file).map_err(|e| Failure::file(&args.file, e))?;
+    let name = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let app = store.application(&args.key)?;
+    let before = store.documents(&args.key)?;
+    let scan = store.store_scan(&bytes, &name, &ctx.clock)?;
+    let attached = store.attach_scan(&actor, &args.key, &args.kind, &scan, &ctx.clock)?;
+    let again = before.iter().any(|d| {
+        d.requirement_key == attached.requirement_key && d.scan.sha256 == attached.scan.sha256
+    });
+    let tracking = app.tracking_number.to_string();
+    if again {
+        ctx.out.report(
+            &attached,
+            "cli-attached-again",
+            &[("tracking", tracking), ("kind", args.kind)],
+        )
+    } else {
+        ctx.out.report(
+            &attached,
+            "cli-attached",
+            &[
+                ("tracking", tracking),
+                ("kind", args.kind),
+                ("original", size(attached.scan.original_size)),
+                ("stored", size(attached.scan.stored_size)),
+            ],
+        )
+    }
+}
+
+#[derive(Serialize)]
+struct Checklist {
+    tracking_number: String,
+    documents: Vec<ChecklistLine>,
+}
+
+#[derive(Serialize)]
+struct ChecklistLine {
+    key: String,
+    required: bool,
+    attached: Vec<ariza_store::AttachedDocument>,
+}
+
+pub fn documents(ctx: &Ctx, store: &Store, args: Documents) -> Result<(), Failure> {
+    let app = store.application(&args.key)?;
+    let attached = store.documents(&args.key)?;
+    let catalog = store.catalog()?;
+    let requirements = catalog
+        .service(&app.service_code)
+        .map(|s| s.documents.clone())
+        .unwrap_or_default();
+    let mut lines: Vec<ChecklistLine> = requirements
+        .iter()
+        .map(|r| ChecklistLine {
+            key: r.key.clone(),
+            required: r.required,
+            attached: attached
+                .iter()
+                .filter(|d| d.requirement_key == r.key)
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    // Scans filed under a document a newer catalog no longer lists are still shown.
+    for d in &attached {
+        if !requirements.iter().any(|r| r.key == d.requirement_key) {
+            lines.push(ChecklistLine {
+                key: d.requirement_key.clone(),
+                required: false,
+                attached: vec![d.clone()],
+            });
+        }
+    }
+    let list = Checklist {
+        tracking_number: app.tracking_number.to_string(),
+        documents: lines,
+    };
+    ctx.out.show(&list, |list| {
+        let tracking = [("tracking", list.tracking_number.clone())];
+        let title = if attached.is_empty() {
+            "cli-documents-none"
+        } else {
+            "cli-documents-title"
+        };
+        println!("{}", ctx.out.tr(title, &tracking));
+        for line in &list.documents {
+            let required = ctx.out.tr(
+                if line.required {
+                    "ui-document-required"
+                } else {
+                    "ui-document-optional"
+                },
+                &[],
+            );
+            let name = requirements
+                .iter()
+                .find(|r| r.key == line.key)
+                .map_or(line.key.clone(), |r| r.name.get(ctx.out.locale).to_string());
+            let kind = format!("{name} [{}]", line.key);
+            if line.attached.is_empty() {
+                println!(
+                    "  {}",
+                    ctx.out.tr(
+                        "cli-document-missing",
+                        &[("kind", kind.clone()), ("required", required.clone())]
+                    )
+                );
+            }
+            for d in &line.attached {
+                let format = match d.scan.format {
+                    DocumentFormat::Image => match (d.scan.width, d.scan.height) {
+                        (Some(w), Some(h)) => format!("JPEG {w}×{h}"),
+                        _ => "JPEG".into(),
+                    },
+                    DocumentFormat::Pdf => "PDF".into(),
+                };
+                println!(
+                    "  {}",
+                    ctx.out.tr(
+                        "cli-document-line",
+                        &[
+                            ("kind", kind.clone()),
+                            ("required", required.clone()),
+                            ("format", format),
+                            ("original", size(d.scan.original_size)),
+                            ("stored", size(d.scan.stored_size)),
+                            ("by", d.attached_by.clone()),
+                            ("at", d.attached_at.clone()),
+                        ]
+                    )
+                );
+            }
+        }
+    })
+}
