@@ -6,12 +6,13 @@ use ariza_core::audit::AuditAction;
 use ariza_core::catalog::DocumentFormat;
 use ariza_core::clock::Clock;
 use ariza_core::staff::{Action, Actor};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::scan::{ScanLimits, normalize};
+use crate::stored::StoredRow;
 use crate::{Result, Store, StoreError, ts};
 
 /// A scan as stored: what the form, the detail screen and the CLI show of it.
@@ -45,15 +46,26 @@ fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
-fn format_of(stored: &str) -> Result<DocumentFormat> {
-    match stored {
-        "image" => Ok(DocumentFormat::Image),
-        "pdf" => Ok(DocumentFormat::Pdf),
-        _ => Err(StoreError::corrupt("document_blob", "format")),
-    }
+/// The columns [`scan_at`] reads, in its order, from `document_blob b` and the original's
+/// size `original_size` of the row it is joined to.
+const SCAN_COLUMNS: &str =
+    "b.sha256, b.format, b.media_type, original_size, length(b.bytes), b.width, b.height";
+
+/// A stored scan from the [`SCAN_COLUMNS`] of a row, starting at column `first`.
+fn scan_at(r: &Row, first: usize) -> rusqlite::Result<StoredScan> {
+    Ok(StoredScan {
+        sha256: r.get(first)?,
+        format: r.stored(first + 1, "document_blob", "format")?,
+        media_type: r.get(first + 2)?,
+        original_size: r.get(first + 3)?,
+        stored_size: r.get(first + 4)?,
+        width: r.get(first + 5)?,
+        height: r.get(first + 6)?,
+        already_stored: true,
+    })
 }
 
-fn format_name(format: DocumentFormat) -> &'static str {
+pub(crate) fn format_name(format: DocumentFormat) -> &'static str {
     match format {
         DocumentFormat::Image => "image",
         DocumentFormat::Pdf => "pdf",
@@ -117,45 +129,20 @@ impl Store {
 
     fn scan_from_source(&self, original_sha256: &str) -> Result<Option<StoredScan>> {
         let conn = self.conn();
-        let found = conn
-            .prepare_cached(
-                "SELECT b.sha256, b.format, b.media_type, s.original_size, length(b.bytes), b.width, b.height
-                 FROM document_source s JOIN document_blob b ON b.sha256 = s.sha256
-                 WHERE s.original_sha256 = ?1",
-            )?
-            .query_row([original_sha256], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                    r.get::<_, Option<u32>>(5)?,
-                    r.get::<_, Option<u32>>(6)?,
-                ))
-            })
-            .optional()?;
-        found
-            .map(
-                |(sha256, format, media_type, original_size, stored_size, width, height)| {
-                    Ok(StoredScan {
-                        sha256,
-                        format: format_of(&format)?,
-                        media_type,
-                        original_size,
-                        stored_size,
-                        width,
-                        height,
-                        already_stored: true,
-                    })
-                },
-            )
-            .transpose()
+        let sql = format!(
+            "SELECT {SCAN_COLUMNS} FROM document_source s
+             JOIN document_blob b ON b.sha256 = s.sha256 WHERE s.original_sha256 = ?1"
+        );
+        Ok(conn
+            .prepare_cached(&sql)?
+            .query_row([original_sha256], |r| scan_at(r, 0))
+            .optional()?)
     }
 
     /// Attaches a stored scan to an application (by id or tracking number) under one of its
     /// service's documents, which must accept the scan's format. Attaching the same scan
-    /// under the same document again changes nothing.
+    /// under the same document again changes nothing. Returns the attachment, and whether it
+    /// is new (false: it was attached before).
     pub fn attach_scan(
         &self,
         actor: &Actor,
@@ -163,7 +150,7 @@ impl Store {
         requirement_key: &str,
         scan: &StoredScan,
         clock: &dyn Clock,
-    ) -> Result<AttachedDocument> {
+    ) -> Result<(AttachedDocument, bool)> {
         actor.role.require(Action::FileApplication)?;
         let app = self.application(application)?;
         let catalog = self.catalog()?;
@@ -205,70 +192,17 @@ impl Store {
             )?;
         }
         tx.commit()?;
-        drop(conn);
-        self.documents(application)?
+        let attached = documents_of(&conn, &id)?
             .into_iter()
             .find(|d| d.requirement_key == requirement_key && d.scan.sha256 == scan.sha256)
-            .ok_or(StoreError::NotFound("err-document-not-stored"))
+            .ok_or(StoreError::NotFound("err-document-not-stored"))?;
+        Ok((attached, added == 1))
     }
 
     /// The documents attached to an application, in the order they were attached.
     pub fn documents(&self, application: &str) -> Result<Vec<AttachedDocument>> {
         let app = self.application(application)?;
-        let conn = self.conn();
-        let mut statement = conn.prepare_cached(
-            "SELECT d.requirement_key, b.sha256, b.format, b.media_type, d.original_size,
-                    length(b.bytes), b.width, b.height, d.attached_at, s.username
-             FROM application_document d
-             JOIN document_blob b ON b.sha256 = d.sha256
-             JOIN staff s ON s.id = d.attached_by
-             WHERE d.application_id = ?1 ORDER BY d.id",
-        )?;
-        let rows = statement.query_map([app.id.to_string()], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, i64>(5)?,
-                r.get::<_, Option<u32>>(6)?,
-                r.get::<_, Option<u32>>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, String>(9)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (
-                key,
-                sha256,
-                format,
-                media_type,
-                original_size,
-                stored_size,
-                width,
-                height,
-                at,
-                by,
-            ) = row?;
-            out.push(AttachedDocument {
-                requirement_key: key,
-                scan: StoredScan {
-                    sha256,
-                    format: format_of(&format)?,
-                    media_type,
-                    original_size,
-                    stored_size,
-                    width,
-                    height,
-                    already_stored: true,
-                },
-                attached_at: at,
-                attached_by: by,
-            });
-        }
-        Ok(out)
+        documents_of(&self.conn(), &app.id.to_string())
     }
 
     /// A stored scan's bytes and its thumbnail, by SHA-256.
@@ -279,4 +213,24 @@ impl Store {
             .optional()?
             .ok_or(StoreError::NotFound("err-document-not-stored"))
     }
+}
+
+fn documents_of(conn: &Connection, application_id: &str) -> Result<Vec<AttachedDocument>> {
+    let sql = format!(
+        "SELECT d.requirement_key, d.attached_at, s.username, {SCAN_COLUMNS}
+         FROM application_document d
+         JOIN document_blob b ON b.sha256 = d.sha256
+         JOIN staff s ON s.id = d.attached_by
+         WHERE d.application_id = ?1 ORDER BY d.id"
+    );
+    let mut statement = conn.prepare_cached(&sql)?;
+    let rows = statement.query_map([application_id], |r| {
+        Ok(AttachedDocument {
+            requirement_key: r.get(0)?,
+            attached_at: r.get(1)?,
+            attached_by: r.get(2)?,
+            scan: scan_at(r, 3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -46,6 +46,15 @@ impl StoredText for DocumentKind {
     }
 }
 
+impl StoredText for ariza_core::catalog::DocumentFormat {
+    fn from_stored(text: &str) -> Option<Self> {
+        use ariza_core::catalog::DocumentFormat;
+        [DocumentFormat::Image, DocumentFormat::Pdf]
+            .into_iter()
+            .find(|f| crate::documents::format_name(*f) == text)
+    }
+}
+
 impl StoredText for Sex {
     fn from_stored(text: &str) -> Option<Self> {
         // Only the written form: `Sex::parse` also accepts what a person types ("M").

@@ -107,9 +107,10 @@ fn a_phone_photo_is_turned_upright_downscaled_and_stored_once() {
     let thumb = image::load_from_memory(&thumbnail.unwrap()).unwrap();
     assert_eq!((thumb.width(), thumb.height()), (180, 240));
 
-    let attached = store
+    let (attached, new) = store
         .attach_scan(&clerk, &tracking, "identity", &scan, &clock())
         .unwrap();
+    assert!(new);
     assert_eq!(attached.requirement_key, "identity");
     assert_eq!(attached.attached_by, "clerk");
 
@@ -117,9 +118,10 @@ fn a_phone_photo_is_turned_upright_downscaled_and_stored_once() {
     let again = store.store_scan(&photo, "copy.jpeg", &clock()).unwrap();
     assert!(again.already_stored);
     assert_eq!(again.sha256, scan.sha256);
-    store
+    let (_, new) = store
         .attach_scan(&clerk, &tracking, "identity", &again, &clock())
         .unwrap();
+    assert!(!new, "attached before");
     // …and the same scan under another document is a second link to the one blob.
     store
         .attach_scan(&clerk, &tracking, "fee-receipt", &again, &clock())

@@ -48,20 +48,10 @@ pub fn attach(ctx: &Ctx, store: &Store, args: Attach) -> Result<(), Failure> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let app = store.application(&args.key)?;
-    let before = store.documents(&args.key)?;
     let scan = store.store_scan(&bytes, &name, &ctx.clock)?;
-    let attached = store.attach_scan(&actor, &args.key, &args.kind, &scan, &ctx.clock)?;
-    let again = before.iter().any(|d| {
-        d.requirement_key == attached.requirement_key && d.scan.sha256 == attached.scan.sha256
-    });
+    let (attached, new) = store.attach_scan(&actor, &args.key, &args.kind, &scan, &ctx.clock)?;
     let tracking = app.tracking_number.to_string();
-    if again {
-        ctx.out.report(
-            &attached,
-            "cli-attached-again",
-            &[("tracking", tracking), ("kind", args.kind)],
-        )
-    } else {
+    if new {
         ctx.out.report(
             &attached,
             "cli-attached",
@@ -71,6 +61,12 @@ pub fn attach(ctx: &Ctx, store: &Store, args: Attach) -> Result<(), Failure> {
                 ("original", size(attached.scan.original_size)),
                 ("stored", size(attached.scan.stored_size)),
             ],
+        )
+    } else {
+        ctx.out.report(
+            &attached,
+            "cli-attached-again",
+            &[("tracking", tracking), ("kind", args.kind)],
         )
     }
 }
