@@ -511,20 +511,10 @@ struct Morning {
     late: String,
 }
 
-fn seed_morning(db: &Path) -> Morning {
-    use ariza_core::application::{FileRequest, Status};
-    use ariza_core::citizen::{CitizenInput, Sex};
-    use ariza_core::clock::{Clock, FixedClock, SystemClock};
-    use ariza_core::document::DocumentKind;
+/// Sets up the Tashkent center the seeded tests use, with Aziza as its administrator.
+fn set_up_tsh11(store: &ariza_store::Store) -> ariza_core::staff::Actor {
     use ariza_core::staff::{NewStaff, Role};
-    use ariza_core::wire::{
-        Change, ChangeKind, ChangesResponse, ItemResult, Outcome, PushResponse,
-    };
-    use chrono::{Datelike, Duration as Days};
-
-    let store = ariza_store::Store::open(db).unwrap();
-    let now = SystemClock;
-    let admin = store
+    store
         .setup(
             &ariza_store::SetupRequest {
                 center_code: "TSH11".into(),
@@ -538,9 +528,25 @@ fn seed_morning(db: &Path) -> Morning {
                     password: "aziza-pass-1".into(),
                 },
             },
-            &now,
+            &ariza_core::clock::SystemClock,
         )
-        .unwrap();
+        .unwrap()
+}
+
+fn seed_morning(db: &Path) -> Morning {
+    use ariza_core::application::{FileRequest, Status};
+    use ariza_core::citizen::{CitizenInput, Sex};
+    use ariza_core::clock::{Clock, FixedClock, SystemClock};
+    use ariza_core::document::DocumentKind;
+    use ariza_core::staff::{NewStaff, Role};
+    use ariza_core::wire::{
+        Change, ChangeKind, ChangesResponse, ItemResult, Outcome, PushResponse,
+    };
+    use chrono::{Datelike, Duration as Days};
+
+    let store = ariza_store::Store::open(db).unwrap();
+    let now = SystemClock;
+    let admin = set_up_tsh11(&store);
     for (username, full_name, role) in [
         ("malika", "Malika Yoʻldosheva", Role::Supervisor),
         ("bobur", "Bobur Toshmatov", Role::Clerk),
@@ -900,8 +906,6 @@ fn a_supervisors_morning() {
 #[test]
 #[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
 fn a_desk_that_requires_the_keyring_starts_locked_and_says_why() {
-    use ariza_core::clock::SystemClock;
-    use ariza_core::staff::{NewStaff, Role};
     use ariza_store::{DeviceKeyStore, Store};
 
     let home = tempfile::tempdir().unwrap();
@@ -910,23 +914,7 @@ fn a_desk_that_requires_the_keyring_starts_locked_and_says_why() {
     let device = DeviceKeyStore::os_keyring(&db);
     {
         let store = Store::open_with(&db, &device).unwrap();
-        let admin = store
-            .setup(
-                &ariza_store::SetupRequest {
-                    center_code: "TSH11".into(),
-                    center_name: "Mirzo Ulugʻbek DXM".into(),
-                    region: "1726".into(),
-                    district: "1726269".into(),
-                    admin: NewStaff {
-                        username: "aziza".into(),
-                        full_name: "Aziza Karimova".into(),
-                        role: Role::Admin,
-                        password: "aziza-pass-1".into(),
-                    },
-                },
-                &SystemClock,
-            )
-            .unwrap();
+        let admin = set_up_tsh11(&store);
         let kept = store
             .set_require_os_keyring(&admin, true, &device, chrono::Utc::now())
             .unwrap();
