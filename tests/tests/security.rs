@@ -857,20 +857,27 @@ fn raw(dir: &tempfile::TempDir) -> rusqlite::Connection {
 }
 
 /// The newest entry of the desk's trail.
-fn desk_head(store: &Store) -> i64 {
-    store.audit_entries(1).unwrap()[0].seq
+/// An enrolled desk that filed three applications and synced until the portal acknowledged
+/// its whole audit trail (the answer to a push adds an entry, which the next run delivers);
+/// with the head it acknowledged.
+fn acknowledged_desk(
+    portal: &TestPortal,
+    dir: &tempfile::TempDir,
+    center: &str,
+) -> (Store, ariza_core::staff::Actor, Engine, i64) {
+    let (store, admin, engine) = enrolled_desk(portal, dir, center);
+    file(&store, &admin, 3);
+    engine.sync_once(&store).unwrap();
+    engine.sync_once(&store).unwrap();
+    let head = store.audit_entries(1).unwrap()[0].seq;
+    (store, admin, engine, head)
 }
 
 #[test]
 fn cutting_delivered_audit_entries_is_found_when_the_desk_next_syncs() {
     let portal = TestPortal::start();
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin, engine) = enrolled_desk(&portal, &dir, "CUT01");
-    file(&store, &admin, 3);
-    engine.sync_once(&store).unwrap();
-    // The answer added an entry (sync.push); one more run delivers it, so all is acknowledged.
-    engine.sync_once(&store).unwrap();
-    let head = desk_head(&store);
+    let (store, admin, engine, head) = acknowledged_desk(&portal, &dir, "CUT01");
     assert_eq!(portal.count("SELECT max(seq) FROM desk_audit_head"), head);
     assert_eq!(
         portal.count("SELECT count(*) FROM desk_audit_head WHERE signature IS NOT NULL"),
@@ -917,11 +924,7 @@ fn cutting_delivered_audit_entries_is_found_when_the_desk_next_syncs() {
 fn a_cut_the_desk_cannot_see_is_refused_by_the_portal() {
     let portal = TestPortal::start();
     let dir = tempfile::tempdir().unwrap();
-    let (store, admin, engine) = enrolled_desk(&portal, &dir, "CUT02");
-    file(&store, &admin, 3);
-    engine.sync_once(&store).unwrap();
-    engine.sync_once(&store).unwrap();
-    let head = desk_head(&store);
+    let (store, admin, engine, head) = acknowledged_desk(&portal, &dir, "CUT02");
     // The cut, and the desk's record of what the portal acknowledged rewritten to match it.
     let db = raw(&dir);
     db.execute("DELETE FROM audit WHERE seq > ?1", [head - 3])
