@@ -428,3 +428,5 @@ cli-documents-none = No documents are attached to { $tracking }.
 cli-documents-title = Documents of { $tracking }:
 cli-document-line = { $kind } ({ $required }): { $format }, { $original } → { $stored }, attached by { $by } at { $at }
 cli-document-missing = { $kind } ({ $required }): not attached
+err-disk-full = The disk is full: this was not saved. Everything saved before is safe and nothing was lost. Free some space on this computer (or ask IT), then try again.
+ui-low-disk-space = Disk almost full: free some space soon

@@ -428,3 +428,5 @@ cli-documents-none = К { $tracking } документы не приложены
 cli-documents-title = Документы { $tracking }:
 cli-document-line = { $kind } ({ $required }): { $format }, { $original } → { $stored }, приложил(а) { $by }, { $at }
 cli-document-missing = { $kind } ({ $required }): не приложено
+err-disk-full = Диск заполнен: это не сохранено. Всё сохранённое раньше в целости, ничего не потеряно. Освободите место на этом компьютере (или обратитесь к ИТ-специалисту) и повторите.
+ui-low-disk-space = Диск почти заполнен: скоро освободите место

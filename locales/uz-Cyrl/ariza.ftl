@@ -428,3 +428,5 @@ cli-documents-none = { $tracking } га ҳужжат бириктирилмаг�
 cli-documents-title = { $tracking } ҳужжатлари:
 cli-document-line = { $kind } ({ $required }): { $format }, { $original } → { $stored }, { $by } бириктирди, { $at }
 cli-document-missing = { $kind } ({ $required }): бириктирилмаган
+err-disk-full = Диск тўлган: бу сақланмади. Аввал сақланган ҳамма нарса жойида, ҳеч нарса йўқолмади. Бу компьютерда жой бўшатинг (ёки АТ ходимига мурожаат қилинг), сўнг қайта уриниб кўринг.
+ui-low-disk-space = Диск деярли тўлди: тез орада жой бўшатинг

@@ -428,3 +428,5 @@ cli-documents-none = { $tracking } ga hujjat biriktirilmagan.
 cli-documents-title = { $tracking } hujjatlari:
 cli-document-line = { $kind } ({ $required }): { $format }, { $original } → { $stored }, { $by } biriktirdi, { $at }
 cli-document-missing = { $kind } ({ $required }): biriktirilmagan
+err-disk-full = Disk toʻlgan: bu saqlanmadi. Avval saqlangan hamma narsa joyida, hech narsa yoʻqolmadi. Bu kompyuterda joy boʻshating (yoki AT xodimiga murojaat qiling), soʻng qayta urinib koʻring.
+ui-low-disk-space = Disk deyarli toʻldi: tez orada joy boʻshating

@@ -948,3 +948,52 @@ fn a_desk_that_requires_the_keyring_starts_locked_and_says_why() {
         "signing in under the rule writes no key file"
     );
 }
+
+/// The desk's database on a tmpfs of 8 MiB (a real small filesystem; mounting needs root, as
+/// CI runs), filled to the last block by another program: the desk still signs in (small
+/// writes reuse the WAL's room) and its status line warns that the disk is almost full. The
+/// disk-full refusal itself is tested in `crates/ariza-store/tests/disk_full.rs` and through
+/// the CLI (`cli.rs`), with the same message the desk shows for any store error.
+#[test]
+#[ignore = "needs a display, tauri-driver, the built desk and root (tmpfs): run by scripts/test.sh"]
+fn the_status_line_warns_when_the_disk_is_almost_full() {
+    let home = tempfile::tempdir().unwrap();
+    let folder = home.path().join("desk");
+    std::fs::create_dir_all(&folder).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
+        .arg(&folder)
+        .status()
+        .unwrap();
+    assert!(mounted.success(), "mount a tmpfs (run as root)");
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            // Lazy: the desk may still hold its files for a moment after it was killed.
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+        }
+    }
+    let _unmount = Unmount(folder.clone());
+    let db = folder.join("ariza.db");
+    {
+        let store = ariza_store::Store::open(&db).unwrap();
+        set_up_tsh11(&store);
+    }
+    let (d, _driver) = start_desk(home.path(), &db, "disk");
+    d.find("#username");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(folder.join("other-program.tmp")).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+    }
+    d.clear_and_type("#username", "aziza");
+    d.clear_and_type("#password", "aziza-pass-1");
+    d.click("#sign-in-submit");
+    d.find("#today");
+    d.wait_for_text("#low-disk-space", "Disk deyarli toʻldi");
+    d.screenshot("low-disk-space-warning");
+}

@@ -1574,3 +1574,90 @@ fn scans_are_attached_listed_and_refused_from_the_command_line() {
     assert!(people.contains("(required): JPEG 1200×900"), "{people}");
     assert!(people.contains("(optional): not attached"), "{people}");
 }
+
+/// On a full disk (a tmpfs of 8 MiB, filled by another file; mounting needs root, as CI
+/// runs) attaching a scan is refused with the disk-full message and code, and nothing filed
+/// before is lost.
+#[test]
+fn a_full_disk_is_named_by_the_command_line() {
+    let is_root = Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    if !is_root {
+        eprintln!("NOT RUN: mounting a tmpfs needs root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
+        .arg(dir.path())
+        .status()
+        .unwrap();
+    assert!(mounted.success());
+    struct Unmount<'a>(&'a Path);
+    impl Drop for Unmount<'_> {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(self.0).status();
+        }
+    }
+    let _unmount = Unmount(dir.path());
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let id = add_citizen(&db);
+    let tracking = file_eri(&db, id);
+    // A scan that does not compress away, kept outside the full disk.
+    let outside = tempfile::tempdir().unwrap();
+    let scan = outside.path().join("scan.png");
+    let mut state: u32 = 0x9E37_79B9;
+    image::RgbImage::from_fn(1200, 900, |_, _| {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        image::Rgb([state as u8, (state >> 8) as u8, (state >> 16) as u8])
+    })
+    .save(&scan)
+    .unwrap();
+    let ballast = dir.path().join("other-program.tmp");
+    {
+        let mut f = std::fs::File::create(&ballast).unwrap();
+        let block = vec![0u8; 64 * 1024];
+        while f.write_all(&block).is_ok() {}
+    }
+    let attach = |lang: &[&str]| {
+        let mut args = lang.to_vec();
+        args.extend([
+            "attach",
+            &tracking,
+            scan.to_str().unwrap(),
+            "--kind",
+            "identity",
+            "--as",
+            "admin",
+        ]);
+        ariza(&db, &args, Some("admin-pass-1"), None)
+    };
+    let refused = attach(&["--json"]);
+    assert!(!refused.status.success());
+    let fault: serde_json::Value = serde_json::from_slice(&refused.stderr).unwrap();
+    assert_eq!(fault["code"], "disk_full", "{fault}");
+    let said = attach(&["--lang", "en"]);
+    let message = String::from_utf8_lossy(&said.stderr);
+    assert!(message.contains("The disk is full"), "{message}");
+    assert!(message.contains("nothing was lost"), "{message}");
+    // A process started on the full disk cannot even open the database (SQLite needs room for
+    // the WAL's shared memory), and says so the same way; freed, everything is there.
+    let status = ariza(&db, &["--json", "status"], None, None);
+    let fault: serde_json::Value = serde_json::from_slice(&status.stderr).unwrap();
+    assert_eq!(fault["code"], "disk_full", "{fault}");
+    std::fs::remove_file(&ballast).unwrap();
+    let shown = ok(&ariza(
+        &db,
+        &["--json", "show", &tracking, "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(shown.contains(&tracking));
+    let said = ok(&attach(&["--lang", "en"]));
+    assert!(said.contains("Attached"), "{said}");
+}

@@ -25,6 +25,8 @@ pub enum Code {
     SchemaTooNew,
     MigrationChanged,
     Storage,
+    /// The disk holding the database is full: the write failed, nothing earlier was lost.
+    DiskFull,
     /// The portal could not be reached or did not answer usefully; retry later.
     Unavailable,
     /// The database is encrypted and this device's key is not available: a staff member's
@@ -58,6 +60,7 @@ impl Code {
             Code::SchemaTooNew => "schema_too_new",
             Code::MigrationChanged => "migration_changed",
             Code::Storage => "storage",
+            Code::DiskFull => "disk_full",
             Code::Unavailable => "unavailable",
             Code::Locked => "locked",
             Code::TooManyAttempts => "too_many_attempts",

@@ -61,6 +61,10 @@ pub enum StoreError {
     /// The file given as a recovery key holds none, or not the one this backup was made for.
     #[error("not the recovery key of this backup")]
     BadRecoveryKey,
+    /// The disk is full: what was being written was not saved (SQLite rolled it back);
+    /// everything saved before is intact.
+    #[error("the disk is full")]
+    DiskFull,
     /// A file offered as a scan is refused; nothing was stored.
     #[error("scan refused: {0}")]
     Scan(#[from] crate::scan::ScanError),
@@ -80,6 +84,16 @@ impl StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
+        // SQLITE_FULL from a write; SQLITE_IOERR_SHMSIZE when the WAL's shared-memory file
+        // cannot get its room (SQLite touches each page first so that a full disk is an
+        // error rather than a crash).
+        if let rusqlite::Error::SqliteFailure(failure, _) = &e
+            && (failure.code == rusqlite::ErrorCode::DiskFull
+                || failure.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE)
+        {
+            tracing::error!("disk full: nothing of the failed write was saved");
+            return StoreError::DiskFull;
+        }
         if let rusqlite::Error::FromSqlConversionFailure(_, _, inner) = &e
             && let Some(at) = inner.downcast_ref::<CorruptColumn>()
         {
@@ -100,6 +114,7 @@ impl Describe for StoreError {
             StoreError::Duplicate(..) => Code::Conflict,
             StoreError::SchemaTooNew { .. } => Code::SchemaTooNew,
             StoreError::MigrationChanged { .. } => Code::MigrationChanged,
+            StoreError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => Code::DiskFull,
             StoreError::Sqlite(_)
             | StoreError::Corrupt { .. }
             | StoreError::Json(_)
@@ -112,6 +127,7 @@ impl Describe for StoreError {
             StoreError::KeySlotsDamaged | StoreError::RekeyFailed => Code::Storage,
             StoreError::KeyWrap => Code::Internal,
             StoreError::Scan(_) | StoreError::DocumentFormatNotAccepted => Code::Validation,
+            StoreError::DiskFull => Code::DiskFull,
         }
     }
 
@@ -132,6 +148,9 @@ impl Describe for StoreError {
             ),
             StoreError::MigrationChanged { name } => {
                 ("err-migration-changed", vec![("name", name.clone())])
+            }
+            StoreError::Io(e) if e.kind() == std::io::ErrorKind::StorageFull => {
+                ("err-disk-full", vec![])
             }
             StoreError::Sqlite(_) | StoreError::Json(_) | StoreError::Io(_) => {
                 ("err-storage", vec![])
@@ -156,6 +175,7 @@ impl Describe for StoreError {
             StoreError::RekeyFailed => ("err-rekey-failed", vec![]),
             StoreError::BadRecoveryKey => ("err-bad-recovery-key", vec![]),
             StoreError::DocumentFormatNotAccepted => ("err-document-format-not-accepted", vec![]),
+            StoreError::DiskFull => ("err-disk-full", vec![]),
             StoreError::Scan(e) => {
                 use crate::scan::ScanError;
                 match e {

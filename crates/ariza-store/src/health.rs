@@ -158,22 +158,33 @@ fn gib(bytes: u64) -> String {
     format!("{:.1}", bytes as f64 / GIB as f64)
 }
 
+fn percent_free(space: FreeSpace) -> u64 {
+    (space.available.saturating_mul(100))
+        .checked_div(space.total)
+        .unwrap_or(0)
+}
+
+/// How worrying the room left is: the same rule for `ariza doctor` and the desk's status line.
+pub fn free_space_severity(space: FreeSpace) -> Severity {
+    if space.available < FREE_SPACE_PROBLEM {
+        Severity::Problem
+    } else if space.available < FREE_SPACE_WARNING
+        || percent_free(space) < FREE_SPACE_WARNING_PERCENT
+    {
+        Severity::Warning
+    } else {
+        Severity::Ok
+    }
+}
+
 pub fn free_space_finding(space: Option<FreeSpace>) -> Finding {
     let check = Check::FreeSpace;
     let Some(space) = space else {
         return Finding::new(check, Severity::Warning, "doctor-space-not-checked")
             .advise("doctor-space-advice");
     };
-    let percent = (space.available.saturating_mul(100))
-        .checked_div(space.total)
-        .unwrap_or(0);
-    let severity = if space.available < FREE_SPACE_PROBLEM {
-        Severity::Problem
-    } else if space.available < FREE_SPACE_WARNING || percent < FREE_SPACE_WARNING_PERCENT {
-        Severity::Warning
-    } else {
-        Severity::Ok
-    };
+    let percent = percent_free(space);
+    let severity = free_space_severity(space);
     let finding = Finding::new(check, severity, "doctor-space")
         .arg("free", gib(space.available))
         .arg("total", gib(space.total))

@@ -274,10 +274,17 @@ pub(crate) fn apply_key(conn: &Connection, key: &DbKey) -> Result<()> {
     conn.execute_batch(
         "PRAGMA cipher_page_size = 1024; PRAGMA cipher_hmac_algorithm = HMAC_SHA256;",
     )?;
+    // Only "not a database" means "not this key"; anything else (a full disk that cannot
+    // take the WAL's shared-memory file, a read error) is said as what it is.
     conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
         r.get::<_, i64>(0)
     })
-    .map_err(|_| StoreError::Locked)?;
+    .map_err(|e| match e {
+        rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
+            StoreError::Locked
+        }
+        other => other.into(),
+    })?;
     Ok(())
 }
 

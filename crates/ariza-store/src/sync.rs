@@ -55,6 +55,11 @@ pub struct SyncStatus {
     /// acknowledged (entries removed or changed after delivery): stays until IT clears it by
     /// enrolling the desk again.
     pub audit_alert: Option<String>,
+    /// The disk holding the database has less room than a day's work with scans needs (the
+    /// rule of `ariza doctor`: under 1 GiB or a tenth of the disk). Never set where free space
+    /// cannot be read.
+    #[serde(default)]
+    pub low_disk_space: bool,
 }
 
 /// What one push changed locally.
@@ -504,6 +509,13 @@ impl Store {
             quarantined: count("SELECT count(*) FROM outbox WHERE quarantined_at IS NOT NULL")?,
             device_key: self.device_key(),
             audit_alert: get(&conn, crate::audit::ALERT_KEY)?,
+            low_disk_space: self
+                .path
+                .parent()
+                .and_then(crate::disk::free_space)
+                .is_some_and(|space| {
+                    crate::health::free_space_severity(space) != crate::health::Severity::Ok
+                }),
         })
     }
 }

@@ -19,4 +19,10 @@ device_key: DeviceKeyLocation | null,
  * acknowledged (entries removed or changed after delivery): stays until IT clears it by
  * enrolling the desk again.
  */
-audit_alert: string | null, };
+audit_alert: string | null, 
+/**
+ * The disk holding the database has less room than a day's work with scans needs (the
+ * rule of `ariza doctor`: under 1 GiB or a tenth of the disk). Never set where free space
+ * cannot be read.
+ */
+low_disk_space: boolean, };

@@ -49,6 +49,11 @@ export function SyncBar(props: { refreshKey: unknown }) {
           {t(status.audit_alert)}
         </span>
       )}
+      {status.low_disk_space && (
+        <span class="sync-error" id="low-disk-space" role="status">
+          ⚠ {t("ui-low-disk-space")}
+        </span>
+      )}
       {status.last_error && (
         <span class="sync-error" id="sync-error">
           {t(status.last_error)}
