@@ -29,6 +29,13 @@ fn setup(path: &Path) -> (Store, Actor) {
 /// Distinctive values, so finding them in raw bytes cannot be a coincidence.
 const SURNAME: &str = "Qoraqalpoqbekova";
 const DOCUMENT: &str = "ZX7319468";
+/// Text only the attached scan holds (a PDF's text is kept as it is).
+const SCAN_TEXT: &str = "Pasport-sahifasi-Qoraqalpoqbekova";
+
+/// A PDF of the citizen's passport page, its text in the clear as a scanner's OCR writes it.
+fn passport_pdf(pinfl: &str) -> Vec<u8> {
+    format!("%PDF-1.4\n% {SCAN_TEXT} {DOCUMENT} {pinfl}\ntrailer << >>\n%%EOF\n").into_bytes()
+}
 
 fn citizen_input(seq: u32) -> CitizenInput {
     let birth = NaiveDate::from_ymd_opt(1988, 3, 9).unwrap();
@@ -41,7 +48,14 @@ fn file_one(store: &Store, actor: &Actor) -> (String, String) {
     let app = store
         .file_application(actor, &eri_request(c.id), &clock())
         .unwrap();
-    (input.pinfl, app.id.to_string())
+    let scan = store
+        .store_scan(&passport_pdf(&input.pinfl), "passport.pdf", &clock())
+        .unwrap();
+    let id = app.id.to_string();
+    store
+        .attach_scan(actor, &id, "identity", &scan, &clock())
+        .unwrap();
+    (input.pinfl, id)
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {
@@ -53,7 +67,7 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
 fn assert_no_personal_data(path: &Path, pinfl: &str) {
     let bytes = std::fs::read(path).unwrap();
     assert!(!bytes.is_empty(), "{} is empty", path.display());
-    for needle in [pinfl, SURNAME, DOCUMENT, "Gulnoraxon"] {
+    for needle in [pinfl, SURNAME, DOCUMENT, "Gulnoraxon", SCAN_TEXT] {
         assert!(
             !contains(&bytes, needle),
             "{} holds {needle} in the clear",
@@ -92,6 +106,10 @@ fn database_wal_and_backup_hold_no_plaintext_personal_data() {
     file_one(store_p, &admin_p);
     let plain_wal = std::fs::read(dir.path().join("plain.db-wal")).unwrap();
     assert!(contains(&plain_wal, SURNAME), "the scan must see plaintext");
+    assert!(
+        contains(&plain_wal, SCAN_TEXT),
+        "the scan must see an attached document's text"
+    );
 
     // Before a checkpoint the rows live in the WAL; after one, in the database file.
     let wal = dir.path().join("desk.db-wal");
@@ -180,7 +198,7 @@ fn backup_restores_with_a_staff_password_and_is_verified() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("desk.db");
     let (store, admin) = setup(&path);
-    let (_, app_id) = file_one(&store, &admin);
+    let (pinfl, app_id) = file_one(&store, &admin);
     let backup = dir.path().join("b.ariza-backup");
     store.backup(&admin, &backup, &clock()).unwrap();
     drop(store);
@@ -222,6 +240,11 @@ fn backup_restores_with_a_staff_password_and_is_verified() {
         restored.application(&app_id).unwrap().id.to_string(),
         app_id
     );
+    // The attached scan travels in the backup, byte for byte.
+    let documents = restored.documents(&app_id).unwrap();
+    assert_eq!(documents.len(), 1);
+    let (bytes, _) = restored.scan_bytes(&documents[0].scan.sha256).unwrap();
+    assert_eq!(bytes, passport_pdf(&pinfl));
     assert!(restored.verify_audit().unwrap().ok());
     drop(restored);
 
@@ -393,6 +416,7 @@ fn audit_records_changes_and_openings_and_finds_tampering() {
             "staff.add",
             "citizen.register",
             "application.file",
+            "document.attach",
             "application.open",
             "citizen.open",
             "application.cancel"
@@ -400,7 +424,7 @@ fn audit_records_changes_and_openings_and_finds_tampering() {
     );
     let report = store.verify_audit().unwrap();
     assert!(report.ok(), "{report:?}");
-    assert_eq!(report.entries, 7);
+    assert_eq!(report.entries, 8);
     // No personal data in the trail: ids only.
     for e in store.audit_entries(100).unwrap() {
         assert!(!e.subject.contains(SURNAME) && !e.detail.contains(SURNAME));
