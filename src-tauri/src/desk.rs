@@ -31,6 +31,7 @@ pub struct Desk {
     session: Mutex<Option<Session>>,
     pub localizer: Localizer,
     pub clock: SystemClock,
+    pub scanner_folder: crate::scanner::ScannerFolder,
 }
 
 impl Desk {
@@ -63,6 +64,7 @@ impl Desk {
             session: Mutex::new(None),
             localizer: Localizer::new(),
             clock: SystemClock,
+            scanner_folder: Default::default(),
         })
     }
 

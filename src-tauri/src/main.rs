@@ -7,6 +7,7 @@
 mod commands;
 mod desk;
 mod error;
+mod scanner;
 
 use std::path::PathBuf;
 
@@ -96,6 +97,9 @@ fn main() -> anyhow::Result<()> {
     let desk = Desk::open(&db)?;
     tauri::Builder::default()
         .manage(desk)
+        // The file picker for scans (Tauri's own dialog plugin: the OS's dialog, and the
+        // path comes back to the desk's `store_scan`, never the file's bytes over IPC).
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             start_idle_checkpoints(app.handle().clone());
             start_background_sync(app.handle().clone());

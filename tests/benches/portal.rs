@@ -53,6 +53,7 @@ fn application(center: &str, device: u32, seq: u32) -> WireApplication {
             event: HistoryEvent::Status,
             detail: None,
         }],
+        documents: Vec::new(),
     }
 }
 

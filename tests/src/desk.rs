@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use ariza_core::application::FileRequest;
+use ariza_core::application::{DocumentRef, FileRequest};
 use ariza_core::citizen::{CitizenInput, Sex};
 use ariza_core::clock::SystemClock;
 use ariza_core::document::DocumentKind;
@@ -33,6 +33,21 @@ pub fn desk(dir: &tempfile::TempDir, center: &str) -> (Store, Actor) {
             &SystemClock,
         )
         .unwrap();
+    // The sync, fault and kill tests and the 2G benchmark are about records: their filings
+    // leave documents to follow, so the documents lane has nothing to do. The documents
+    // tests (tests/documents.rs) attach real scans and set no rule.
+    for service in store.catalog().unwrap().services.iter() {
+        store
+            .set_service_rule(
+                &admin,
+                &ariza_store::ServiceRule {
+                    service_code: service.code.clone(),
+                    documents_to_follow: true,
+                },
+                &SystemClock,
+            )
+            .unwrap();
+    }
     (store, admin)
 }
 
@@ -84,6 +99,7 @@ pub fn file_with_clock(
                         citizen_id: citizen,
                         service_code: "id-card".into(),
                         form: form.clone(),
+                        documents: Vec::new(),
                     },
                     clock,
                 )
@@ -189,7 +205,55 @@ pub fn file_varied(store: &Store, actor: &Actor, n: usize) {
             citizen_id: citizens[i % citizens.len()],
             service_code: service.into(),
             form: serde_json::from_value(form).unwrap(),
+            documents: Vec::new(),
         };
         store.file_application(actor, &req, &SystemClock).unwrap();
     }
+}
+
+/// A PDF of about `size` bytes whose content is unique to `seed` (a scanned document of
+/// several pages weighs this much).
+pub fn large_pdf(size: usize, seed: u64) -> Vec<u8> {
+    let mut body = vec![0u8; size];
+    use rand::{RngCore, SeedableRng};
+    rand::rngs::StdRng::seed_from_u64(seed).fill_bytes(&mut body);
+    let mut pdf = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+    pdf.extend_from_slice(&body);
+    pdf.extend_from_slice(b"\n%%EOF\n");
+    pdf
+}
+
+/// Files an identity-card application for the desk's first citizen with `pdf` as its
+/// identity document and the test photo as its birth certificate; returns the application's
+/// id and the identity scan's SHA-256.
+pub fn file_with_documents(store: &Store, actor: &Actor, pdf: &[u8]) -> (String, String) {
+    // Filing none registers the citizen the first time.
+    file(store, actor, 0);
+    let citizen = store.find_citizens("Karimov", 1).unwrap()[0].id;
+    let identity = store.store_scan(pdf, "pasport.pdf", &SystemClock).unwrap();
+    let photo = store
+        .store_scan(crate::scans::PHOTO_PNG, "tug'ilganlik.png", &SystemClock)
+        .unwrap();
+    let app = store
+        .file_application(
+            actor,
+            &FileRequest {
+                citizen_id: citizen,
+                service_code: "id-card".into(),
+                form: serde_json::from_value(serde_json::json!({"reason": "expired"})).unwrap(),
+                documents: vec![
+                    DocumentRef {
+                        requirement_key: "identity".into(),
+                        sha256: identity.sha256.clone(),
+                    },
+                    DocumentRef {
+                        requirement_key: "birth-certificate".into(),
+                        sha256: photo.sha256,
+                    },
+                ],
+            },
+            &SystemClock,
+        )
+        .unwrap();
+    (app.id.to_string(), identity.sha256)
 }

@@ -4,6 +4,8 @@ pub mod desk;
 pub mod device;
 pub mod fault_proxy;
 pub mod portal;
+#[path = "../../crates/ariza-store/tests/support/scans.rs"]
+pub mod scans;
 
 use std::path::PathBuf;
 

@@ -358,6 +358,11 @@ fn the_desk_delivers_to_a_real_portal_and_shows_it() {
                             citizen_id: citizen.id,
                             service_code: "id-card".into(),
                             form: std::collections::BTreeMap::clone(&form),
+                            documents: ariza_e2e::scans::required_documents(
+                                &store,
+                                "id-card",
+                                &SystemClock,
+                            ),
                         },
                         &SystemClock,
                     )
@@ -604,6 +609,7 @@ fn seed_morning(db: &Path) -> Morning {
             citizen_id: citizen.id,
             service_code: "id-card".into(),
             form: serde_json::from_value(json!({"reason": "expired"})).unwrap(),
+            documents: ariza_e2e::scans::required_documents(&store, "id-card", &now),
         };
         // The last one was filed a month ago and is late by now.
         let clock: &dyn Clock = if i == people.len() - 1 { &past } else { &now };

@@ -209,7 +209,7 @@ export function App() {
         )}
         {view.name === "dashboard" && <Dashboard catalog={catalog} today={status.today} />}
         {view.name === "settings" && (
-          <Settings settings={status.settings} onSettings={saveSettings} database={status.database} admin={actor.role === "admin"} />
+          <Settings settings={status.settings} onSettings={saveSettings} database={status.database} admin={actor.role === "admin"} supervisor={actor.role !== "clerk"} catalog={catalog} />
         )}
       </main>
       <footer class="statusbar">

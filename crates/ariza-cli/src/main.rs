@@ -73,6 +73,9 @@ enum Command {
     Attach(documents::Attach),
     /// Lists an application's documents: the service's checklist and what is attached.
     Documents(documents::Documents),
+    /// A supervisor's rule: may a service's applications be filed before every required
+    /// document is attached? Without ON/OFF, shows the rule of every service.
+    DocumentsToFollow(documents::DocumentsToFollow),
     /// The audit trail: verify the hash chain, or list the newest entries.
     #[command(subcommand)]
     Audit(security::AuditCommand),
@@ -148,6 +151,9 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
         Command::Documents(args) => {
             with_store(path, device, |s| documents::documents(ctx, s, args))
         }
+        Command::DocumentsToFollow(args) => with_store(path, device, |s| {
+            documents::documents_to_follow(ctx, s, args)
+        }),
         Command::Audit(c) => with_store(path, device, |s| security::audit(ctx, s, c)),
         Command::Backup(args) => with_store(path, device, |s| security::backup(ctx, s, args)),
         Command::Rekey(args) => with_store(path, device, |s| security::rekey(ctx, s, args)),

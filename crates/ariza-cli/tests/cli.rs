@@ -15,6 +15,19 @@ const NO_KEYRING: (&str, &str) = (
     "unix:path=/nonexistent/ariza-test-bus",
 );
 
+/// The test identity document (a one-page PDF), as `ariza file --document` takes it.
+const IDENTITY: &str = concat!(
+    "identity=",
+    env!("CARGO_MANIFEST_DIR"),
+    "/../ariza-store/tests/fixtures/identity.pdf"
+);
+/// The same PDF as a birth certificate (an identity card needs both).
+const BIRTH_CERTIFICATE: &str = concat!(
+    "birth-certificate=",
+    env!("CARGO_MANIFEST_DIR"),
+    "/../ariza-store/tests/fixtures/identity.pdf"
+);
+
 fn ariza(db: &Path, args: &[&str], password: Option<&str>, stdin: Option<&str>) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ariza"));
     cmd.arg("--db")
@@ -117,7 +130,15 @@ fn eri_json(id: i64) -> String {
 fn file_eri(db: &Path, id: i64) -> String {
     let filed = ok(&ariza(
         db,
-        &["--lang", "en", "file", "--as", "admin"],
+        &[
+            "--lang",
+            "en",
+            "file",
+            "--as",
+            "admin",
+            "--document",
+            IDENTITY,
+        ],
         Some("admin-pass-1"),
         Some(&eri_json(id)),
     ));
@@ -142,7 +163,15 @@ fn a_whole_day_from_the_command_line() {
 
     let filed = ok(&ariza(
         &db,
-        &["--lang", "en", "file", "--as", "admin"],
+        &[
+            "--lang",
+            "en",
+            "file",
+            "--as",
+            "admin",
+            "--document",
+            IDENTITY,
+        ],
         Some("admin-pass-1"),
         Some(&eri_json(id)),
     ));
@@ -153,7 +182,7 @@ fn a_whole_day_from_the_command_line() {
     let json = r#"{"citizen_pinfl": "31205900260129", "service_code": "no-criminal-record", "form": {"purpose": "visa", "copies": 2}}"#;
     let out = ok(&ariza(
         &db,
-        &["--json", "file", "--as", "admin"],
+        &["--json", "file", "--as", "admin", "--document", IDENTITY],
         Some("admin-pass-1"),
         Some(json),
     ));
@@ -249,7 +278,16 @@ fn staff_act_under_their_own_names_and_roles() {
     );
     let out = ok(&ariza(
         &db,
-        &["--json", "file", "--as", "dilnoza"],
+        &[
+            "--json",
+            "file",
+            "--as",
+            "dilnoza",
+            "--document",
+            IDENTITY,
+            "--document",
+            BIRTH_CERTIFICATE,
+        ],
         Some("clerk-pass-1"),
         Some(&json),
     ));
@@ -275,7 +313,16 @@ fn staff_act_under_their_own_names_and_roles() {
     // A wrong password is refused and files nothing.
     let out = ariza(
         &db,
-        &["--json", "file", "--as", "dilnoza"],
+        &[
+            "--json",
+            "file",
+            "--as",
+            "dilnoza",
+            "--document",
+            IDENTITY,
+            "--document",
+            BIRTH_CERTIFICATE,
+        ],
         Some("wrong"),
         Some(&json),
     );
@@ -316,7 +363,7 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
     for (input, code) in cases {
         let out = ariza(
             &db,
-            &["--json", "file", "--as", "admin"],
+            &["--json", "file", "--as", "admin", "--document", IDENTITY],
             Some("admin-pass-1"),
             Some(input),
         );
@@ -333,7 +380,15 @@ fn bad_input_is_refused_clearly_and_changes_nothing() {
     );
     let out = ariza(
         &db,
-        &["--lang", "en", "file", "--as", "admin"],
+        &[
+            "--lang",
+            "en",
+            "file",
+            "--as",
+            "admin",
+            "--document",
+            IDENTITY,
+        ],
         Some("admin-pass-1"),
         Some(&bad_phone),
     );
@@ -1563,8 +1618,10 @@ fn scans_are_attached_listed_and_refused_from_the_command_line() {
         .find(|d| d["key"] == "identity")
         .unwrap();
     assert_eq!(identity["required"], true);
-    assert_eq!(identity["attached"].as_array().unwrap().len(), 1);
-    assert_eq!(identity["attached"][0]["scan"]["width"], 1200);
+    // The PDF filed with it, then the photo attached.
+    assert_eq!(identity["attached"].as_array().unwrap().len(), 2);
+    assert_eq!(identity["attached"][0]["scan"]["format"], "pdf");
+    assert_eq!(identity["attached"][1]["scan"]["width"], 1200);
     let people = ok(&ariza(
         &db,
         &["--lang", "en", "documents", &tracking],
@@ -1572,7 +1629,76 @@ fn scans_are_attached_listed_and_refused_from_the_command_line() {
         None,
     ));
     assert!(people.contains("(required): JPEG 1200×900"), "{people}");
+    assert!(people.contains("(required): PDF"), "{people}");
     assert!(people.contains("(optional): not attached"), "{people}");
+
+    // Filing without the required document is refused by name, and files nothing...
+    let listed_before = ok(&ariza(&db, &["--json", "list"], None, None));
+    let refused = ariza(
+        &db,
+        &["--lang", "en", "file", "--as", "admin"],
+        Some("admin-pass-1"),
+        Some(&eri_json(id)),
+    );
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        message.contains("documents.identity: A required document is missing"),
+        "{message}"
+    );
+    let bad_option = ariza(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "file",
+            "--as",
+            "admin",
+            "--document",
+            "identity",
+        ],
+        Some("admin-pass-1"),
+        Some(&eri_json(id)),
+    );
+    assert!(!bad_option.status.success());
+    assert!(String::from_utf8_lossy(&bad_option.stderr).contains("KEY=FILE"));
+    assert_eq!(
+        ok(&ariza(&db, &["--json", "list"], None, None)),
+        listed_before
+    );
+    // ...until a supervisor lets documents follow for the service.
+    let rule = ok(&ariza(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "documents-to-follow",
+            "eri-key",
+            "on",
+            "--as",
+            "admin",
+        ],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(rule.contains("eri-key: documents may follow"), "{rule}");
+    let rules = ok(&ariza(
+        &db,
+        &["--lang", "en", "documents-to-follow"],
+        None,
+        None,
+    ));
+    assert!(
+        rules.contains("id-card: every required document is attached"),
+        "{rules}"
+    );
+    let filed = ok(&ariza(
+        &db,
+        &["--lang", "en", "file", "--as", "admin"],
+        Some("admin-pass-1"),
+        Some(&eri_json(id)),
+    ));
+    assert!(filed.starts_with("Filed: "), "{filed}");
 }
 
 /// On a full disk (a tmpfs of 8 MiB, filled by another file; mounting needs root, as CI

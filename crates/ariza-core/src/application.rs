@@ -213,6 +213,18 @@ pub struct FileRequest {
     #[serde(default)]
     #[ts(type = "Record<string, string | number>")]
     pub form: BTreeMap<String, serde_json::Value>,
+    /// Scans stored before filing (the desk stores each as it is attached), filed with the
+    /// application under its service's documents.
+    #[serde(default)]
+    pub documents: Vec<DocumentRef>,
+}
+
+/// A stored scan filed under one of a service's documents.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DocumentRef {
+    pub requirement_key: String,
+    pub sha256: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]

@@ -102,10 +102,19 @@ pub enum AuditAction {
     AuditDiverged,
     /// A scan was attached to an application (`detail`: the document and the SHA-256).
     DocumentAttach,
+    /// A supervisor set whether a service's applications may be filed with documents to
+    /// follow (`detail`: the service and the rule).
+    ServiceRuleSet,
+    /// Portal: a document's upload was complete and its SHA-256 matched (`detail`: it).
+    DocumentReceive,
+    /// A USB bundle was written (`detail`: what it holds, in counts).
+    BundleExport,
+    /// A USB bundle was read and applied (`detail`: what it held, in counts).
+    BundleImport,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 38] = [
+    pub const ALL: [AuditAction; 42] = [
         AuditAction::CenterSetup,
         AuditAction::StaffAdd,
         AuditAction::StaffSignIn,
@@ -144,6 +153,10 @@ impl AuditAction {
         AuditAction::DemoLoad,
         AuditAction::AuditDiverged,
         AuditAction::DocumentAttach,
+        AuditAction::ServiceRuleSet,
+        AuditAction::DocumentReceive,
+        AuditAction::BundleExport,
+        AuditAction::BundleImport,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -186,6 +199,10 @@ impl AuditAction {
             AuditAction::DemoLoad => "demo.load",
             AuditAction::AuditDiverged => "audit.diverged",
             AuditAction::DocumentAttach => "document.attach",
+            AuditAction::ServiceRuleSet => "service_rule.set",
+            AuditAction::DocumentReceive => "document.receive",
+            AuditAction::BundleExport => "bundle.export",
+            AuditAction::BundleImport => "bundle.import",
         }
     }
 

@@ -112,6 +112,16 @@ pub enum PortalCode {
     /// A desk's audit chain no longer extends the head the portal acknowledged: its entries
     /// were refused and an alert recorded (in a push's `audit_refused`).
     AuditChainBroken,
+    /// A chunk of an upload sent at an offset other than the portal's (a chunk sent twice, or
+    /// one after a lost answer): `Upload-Offset` says where the portal is.
+    UploadOffsetMismatch,
+    /// A chunk whose `Upload-Checksum` does not match its bytes: nothing of it was kept.
+    ChecksumMismatch,
+    /// A whole upload whose SHA-256 is not the one its application refers to: the upload
+    /// starts again from nothing.
+    DocumentMismatch,
+    /// A request without `Tus-Resumable: 1.0.0`.
+    TusVersionUnsupported,
     // Item-level codes, one per refused application of a batch.
     /// The tracking number belongs to another center.
     WrongCenter,
@@ -145,6 +155,10 @@ impl PortalCode {
             PortalCode::IllegalTransition => "illegal_transition",
             PortalCode::Unavailable => "unavailable",
             PortalCode::AuditChainBroken => "audit_chain_broken",
+            PortalCode::UploadOffsetMismatch => "upload_offset_mismatch",
+            PortalCode::ChecksumMismatch => "checksum_mismatch",
+            PortalCode::DocumentMismatch => "document_mismatch",
+            PortalCode::TusVersionUnsupported => "tus_version_unsupported",
             PortalCode::WrongCenter => "wrong_center",
             PortalCode::UnknownService => "unknown_service",
             PortalCode::WrongChannel => "wrong_channel",

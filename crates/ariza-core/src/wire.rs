@@ -85,6 +85,22 @@ pub struct WireApplication {
     /// (the portal's receive time is).
     pub filed_at: DateTime<Utc>,
     pub history: Vec<HistoryEntry>,
+    /// The scans filed with it, which follow in the documents lane (`/api/v1/uploads`); the
+    /// portal counts the application's documents complete when each has arrived. Desks from
+    /// before documents send none.
+    #[serde(default)]
+    pub documents: Vec<WireDocument>,
+}
+
+/// A scan an application refers to: which of its service's documents, the SHA-256 of the
+/// bytes that will arrive, and their size.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct WireDocument {
+    pub requirement_key: String,
+    pub sha256: String,
+    #[schema(minimum = 1)]
+    pub size: i64,
+    pub media_type: String,
 }
 
 /// Format 1 of a push (`POST /api/v1/applications/batch`), as desks before format 2 send it:
@@ -127,6 +143,10 @@ pub struct ApplicationColumns {
     #[schema(value_type = Vec<i64>)]
     pub filed_at: Vec<DateTime<Utc>>,
     pub history: Vec<Vec<HistoryEntry>>,
+    /// Empty when no application of the batch has documents (and from desks before them);
+    /// otherwise one list per application.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<Vec<WireDocument>>,
 }
 
 /// The citizens of a batch's applications, by column, one value per application.
@@ -169,6 +189,10 @@ impl ApplicationColumns {
             c.clerk.push(a.clerk);
             c.filed_at.push(a.filed_at);
             c.history.push(a.history);
+            c.documents.push(a.documents);
+        }
+        if c.documents.iter().all(Vec::is_empty) {
+            c.documents.clear();
         }
         c
     }
@@ -209,6 +233,9 @@ impl ApplicationColumns {
         check("clerk", self.clerk.len())?;
         check("filed_at", self.filed_at.len())?;
         check("history", self.history.len())?;
+        if !self.documents.is_empty() {
+            check("documents", self.documents.len())?;
+        }
         let mut citizens = c
             .pinfl
             .into_iter()
@@ -251,6 +278,7 @@ impl ApplicationColumns {
         let mut clerk = self.clerk.into_iter();
         let mut filed = self.filed_at.into_iter();
         let mut history = self.history.into_iter();
+        let mut documents = self.documents.into_iter();
         let mut rows = Vec::with_capacity(n);
         for id in self.id {
             // Every column was checked to hold n values.
@@ -292,6 +320,7 @@ impl ApplicationColumns {
                 clerk,
                 filed_at,
                 history,
+                documents: documents.next().unwrap_or_default(),
             });
         }
         Ok(rows)
@@ -609,6 +638,7 @@ mod tests {
                 event: HistoryEvent::Status,
                 detail: None,
             }],
+            documents: Vec::new(),
         }
     }
 

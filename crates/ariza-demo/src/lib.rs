@@ -239,6 +239,7 @@ fn application(
         clerk: "demo".into(),
         filed_at: Utc::now(),
         history: Vec::new(),
+        documents: Vec::new(),
     }
 }
 

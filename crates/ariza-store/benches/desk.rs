@@ -12,6 +12,9 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+#[path = "../tests/support/scans.rs"]
+mod scans;
+
 use ariza_core::application::FileRequest;
 use ariza_core::citizen::{CitizenInput, Sex};
 use ariza_core::clock::FixedClock;
@@ -224,7 +227,10 @@ fn filing(dir: &std::path::Path) {
         citizen_id: citizen.id,
         service_code: "eri-key".into(),
         form,
+        // Filing names the identity document, as at a counter (stored once on each desk).
+        documents: scans::required_documents(&store, "eri-key", &clock),
     };
+    scans::required_documents(&plain, "eri-key", &clock);
 
     let bare = open_bare(&dir.join("bare.db"), None).unwrap();
     bare.execute_batch("CREATE TABLE t (id TEXT PRIMARY KEY, body TEXT NOT NULL) STRICT")

@@ -4,6 +4,9 @@
 
 // A measuring tool: a failure is a panic with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#[path = "../tests/support/scans.rs"]
+mod scans;
+
 use std::collections::BTreeMap;
 
 use ariza_core::application::FileRequest;
@@ -70,6 +73,7 @@ fn main() {
         citizen_id: c.id,
         service_code: "eri-key".into(),
         form,
+        documents: scans::required_documents(&store, "eri-key", &clock),
     };
     for _ in 0..500 {
         store.file_application(&admin, &req, &clock).unwrap();

@@ -298,6 +298,7 @@ impl Store {
         let now = clock.now();
         let today = now.with_timezone(&tashkent()).date_naive();
         let values = form::validate(service, &req.form, today)?;
+        self.check_documents(service, &req.documents)?;
         let due = add_working_days(today, service.deadline_working_days, &catalog.holidays);
         let id = Uuid::now_v7();
 
@@ -349,6 +350,7 @@ impl Store {
             replaced.map(|(old, _)| old.to_string()),
             Status::Filed.as_str(),
         ])?;
+        crate::documents::file_documents(&tx, &id_text, &req.documents, actor, now)?;
         // No history row: filing is the application row itself (see `load_history`).
         tx.prepare_cached("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)")?
             .execute(params![id_text, at])?;

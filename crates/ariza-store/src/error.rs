@@ -193,6 +193,7 @@ impl Describe for StoreError {
                         vec![("limit", limit_megapixels.to_string())],
                     ),
                     ScanError::Corrupt => ("err-scan-corrupt", vec![]),
+                    ScanError::Unreadable => ("err-scan-unreadable", vec![]),
                 }
             }
         }

@@ -39,7 +39,7 @@ pub use audit::AuditUpload;
 pub use backup::{BackupReport, RestoreFrom, RestoreReport};
 pub use citizens::CitizenMatch;
 pub use device_key::{DeviceKeyLocation, keyring_required_marked, keyring_required_path};
-pub use documents::{AttachedDocument, StoredScan};
+pub use documents::{AttachedDocument, PendingUpload, ServiceRule, StoredScan};
 pub use drafts::{Draft, DraftInput};
 pub use error::StoreError;
 pub use keys::{
@@ -52,7 +52,7 @@ pub use page::{Page, PageRequest};
 pub use queues::{QueueCounts, QueueFilter, QueueItem, QueueKind};
 pub use settings::{DeskSettings, FontSize, Theme};
 pub use staff::{Center, SetupRequest, UNKNOWN_USER};
-pub use sync::{Enrollment, PushApplied, SyncStatus};
+pub use sync::{DocumentsBacklog, Enrollment, PushApplied, SyncStatus};
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 

@@ -57,6 +57,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_documents",
         sql: include_str!("../../../migrations/desk/0011_documents.sql"),
     },
+    Migration {
+        name: "0012_documents_to_follow_and_delivery",
+        sql: include_str!("../../../migrations/desk/0012_documents_to_follow_and_delivery.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

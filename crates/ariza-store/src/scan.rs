@@ -112,6 +112,9 @@ pub enum ScanError {
     TooManyPixels { limit_megapixels: u64 },
     #[error("the file is damaged and cannot be read")]
     Corrupt,
+    /// The file could not be opened or read (moved, deleted, no permission).
+    #[error("the file cannot be read")]
+    Unreadable,
 }
 
 /// A scan as it is stored.

@@ -30,7 +30,7 @@ pub enum FontSize {
     Larger,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct DeskSettings {
     pub locale: Locale,
@@ -40,6 +40,9 @@ pub struct DeskSettings {
     /// (1–120).
     #[serde(default = "default_idle_lock")]
     pub idle_lock_minutes: u32,
+    /// The folder the office scanner saves to: its new files appear in the form's tray.
+    #[serde(default)]
+    pub scanner_folder: Option<String>,
 }
 
 fn default_idle_lock() -> u32 {
@@ -53,6 +56,7 @@ impl Default for DeskSettings {
             theme: Theme::default(),
             font_size: FontSize::default(),
             idle_lock_minutes: default_idle_lock(),
+            scanner_folder: None,
         }
     }
 }
@@ -84,6 +88,14 @@ impl Store {
         if !(1..=120).contains(&settings.idle_lock_minutes) {
             return Err(ariza_core::error::DomainError::Invalid(vec![
                 ariza_core::error::FieldError::new("idle_lock_minutes", "err-idle-minutes"),
+            ])
+            .into());
+        }
+        if let Some(folder) = &settings.scanner_folder
+            && !std::path::Path::new(folder).is_dir()
+        {
+            return Err(ariza_core::error::DomainError::Invalid(vec![
+                ariza_core::error::FieldError::new("scanner_folder", "err-scanner-folder"),
             ])
             .into());
         }

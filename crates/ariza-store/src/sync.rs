@@ -60,6 +60,21 @@ pub struct SyncStatus {
     /// cannot be read.
     #[serde(default)]
     pub low_disk_space: bool,
+    /// Scans the documents lane still has to deliver, their bytes in all and how many of
+    /// those the portal already confirmed (the status line's progress bar).
+    #[serde(default)]
+    pub documents: DocumentsBacklog,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct DocumentsBacklog {
+    #[ts(type = "number")]
+    pub waiting: i64,
+    #[ts(type = "number")]
+    pub bytes: i64,
+    #[ts(type = "number")]
+    pub sent_bytes: i64,
 }
 
 /// What one push changed locally.
@@ -257,6 +272,7 @@ impl Store {
                 clerk: r.get(6)?,
                 filed_at: r.stored(7, "application", "filed_at")?,
                 history: Vec::new(),
+                documents: Vec::new(),
             })
         })?;
         // One unreadable row fails the whole batch: a defaulted record must never reach the
@@ -264,7 +280,9 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let mut app = row?;
-            app.history = crate::applications::load_history(&conn, &app.id.to_string())?;
+            let id = app.id.to_string();
+            app.history = crate::applications::load_history(&conn, &id)?;
+            app.documents = crate::documents::wire_documents(&conn, &id)?;
             out.push(app);
         }
         Ok(out)
@@ -496,6 +514,15 @@ impl Store {
         Ok(())
     }
 
+    /// Whether an application waits for delivery (quarantined ones do not wait): cheap, for
+    /// the documents lane to give way to records.
+    pub fn records_waiting(&self) -> Result<bool> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM outbox WHERE quarantined_at IS NULL)")?
+            .query_row([], |r| r.get(0))?)
+    }
+
     pub fn sync_status(&self) -> Result<SyncStatus> {
         let conn = self.conn();
         let count = |sql: &str| -> rusqlite::Result<i64> { conn.query_row(sql, [], |r| r.get(0)) };
@@ -509,6 +536,14 @@ impl Store {
             quarantined: count("SELECT count(*) FROM outbox WHERE quarantined_at IS NOT NULL")?,
             device_key: self.device_key(),
             audit_alert: get(&conn, crate::audit::ALERT_KEY)?,
+            documents: {
+                let (waiting, bytes, sent_bytes) = crate::documents::lane_backlog(&conn)?;
+                DocumentsBacklog {
+                    waiting,
+                    bytes,
+                    sent_bytes,
+                }
+            },
             low_disk_space: self
                 .path
                 .parent()

@@ -640,6 +640,7 @@ fn drafts_wait_in_their_queue_and_file_from_where_they_were_left() {
         citizen_id,
         service_code: "eri-key".into(),
         form: support::eri_form(),
+        documents: vec![support::identity_document()],
     };
     let id = draft.id.to_string();
     let app = store
@@ -711,6 +712,7 @@ fn a_quarantined_or_returned_application_is_corrected_and_filed_anew() {
             citizen_id: old.citizen_id,
             service_code: old.service_code,
             form,
+            documents: vec![support::identity_document()],
         }
     };
     let mut corrected_form = support::eri_form();

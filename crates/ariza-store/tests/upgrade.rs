@@ -5,6 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/scans.rs"]
+mod scans;
+
 use std::path::{Path, PathBuf};
 
 use ariza_core::clock::FixedClock;
@@ -79,6 +82,7 @@ fn a_database_from_the_previous_release_opens_with_every_row_and_clean_pages() {
             serde_json::json!({"holder_type": "individual", "phone": "+998901234567"}),
         )
         .unwrap(),
+        documents: scans::required_documents(&store, "eri-key", &clock),
     };
     let filed = store.file_application(&admin, &req, &clock).unwrap();
     store.checkpoint().unwrap();

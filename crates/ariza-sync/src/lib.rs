@@ -4,6 +4,7 @@
 //! Every step can be killed and simply run again: the portal is idempotent by application id,
 //! and the desk applies each answer at most once.
 
+pub mod documents;
 pub mod transport;
 
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
@@ -123,6 +124,8 @@ pub struct SyncReport {
     pub rejected: usize,
     pub decisions: usize,
     pub batches: usize,
+    /// Scans the documents lane delivered whole.
+    pub documents: usize,
 }
 
 pub struct Engine {
@@ -145,6 +148,8 @@ pub struct Engine {
     /// Sees each push as sent (the batch and its body's length): how the 2G benchmark
     /// accounts for the bytes of applications and of audit entries.
     push_observer: Option<PushObserver>,
+    /// Sees each chunk of the documents lane as sent (tests and the 2G benchmark).
+    chunk_observer: Option<documents::ChunkObserver>,
 }
 
 /// A function shown each push batch and the length of its compressed body.
@@ -205,19 +210,35 @@ fn read_answer<T: serde::de::DeserializeOwned>(
             status: status.as_u16(),
         });
     }
-    let bytes = resp.bytes().map_err(SyncError::Offline)?;
     if status.is_success() {
+        let bytes = resp.bytes().map_err(SyncError::Offline)?;
         return serde_json::from_slice(&bytes).map_err(|e| SyncError::BadAnswer(e.to_string()));
     }
+    Err(error_answer(resp))
+}
+
+/// An answer that is not the one asked for, as an error: the portal's `{code, message}` when
+/// the body is one.
+pub(crate) fn error_answer(resp: reqwest::blocking::Response) -> SyncError {
+    let status = resp.status();
+    if status.is_redirection() {
+        return SyncError::Redirected {
+            status: status.as_u16(),
+        };
+    }
+    let bytes = match resp.bytes() {
+        Ok(b) => b,
+        Err(e) => return SyncError::Offline(e),
+    };
     let (code, message) = match serde_json::from_slice::<ApiError>(&bytes) {
         Ok(err) => (Some(err.code), err.message),
         Err(_) => (None, String::new()),
     };
-    Err(SyncError::Portal {
+    SyncError::Portal {
         status: status.as_u16(),
         code,
         message,
-    })
+    }
 }
 
 impl Engine {
@@ -234,7 +255,13 @@ impl Engine {
             one_at_a_time: Mutex::new(()),
             pending_enrollment: Mutex::new(None),
             push_observer: None,
+            chunk_observer: None,
         }
+    }
+
+    /// Shows every chunk of the documents lane to `observer` before it is sent.
+    pub fn observe_chunks(&mut self, observer: documents::ChunkObserver) {
+        self.chunk_observer = Some(observer);
     }
 
     /// Shows every push to `observer` before it is sent (measurements).
@@ -405,85 +432,102 @@ impl Engine {
         {
             store.adopt_key_pin(&key.to_base64())?;
         }
+        // Records first, then the feed, then documents; documents give way as soon as a
+        // record is filed, and the run goes round again.
         loop {
-            let batch = store.outbox_batch(self.batch_size())?;
-            // While more applications wait, the audit entries go up to this batch's last
-            // filing: they name its applications, which zstd then finds in the same body.
-            let through = (batch.len() == self.batch_size())
-                .then(|| batch.last().map(|a| a.id))
-                .flatten();
-            let mut upload = store.audit_upload(AUDIT_BATCH, through)?;
-            // Found here before anything is sent: the alert is itself an entry of the trail,
-            // so the portal hears of it at this push even if nothing else happened.
-            if upload.diverged && store.record_audit_alert(self.clock.now(), "diverged")? {
-                upload = store.audit_upload(AUDIT_BATCH, through)?;
-            }
-            // A refused trail is sent once a run (the portal has recorded it), not again with
-            // every batch that follows.
-            if batch.is_empty() && (upload.entries.is_empty() || audit_refused) {
-                break;
-            }
-            let ids: Vec<uuid::Uuid> = batch.iter().map(|a| a.id).collect();
-            let push = PushBatchV2 {
-                applications: ApplicationColumns::from_rows(batch),
-                audit: signed_upload(&upload, &device_id, &enrollment.signing_key)?,
-            };
-            let body = encode_push(&push)?;
-            if let Some(observe) = &self.push_observer {
-                observe(&push, body.len());
-            }
-            let answer: Result<PushResponse, SyncError> = send_signed(
-                client
-                    .http
-                    .post(format!("{base}{PUSH_PATH}"))
-                    .header("content-type", "application/json")
-                    .header("content-encoding", "zstd")
-                    .body(body),
-            )
-            .and_then(read_answer);
-            let answer = match answer {
-                Ok(a) => a,
-                Err(e) => {
-                    self.batch_size
-                        .store((self.batch_size() / 2).max(MIN_BATCH), Ordering::Relaxed);
-                    let _ = store.record_push_failure(&ids, e.message_key());
-                    return Err(e);
+            loop {
+                let batch = store.outbox_batch(self.batch_size())?;
+                // While more applications wait, the audit entries go up to this batch's last
+                // filing: they name its applications, which zstd then finds in the same body.
+                let through = (batch.len() == self.batch_size())
+                    .then(|| batch.last().map(|a| a.id))
+                    .flatten();
+                let mut upload = store.audit_upload(AUDIT_BATCH, through)?;
+                // Found here before anything is sent: the alert is itself an entry of the trail,
+                // so the portal hears of it at this push even if nothing else happened.
+                if upload.diverged && store.record_audit_alert(self.clock.now(), "diverged")? {
+                    upload = store.audit_upload(AUDIT_BATCH, through)?;
                 }
-            };
-            audit_refused |= answer.audit_refused.is_some();
-            let applied = store.apply_push(&answer)?;
-            report.delivered += applied.delivered;
-            report.conflicts += applied.conflicts;
-            report.rejected += applied.rejected;
-            report.batches += 1;
-            self.batch_size
-                .store((self.batch_size() * 2).min(MAX_BATCH), Ordering::Relaxed);
-            let audit_moved = answer
-                .audit_head
-                .as_ref()
-                .is_some_and(|h| h.seq > upload.after_seq);
-            if answer.results.is_empty() && !audit_moved {
-                // Nothing moved (nothing left, or the portal refuses the audit): do not spin.
-                break;
+                // A refused trail is sent once a run (the portal has recorded it), not again with
+                // every batch that follows.
+                if batch.is_empty() && (upload.entries.is_empty() || audit_refused) {
+                    break;
+                }
+                let ids: Vec<uuid::Uuid> = batch.iter().map(|a| a.id).collect();
+                let push = PushBatchV2 {
+                    applications: ApplicationColumns::from_rows(batch),
+                    audit: signed_upload(&upload, &device_id, &enrollment.signing_key)?,
+                };
+                let body = encode_push(&push)?;
+                if let Some(observe) = &self.push_observer {
+                    observe(&push, body.len());
+                }
+                let answer: Result<PushResponse, SyncError> = send_signed(
+                    client
+                        .http
+                        .post(format!("{base}{PUSH_PATH}"))
+                        .header("content-type", "application/json")
+                        .header("content-encoding", "zstd")
+                        .body(body),
+                )
+                .and_then(read_answer);
+                let answer = match answer {
+                    Ok(a) => a,
+                    Err(e) => {
+                        self.batch_size
+                            .store((self.batch_size() / 2).max(MIN_BATCH), Ordering::Relaxed);
+                        let _ = store.record_push_failure(&ids, e.message_key());
+                        return Err(e);
+                    }
+                };
+                audit_refused |= answer.audit_refused.is_some();
+                let applied = store.apply_push(&answer)?;
+                report.delivered += applied.delivered;
+                report.conflicts += applied.conflicts;
+                report.rejected += applied.rejected;
+                report.batches += 1;
+                self.batch_size
+                    .store((self.batch_size() * 2).min(MAX_BATCH), Ordering::Relaxed);
+                let audit_moved = answer
+                    .audit_head
+                    .as_ref()
+                    .is_some_and(|h| h.seq > upload.after_seq);
+                if answer.results.is_empty() && !audit_moved {
+                    // Nothing moved (nothing left, or the portal refuses the audit): do not spin.
+                    break;
+                }
             }
-        }
-        loop {
-            let after = store.change_cursor()?;
-            let resp = send_signed(
-                client
-                    .http
-                    .get(format!("{base}/api/v1/changes?after={after}&limit=500")),
-            )?;
-            let changes: ChangesResponse = read_answer(resp)?;
-            let n = changes.changes.len();
-            report.decisions += store.apply_changes(&changes)?;
-            if n < 500 {
+            loop {
+                let after = store.change_cursor()?;
+                let resp = send_signed(
+                    client
+                        .http
+                        .get(format!("{base}/api/v1/changes?after={after}&limit=500")),
+                )?;
+                let changes: ChangesResponse = read_answer(resp)?;
+                let n = changes.changes.len();
+                report.decisions += store.apply_changes(&changes)?;
+                if n < 500 {
+                    break;
+                }
+            }
+            let lane = documents::Lane {
+                base: &base,
+                http: &client.http,
+                send_signed: &send_signed,
+                observer: self.chunk_observer.as_ref(),
+                clock: self.clock.as_ref(),
+            };
+            let (delivered, end) = lane.run(store)?;
+            report.documents += delivered;
+            if end == documents::LaneEnd::Done {
                 break;
             }
         }
         tracing::info!(
             delivered = report.delivered,
             decisions = report.decisions,
+            documents = report.documents,
             "sync done"
         );
         Ok(report)

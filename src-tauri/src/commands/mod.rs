@@ -9,6 +9,7 @@ pub mod applications;
 mod bindings;
 pub mod citizens;
 pub mod dashboard;
+pub mod documents;
 pub mod drafts;
 pub mod queues;
 pub mod session;
@@ -42,6 +43,13 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         applications::list_applications,
         applications::get_application,
         applications::cancel_application,
+        documents::store_scan,
+        documents::scan_thumbnail,
+        documents::application_documents,
+        documents::attach_document,
+        documents::service_rules,
+        documents::set_service_rule,
+        documents::scanner_tray,
         drafts::save_draft,
         drafts::drafts,
         drafts::get_draft,

@@ -70,6 +70,7 @@ fn main() -> anyhow::Result<()> {
         citizen_id: citizen,
         service_code: "no-criminal-record".into(),
         form,
+        documents: ariza_e2e::scans::required_documents(&store, "no-criminal-record", &clock),
     };
     let stdout = std::io::stdout();
     loop {

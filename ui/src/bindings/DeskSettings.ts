@@ -8,4 +8,8 @@ export type DeskSettings = { locale: Locale, theme: Theme, font_size: FontSize,
  * Minutes without activity before the desk locks and asks for the password again
  * (1–120).
  */
-idle_lock_minutes: number, };
+idle_lock_minutes: number, 
+/**
+ * The folder the office scanner saves to: its new files appear in the form's tray.
+ */
+scanner_folder: string | null, };

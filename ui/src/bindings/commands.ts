@@ -4,6 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import type { Actor } from "./Actor";
 import type { Application } from "./Application";
 import type { ApplicationSummary } from "./ApplicationSummary";
+import type { AttachedDocument } from "./AttachedDocument";
 import type { Catalog } from "./Catalog";
 import type { Citizen } from "./Citizen";
 import type { CitizenInput } from "./CitizenInput";
@@ -23,8 +24,11 @@ import type { QueueFilter } from "./QueueFilter";
 import type { QueueItem } from "./QueueItem";
 import type { QueueKind } from "./QueueKind";
 import type { Region } from "./Region";
+import type { ScannerTray } from "./ScannerTray";
+import type { ServiceRule } from "./ServiceRule";
 import type { SetupRequest } from "./SetupRequest";
 import type { StaffMember } from "./StaffMember";
+import type { StoredScan } from "./StoredScan";
 import type { SyncStatus } from "./SyncStatus";
 
 export function deskStatus(): Promise<DeskStatus> {
@@ -85,6 +89,34 @@ export function getApplication(key: string): Promise<Application> {
 
 export function cancelApplication(key: string, reason: string): Promise<Application> {
   return invoke<Application>("cancel_application", { key, reason });
+}
+
+export function storeScan(path: string): Promise<StoredScan> {
+  return invoke<StoredScan>("store_scan", { path });
+}
+
+export function scanThumbnail(sha256: string): Promise<string | null> {
+  return invoke<string | null>("scan_thumbnail", { sha256 });
+}
+
+export function applicationDocuments(key: string): Promise<Array<AttachedDocument>> {
+  return invoke<Array<AttachedDocument>>("application_documents", { key });
+}
+
+export function attachDocument(key: string, requirementKey: string, sha256: string): Promise<AttachedDocument> {
+  return invoke<AttachedDocument>("attach_document", { key, requirementKey, sha256 });
+}
+
+export function serviceRules(): Promise<Array<ServiceRule>> {
+  return invoke<Array<ServiceRule>>("service_rules");
+}
+
+export function setServiceRule(rule: ServiceRule): Promise<ServiceRule> {
+  return invoke<ServiceRule>("set_service_rule", { rule });
+}
+
+export function scannerTray(): Promise<ScannerTray> {
+  return invoke<ScannerTray>("scanner_tray");
 }
 
 export function saveDraft(draft: DraftInput): Promise<Draft> {

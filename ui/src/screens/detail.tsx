@@ -9,6 +9,7 @@ import { runQuietly, useCommand } from "../command";
 import { FaultBanner, Field, input } from "../components";
 import { amountLabel, formatDate, serviceName, statusLabel, tashkentTime } from "../format";
 import { t, text } from "../i18n";
+import { ApplicationDocuments } from "./documents";
 
 /// What a history line says: a status change, or one of the desk's own events.
 function historyWhat(h: HistoryEntry): string {
@@ -119,6 +120,7 @@ export function Detail(props: {
           })}
         </tbody>
       </table>
+      <ApplicationDocuments applicationKey={app.id} documents={service?.documents ?? []} canAttach={open} />
       <h2>{t("ui-detail-history")}</h2>
       <table class="list" id="history">
         <tbody>

@@ -12,6 +12,7 @@ import { DateInput, FaultBanner, Field, dateFaults, input, useAutofocus } from "
 import { feeLabel, formatDate, readDate } from "../format";
 import { t, text } from "../i18n";
 import { CitizenForm } from "./citizen-form";
+import { DocumentChecklist, type Picked } from "./documents";
 
 export type Chosen = { id: number; full_name: string; pinfl: string };
 
@@ -257,6 +258,7 @@ function FormStep(props: {
     return shown;
   });
   const { fault, busy, run, setFault } = useCommand();
+  const [picked, setPicked] = useState<Picked[]>([]);
   const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
@@ -288,7 +290,8 @@ function FormStep(props: {
     e.preventDefault();
     const form = filled();
     if (!form) return;
-    const filed = await run(() => api.fileApplication({ citizen_id: props.citizen.id, service_code: s.code, form }, props.draftId, props.replaces?.id ?? null));
+    const documents = picked.map((p) => ({ requirement_key: p.requirement, sha256: p.scan.sha256 }));
+    const filed = await run(() => api.fileApplication({ citizen_id: props.citizen.id, service_code: s.code, form, documents }, props.draftId, props.replaces?.id ?? null));
     if (filed.ok) props.onFiled(filed.value);
   };
 
@@ -316,13 +319,7 @@ function FormStep(props: {
         ))}
       </div>
       <h2>{t("ui-service-documents")}</h2>
-      <ul class="documents">
-        {s.documents.map((d) => (
-          <li key={d.key} data-document={d.key} data-required={d.required}>
-            {text(d.name)} <span class="muted">({t(d.required ? "ui-document-required" : "ui-document-optional")})</span>
-          </li>
-        ))}
-      </ul>
+      <DocumentChecklist documents={s.documents} picked={picked} onChange={setPicked} fault={fault} />
       <div class="actions">
         <button type="button" onClick={props.onBack}>
           {t("ui-back")}

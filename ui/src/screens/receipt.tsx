@@ -4,6 +4,7 @@ import type { Catalog } from "../bindings/Catalog";
 import type { Center } from "../bindings/Center";
 import { amountLabel, formatDate, serviceName, tashkentTime } from "../format";
 import { t } from "../i18n";
+import { ApplicationDocuments } from "./documents";
 
 /// The citizen's receipt. Printing prints only this card (see the print rules in style.css).
 export function Receipt(props: { application: Application; catalog: Catalog; center: Center; onNew: () => void; onToday: () => void }) {
@@ -36,6 +37,7 @@ export function Receipt(props: { application: Application; catalog: Catalog; cen
           {row(t("ui-receipt-clerk"), a.clerk_name)}
         </tbody>
       </table>
+      <ApplicationDocuments applicationKey={a.id} documents={props.catalog.services.find((s) => s.code === a.service_code)?.documents ?? []} canAttach={false} />
       <p class="small">{t("ui-receipt-keep")}</p>
       <div class="actions no-print">
         <button type="button" onClick={props.onToday}>

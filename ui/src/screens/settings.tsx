@@ -1,11 +1,67 @@
+import { useEffect, useState } from "preact/hooks";
+import * as api from "../api";
 import type { DeskSettings } from "../bindings/DeskSettings";
+import type { ServiceRule } from "../bindings/ServiceRule";
+import type { Catalog } from "../bindings/Catalog";
+import { runQuietly, useCommand } from "../command";
+import { FaultBanner } from "../components";
+import { serviceName } from "../format";
 import type { FontSize } from "../bindings/FontSize";
 import type { Theme } from "../bindings/Theme";
 import { t } from "../i18n";
 import { Enrollment } from "./enrollment";
 import { LanguagePicker } from "./language-picker";
 
-export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSettings) => void; database: string; admin: boolean }) {
+/// A supervisor's rule per service: which may be filed with documents to follow.
+function DocumentsToFollow(props: { catalog: Catalog | null }) {
+  const [rules, setRules] = useState<ServiceRule[] | null>(null);
+  const { fault, run } = useCommand();
+  useEffect(() => void runQuietly(api.serviceRules).then((r) => r.ok && setRules(r.value)), []);
+  if (!rules) return null;
+  const set = async (rule: ServiceRule) => {
+    const saved = await run(() => api.setServiceRule(rule));
+    if (saved.ok) setRules(rules.map((r) => (r.service_code === rule.service_code ? saved.value : r)));
+  };
+  return (
+    <fieldset id="documents-to-follow">
+      <legend>{t("ui-settings-documents-to-follow")}</legend>
+      <p class="muted small">{t("ui-settings-documents-to-follow-hint")}</p>
+      <FaultBanner fault={fault} />
+      {rules.map((r) => (
+        <label key={r.service_code} class="check">
+          <input type="checkbox" data-rule={r.service_code} checked={r.documents_to_follow} onChange={(e) => void set({ ...r, documents_to_follow: (e.target as HTMLInputElement).checked })} />
+          {serviceName(props.catalog, r.service_code)}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+function ScannerFolder(props: { settings: DeskSettings; onSettings: (s: DeskSettings) => void }) {
+  const [folder, setFolder] = useState(props.settings.scanner_folder ?? "");
+  return (
+    <fieldset>
+      <legend>{t("ui-settings-scanner-folder")}</legend>
+      <form
+        class="inline"
+        onSubmit={(e) => {
+          e.preventDefault();
+          props.onSettings({ ...props.settings, scanner_folder: folder.trim() === "" ? null : folder.trim() });
+        }}
+      >
+        <input id="scanner-folder" value={folder} onInput={(e) => setFolder((e.target as HTMLInputElement).value)} aria-describedby="scanner-folder-hint" autocomplete="off" />
+        <button type="submit" id="scanner-folder-save">
+          {t("ui-settings-scanner-folder-save")}
+        </button>
+      </form>
+      <p class="muted small" id="scanner-folder-hint">
+        {t("ui-settings-scanner-folder-hint")}
+      </p>
+    </fieldset>
+  );
+}
+
+export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSettings) => void; database: string; admin: boolean; supervisor: boolean; catalog: Catalog | null }) {
   const s = props.settings;
   const radios = <T extends string>(name: string, current: T, options: [T, string][], set: (v: T) => void) => (
     <div class="radios" role="radiogroup">
@@ -47,6 +103,8 @@ export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSe
           }}
         />
       </fieldset>
+      <ScannerFolder settings={s} onSettings={props.onSettings} />
+      {props.supervisor && <DocumentsToFollow catalog={props.catalog} />}
       <p class="muted small mono">{props.database}</p>
       {props.admin && <Enrollment />}
     </section>

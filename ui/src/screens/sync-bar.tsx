@@ -2,7 +2,7 @@ import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import { runQuietly, unshown, useCommand } from "../command";
-import { tashkentTime } from "../format";
+import { byteSize, tashkentTime } from "../format";
 import { t } from "../i18n";
 import { DeviceKeyWarning } from "./device-key-warning";
 
@@ -43,6 +43,12 @@ export function SyncBar(props: { refreshKey: unknown }) {
         </span>
       )}
       <span id="backlog">{t("ui-backlog", { count: status.backlog })}</span>
+      {status.documents.waiting > 0 && (
+        <span id="documents-waiting" role="status">
+          {t("ui-documents-waiting", { count: status.documents.waiting, sent: byteSize(status.documents.sent_bytes), total: byteSize(status.documents.bytes) })}{" "}
+          <progress id="documents-progress" max={status.documents.bytes} value={status.documents.sent_bytes} aria-label={t("ui-documents-progress")} />
+        </span>
+      )}
       {status.quarantined > 0 && <span id="quarantined">{t("ui-quarantined", { count: status.quarantined })}</span>}
       {status.audit_alert && (
         <span class="sync-error" id="audit-alert">

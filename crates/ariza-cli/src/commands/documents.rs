@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use ariza_core::catalog::DocumentFormat;
-use ariza_store::Store;
+use ariza_store::{ServiceRule, Store};
 use serde::Serialize;
 
 use super::Ctx;
@@ -24,6 +24,18 @@ pub struct Attach {
 }
 
 #[derive(clap::Args)]
+pub struct DocumentsToFollow {
+    /// The service's code; none lists every service's rule.
+    service: Option<String>,
+    /// on: filing may leave required documents to follow; off: every one must be attached.
+    #[arg(value_parser = ["on", "off"], requires_all = ["service", "user"])]
+    rule: Option<String>,
+    /// The supervisor setting the rule (their password: ARIZA_PASSWORD or a prompt).
+    #[arg(long = "as", value_name = "USER")]
+    user: Option<String>,
+}
+
+#[derive(clap::Args)]
 pub struct Documents {
     /// The application: tracking number or id.
     key: String,
@@ -36,6 +48,41 @@ fn size(bytes: i64) -> String {
     } else {
         format!("{} KB", (bytes + 999) / 1000)
     }
+}
+
+pub fn documents_to_follow(
+    ctx: &Ctx,
+    store: &Store,
+    args: DocumentsToFollow,
+) -> Result<(), Failure> {
+    let rules = match (&args.service, &args.rule) {
+        (Some(service), Some(rule)) => {
+            let act = ActAs {
+                user: args.user.clone().unwrap_or_default(),
+            };
+            let actor = act.sign_in(ctx, store)?;
+            let rule = ServiceRule {
+                service_code: service.clone(),
+                documents_to_follow: rule == "on",
+            };
+            vec![store.set_service_rule(&actor, &rule, &ctx.clock)?]
+        }
+        (Some(service), None) => vec![store.service_rule(service)?],
+        (None, _) => store.service_rules()?,
+    };
+    ctx.out.show(&rules, |rules| {
+        for r in rules {
+            let key = if r.documents_to_follow {
+                "cli-documents-to-follow-on"
+            } else {
+                "cli-documents-to-follow-off"
+            };
+            println!(
+                "{}",
+                ctx.out.tr(key, &[("service", r.service_code.clone())])
+            );
+        }
+    })
 }
 
 pub fn attach(ctx: &Ctx, store: &Store, args: Attach) -> Result<(), Failure> {

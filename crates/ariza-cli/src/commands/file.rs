@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use ariza_core::application::FileRequest;
+use ariza_core::application::{DocumentRef, FileRequest};
 use ariza_core::error::Code;
 use ariza_store::Store;
 use serde::Deserialize;
@@ -25,7 +25,11 @@ Files an application. The input is one JSON object, read from --input FILE or st
 `form` holds the service's fields by key; text, numbers and dates (YYYY-MM-DD) are accepted as
 JSON strings or numbers. Every value is checked against the catalog; on any error nothing is
 stored and the exit status is 1. On success the tracking number is printed (with --json, the
-whole application).";
+whole application).
+
+Each required document of the service (`ariza catalog show CODE`) is attached with
+--document KEY=FILE (an image or a PDF; repeat the option for each), unless a supervisor
+allows documents to follow for the service (`ariza documents-to-follow CODE on`).";
 
 #[derive(clap::Args)]
 pub struct File {
@@ -34,6 +38,9 @@ pub struct File {
     /// A JSON file; "-" or nothing reads standard input.
     #[arg(long)]
     input: Option<PathBuf>,
+    /// A scan filed under one of the service's documents: KEY=FILE (repeatable).
+    #[arg(long = "document", value_name = "KEY=FILE")]
+    documents: Vec<String>,
 }
 
 /// What `file` reads: a [`FileRequest`], with the citizen given by id or by PINFL.
@@ -85,10 +92,32 @@ pub fn run(ctx: &Ctx, store: &Store, args: File) -> Result<(), Failure> {
         )
     })?;
     let actor = args.act.sign_in(ctx, store)?;
+    let mut documents = Vec::new();
+    for spec in &args.documents {
+        let Some((key, file)) = spec.split_once('=') else {
+            return Err(Failure::Message(
+                Code::Validation,
+                "err-document-option",
+                vec![("given", spec.clone())],
+            ));
+        };
+        let path = Path::new(file);
+        let bytes = std::fs::read(path).map_err(|e| Failure::file(path, e))?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default();
+        let scan = store.store_scan(&bytes, &name, &ctx.clock)?;
+        documents.push(DocumentRef {
+            requirement_key: key.trim().to_string(),
+            sha256: scan.sha256,
+        });
+    }
     let req = FileRequest {
         citizen_id: citizen_id(store, &input)?,
         service_code: input.service_code,
         form: input.form,
+        documents,
     };
     let app = store.file_application(&actor, &req, &ctx.clock)?;
     ctx.out.report(

@@ -20,6 +20,7 @@ pub(crate) struct NewApplication<'a> {
     pub filed_at_desk: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
     pub due_date: NaiveDate,
+    pub documents_complete: bool,
 }
 
 /// Inserts unless the id is already stored; whether it was inserted.
@@ -30,8 +31,8 @@ pub(crate) async fn insert_new(
     let statement = db
         .prepare_cached(
             "INSERT INTO application (id, center_code, device_id, tracking_number, channel, service_code, status,
-            content_sha256, body, filed_at_desk, received_at, due_date)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            content_sha256, body, filed_at_desk, received_at, due_date, documents_complete)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
          ON CONFLICT DO NOTHING",
         )
         .await?;
@@ -51,6 +52,7 @@ pub(crate) async fn insert_new(
                 &a.filed_at_desk,
                 &a.received_at,
                 &a.due_date,
+                &a.documents_complete,
             ],
         )
         .await?;
@@ -88,6 +90,17 @@ pub(crate) async fn stored_identity(
         .await?
         .as_ref()
         .map(StoredIdentity::from_row)
+        .transpose()
+}
+
+/// The service an application is for.
+pub(crate) async fn service_of(db: &impl GenericClient, id: Uuid) -> Result<Option<String>, Error> {
+    let statement = db
+        .prepare_cached("SELECT service_code FROM application WHERE id = $1")
+        .await?;
+    db.query_opt(&statement, &[&id])
+        .await?
+        .map(|row| row.try_get(0))
         .transpose()
 }
 
@@ -190,6 +203,11 @@ pub struct AgencyApplication {
     pub status: String,
     pub received_at: DateTime<Utc>,
     pub due_date: Option<NaiveDate>,
+    /// Every document it refers to has arrived and its service's required ones are among
+    /// them; `null` for what arrived before documents existed.
+    pub documents_complete: Option<bool>,
+    /// Documents it refers to that are still on their way.
+    pub documents_pending: i64,
 }
 
 impl AgencyApplication {
@@ -204,6 +222,8 @@ impl AgencyApplication {
             status: row.try_get("status")?,
             received_at: row.try_get("received_at")?,
             due_date: row.try_get("due_date")?,
+            documents_complete: row.try_get("documents_complete")?,
+            documents_pending: row.try_get("documents_pending")?,
         })
     }
 }
@@ -219,7 +239,10 @@ pub(crate) async fn queue(
 ) -> Result<Vec<AgencyApplication>, Error> {
     let statement = db
         .prepare_cached(
-            "SELECT id, receive_seq, tracking_number, center_code, service_code, channel, status, received_at, due_date
+            "SELECT id, receive_seq, tracking_number, center_code, service_code, channel, status, received_at, due_date,
+                documents_complete,
+                (SELECT count(*) FROM application_document d
+                 WHERE d.application_id = application.id AND d.arrived_at IS NULL) AS documents_pending
          FROM application
          WHERE receive_seq > $1 AND ($2::text[] IS NULL OR service_code = ANY($2)) AND ($3::text IS NULL OR status = $3)
          ORDER BY receive_seq LIMIT $4",

@@ -56,6 +56,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_sessions",
         sql: include_str!("../../../../migrations/portal/0007_sessions.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_documents",
+        sql: include_str!("../../../../migrations/portal/0008_documents.sql"),
+    },
 ];
 
 /// Why the portal's database could not be brought up to date.

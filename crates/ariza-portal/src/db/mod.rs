@@ -14,6 +14,7 @@ pub(crate) mod centers;
 pub(crate) mod changes;
 pub(crate) mod connect;
 pub(crate) mod devices;
+pub(crate) mod documents;
 pub(crate) mod enrollment;
 pub(crate) mod migrate;
 pub(crate) mod reports;

@@ -3,7 +3,7 @@
 use ariza_core::application::Status;
 use ariza_core::wire::ApiError;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -129,5 +129,30 @@ pub(crate) async fn queue(
     };
     Ok(Json(
         ops::decisions::queue(&portal, caller.only_services.as_deref(), &filter).await?,
+    ))
+}
+
+/// An application's documents: each one it refers to, arrived or still on its way.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agency/applications/{id}/documents",
+    params(("id" = Uuid, Path)),
+    responses(
+        (status = 200, body = [ops::documents::AgencyDocument]),
+        (status = 400, description = "not an application id", body = ApiError),
+        (status = 401, body = ApiError),
+        (status = 403, body = ApiError),
+        (status = 404, description = "no such application in this agency's scope", body = ApiError),
+        (status = 503, body = ApiError)
+    ),
+    security(("portal_user" = []))
+)]
+pub(crate) async fn documents(
+    State(portal): State<Portal>,
+    caller: AgencyCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Vec<ops::documents::AgencyDocument>>, PortalError> {
+    Ok(Json(
+        ops::documents::of_application(&portal, caller.only_services.as_deref(), id).await?,
     ))
 }

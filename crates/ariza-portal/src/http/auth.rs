@@ -83,6 +83,29 @@ impl<T: DeserializeOwned> FromRequest<Portal> for SignedJson<T> {
     }
 }
 
+/// A device's signed raw body (a chunk of an upload), as sent: nothing is decompressed.
+pub(crate) struct SignedBytes {
+    pub device: Device,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl FromRequest<Portal> for SignedBytes {
+    type Rejection = PortalError;
+
+    async fn from_request(req: Request, portal: &Portal) -> Result<Self, PortalError> {
+        let (parts, body) = req.into_parts();
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), portal).await?;
+        let device =
+            signed_device(portal, &parts.method, &parts.uri, &parts.headers, &bytes).await?;
+        Ok(SignedBytes {
+            device,
+            headers: parts.headers,
+            body: bytes,
+        })
+    }
+}
+
 /// The token from `Authorization: Bearer …` (the scheme's name in any case, RFC 9110).
 /// Anything else — no header, HTTP Basic, another scheme — is `Unauthorized`.
 fn bearer_token(headers: &HeaderMap) -> Result<&str, PortalError> {

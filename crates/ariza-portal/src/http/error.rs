@@ -22,7 +22,15 @@ pub(crate) fn status(e: &PortalError) -> StatusCode {
         PortalError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         PortalError::NotFound => StatusCode::NOT_FOUND,
         PortalError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        PortalError::IllegalTransition(_) => StatusCode::CONFLICT,
+        PortalError::IllegalTransition(_) | PortalError::UploadOffset { .. } => {
+            StatusCode::CONFLICT
+        }
+        // tus 1.0's checksum extension: 460 Checksum Mismatch.
+        PortalError::ChecksumMismatch => {
+            StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST)
+        }
+        PortalError::DocumentMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+        PortalError::TusVersion => StatusCode::PRECONDITION_FAILED,
         PortalError::CorruptCatalog { .. }
         | PortalError::ShippedCatalog(_)
         | PortalError::PasswordHash(_)
@@ -49,6 +57,11 @@ impl IntoResponse for PortalError {
             }),
         )
             .into_response();
+        if let PortalError::UploadOffset { current } = self {
+            response
+                .headers_mut()
+                .insert("upload-offset", current.into());
+        }
         if let PortalError::AddressRateLimited { retry_after }
         | PortalError::AccountLocked { retry_after } = self
         {

@@ -14,6 +14,7 @@ mod openapi;
 mod reports;
 mod router;
 mod sessions;
+mod uploads;
 
 pub use openapi::ApiDoc;
 pub use router::router;

@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers and the shared wire types.
 
-use super::{agencies, devices, health, online, reports, sessions};
+use super::{agencies, devices, health, online, reports, sessions, uploads};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -13,9 +13,14 @@ use super::{agencies, devices, health, online, reports, sessions};
         devices::push,
         devices::push_v1,
         devices::changes,
+        uploads::options,
+        uploads::create,
+        uploads::head,
+        uploads::patch,
         online::online,
         agencies::decide,
         agencies::queue,
+        agencies::documents,
         reports::regional
     ),
     components(schemas(ariza_core::error::PortalCode)),

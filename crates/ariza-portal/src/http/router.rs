@@ -3,10 +3,10 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{get, head, post};
 
 use super::decode::MAX_BODY;
-use super::{address_limit, agencies, devices, health, online, reports, sessions};
+use super::{address_limit, agencies, devices, health, online, reports, sessions, uploads};
 use crate::{Portal, PortalError};
 
 /// The portal's routes. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`:
@@ -23,6 +23,14 @@ pub fn router(portal: Portal) -> Router {
             "/api/v1/health",
             get(health::health).route_layer(public.clone()),
         )
+        .route(
+            "/api/v1/uploads",
+            post(uploads::create).options(uploads::options),
+        )
+        .route(
+            "/api/v1/uploads/{id}",
+            head(uploads::head).patch(uploads::patch),
+        )
         .route("/api/v1/enroll", post(devices::enroll).route_layer(public))
         // Signing out needs a session, so only signing in is limited by address.
         .route(
@@ -37,6 +45,10 @@ pub fn router(portal: Portal) -> Router {
         .route("/api/v1/online/applications", post(online::online))
         .route("/api/v1/decisions", post(agencies::decide))
         .route("/api/v1/agency/applications", get(agencies::queue))
+        .route(
+            "/api/v1/agency/applications/{id}/documents",
+            get(agencies::documents),
+        )
         .route("/api/v1/reports/regional", get(reports::regional))
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_method)

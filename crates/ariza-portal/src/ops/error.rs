@@ -38,6 +38,15 @@ pub enum PortalError {
     TooLarge,
     #[error("an application cannot move {0}")]
     IllegalTransition(String),
+    /// A chunk at another offset than the upload's: the client asks again where it is.
+    #[error("the upload is at offset {current}")]
+    UploadOffset { current: i64 },
+    #[error("the chunk's checksum does not match its bytes")]
+    ChecksumMismatch,
+    #[error("the whole upload's SHA-256 is not the document's; it starts again from nothing")]
+    DocumentMismatch,
+    #[error("only tus 1.0.0 is spoken here (Tus-Resumable: 1.0.0)")]
+    TusVersion,
     #[error("catalog version {version} is not newer than {newest}")]
     CatalogNotNewer { version: u32, newest: i32 },
     /// A stored catalog that does not read as one: never replaced by the shipped catalog,
@@ -91,6 +100,10 @@ impl PortalError {
             PortalError::NotFound => PortalCode::NotFound,
             PortalError::TooLarge => PortalCode::TooLarge,
             PortalError::IllegalTransition(_) => PortalCode::IllegalTransition,
+            PortalError::UploadOffset { .. } => PortalCode::UploadOffsetMismatch,
+            PortalError::ChecksumMismatch => PortalCode::ChecksumMismatch,
+            PortalError::DocumentMismatch => PortalCode::DocumentMismatch,
+            PortalError::TusVersion => PortalCode::TusVersionUnsupported,
             PortalError::CorruptCatalog { .. }
             | PortalError::ShippedCatalog(_)
             | PortalError::PasswordHash(_)

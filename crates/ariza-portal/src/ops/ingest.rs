@@ -66,6 +66,13 @@ fn check(app: &WireApplication, sender: &Sender<'_>, catalog: &Catalog) -> Optio
             "err-portal-unknown-service",
         ));
     }
+    let references_read = app.documents.iter().all(|d| {
+        crate::ops::documents::check_reference(&d.requirement_key, &d.sha256, d.size, &d.media_type)
+            .is_ok()
+    });
+    if !references_read {
+        return Some(rejected(app.id, PortalCode::Invalid, "err-portal-invalid"));
+    }
     if Pinfl::parse(&app.citizen.pinfl).is_err() {
         return Some(rejected(app.id, PortalCode::Invalid, "err-portal-invalid"));
     }
@@ -124,10 +131,31 @@ pub async fn receive(
                 filed_at_desk: app.filed_at,
                 received_at,
                 due_date: due,
+                // Without references, complete only if the service requires nothing; with
+                // them, counted once they are stored (below).
+                documents_complete: app.documents.is_empty()
+                    && catalog
+                        .service(&app.service_code)
+                        .is_some_and(|s| s.documents.iter().all(|d| !d.required)),
             },
         )
         .await?;
         if inserted {
+            for d in &app.documents {
+                db::documents::insert_reference(
+                    &tx,
+                    app.id,
+                    &d.requirement_key,
+                    &d.sha256,
+                    d.size,
+                    &d.media_type,
+                )
+                .await?;
+            }
+            if !app.documents.is_empty() {
+                crate::ops::documents::refresh_complete(&tx, &catalog, app.id, &app.service_code)
+                    .await?;
+            }
             results.push(ItemResult {
                 id: app.id,
                 outcome: Outcome::Accepted,

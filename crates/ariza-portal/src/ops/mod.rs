@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod centers;
 pub mod decisions;
 pub mod devices;
+pub mod documents;
 pub mod enrollment;
 mod error;
 pub mod feed;

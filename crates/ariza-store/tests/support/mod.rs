@@ -7,10 +7,12 @@
 // Test support: a failure here is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod scans;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use ariza_core::application::FileRequest;
+use ariza_core::application::{DocumentRef, FileRequest};
 use ariza_core::citizen::{CitizenInput, Sex};
 use ariza_core::clock::Clock;
 use ariza_core::document::DocumentKind;
@@ -32,9 +34,11 @@ pub fn set_up(path: &Path, center_code: &str, clock: &dyn Clock) -> (Store, Acto
     (store, admin)
 }
 
-/// Sets up an open store as [`set_up`] does; returns the administrator, signed in.
+/// Sets up an open store as [`set_up`] does, with the test scans stored
+/// ([`scans::IDENTITY_PDF`] is what [`eri_request`] files); returns the administrator, signed
+/// in.
 pub fn set_up_open(store: &Store, center_code: &str, clock: &dyn Clock) -> Actor {
-    store
+    let admin = store
         .setup(
             &SetupRequest {
                 center_code: center_code.into(),
@@ -50,7 +54,9 @@ pub fn set_up_open(store: &Store, center_code: &str, clock: &dyn Clock) -> Actor
             },
             clock,
         )
-        .unwrap()
+        .unwrap();
+    scans::required_documents(store, "eri-key", clock);
+    admin
 }
 
 /// Adds a staff member as `by` and signs them in.
@@ -115,6 +121,17 @@ pub fn eri_request(citizen_id: i64) -> FileRequest {
         citizen_id,
         service_code: "eri-key".into(),
         form: eri_form(),
+        documents: vec![identity_document()],
+    }
+}
+
+/// The identity document [`eri_request`] files: [`scans::IDENTITY_PDF`], which
+/// [`set_up_open`] stored.
+pub fn identity_document() -> DocumentRef {
+    use sha2::Digest;
+    DocumentRef {
+        requirement_key: "identity".into(),
+        sha256: hex::encode(sha2::Sha256::digest(scans::IDENTITY_PDF)),
     }
 }
 
