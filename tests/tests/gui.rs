@@ -71,6 +71,19 @@ fn a_clerk_files_an_application_offline() {
     d.wait_for_text(".banner.ok", "dilnoza");
     d.screenshot("staff-added");
 
+    // The office scanner saves to a folder: the desk offers what arrives there on the form.
+    let scans = home.path().join("scans");
+    std::fs::create_dir_all(&scans).unwrap();
+    d.click("#nav-settings");
+    d.clear_and_type("#scanner-folder", scans.to_str().unwrap());
+    d.click("#scanner-folder-save");
+    d.wait_until(
+        "return document.querySelector('.banner.error') === null",
+        json!([]),
+        Duration::from_secs(5),
+        "the scanner folder was refused",
+    );
+
     // New application (Alt+N): no such citizen yet, so register one, in Latin.
     d.click("#nav-new");
     d.clear_and_type("#citizen-search", "Gʻulomov");
@@ -103,7 +116,47 @@ fn a_clerk_files_an_application_offline() {
     d.find("#application-form");
     d.select("#form-holder_type", "individual");
     d.clear_and_type("#form-phone", "+998 90 123 45 67");
+    d.wait_for_text("#scanner-tray", "Skaner papkasida yangi fayl yoʻq");
     d.screenshot("application-form");
+    // Without the identity document filing is refused, naming it, and nothing is filed.
+    d.click("#file-submit");
+    d.wait_for_text(
+        "[data-document=identity] .error",
+        "Majburiy hujjat biriktirilmagan: Pasport yoki ID-karta",
+    );
+    d.screenshot("filing-refused-missing-document");
+    // The scanner saves a photo of the passport page and a PDF: both appear in the tray.
+    std::fs::write(scans.join("skan-0001.png"), ariza_e2e::scans::PHOTO_PNG).unwrap();
+    std::fs::write(scans.join("kvitansiya.pdf"), ariza_e2e::scans::IDENTITY_PDF).unwrap();
+    d.wait_for_text("#scanner-tray", "skan-0001.png");
+    d.wait_for_text("#scanner-tray", "kvitansiya.pdf");
+    d.screenshot("scanner-tray");
+    // One key attaches the photo to the first document missing (the identity document)...
+    d.js(
+        "document.querySelector(\"[data-tray-attach='skan-0001.png']\").focus(); return true",
+        json!([]),
+    );
+    d.keys("\u{E007}");
+    d.find("[data-document=identity][data-state=attached] img.thumb");
+    d.wait_until(
+        "const i = document.querySelector('[data-document=identity] img.thumb'); return i !== null && i.complete && i.naturalWidth > 0",
+        json!([]),
+        Duration::from_secs(10),
+        "no thumbnail for the photo",
+    );
+    let sizes = d.text("[data-document=identity] [data-sizes]");
+    assert!(sizes.contains("KB"), "original and stored sizes: {sizes}");
+    // ...and the PDF goes under the fee receipt, chosen beside it.
+    d.select("[data-tray-file='kvitansiya.pdf'] select", "fee-receipt");
+    d.click("[data-tray-attach='kvitansiya.pdf']");
+    d.find("[data-document=fee-receipt][data-state=attached] .thumb.pdf");
+    d.wait_until(
+        "return document.querySelectorAll('#scanner-tray [data-tray-file]').length === 0",
+        json!([]),
+        Duration::from_secs(10),
+        "the tray still offers what was attached",
+    );
+    d.screenshot("checklist-with-thumbnails");
     d.click("#file-submit");
     let tracking = d.wait_for_text("#receipt-tracking", "TSH07-");
     let tracking = tracking.trim().to_string();
@@ -118,6 +171,17 @@ fn a_clerk_files_an_application_offline() {
         receipt.contains("123 600") || receipt.contains("123\u{a0}600"),
         "fee on the receipt: {receipt}"
     );
+    d.find("#receipt [data-document=identity][data-state=attached] img.thumb");
+    d.find("#receipt [data-document=fee-receipt][data-state=attached]");
+    d.wait_until(
+        "const i = document.querySelector('#receipt img.thumb'); return i !== null && i.complete && i.naturalWidth > 0",
+        json!([]),
+        Duration::from_secs(10),
+        "no thumbnail on the receipt",
+    );
+    // Not enrolled: the two scans wait for delivery, shown in the status line.
+    d.wait_for_text("#documents-waiting", "Hujjatlar yuborilmoqda: 2 ta");
+    d.find("#documents-progress");
     d.screenshot("receipt");
 
     // Today's list shows it.
@@ -139,6 +203,18 @@ fn a_clerk_files_an_application_offline() {
     d.click("#theme-light");
     d.select("#language", "uz-Latn");
     d.wait_for_text("#nav-today", "Bugun");
+
+    // The administrator (a supervisor too) lets documents follow for the criminal-record
+    // certificate: the next filings need no scan at the counter.
+    d.click("#nav-settings");
+    d.click("[data-rule='no-criminal-record']");
+    d.wait_until(
+        "return document.querySelector(\"[data-rule='no-criminal-record']\").checked",
+        json!([]),
+        Duration::from_secs(5),
+        "the rule was not set",
+    );
+    d.screenshot("settings-documents-to-follow");
 
     // Find the citizen by the name typed in Cyrillic, and file a second application with the
     // keyboard alone: type, Enter, type, Enter, fill, Enter.
@@ -170,6 +246,7 @@ fn a_clerk_files_an_application_offline() {
     d.clear_and_type("#cancel-reason", "Fuqaro fikridan qaytdi");
     d.click("#cancel-submit");
     d.wait_for_text("#detail-status", "Bekor qilingan");
+    d.wait_for_text("#application-documents", "keyinroq topshiriladi");
     let history = d.text("#history");
     assert!(
         history.contains("Fuqaro fikridan qaytdi") && history.contains("Aziza Karimova"),
@@ -427,6 +504,60 @@ fn the_desk_delivers_to_a_real_portal_and_shows_it() {
     d.call("DELETE", "", None);
 }
 
+/// A scanned document of 900 KB goes up a slow link in its own lane after the record; the
+/// status line shows how far it is, and it arrives whole.
+#[test]
+#[ignore = "needs a display, tauri-driver, PostgreSQL and the built desk: run by scripts/test.sh"]
+fn a_large_scan_goes_up_a_slow_link_with_its_progress_shown() {
+    use ariza_e2e::fault_proxy::{FaultProxy, Link};
+
+    let portal = ariza_e2e::portal::TestPortal::start();
+    let upstream = portal.url.trim_start_matches("http://").parse().unwrap();
+    let link = Link {
+        up_bytes_per_sec: 40_000,
+        down_bytes_per_sec: 40_000,
+        one_way_delay: Duration::from_millis(100),
+    };
+    let proxy = FaultProxy::start(upstream, 7, Some(link)).unwrap();
+    proxy.set_faults(false);
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk.db");
+    let sha = {
+        let code = portal.center_and_code("TSH13");
+        let (store, admin) = ariza_e2e::desk::desk(&home, "TSH13");
+        ariza_sync::Engine::new()
+            .unwrap()
+            .enroll(&store, &admin, &proxy.url(), &code, "desk-1", None)
+            .unwrap();
+        let pdf = ariza_e2e::desk::large_pdf(900_000, 13);
+        ariza_e2e::desk::file_with_documents(&store, &admin, &pdf).1
+    };
+
+    let (d, _driver) = start_desk(home.path(), &db, "document-progress");
+    d.clear_and_type("#username", "admin");
+    d.clear_and_type("#password", "admin-pass-1");
+    d.click("#sign-in-submit");
+    d.wait_until(
+        "const p = document.querySelector('#documents-progress'); return !!p && p.value > 0 && p.value < p.max",
+        json!([]),
+        Duration::from_secs(60),
+        "no progress shown while the scan went up",
+    );
+    let waiting = d.text("#documents-waiting");
+    assert!(waiting.contains("Hujjatlar yuborilmoqda"), "{waiting}");
+    d.screenshot("document-progress");
+    d.wait_until(
+        "return document.querySelector('#documents-waiting') === null",
+        json!([]),
+        Duration::from_secs(120),
+        "the scan never arrived",
+    );
+    d.screenshot("documents-delivered");
+    let arrived: i64 = portal.scalar("SELECT count(*) FROM document WHERE sha256 = $1", &[&sha]);
+    assert_eq!(arrived, 1);
+    d.call("DELETE", "", None);
+}
+
 /// "Sync now" over a slow link does not freeze the window: while that sync is still running,
 /// the clerk searches for a citizen and sees the results. The desk runs every command off the
 /// window's thread; before, the search waited for the whole sync.
@@ -519,7 +650,7 @@ struct Morning {
 /// Sets up the Tashkent center the seeded tests use, with Aziza as its administrator.
 fn set_up_tsh11(store: &ariza_store::Store) -> ariza_core::staff::Actor {
     use ariza_core::staff::{NewStaff, Role};
-    store
+    let admin = store
         .setup(
             &ariza_store::SetupRequest {
                 center_code: "TSH11".into(),
@@ -535,7 +666,22 @@ fn set_up_tsh11(store: &ariza_store::Store) -> ariza_core::staff::Actor {
             },
             &ariza_core::clock::SystemClock,
         )
-        .unwrap()
+        .unwrap();
+    // The morning is about queues, not scans: its filings may leave documents to follow
+    // (the filing test attaches them).
+    for service in store.catalog().unwrap().services.iter() {
+        store
+            .set_service_rule(
+                &admin,
+                &ariza_store::ServiceRule {
+                    service_code: service.code.clone(),
+                    documents_to_follow: true,
+                },
+                &ariza_core::clock::SystemClock,
+            )
+            .unwrap();
+    }
+    admin
 }
 
 fn seed_morning(db: &Path) -> Morning {

@@ -24,7 +24,7 @@ export function amountLabel(amount: number): string {
 /// A size for people: "2.4 MB", "310 KB" (decimal units, as file managers show them).
 export function byteSize(bytes: number): string {
   if (bytes >= 1_000_000) return t("ui-size-mb", { size: (bytes / 1_000_000).toFixed(1) });
-  return t("ui-size-kb", { size: Math.max(1, Math.ceil(bytes / 1000)) });
+  return t("ui-size-kb", { size: Math.ceil(bytes / 1000) });
 }
 
 /// A UTC timestamp shown in Tashkent time (UTC+5, no daylight saving), with its date in the

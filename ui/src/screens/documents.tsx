@@ -118,7 +118,8 @@ export function DocumentChecklist(props: { documents: DocumentRequirement[]; pic
       <ul class="checklist">
         {props.documents.map((d) => {
           const mine = props.picked.filter((p) => p.requirement === d.key);
-          const error = fieldMessage(props.fault, `documents.${d.key}`);
+          // A refusal's mark goes once the document is attached.
+          const error = mine.length > 0 ? undefined : fieldMessage(props.fault, `documents.${d.key}`);
           const state = mine.length > 0 ? "attached" : d.required ? "missing" : "optional";
           return (
             <li key={d.key} data-document={d.key} data-required={d.required} data-state={state} class={[state, dropTarget === d.key ? "drop-target" : "", error ? "invalid" : ""].join(" ")}>

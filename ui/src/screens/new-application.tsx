@@ -319,7 +319,12 @@ function FormStep(props: {
         ))}
       </div>
       <h2>{t("ui-service-documents")}</h2>
-      <DocumentChecklist documents={s.documents} picked={picked} onChange={setPicked} fault={fault} />
+      <DocumentChecklist
+        documents={s.documents}
+        picked={picked}
+        onChange={setPicked}
+        fault={fault}
+      />
       <div class="actions">
         <button type="button" onClick={props.onBack}>
           {t("ui-back")}
