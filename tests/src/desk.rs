@@ -257,3 +257,22 @@ pub fn file_with_documents(store: &Store, actor: &Actor, pdf: &[u8]) -> (String,
         .unwrap();
     (app.id.to_string(), identity.sha256)
 }
+
+/// Adds the clerk `dilnoza` (password `clerk-pass-1`) and signs her in.
+pub fn add_clerk(store: &Store, admin: &Actor) -> Actor {
+    store
+        .add_staff(
+            admin,
+            &NewStaff {
+                username: "dilnoza".into(),
+                full_name: "Dilnoza Yusupova".into(),
+                role: Role::Clerk,
+                password: "clerk-pass-1".into(),
+            },
+            &SystemClock,
+        )
+        .unwrap();
+    store
+        .sign_in("dilnoza", "clerk-pass-1", &SystemClock)
+        .unwrap()
+}

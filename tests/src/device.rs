@@ -27,6 +27,7 @@ impl TestDevice {
                 code: code.to_string(),
                 device_name: "test".into(),
                 public_key: public_key.clone(),
+                bundle_recipient: None,
             })
             .send()
             .unwrap();

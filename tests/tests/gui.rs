@@ -810,6 +810,7 @@ fn seed_morning(db: &Path) -> Morning {
                     staff: None,
                 }],
                 next_cursor: seq,
+                bundle_keys: None,
             })
             .unwrap();
     }

@@ -167,6 +167,7 @@ fn only_an_administrator_enrolls_and_a_refused_clerk_spends_no_code() {
                     region: "1726".into(),
                     district: "1726294".into(),
                 },
+                bundle_keys: None,
             },
             &ariza_sync::new_device_key().0,
             &[],
@@ -304,6 +305,7 @@ fn an_unreachable_portal_keeps_everything_and_says_so() {
                     region: "1735".into(),
                     district: "1735401".into(),
                 },
+                bundle_keys: None,
             },
             &ariza_sync::new_device_key().0,
             &[],
@@ -660,6 +662,7 @@ fn an_enrollment_whose_answer_was_lost_is_answered_again() {
                 code: code.clone(),
                 device_name: "desk-1".into(),
                 public_key: public_key.to_string(),
+                bundle_recipient: None,
             })
             .send()
             .unwrap()

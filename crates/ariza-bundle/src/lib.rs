@@ -11,7 +11,7 @@
 
 use std::str::FromStr;
 
-use ariza_core::wire::{ChangesResponse, PushBatchV2};
+use ariza_core::wire::{AuditHead, ChangesResponse, ItemResult, PushBatchV2};
 use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::de::DeserializeOwned;
@@ -69,11 +69,16 @@ pub struct DeskBundle {
 pub struct PortalBundle {
     pub bundle_id: Uuid,
     pub center_code: String,
+    /// The device it is sealed for.
+    pub device_id: Uuid,
     pub created_at: DateTime<Utc>,
     pub changes: ChangesResponse,
-    pub received: Vec<Uuid>,
+    /// The device's applications the portal holds, as a push would have answered them.
+    pub received: Vec<ItemResult>,
     /// (application, SHA-256) of each document the portal holds whole.
     pub documents_received: Vec<(Uuid, String)>,
+    /// The newest of the device's audit entries the portal holds.
+    pub audit_head: Option<AuditHead>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -140,6 +145,11 @@ pub fn new_reader_key() -> (String, String) {
         identity.to_string().expose_secret().to_string(),
         identity.to_public().to_string(),
     )
+}
+
+/// The recipient (public half) of a reader's secret.
+pub fn recipient_of(secret: &str) -> Result<String, BundleError> {
+    Ok(identity(secret)?.to_public().to_string())
 }
 
 /// A new signer's key pair (Ed25519): (the secret as hex, the public key as hex).
@@ -222,22 +232,39 @@ pub fn seal_desk_bundle(
     )
 }
 
-/// Opens a desk's bundle at the portal: decrypts with one of the portal's keys, then asks
-/// `device_key` for the public key of the device named inside (`None`: unknown) and checks
-/// the signature with it. The payload's own device must be the signer.
+/// A desk's bundle decrypted but not yet trusted: its signer is named, its signature not
+/// checked. Nothing of its payload is readable before [`UnverifiedDeskBundle::verify`].
+pub struct UnverifiedDeskBundle {
+    device_id: Uuid,
+    sealed: Sealed,
+}
+
+impl UnverifiedDeskBundle {
+    /// The device that says it signed the bundle: whose key to look up.
+    pub fn device_id(&self) -> Uuid {
+        self.device_id
+    }
+
+    /// The payload, if the device's key signed it (and it names that device).
+    pub fn verify(self, device_key: &VerifyingKey) -> Result<DeskBundle, BundleError> {
+        let bundle: DeskBundle = verified(&self.sealed, DESK_CONTEXT, device_key)?;
+        if bundle.device_id != self.device_id {
+            return Err(BundleError::BadSignature);
+        }
+        Ok(bundle)
+    }
+}
+
+/// Opens a desk's bundle at the portal with one of the portal's keys (the current one, or
+/// one retired but not forgotten). The signature is checked next, with the key of the
+/// device named inside.
 pub fn open_desk_bundle(
     bytes: &[u8],
     portal_identities: &[String],
-    device_key: impl FnOnce(Uuid) -> Option<VerifyingKey>,
-) -> Result<DeskBundle, BundleError> {
+) -> Result<UnverifiedDeskBundle, BundleError> {
     let sealed = open_sealed(bytes, portal_identities)?;
-    let device = Uuid::parse_str(&sealed.signer).map_err(|_| BundleError::UnknownSigner)?;
-    let key = device_key(device).ok_or(BundleError::UnknownSigner)?;
-    let bundle: DeskBundle = verified(&sealed, DESK_CONTEXT, &key)?;
-    if bundle.device_id != device {
-        return Err(BundleError::BadSignature);
-    }
-    Ok(bundle)
+    let device_id = Uuid::parse_str(&sealed.signer).map_err(|_| BundleError::UnknownSigner)?;
+    Ok(UnverifiedDeskBundle { device_id, sealed })
 }
 
 /// Seals the portal's bundle for a center: signed with the portal's key, encrypted to the
@@ -318,44 +345,32 @@ mod tests {
         let sealed = seal_desk_bundle(&b, &device_key, &portal_recipient).unwrap();
         // Nothing of it reads in the clear.
         assert!(!sealed.windows(8).any(|w| w == b"passport"));
-        let known = |id: Uuid| (id == device).then(|| verifying_key(&device_public).unwrap());
-        let opened = open_desk_bundle(&sealed, &[portal_secret.clone()], known).unwrap();
-        assert_eq!(opened, b);
+        let key = verifying_key(&device_public).unwrap();
+        let opened = open_desk_bundle(&sealed, &[portal_secret.clone()]).unwrap();
+        assert_eq!(opened.device_id(), device);
+        assert_eq!(opened.verify(&key).unwrap(), b);
 
         // Another portal's key opens nothing; neither does a cut or changed file.
         let (other_secret, _) = new_reader_key();
+        let refused =
+            |bytes: &[u8], secret: &str| match open_desk_bundle(bytes, &[secret.to_string()]) {
+                Ok(_) => panic!("opened"),
+                Err(e) => e,
+            };
+        assert_eq!(refused(&sealed, &other_secret), BundleError::Unreadable);
         assert_eq!(
-            open_desk_bundle(&sealed, &[other_secret], known).unwrap_err(),
-            BundleError::Unreadable
-        );
-        assert_eq!(
-            open_desk_bundle(
-                &sealed[..sealed.len() - 20],
-                &[portal_secret.clone()],
-                known
-            )
-            .unwrap_err(),
+            refused(&sealed[..sealed.len() - 20], &portal_secret),
             BundleError::Unreadable
         );
         let mut changed = sealed.clone();
         let at = changed.len() / 2;
         changed[at] ^= 1;
-        assert_eq!(
-            open_desk_bundle(&changed, &[portal_secret.clone()], known).unwrap_err(),
-            BundleError::Unreadable
-        );
+        assert_eq!(refused(&changed, &portal_secret), BundleError::Unreadable);
         // Signed by a key that is not the device's: refused.
         let (impostor, _) = new_signing_key();
         let forged = seal_desk_bundle(&b, &impostor, &portal_recipient).unwrap();
-        assert_eq!(
-            open_desk_bundle(&forged, &[portal_secret.clone()], known).unwrap_err(),
-            BundleError::BadSignature
-        );
-        // An unknown device: refused.
-        assert_eq!(
-            open_desk_bundle(&sealed, &[portal_secret], |_| None).unwrap_err(),
-            BundleError::UnknownSigner
-        );
+        let opened = open_desk_bundle(&forged, &[portal_secret]).unwrap();
+        assert_eq!(opened.verify(&key).unwrap_err(), BundleError::BadSignature);
     }
 
     #[test]
@@ -366,13 +381,16 @@ mod tests {
         let b = PortalBundle {
             bundle_id: Uuid::now_v7(),
             center_code: "TSH01".into(),
+            device_id: Uuid::now_v7(),
             created_at: Utc::now(),
             changes: ChangesResponse {
                 changes: Vec::new(),
                 next_cursor: 7,
+                bundle_keys: None,
             },
-            received: vec![Uuid::now_v7()],
+            received: Vec::new(),
             documents_received: Vec::new(),
+            audit_head: None,
         };
         let sealed = seal_portal_bundle(&b, &portal_key, &desk_recipient).unwrap();
         let opened =

@@ -20,8 +20,8 @@ use ariza_store::{DeviceKeyStore, Store};
 use clap::{Parser, Subcommand};
 
 use commands::{
-    Ctx, applications, catalog, citizen, dashboard, doctor, documents, file, queue, security,
-    settings, setup, staff, supervision, sync,
+    Ctx, applications, bundle, catalog, citizen, dashboard, doctor, documents, file, queue,
+    security, settings, setup, staff, supervision, sync,
 };
 use failure::Failure;
 use output::Output;
@@ -98,6 +98,10 @@ enum Command {
     Enroll(sync::Enroll),
     /// Delivers waiting applications and brings decisions back; --watch keeps doing so.
     Sync(sync::Sync),
+    /// Moves a center's work by USB stick when there is no link: export this desk's
+    /// undelivered work for the portal, import the portal's bundle for this desk.
+    #[command(subcommand)]
+    Bundle(bundle::BundleCommand),
     /// Delivery status: portal, last success, backlog, quarantine, last error.
     Status,
     /// The desk's queues: the size of each, or the applications (or drafts) in one.
@@ -160,6 +164,7 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
         Command::RecoveryKey(c) => with_store(path, device, |s| security::recovery_key(ctx, s, c)),
         Command::Enroll(args) => with_store(path, device, |s| sync::enroll(ctx, s, args)),
         Command::Sync(args) => with_store(path, device, |s| sync::sync(ctx, s, args)),
+        Command::Bundle(c) => with_store(path, device, |s| bundle::run(ctx, s, c)),
         Command::Status => with_store(path, device, |s| sync::status(ctx, s)),
         Command::Queue(args) => with_store(path, device, |s| queue::queue(ctx, s, args)),
         Command::Drafts(args) => with_store(path, device, |s| queue::drafts(ctx, s, args)),

@@ -29,6 +29,10 @@ pub struct EnrollRequest {
     /// desk's encrypted database. Every later request is signed with it.
     #[schema(pattern = "^[0-9a-fA-F]{64}$")]
     pub public_key: String,
+    /// The desk's age X25519 recipient: what the portal encrypts the center's USB bundles
+    /// to. Desks before bundles send none.
+    #[serde(default)]
+    pub bundle_recipient: Option<String>,
 }
 
 /// The portal's answer to the connectivity probe, with its clock: the desk signs requests
@@ -52,6 +56,21 @@ pub struct EnrollResponse {
     pub device_id: Uuid,
     pub device_number: u32,
     pub center: WireCenter,
+    /// What a desk with no link needs to move its work by USB (portals before bundles send
+    /// none).
+    #[serde(default)]
+    pub bundle_keys: Option<BundleKeys>,
+}
+
+/// The portal's public keys for USB bundles: desks encrypt their bundles to `recipient` and
+/// check the portal's bundles against `signing_key`. Rotated by the portal; the change feed
+/// carries the current ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BundleKeys {
+    /// An age X25519 recipient (`age1…`).
+    pub recipient: String,
+    /// An Ed25519 public key, 64 hex digits.
+    pub signing_key: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -562,6 +581,9 @@ pub struct ChangesResponse {
     pub changes: Vec<Change>,
     /// Pass as `after` next time; advance it only once these changes are committed locally.
     pub next_cursor: i64,
+    /// The portal's current keys for USB bundles (after a rotation, the new ones).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bundle_keys: Option<BundleKeys>,
 }
 
 /// Every error body: a stable code and a message.

@@ -68,6 +68,12 @@ enum Command {
         #[command(subcommand)]
         command: DeviceCommand,
     },
+    /// USB bundles for centers with no link: import a desk's, write a center's return
+    /// bundle, rotate the keys.
+    Bundle {
+        #[command(subcommand)]
+        command: BundleCommand,
+    },
     /// The audit trail: verify the portal's chain and every desk's delivered chain.
     Audit {
         #[command(subcommand)]
@@ -119,6 +125,28 @@ enum DeviceCommand {
     List,
     /// Refuses every further request from the device, at once.
     Revoke { id: uuid::Uuid },
+}
+
+#[derive(Subcommand)]
+enum BundleCommand {
+    /// Verifies a desk's bundle (its device's signature, not revoked, its own center) and
+    /// ingests it exactly once together with what arrives over the network.
+    Import { file: PathBuf },
+    /// Writes a center's feed from the cursor its desks acknowledged, with what the portal
+    /// holds of their work, encrypted to one of its desks.
+    Export {
+        #[arg(long)]
+        center: String,
+        /// The device to seal it for (the center's first that can read bundles by default).
+        #[arg(long)]
+        device: Option<uuid::Uuid>,
+        file: PathBuf,
+    },
+    /// A new pair of bundle keys; desks learn it from the feed. The old ones still open
+    /// bundles written before, until `forget-retired-keys`.
+    RotateKeys,
+    /// Forgets retired bundle keys: bundles sealed to them open nothing any more.
+    ForgetRetiredKeys,
 }
 
 #[derive(Subcommand)]
@@ -383,6 +411,7 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("no active device {id}");
             }
         }
+        Command::Bundle { command } => bundle(&portal, command).await?,
         Command::Report {
             from,
             to,
@@ -553,5 +582,81 @@ async fn main() -> anyhow::Result<()> {
             println!("{id} is now {}", to.as_str());
         }
     }
+    Ok(())
+}
+
+async fn bundle(portal: &ariza_portal::Portal, command: BundleCommand) -> anyhow::Result<()> {
+    use ariza_portal::ops::bundles;
+    match command {
+        BundleCommand::Import { file } => {
+            let len = std::fs::metadata(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?
+                .len();
+            if len > ariza_bundle::MAX_BUNDLE_BYTES {
+                anyhow::bail!("{} is larger than any bundle", file.display());
+            }
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let s = bundles::import(portal, &bytes).await?;
+            if s.replayed {
+                println!(
+                    "bundle {} from {} was imported before: nothing new ({} already here)",
+                    s.bundle_id, s.center_code, s.duplicates
+                );
+            } else {
+                println!(
+                    "bundle {} from {}: {} applications new, {} already here, {} refused, {} documents new{}",
+                    s.bundle_id,
+                    s.center_code,
+                    s.accepted,
+                    s.duplicates,
+                    s.refused,
+                    s.documents_new,
+                    if s.audit_refused {
+                        "; its audit entries were refused (see ariza-portal audit verify)"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        BundleCommand::Export {
+            center,
+            device,
+            file,
+        } => {
+            let bytes = bundles::export(portal, &center.to_uppercase(), device).await?;
+            write_new(&file, &bytes)?;
+            println!(
+                "{} written for center {}",
+                file.display(),
+                center.to_uppercase()
+            );
+        }
+        BundleCommand::RotateKeys => {
+            let keys = bundles::rotate_keys(portal).await?;
+            println!(
+                "bundle keys rotated; desks now encrypt to {}",
+                keys.recipient
+            );
+        }
+        BundleCommand::ForgetRetiredKeys => {
+            let n = bundles::forget_retired_keys(portal).await?;
+            println!("{n} retired bundle keys forgotten");
+        }
+    }
+    Ok(())
+}
+
+/// Writes a new file (never over an existing one: a bundle on a stick is someone's work).
+fn write_new(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
     Ok(())
 }

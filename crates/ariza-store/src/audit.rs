@@ -34,6 +34,25 @@ pub(crate) fn acknowledge(conn: &Connection, head: &AuditHead) -> Result<()> {
     Ok(())
 }
 
+/// The newest entry the portal acknowledged (0: none).
+pub(crate) fn acknowledged_seq(conn: &Connection) -> Result<i64> {
+    let seq: Option<String> = conn
+        .query_row(
+            "SELECT value FROM sync_state WHERE key = 'audit_delivered_seq'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match seq {
+        None => Ok(0),
+        Some(s) => Ok(crate::stored::parse_stored(
+            &s,
+            "sync_state",
+            "audit_delivered_seq",
+        )?),
+    }
+}
+
 /// A new enrollment: nothing is acknowledged by the new device yet, and no alert stands.
 pub(crate) fn forget_acknowledgement(conn: &Connection) -> Result<()> {
     conn.execute(
@@ -128,6 +147,20 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
 const COLUMNS: &str = "seq, at, actor, action, subject, detail, prev_hash, hash";
 
 impl Store {
+    /// Records something a supervisor or administrator did outside the store's own changes
+    /// (a USB bundle written or read), in the audit trail.
+    pub fn record_audit(
+        &self,
+        actor: &ariza_core::staff::Actor,
+        action: AuditAction,
+        subject: &str,
+        detail: &str,
+        at: DateTime<Utc>,
+    ) -> Result<()> {
+        actor.role.require(ariza_core::staff::Action::Backup)?;
+        record(&self.conn(), at, &actor.username, action, subject, detail)
+    }
+
     /// Recomputes the whole chain. An edited entry breaks its hash; a removed or inserted one
     /// breaks the link or the sequence.
     pub fn verify_audit(&self) -> Result<AuditReport> {

@@ -485,6 +485,37 @@ impl Store {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    /// Every attached scan not yet delivered (records still waiting included) with its
+    /// bytes: what a USB bundle carries.
+    pub fn undelivered_scans(&self) -> Result<Vec<(PendingUpload, Vec<u8>)>> {
+        let conn = self.conn();
+        let mut statement = conn.prepare_cached(
+            "SELECT d.id, d.application_id, d.requirement_key, b.sha256, b.media_type, length(b.bytes),
+                    d.upload_location, d.uploaded_bytes, b.bytes
+             FROM application_document d
+             JOIN document_blob b ON b.sha256 = d.sha256
+             JOIN application a ON a.id = d.application_id
+             WHERE d.delivered_at IS NULL AND a.status <> 'cancelled'
+             ORDER BY d.id",
+        )?;
+        let rows = statement.query_map([], |r| {
+            Ok((
+                PendingUpload {
+                    attachment: r.get(0)?,
+                    application_id: r.stored(1, "application_document", "application_id")?,
+                    requirement_key: r.get(2)?,
+                    sha256: r.get(3)?,
+                    media_type: r.get(4)?,
+                    size: r.get(5)?,
+                    location: r.get(6)?,
+                    uploaded: r.get(7)?,
+                },
+                r.get(8)?,
+            ))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     /// Where the portal keeps an attachment's upload (its answer to creating it).
     pub fn save_upload_location(&self, attachment: i64, location: &str) -> Result<()> {
         self.conn()

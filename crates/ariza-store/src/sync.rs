@@ -6,8 +6,8 @@ use ariza_core::application::Status;
 use ariza_core::audit::AuditAction;
 use ariza_core::staff::{Action, Actor};
 use ariza_core::wire::{
-    ChangeKind, ChangesResponse, Channel, EnrollResponse, Outcome, PushResponse, WireApplication,
-    WireCitizen,
+    BundleKeys, ChangeKind, ChangesResponse, Channel, EnrollResponse, ItemResult, Outcome,
+    PushResponse, WireApplication, WireCitizen,
 };
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Transaction, params};
@@ -293,14 +293,68 @@ impl Store {
     pub fn apply_push(&self, resp: &PushResponse) -> Result<PushApplied> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let portal = portal_staff_id(&tx)?;
         let at = ts(resp.received_at);
-        let mut applied = PushApplied::default();
-        for item in &resp.results {
+        let applied = apply_results(&tx, &resp.results, &at)?;
+        set(&tx, "last_success_at", &at)?;
+        tx.execute("DELETE FROM sync_state WHERE key = 'last_error'", [])?;
+        if let Some(head) = &resp.audit_head {
+            crate::audit::acknowledge(&tx, head)?;
+        } else if let Some(seq) = resp.audit_stored_to {
+            crate::audit::mark_delivered(&tx, seq)?;
+        }
+        if let Some(refusal) = &resp.audit_refused {
+            crate::audit::raise_alert(&tx, resp.received_at, &refusal.reason)?;
+        }
+        record_applied(&tx, resp.received_at, applied)?;
+        tx.commit()?;
+        Ok(applied)
+    }
+
+    /// What a USB bundle from the portal says it holds of this desk's work: its
+    /// applications (as a push would have answered them), the newest audit entry, and the
+    /// documents it has whole. Applied as a push's answer is, except that it is no sign of a
+    /// link (the status line's last sync stays as it was).
+    pub fn apply_bundle_acknowledgement(
+        &self,
+        results: &[ItemResult],
+        audit_head: Option<&ariza_core::wire::AuditHead>,
+        documents: &[(Uuid, String)],
+        at: DateTime<Utc>,
+    ) -> Result<PushApplied> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let applied = apply_results(&tx, results, &ts(at))?;
+        if let Some(head) = audit_head {
+            // Only forward: an older bundle's head is behind what is already acknowledged.
+            if head.seq > crate::audit::acknowledged_seq(&tx)? {
+                crate::audit::acknowledge(&tx, head)?;
+            }
+        }
+        for (application, sha256) in documents {
+            tx.prepare_cached(
+                "UPDATE application_document SET delivered_at = ?3,
+                     uploaded_bytes = (SELECT length(bytes) FROM document_blob b WHERE b.sha256 = ?2)
+                 WHERE application_id = ?1 AND sha256 = ?2 AND delivered_at IS NULL",
+            )?
+            .execute(params![application.to_string(), sha256, ts(at)])?;
+        }
+        record_applied(&tx, at, applied)?;
+        tx.commit()?;
+        Ok(applied)
+    }
+}
+
+/// One result per application of a push's answer, applied in the caller's transaction.
+fn apply_results(tx: &Transaction<'_>, results: &[ItemResult], at: &str) -> Result<PushApplied> {
+    let portal = portal_staff_id(tx)?;
+    let at = at.to_string();
+    let mut applied = PushApplied::default();
+    {
+        for item in results {
             let id = item.id.to_string();
             match item.outcome {
                 Outcome::Accepted | Outcome::Duplicate => {
-                    if deliver(&tx, &id, &at, portal)? {
+                    if deliver(tx, &id, &at, portal)? {
                         applied.delivered += 1;
                     }
                     // The portal's deadline, counted from its own clock, replaces the desk's.
@@ -323,32 +377,64 @@ impl Store {
                 }
             }
         }
-        set(&tx, "last_success_at", &at)?;
-        tx.execute("DELETE FROM sync_state WHERE key = 'last_error'", [])?;
-        if let Some(head) = &resp.audit_head {
-            crate::audit::acknowledge(&tx, head)?;
-        } else if let Some(seq) = resp.audit_stored_to {
-            crate::audit::mark_delivered(&tx, seq)?;
-        }
-        if let Some(refusal) = &resp.audit_refused {
-            crate::audit::raise_alert(&tx, resp.received_at, &refusal.reason)?;
-        }
-        if applied.delivered + applied.conflicts + applied.rejected > 0 {
-            let detail = format!(
-                "delivered={} conflicts={} rejected={}",
-                applied.delivered, applied.conflicts, applied.rejected
-            );
-            crate::audit::record(
-                &tx,
-                resp.received_at,
-                "portal",
-                AuditAction::SyncPush,
-                "",
-                &detail,
-            )?;
-        }
+    }
+    Ok(applied)
+}
+
+fn record_applied(tx: &Transaction<'_>, at: DateTime<Utc>, applied: PushApplied) -> Result<()> {
+    if applied.delivered + applied.conflicts + applied.rejected > 0 {
+        let detail = format!(
+            "delivered={} conflicts={} rejected={}",
+            applied.delivered, applied.conflicts, applied.rejected
+        );
+        crate::audit::record(tx, at, "portal", AuditAction::SyncPush, "", &detail)?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// The portal's keys for USB bundles, as enrollment or the feed gave them: the recipient
+    /// to encrypt to, and its signing keys, newest first (a bundle written before a rotation
+    /// still verifies; at most three are kept).
+    pub fn portal_bundle_keys(&self) -> Result<Option<(String, Vec<String>)>> {
+        let conn = self.conn();
+        let (Some(recipient), Some(keys)) = (
+            get(&conn, "portal_bundle_recipient")?,
+            get(&conn, "portal_signing_keys")?,
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some((
+            recipient,
+            keys.split(',').map(str::to_string).collect(),
+        )))
+    }
+
+    /// Keeps the portal's current bundle keys (nothing changes when they are the same).
+    pub fn save_portal_bundle_keys(&self, keys: &BundleKeys) -> Result<()> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let mut signing: Vec<String> = get(&tx, "portal_signing_keys")?
+            .map(|k| k.split(',').map(str::to_string).collect())
+            .unwrap_or_default();
+        signing.retain(|k| k != &keys.signing_key);
+        signing.insert(0, keys.signing_key.clone());
+        signing.truncate(3);
+        set(&tx, "portal_bundle_recipient", &keys.recipient)?;
+        set(&tx, "portal_signing_keys", &signing.join(","))?;
         tx.commit()?;
-        Ok(applied)
+        Ok(())
+    }
+
+    /// The desk's own secret for the portal's bundles (an age identity), kept in the
+    /// encrypted database; made at enrollment.
+    pub fn bundle_identity(&self) -> Result<Option<String>> {
+        Ok(get(&self.conn(), "bundle_identity")?)
+    }
+
+    pub fn save_bundle_identity(&self, secret: &str) -> Result<()> {
+        set(&self.conn(), "bundle_identity", secret)?;
+        Ok(())
     }
 
     /// Where the change feed was read up to.

@@ -90,6 +90,7 @@ fn decide(store: &Store, seq: i64, id: &str, status: Status) {
                 staff: None,
             }],
             next_cursor: seq,
+            bundle_keys: None,
         })
         .unwrap();
 }

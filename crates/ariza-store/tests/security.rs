@@ -619,6 +619,7 @@ fn feed_staff(store: &Store, seq: i64, username: &str, role: Role, password: &st
                 }),
             }],
             next_cursor: seq,
+            bundle_keys: None,
         })
         .unwrap();
 }

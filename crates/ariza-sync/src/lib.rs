@@ -4,6 +4,7 @@
 //! Every step can be killed and simply run again: the portal is idempotent by application id,
 //! and the desk applies each answer at most once.
 
+pub mod bundle;
 pub mod documents;
 pub mod transport;
 
@@ -60,6 +61,16 @@ pub enum SyncError {
     /// The portal address answered with a redirect, which the desk never follows.
     #[error("the portal answered with a redirect ({status}); give its final address")]
     Redirected { status: u16 },
+    /// A USB bundle that does not open, or whose signature does not match.
+    #[error("bundle: {0}")]
+    Bundle(ariza_bundle::BundleError),
+    /// The desk has no bundle keys: enrolled with a portal from before bundles.
+    #[error("this desk has no keys for USB bundles; enroll it again, or sync it once")]
+    BundleKeysMissing,
+    #[error("the bundle is for another center")]
+    BundleForeignCenter,
+    #[error("the bundle is for another desk of this center")]
+    BundleOtherDesk,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -89,6 +100,12 @@ impl SyncError {
             SyncError::CertificateExpired => "err-portal-cert-expired",
             SyncError::Redirected { .. } => "err-portal-redirect",
             SyncError::Portal { .. } | SyncError::BadAnswer(_) => "err-sync-portal",
+            SyncError::Bundle(ariza_bundle::BundleError::BadSignature) => "err-bundle-signature",
+            SyncError::Bundle(ariza_bundle::BundleError::UnknownSigner) => "err-bundle-signer",
+            SyncError::Bundle(_) => "err-bundle-unreadable",
+            SyncError::BundleKeysMissing => "err-bundle-no-keys",
+            SyncError::BundleForeignCenter => "err-bundle-foreign-center",
+            SyncError::BundleOtherDesk => "err-bundle-other-desk",
             SyncError::Store(_) => "err-storage",
         }
     }
@@ -104,6 +121,10 @@ impl Describe for SyncError {
                 ..
             } => Code::Forbidden,
             SyncError::BadUrl | SyncError::InsecureUrl | SyncError::BadPin => Code::Validation,
+            SyncError::Bundle(_)
+            | SyncError::BundleForeignCenter
+            | SyncError::BundleOtherDesk
+            | SyncError::BundleKeysMissing => Code::Validation,
             _ => Code::Unavailable,
         }
     }
@@ -342,10 +363,21 @@ impl Engine {
         };
         let client = self.client(&trust)?;
         let (private_key, public_key) = self.enrollment_key(portal_url, code);
+        // The desk's key for the bundles the portal writes it: one per desk, kept in its
+        // encrypted database, so a retried enrollment sends the same recipient.
+        let bundle_secret = match store.bundle_identity()? {
+            Some(secret) => secret,
+            None => {
+                let (secret, _) = ariza_bundle::new_reader_key();
+                store.save_bundle_identity(&secret)?;
+                secret
+            }
+        };
         let request = EnrollRequest {
             code: code.to_string(),
             device_name: device_name.to_string(),
             public_key,
+            bundle_recipient: ariza_bundle::recipient_of(&bundle_secret).ok(),
         };
         let mut attempt = 0;
         let answer: EnrollResponse = loop {
@@ -374,6 +406,9 @@ impl Engine {
             &pins,
             self.clock.now(),
         )?;
+        if let Some(keys) = &answer.bundle_keys {
+            store.save_portal_bundle_keys(keys)?;
+        }
         *self
             .pending_enrollment
             .lock()
@@ -505,6 +540,9 @@ impl Engine {
                         .get(format!("{base}/api/v1/changes?after={after}&limit=500")),
                 )?;
                 let changes: ChangesResponse = read_answer(resp)?;
+                if let Some(keys) = &changes.bundle_keys {
+                    store.save_portal_bundle_keys(keys)?;
+                }
                 let n = changes.changes.len();
                 report.decisions += store.apply_changes(&changes)?;
                 if n < 500 {

@@ -40,6 +40,7 @@ fn main() -> anyhow::Result<()> {
             code,
             device_name: "schemathesis".into(),
             public_key,
+            bundle_recipient: None,
         })
         .send()?
         .error_for_status()?

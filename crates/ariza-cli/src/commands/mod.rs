@@ -1,6 +1,7 @@
 //! One module per concern; each declares its arguments (clap) and runs them against the store.
 
 pub mod applications;
+pub mod bundle;
 pub mod catalog;
 pub mod citizen;
 pub mod dashboard;

@@ -167,13 +167,25 @@ pub(crate) async fn complete(
     upload: &Upload,
     bytes: &[u8],
 ) -> Result<Vec<(Uuid, String)>, Error> {
+    store_whole(tx, &upload.sha256, &upload.media_type, bytes).await
+}
+
+/// Stores a document whose SHA-256 the caller checked (from an upload or a USB bundle), once,
+/// and marks every reference to it arrived; chunks of uploads of it go. Returns the
+/// applications whose completeness changes (id, service).
+pub(crate) async fn store_whole(
+    tx: &Transaction<'_>,
+    sha256: &str,
+    media_type: &str,
+    bytes: &[u8],
+) -> Result<Vec<(Uuid, String)>, Error> {
     let store = tx
         .prepare_cached(
             "INSERT INTO document (sha256, media_type, bytes) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
         )
         .await?;
-    tx.execute(&store, &[&upload.sha256, &upload.media_type, &bytes])
-        .await?;
+    tx.execute(&store, &[&sha256, &media_type, &bytes]).await?;
+    let size = bytes.len() as i64;
     let arrived = tx
         .prepare_cached(
             "UPDATE application_document d SET arrived_at = now(), received = d.size
@@ -182,8 +194,14 @@ pub(crate) async fn complete(
              RETURNING d.application_id, a.service_code",
         )
         .await?;
-    let rows = tx.query(&arrived, &[&upload.sha256, &upload.size]).await?;
-    forget_chunks(tx, upload.id).await?;
+    let rows = tx.query(&arrived, &[&sha256, &size]).await?;
+    let chunks = tx
+        .prepare_cached(
+            "DELETE FROM upload_chunk WHERE upload_id IN
+                 (SELECT id FROM application_document WHERE sha256 = $1)",
+        )
+        .await?;
+    tx.execute(&chunks, &[&sha256]).await?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect()

@@ -61,6 +61,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0008_documents",
         sql: include_str!("../../../../migrations/portal/0008_documents.sql"),
     },
+    Migration {
+        version: 9,
+        name: "0009_bundles",
+        sql: include_str!("../../../../migrations/portal/0009_bundles.sql"),
+    },
 ];
 
 /// Why the portal's database could not be brought up to date.

@@ -9,6 +9,7 @@
 
 pub(crate) mod applications;
 pub(crate) mod audit;
+pub(crate) mod bundles;
 pub(crate) mod catalog;
 pub(crate) mod centers;
 pub(crate) mod changes;

@@ -60,12 +60,16 @@ pub async fn enroll(portal: &Portal, req: &EnrollRequest) -> Result<EnrollRespon
         return match db::enrollment::enrolled_by(&tx, &code_sha256).await? {
             Some(d) if !d.revoked && d.public_key.as_deref() == Some(public_key.as_str()) => {
                 let center = db::centers::lock(&tx, &d.center_code).await?;
+                if let Some(recipient) = desk_recipient(req)? {
+                    db::bundles::set_device_recipient(&tx, d.device_id, &recipient).await?;
+                }
                 tx.commit().await?;
                 tracing::info!(device = %d.device_id, "enrollment answered again");
                 Ok(EnrollResponse {
                     device_id: d.device_id,
                     device_number: d.device_number as u32,
                     center,
+                    bundle_keys: Some(crate::ops::bundles::published_keys(portal).await?),
                 })
             }
             _ => Err(PortalError::EnrollCode),
@@ -92,11 +96,32 @@ pub async fn enroll(portal: &Portal, req: &EnrollRequest) -> Result<EnrollRespon
     )
     .await?;
     db::enrollment::mark_used(&tx, &code_sha256, id).await?;
+    if let Some(recipient) = desk_recipient(req)? {
+        db::bundles::set_device_recipient(&tx, id, &recipient).await?;
+    }
     tx.commit().await?;
     tracing::info!(device = %id, center = %center_code, "device enrolled");
     Ok(EnrollResponse {
         device_id: id,
         device_number: number as u32,
         center,
+        bundle_keys: Some(crate::ops::bundles::published_keys(portal).await?),
     })
+}
+
+/// The desk's recipient for USB bundles, if it sent one: an age X25519 recipient.
+fn desk_recipient(req: &EnrollRequest) -> Result<Option<String>, PortalError> {
+    match req.bundle_recipient.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r)
+            if r.starts_with("age1")
+                && r.len() < 100
+                && r.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+        {
+            Ok(Some(r.to_string()))
+        }
+        Some(_) => Err(PortalError::BadRequest(
+            "bundle_recipient is an age X25519 recipient (age1…)".into(),
+        )),
+    }
 }

@@ -6,7 +6,9 @@ use ariza_core::wire::{Change, ChangeKind, ChangesResponse};
 use crate::ops::devices::Device;
 use crate::{Portal, PortalError, db};
 
-/// The device's center's changes after `after`, oldest first, at most `limit` (500 by default).
+/// The device's center's changes after `after`, oldest first, at most `limit` (500 by
+/// default), with the portal's current bundle keys. Asking after a cursor acknowledges it:
+/// a center's return bundle starts from the lowest its devices acknowledged.
 pub async fn changes(
     portal: &Portal,
     device: &Device,
@@ -14,8 +16,20 @@ pub async fn changes(
     limit: Option<i64>,
 ) -> Result<ChangesResponse, PortalError> {
     let limit = limit.unwrap_or(500).clamp(1, 5000);
-    let rows =
-        db::changes::since(&portal.pool.get().await?, &device.center_code, after, limit).await?;
+    db::bundles::record_feed_cursor(&portal.pool.get().await?, device.id, after).await?;
+    let mut response = changes_of_center(portal, &device.center_code, after, limit).await?;
+    response.bundle_keys = Some(crate::ops::bundles::published_keys(portal).await?);
+    Ok(response)
+}
+
+/// A center's changes after `after`, oldest first, at most `limit`.
+pub async fn changes_of_center(
+    portal: &Portal,
+    center: &str,
+    after: i64,
+    limit: i64,
+) -> Result<ChangesResponse, PortalError> {
+    let rows = db::changes::since(&portal.pool.get().await?, center, after, limit).await?;
     let next_cursor = rows.last().map_or(after, |r| r.seq);
     let changes = rows
         .into_iter()
@@ -51,5 +65,6 @@ pub async fn changes(
     Ok(ChangesResponse {
         changes,
         next_cursor,
+        bundle_keys: None,
     })
 }

@@ -4,6 +4,7 @@
 
 pub mod address_limits;
 pub mod audit;
+pub mod bundles;
 pub mod catalog;
 pub mod centers;
 pub mod decisions;
