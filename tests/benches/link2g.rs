@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 
 use ariza_core::wire::{ApplicationColumns, AuditColumns, PushBatch, PushBatchV2};
 use ariza_e2e::desk::{desk, file_varied};
-use ariza_e2e::fault_proxy::{FaultProxy, Link};
+use ariza_e2e::fault_proxy::{FaultProxy, REGULAR_2G};
 use ariza_e2e::portal::TestPortal;
 use ariza_sync::Engine;
 
-const UP: u64 = 50_000 / 8;
-const DOWN: u64 = 250_000 / 8;
+const UP: u64 = REGULAR_2G.up_bytes_per_sec;
+const DOWN: u64 = REGULAR_2G.down_bytes_per_sec;
 
 fn main() {
     let n: usize = std::env::var("ARIZA_BENCH_2G")
@@ -34,11 +34,7 @@ fn main() {
         .unwrap_or(200);
     let portal = TestPortal::start();
     let upstream = portal.url.trim_start_matches("http://").parse().unwrap();
-    let link = Link {
-        up_bytes_per_sec: UP,
-        down_bytes_per_sec: DOWN,
-        one_way_delay: Duration::from_millis(150),
-    };
+    let link = REGULAR_2G;
     let rtt = 0.3;
 
     // The engine: all n applications.

@@ -38,8 +38,20 @@ pub struct Link {
     pub one_way_delay: Duration,
 }
 
+/// The connections under way, by number, so that [`FaultProxy::cut_all`] can cut them.
+type Live = Arc<Mutex<Vec<(u64, TcpStream, TcpStream)>>>;
+
+/// Regular 2G as browsers' throttling profiles define it: 50 kbit/s up, 250 kbit/s down,
+/// 300 ms round trip (the benchmarks' link).
+pub const REGULAR_2G: Link = Link {
+    up_bytes_per_sec: 50_000 / 8,
+    down_bytes_per_sec: 250_000 / 8,
+    one_way_delay: Duration::from_millis(150),
+};
+
 pub struct FaultProxy {
     pub addr: SocketAddr,
+    live: Live,
     faults_on: Arc<AtomicBool>,
     /// Faults for the next connections, in order, before any drawn one.
     script: Arc<Mutex<std::collections::VecDeque<Fault>>>,
@@ -68,6 +80,8 @@ impl FaultProxy {
         let connections = Arc::new(AtomicU64::new(0));
         let rng = Arc::new(Mutex::new(StdRng::seed_from_u64(seed)));
         let script: Arc<Mutex<std::collections::VecDeque<Fault>>> = Arc::default();
+        let live: Live = Arc::default();
+        let live_here = live.clone();
         let next_scripted = script.clone();
         let (f, s, up, down, conns) = (
             faults_on.clone(),
@@ -89,12 +103,23 @@ impl FaultProxy {
                             None => Fault::Pass,
                         };
                         let (up, down) = (up.clone(), down.clone());
+                        let live = live_here.clone();
+                        let number = conns.load(Ordering::Relaxed);
                         let cut = rng
                             .lock()
                             .map(|mut r| r.random_range(0..2048))
                             .unwrap_or(100);
                         std::thread::spawn(move || {
-                            let _ = handle(client, upstream, fault, faulty, cut, link, &up, &down);
+                            let _ = handle(
+                                client,
+                                upstream,
+                                fault,
+                                faulty,
+                                cut,
+                                link,
+                                (&up, &down),
+                                (&live, number),
+                            );
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(5)),
@@ -103,6 +128,7 @@ impl FaultProxy {
         });
         Ok(FaultProxy {
             addr,
+            live,
             faults_on,
             script,
             stop,
@@ -125,6 +151,21 @@ impl FaultProxy {
             q.extend(faults.iter().copied());
         }
         Ok(proxy)
+    }
+
+    /// Cuts every connection under way, as a link that drops for a moment: both ends see the
+    /// connection reset. New connections pass as before.
+    pub fn cut_all(&self) -> usize {
+        let Ok(mut live) = self.live.lock() else {
+            return 0;
+        };
+        let n = live.len();
+        for (_, client, server) in live.drain(..) {
+            let _ = socket2::SockRef::from(&client).set_linger(Some(Duration::ZERO));
+            let _ = client.shutdown(Shutdown::Both);
+            let _ = server.shutdown(Shutdown::Both);
+        }
+        n
     }
 
     /// Turns fault injection on or off (the link shaping stays).
@@ -253,8 +294,8 @@ fn handle(
     lifetime_limited: bool,
     cut: u64,
     link: Option<Link>,
-    up: &Arc<AtomicU64>,
-    down: &Arc<AtomicU64>,
+    (up, down): (&Arc<AtomicU64>, &Arc<AtomicU64>),
+    (live, number): (&Live, u64),
 ) -> std::io::Result<()> {
     client.set_nonblocking(false)?;
     match fault {
@@ -284,6 +325,9 @@ fn handle(
         Fault::Pass | Fault::Truncate => {}
     }
     let server = TcpStream::connect(upstream)?;
+    if let Ok(mut l) = live.lock() {
+        l.push((number, client.try_clone()?, server.try_clone()?));
+    }
     if let Some(l) = link {
         // The TCP handshake costs a round trip on a real link.
         std::thread::sleep(l.one_way_delay * 2);
@@ -310,6 +354,9 @@ fn handle(
     // The answer's direction is done: end the whole connection so the other pump stops too.
     let _ = client_again.shutdown(Shutdown::Both);
     let _ = t.join();
+    if let Ok(mut l) = live.lock() {
+        l.retain(|(n, _, _)| *n != number);
+    }
     Ok(())
 }
 

@@ -50,9 +50,7 @@ fn a_clerk_files_an_application_offline() {
     // Sign out and back in; a wrong password is refused with a translated message.
     d.click("#sign-out");
     d.find("#sign-in-form");
-    d.clear_and_type("#username", "aziza");
-    d.clear_and_type("#password", "wrong-pass");
-    d.click("#sign-in-submit");
+    d.sign_in("aziza", "wrong-pass");
     d.wait_for_text(".banner.error", "Login yoki parol notoʻgʻri");
     d.screenshot("sign-in-refused");
     d.clear_and_type("#password", "aziza-pass-1");
@@ -257,9 +255,7 @@ fn a_clerk_files_an_application_offline() {
     // The clerk signs in: no staff screen, and the core refuses to let her cancel an
     // application someone else filed.
     d.click("#sign-out");
-    d.clear_and_type("#username", "dilnoza");
-    d.clear_and_type("#password", "dilnoza-pass-1");
-    d.click("#sign-in-submit");
+    d.sign_in("dilnoza", "dilnoza-pass-1");
     d.wait_for_text("#signed-in-as", "Dilnoza Yusupova (Operator)");
     assert!(
         !d.js(
@@ -451,9 +447,7 @@ fn the_desk_delivers_to_a_real_portal_and_shows_it() {
     };
 
     let (d, _driver) = start_desk(home.path(), &db, "sync");
-    d.clear_and_type("#username", "aziza");
-    d.clear_and_type("#password", "aziza-pass-1");
-    d.click("#sign-in-submit");
+    d.sign_in("aziza", "aziza-pass-1");
     d.wait_for_text("#backlog", "2");
     d.screenshot("not-enrolled-backlog");
 
@@ -534,9 +528,7 @@ fn a_large_scan_goes_up_a_slow_link_with_its_progress_shown() {
     };
 
     let (d, _driver) = start_desk(home.path(), &db, "document-progress");
-    d.clear_and_type("#username", "admin");
-    d.clear_and_type("#password", "admin-pass-1");
-    d.click("#sign-in-submit");
+    d.sign_in("admin", "admin-pass-1");
     d.wait_until(
         "const p = document.querySelector('#documents-progress'); return !!p && p.value > 0 && p.value < p.max",
         json!([]),
@@ -555,6 +547,72 @@ fn a_large_scan_goes_up_a_slow_link_with_its_progress_shown() {
     d.screenshot("documents-delivered");
     let arrived: i64 = portal.scalar("SELECT count(*) FROM document WHERE sha256 = $1", &[&sha]);
     assert_eq!(arrived, 1);
+    d.call("DELETE", "", None);
+}
+
+/// A center with no link: Settings → "Move by USB" writes the undelivered work to a stick,
+/// the portal imports it, and the portal's bundle read back marks it delivered with the
+/// decision that came meanwhile.
+#[test]
+#[ignore = "needs a display, tauri-driver, PostgreSQL and the built desk: run by scripts/test.sh"]
+fn a_center_with_no_link_moves_its_work_by_usb() {
+    let portal = ariza_e2e::portal::TestPortal::start();
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk.db");
+    let stick = home.path().join("usb");
+    std::fs::create_dir_all(&stick).unwrap();
+    let filed = {
+        // Enrolled once, when the link was there; since then, nothing.
+        let (store, admin, _) = ariza_e2e::desk::enrolled_desk(&portal, &home, "TSH14");
+        let mut filed = ariza_e2e::desk::file(&store, &admin, 1);
+        let pdf = ariza_e2e::desk::large_pdf(150_000, 14);
+        filed.push(ariza_e2e::desk::file_with_documents(&store, &admin, &pdf).0);
+        filed
+    };
+    let (d, _driver) = start_desk(home.path(), &db, "usb");
+    d.sign_in("admin", "admin-pass-1");
+    d.wait_for_text("#backlog", "2");
+    d.click("#nav-settings");
+    d.find("#move-by-usb");
+    let out = stick.join("tsh14.bundle");
+    d.clear_and_type("#bundle-export-path", out.to_str().unwrap());
+    d.click("#bundle-export");
+    d.wait_for_text("#usb-done", "2 ta ariza, 2 ta hujjat");
+    d.screenshot("usb-written");
+    // Written again to the same file: refused, the first is kept.
+    d.click("#bundle-export");
+    d.wait_for_text("#move-by-usb .banner.error", "fayl allaqachon mavjud");
+    d.screenshot("usb-file-exists");
+
+    // At the district office.
+    let summary = portal
+        .rt
+        .block_on(ariza_portal::ops::bundles::import(
+            &portal.portal,
+            &std::fs::read(&out).unwrap(),
+        ))
+        .unwrap();
+    assert_eq!(summary.accepted, 2);
+    portal.decide(&filed[0], ariza_core::application::Status::InReview, None);
+    let back = portal
+        .rt
+        .block_on(ariza_portal::ops::bundles::export(
+            &portal.portal,
+            "TSH14",
+            None,
+        ))
+        .unwrap();
+    let back_path = stick.join("from-portal.bundle");
+    std::fs::write(&back_path, back).unwrap();
+
+    d.clear_and_type("#bundle-import-path", back_path.to_str().unwrap());
+    d.click("#bundle-import");
+    d.wait_for_text("#usb-done", "Portal paketi oʻqildi");
+    d.wait_for_text("#backlog", ": 0");
+    d.screenshot("usb-read");
+    d.click("#nav-today");
+    d.wait_for_text("#today-list", "Koʻrib chiqilmoqda");
+    d.screenshot("usb-decision-back");
     d.call("DELETE", "", None);
 }
 
@@ -590,9 +648,7 @@ fn the_window_answers_during_a_slow_sync() {
     }
 
     let (d, _driver) = start_desk(home.path(), &db, "slow-sync");
-    d.clear_and_type("#username", "admin");
-    d.clear_and_type("#password", "admin-pass-1");
-    d.click("#sign-in-submit");
+    d.sign_in("admin", "admin-pass-1");
     d.wait_for_text("#backlog", &filed.to_string());
     d.click("#sync-now");
     d.wait_until(
@@ -846,9 +902,7 @@ fn a_supervisors_morning() {
     let db = home.path().join("desk/ariza.db");
     let m = seed_morning(&db);
     let (d, _driver) = start_desk(home.path(), &db, "supervisor");
-    d.clear_and_type("#username", "malika");
-    d.clear_and_type("#password", "malika-pass-1");
-    d.click("#sign-in-submit");
+    d.sign_in("malika", "malika-pass-1");
     d.find("#today");
 
     // At a glance: every queue's count (Alt+Q from anywhere).
@@ -995,9 +1049,7 @@ fn a_supervisors_morning() {
 
     // Bobur signs in: what was sent back waits for him, and he answers it.
     d.click("#sign-out");
-    d.clear_and_type("#username", "bobur");
-    d.clear_and_type("#password", "bobur-pass-1");
-    d.click("#sign-in-submit");
+    d.sign_in("bobur", "bobur-pass-1");
     d.wait_for_text("#my-returned", &m.delivered);
     d.screenshot("clerk-returned-to-me");
     d.click(&format!(
@@ -1085,9 +1137,7 @@ fn a_desk_that_requires_the_keyring_starts_locked_and_says_why() {
     d.screenshot("locked-keyring-required");
 
     // A wrong password opens nothing; the right one opens the database.
-    d.clear_and_type("#username", "aziza");
-    d.clear_and_type("#password", "wrong-pass-1");
-    d.click("#sign-in-submit");
+    d.sign_in("aziza", "wrong-pass-1");
     d.find(".banner.error");
     d.clear_and_type("#password", "aziza-pass-1");
     d.click("#sign-in-submit");
@@ -1143,9 +1193,7 @@ fn the_status_line_warns_when_the_disk_is_almost_full() {
         let block = vec![0u8; 64 * 1024];
         while f.write_all(&block).is_ok() {}
     }
-    d.clear_and_type("#username", "aziza");
-    d.clear_and_type("#password", "aziza-pass-1");
-    d.click("#sign-in-submit");
+    d.sign_in("aziza", "aziza-pass-1");
     d.find("#today");
     d.wait_for_text("#low-disk-space", "Disk deyarli toʻldi");
     d.screenshot("low-disk-space-warning");

@@ -139,6 +139,9 @@ pub struct QueueCounts {
     /// Applications started and not filed (not a queue of applications: see `Store::drafts`).
     #[ts(type = "number")]
     pub drafts: i64,
+    /// Scans on their way to the portal, the whole desk's (the documents lane is one).
+    #[serde(default)]
+    pub documents: crate::DocumentsBacklog,
 }
 
 impl QueueCounts {
@@ -256,6 +259,12 @@ impl Store {
             })?
         };
         counts.drafts = self.draft_count(actor, &filter)?;
+        let (waiting, bytes, sent_bytes) = crate::documents::lane_backlog(&self.conn())?;
+        counts.documents = crate::DocumentsBacklog {
+            waiting,
+            bytes,
+            sent_bytes,
+        };
         Ok(counts)
     }
 

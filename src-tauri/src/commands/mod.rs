@@ -7,6 +7,7 @@
 pub mod applications;
 #[cfg(test)]
 mod bindings;
+pub mod bundle;
 pub mod citizens;
 pub mod dashboard;
 pub mod documents;
@@ -66,6 +67,8 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         sync::sync_status,
         sync::sync_now,
         sync::enroll_desk,
+        bundle::export_bundle,
+        bundle::import_bundle,
         staff::list_staff,
         staff::add_staff,
         settings::save_settings,

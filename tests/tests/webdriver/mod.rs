@@ -88,6 +88,13 @@ impl Driver {
         panic!("could not click {css}");
     }
 
+    /// Signs in on the sign-in screen.
+    pub fn sign_in(&self, username: &str, password: &str) {
+        self.clear_and_type("#username", username);
+        self.clear_and_type("#password", password);
+        self.click("#sign-in-submit");
+    }
+
     pub fn clear_and_type(&self, css: &str, text: &str) {
         let id = self.find(css);
         self.call("POST", &format!("/element/{id}/clear"), None);

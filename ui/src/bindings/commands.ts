@@ -5,6 +5,8 @@ import type { Actor } from "./Actor";
 import type { Application } from "./Application";
 import type { ApplicationSummary } from "./ApplicationSummary";
 import type { AttachedDocument } from "./AttachedDocument";
+import type { BundleRead } from "./BundleRead";
+import type { BundleWritten } from "./BundleWritten";
 import type { Catalog } from "./Catalog";
 import type { Citizen } from "./Citizen";
 import type { CitizenInput } from "./CitizenInput";
@@ -181,6 +183,14 @@ export function syncNow(): Promise<SyncStatus> {
 
 export function enrollDesk(portal: string, code: string, pin: string | null): Promise<SyncStatus> {
   return invoke<SyncStatus>("enroll_desk", { portal, code, pin });
+}
+
+export function exportBundle(path: string): Promise<BundleWritten> {
+  return invoke<BundleWritten>("export_bundle", { path });
+}
+
+export function importBundle(path: string): Promise<BundleRead> {
+  return invoke<BundleRead>("import_bundle", { path });
 }
 
 export function listStaff(): Promise<Array<StaffMember>> {

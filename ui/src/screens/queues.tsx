@@ -9,7 +9,7 @@ import type { QueueItem } from "../bindings/QueueItem";
 import type { QueueKind } from "../bindings/QueueKind";
 import { useCommand } from "../command";
 import { DateInput, FaultBanner } from "../components";
-import { type DateEntry, formatDate, serviceName, statusLabel, tashkentTime } from "../format";
+import { type DateEntry, byteSize, formatDate, serviceName, statusLabel, tashkentTime } from "../format";
 import { t } from "../i18n";
 
 /// The tiles, in the order a supervisor reads them; drafts are not applications yet, so they
@@ -126,6 +126,12 @@ export function Queues(props: { actor: Actor; catalog: Catalog | null; onOpen: (
           </button>
         ))}
       </div>
+      {counts && counts.documents.waiting > 0 && (
+        <p id="queue-documents" role="status">
+          {t("ui-documents-waiting", { count: counts.documents.waiting, sent: byteSize(counts.documents.sent_bytes), total: byteSize(counts.documents.bytes) })}{" "}
+          <progress max={counts.documents.bytes} value={counts.documents.sent_bytes} aria-label={t("ui-documents-progress")} />
+        </p>
+      )}
       {kind === "drafts" ? (
         drafts.length === 0 ? (
           <p class="empty" id="queue-empty">

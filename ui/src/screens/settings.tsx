@@ -5,7 +5,8 @@ import type { ServiceRule } from "../bindings/ServiceRule";
 import type { Catalog } from "../bindings/Catalog";
 import { runQuietly, useCommand } from "../command";
 import { FaultBanner } from "../components";
-import { serviceName } from "../format";
+import { byteSize, serviceName } from "../format";
+import { open, save } from "@tauri-apps/plugin-dialog";
 import type { FontSize } from "../bindings/FontSize";
 import type { Theme } from "../bindings/Theme";
 import { t } from "../i18n";
@@ -33,6 +34,95 @@ function DocumentsToFollow(props: { catalog: Catalog | null }) {
           {serviceName(props.catalog, r.service_code)}
         </label>
       ))}
+    </fieldset>
+  );
+}
+
+/// A file's path, typed or chosen in the OS's dialog, and what to do with it.
+function PathForm(props: {
+  id: string;
+  label: string;
+  submit: string;
+  busy: boolean;
+  path: string;
+  onPath: (p: string) => void;
+  onSubmit: (e: Event) => void;
+  choose: () => Promise<string | null>;
+}) {
+  return (
+    <form class="inline" onSubmit={props.onSubmit}>
+      <label class="visually-hidden" for={`${props.id}-path`}>
+        {props.label}
+      </label>
+      <input id={`${props.id}-path`} value={props.path} placeholder={props.label} onInput={(e) => props.onPath((e.target as HTMLInputElement).value)} autocomplete="off" />
+      <button
+        type="button"
+        onClick={async () => {
+          const p = await props.choose();
+          if (p) props.onPath(p);
+        }}
+      >
+        {t("ui-usb-choose")}
+      </button>
+      <button type="submit" id={props.id} disabled={props.busy || props.path.trim() === ""}>
+        {props.submit}
+      </button>
+    </form>
+  );
+}
+
+/// Settings → "Move by USB": with no link, this desk's undelivered work goes to the portal
+/// on a stick, and the portal's bundle for this desk comes back on one.
+function MoveByUsb() {
+  const [exportPath, setExportPath] = useState("");
+  const [importPath, setImportPath] = useState("");
+  const [done, setDone] = useState<string | null>(null);
+  const { fault, busy, run } = useCommand();
+  const write = async (e: Event) => {
+    e.preventDefault();
+    setDone(null);
+    const r = await run(() => api.exportBundle(exportPath.trim()));
+    if (r.ok) setDone(t("ui-usb-written", { file: r.value.file, applications: r.value.applications, documents: r.value.documents, size: byteSize(r.value.bytes) }));
+  };
+  const read = async (e: Event) => {
+    e.preventDefault();
+    setDone(null);
+    const r = await run(() => api.importBundle(importPath.trim()));
+    if (r.ok) setDone(t("ui-usb-read", { decisions: r.value.decisions, delivered: r.value.delivered, documents: r.value.documents }));
+  };
+  return (
+    <fieldset id="move-by-usb">
+      <legend>{t("ui-usb-title")}</legend>
+      <p class="muted small">{t("ui-usb-hint")}</p>
+      <FaultBanner fault={fault} />
+      {done && (
+        <div class="banner ok" role="status" id="usb-done">
+          {done}
+        </div>
+      )}
+      <PathForm
+        id="bundle-export"
+        label={t("ui-usb-export-path")}
+        submit={t("ui-usb-export")}
+        busy={busy}
+        path={exportPath}
+        onPath={setExportPath}
+        onSubmit={write}
+        choose={() => save({ defaultPath: "ariza.bundle", filters: [{ name: "Ariza", extensions: ["bundle"] }] })}
+      />
+      <PathForm
+        id="bundle-import"
+        label={t("ui-usb-import-path")}
+        submit={t("ui-usb-import")}
+        busy={busy}
+        path={importPath}
+        onPath={setImportPath}
+        onSubmit={read}
+        choose={async () => {
+          const p = await open({ multiple: false, directory: false });
+          return typeof p === "string" ? p : null;
+        }}
+      />
     </fieldset>
   );
 }
@@ -105,6 +195,7 @@ export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSe
       </fieldset>
       <ScannerFolder settings={s} onSettings={props.onSettings} />
       {props.supervisor && <DocumentsToFollow catalog={props.catalog} />}
+      {props.supervisor && <MoveByUsb />}
       <p class="muted small mono">{props.database}</p>
       {props.admin && <Enrollment />}
     </section>

@@ -3,12 +3,12 @@
 use ariza_core::application::Status;
 use ariza_core::wire::ApiError;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use uuid::Uuid;
 
 use super::auth::AgencyCaller;
-use super::decode::{ApiJson, ApiQuery};
+use super::decode::{ApiJson, ApiPath, ApiQuery};
 use crate::ops::decisions::{AgencyApplication, QueueFilter};
 use crate::{Portal, PortalError, ops};
 
@@ -150,7 +150,7 @@ pub(crate) async fn queue(
 pub(crate) async fn documents(
     State(portal): State<Portal>,
     caller: AgencyCaller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Json<Vec<ops::documents::AgencyDocument>>, PortalError> {
     Ok(Json(
         ops::documents::of_application(&portal, caller.only_services.as_deref(), id).await?,

@@ -3,12 +3,13 @@
 //! device; creation carries its metadata as a signed JSON body (see
 //! [`ops::documents::UploadRequest`]).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
 use super::auth::{DeviceCaller, SignedBytes, SignedJson};
+use super::decode::ApiPath;
 use crate::ops::documents::{MAX_CHUNK_BYTES, MAX_DOCUMENT_BYTES, UploadRequest, UploadState};
 use crate::{Portal, PortalError, ops};
 
@@ -73,6 +74,10 @@ pub(crate) async fn options() -> Response {
 #[utoipa::path(
     post,
     path = "/api/v1/uploads",
+    params(
+        ("tus-resumable" = String, Header, description = "1.0.0"),
+        ("upload-length" = i64, Header, description = "the document's size, as in the body")
+    ),
     request_body = UploadRequest,
     responses(
         (status = 201, description = "created or found: Location, Upload-Offset, Upload-Length"),
@@ -105,18 +110,21 @@ pub(crate) async fn create(
 #[utoipa::path(
     head,
     path = "/api/v1/uploads/{id}",
-    params(("id" = Uuid, Path)),
+    params(("id" = Uuid, Path), ("tus-resumable" = String, Header, description = "1.0.0")),
     responses(
         (status = 200, description = "Upload-Offset, Upload-Length"),
+        (status = 400, description = "not an upload id"),
         (status = 401, description = "unsigned or unknown device"),
-        (status = 404, description = "no such upload of the device's center")
+        (status = 404, description = "no such upload of the device's center"),
+        (status = 429, description = "too many requests"),
+        (status = 503, description = "the portal cannot answer now")
     ),
     security(("device" = []))
 )]
 pub(crate) async fn head(
     State(portal): State<Portal>,
     DeviceCaller(device): DeviceCaller,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
 ) -> Result<Response, PortalError> {
     let state = ops::documents::upload_state(&portal, &device, id).await?;
     let mut response = tus_answer(StatusCode::OK, Some(state));
@@ -130,7 +138,12 @@ pub(crate) async fn head(
 #[utoipa::path(
     patch,
     path = "/api/v1/uploads/{id}",
-    params(("id" = Uuid, Path)),
+    params(
+        ("id" = Uuid, Path),
+        ("tus-resumable" = String, Header, description = "1.0.0"),
+        ("upload-offset" = i64, Header, description = "where this chunk starts"),
+        ("upload-checksum" = String, Header, description = "sha256 <base64 of the chunk's SHA-256>")
+    ),
     request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"),
     responses(
         (status = 204, description = "kept: Upload-Offset is the new offset"),
@@ -149,7 +162,7 @@ pub(crate) async fn head(
 )]
 pub(crate) async fn patch(
     State(portal): State<Portal>,
-    Path(id): Path<Uuid>,
+    ApiPath(id): ApiPath<Uuid>,
     SignedBytes {
         device,
         headers,
