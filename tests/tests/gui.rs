@@ -556,7 +556,7 @@ fn a_large_scan_goes_up_a_slow_link_with_its_progress_shown() {
 #[test]
 #[ignore = "needs a display, tauri-driver, PostgreSQL and the built desk: run by scripts/test.sh"]
 fn a_center_with_no_link_moves_its_work_by_usb() {
-    let portal = ariza_e2e::portal::TestPortal::start();
+    let mut portal = ariza_e2e::portal::TestPortal::start();
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("desk.db");
     let stick = home.path().join("usb");
@@ -569,6 +569,9 @@ fn a_center_with_no_link_moves_its_work_by_usb() {
         filed.push(ariza_e2e::desk::file_with_documents(&store, &admin, &pdf).0);
         filed
     };
+    // The link goes: the portal stops answering (its database stays, for the district
+    // office's commands).
+    portal.stop_server();
     let (d, _driver) = start_desk(home.path(), &db, "usb");
     d.sign_in("admin", "admin-pass-1");
     d.wait_for_text("#backlog", "2");

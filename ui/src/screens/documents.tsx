@@ -139,7 +139,7 @@ export function DocumentChecklist(props: { documents: DocumentRequirement[]; pic
                 </span>
               )}
               {mine.map((p) => (
-                <div class="attached" key={p.scan.sha256} data-scan={p.scan.sha256}>
+                <div class="scan-row" key={p.scan.sha256} data-scan={p.scan.sha256}>
                   <ScanThumb scan={p.scan} label={text(d.name)} />
                   <span>{p.name}</span>
                   <span class="muted small" data-sizes>
@@ -265,7 +265,7 @@ export function ApplicationDocuments(props: { applicationKey: string; documents:
                 </span>
               )}
               {mine.map((a) => (
-                <div class="attached" key={a.scan.sha256}>
+                <div class="scan-row" key={a.scan.sha256}>
                   <ScanThumb scan={a.scan} label={name} />
                   <span class="muted small">{scanSizes(a.scan)}</span>
                 </div>
