@@ -12,7 +12,7 @@
 
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use ariza_core::wire::{ApplicationColumns, AuditColumns, PushBatch, PushBatchV2};
 use ariza_e2e::desk::{desk, file_varied};

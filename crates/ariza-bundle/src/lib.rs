@@ -346,7 +346,7 @@ mod tests {
         // Nothing of it reads in the clear.
         assert!(!sealed.windows(8).any(|w| w == b"passport"));
         let key = verifying_key(&device_public).unwrap();
-        let opened = open_desk_bundle(&sealed, &[portal_secret.clone()]).unwrap();
+        let opened = open_desk_bundle(&sealed, std::slice::from_ref(&portal_secret)).unwrap();
         assert_eq!(opened.device_id(), device);
         assert_eq!(opened.verify(&key).unwrap(), b);
 
