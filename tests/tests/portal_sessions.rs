@@ -410,6 +410,23 @@ fn the_routes_anyone_can_call_are_limited_per_address() {
         .send()
         .unwrap();
     assert_eq!(code_of(enroll), (429, "rate_limited".into()));
+    // And what the uploads speak (tus OPTIONS, unsigned); creating an upload is signed, so it
+    // is refused for its missing signature, not by the address's bucket.
+    let options = client()
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/uploads", portal.url),
+        )
+        .send()
+        .unwrap();
+    assert_eq!(code_of(options), (429, "rate_limited".into()));
+    let create = client()
+        .post(format!("{}/api/v1/uploads", portal.url))
+        .header("tus-resumable", "1.0.0")
+        .json(&json!({}))
+        .send()
+        .unwrap();
+    assert_eq!(code_of(create).0, 401);
 
     // Signing in has its own, smaller bucket (different names: no lockout involved).
     assert_eq!(code_of(sign_in(&portal, "a1", "x")).0, 401);

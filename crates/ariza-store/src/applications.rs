@@ -350,7 +350,6 @@ impl Store {
             replaced.map(|(old, _)| old.to_string()),
             Status::Filed.as_str(),
         ])?;
-        crate::documents::file_documents(&tx, &id_text, &req.documents, actor, now)?;
         // No history row: filing is the application row itself (see `load_history`).
         tx.prepare_cached("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)")?
             .execute(params![id_text, at])?;
@@ -362,6 +361,8 @@ impl Store {
             &id_text,
             &service.code,
         )?;
+        // After the filing's own entry, so the audit reads in the order a person would tell it.
+        crate::documents::file_documents(&tx, &id_text, &req.documents, actor, now)?;
         match origin {
             FilingOrigin::Fresh => {}
             FilingOrigin::Draft(draft) => {

@@ -7,6 +7,7 @@ mod support;
 
 use std::path::Path;
 
+use ariza_core::application::{DocumentRef, FileRequest};
 use ariza_core::citizen::{CitizenInput, Sex};
 use ariza_core::clock::{Clock, FixedClock};
 use ariza_core::error::{Code, Describe};
@@ -45,17 +46,19 @@ fn citizen_input(seq: u32) -> CitizenInput {
 fn file_one(store: &Store, actor: &Actor) -> (String, String) {
     let input = citizen_input(731);
     let c = store.register_citizen(actor, &input, &clock()).unwrap();
-    let app = store
-        .file_application(actor, &eri_request(c.id), &clock())
-        .unwrap();
+    // Filed as a desk files it: the passport page scanned first, then named in the request.
     let scan = store
         .store_scan(&passport_pdf(&input.pinfl), "passport.pdf", &clock())
         .unwrap();
-    let id = app.id.to_string();
-    store
-        .attach_scan(actor, &id, "identity", &scan, &clock())
-        .unwrap();
-    (input.pinfl, id)
+    let request = FileRequest {
+        documents: vec![DocumentRef {
+            requirement_key: "identity".into(),
+            sha256: scan.sha256.clone(),
+        }],
+        ..eri_request(c.id)
+    };
+    let app = store.file_application(actor, &request, &clock()).unwrap();
+    (input.pinfl, app.id.to_string())
 }
 
 fn contains(haystack: &[u8], needle: &str) -> bool {

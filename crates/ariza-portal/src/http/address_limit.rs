@@ -49,7 +49,7 @@ async fn limited(
     Ok(next.run(req).await)
 }
 
-/// Health, the OpenAPI document, enrollment.
+/// Health, the OpenAPI document, enrollment, what the uploads speak (tus OPTIONS).
 pub(crate) async fn public(
     State(portal): State<Portal>,
     req: Request,

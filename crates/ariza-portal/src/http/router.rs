@@ -3,7 +3,7 @@
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, head, post};
+use axum::routing::{get, head, options, post};
 
 use super::decode::MAX_BODY;
 use super::{address_limit, agencies, devices, health, online, reports, sessions, uploads};
@@ -25,7 +25,11 @@ pub fn router(portal: Portal) -> Router {
         )
         .route(
             "/api/v1/uploads",
-            post(uploads::create).options(uploads::options),
+            // Only OPTIONS is unsigned, so only it is limited by address; the layer covers
+            // the methods added before it.
+            options(uploads::options)
+                .route_layer(public.clone())
+                .post(uploads::create),
         )
         .route(
             "/api/v1/uploads/{id}",

@@ -53,7 +53,11 @@ fn tus_answer(status: StatusCode, state: Option<UploadState>) -> Response {
 #[utoipa::path(
     options,
     path = "/api/v1/uploads",
-    responses((status = 204, description = "Tus-Version, Tus-Extension, Tus-Checksum-Algorithm, Tus-Max-Size"))
+    responses(
+        (status = 204, description = "Tus-Version, Tus-Extension, Tus-Checksum-Algorithm, Tus-Max-Size"),
+        (status = 429, description = "too many requests from this address", body = ariza_core::wire::ApiError,
+            headers(("retry-after" = u64, description = "seconds to wait")))
+    )
 )]
 pub(crate) async fn options() -> Response {
     let mut response = tus_answer(StatusCode::NO_CONTENT, None);
@@ -86,6 +90,7 @@ pub(crate) async fn options() -> Response {
         (status = 404, description = "no such application of the device's center", body = ariza_core::wire::ApiError),
         (status = 412, description = "Tus-Resumable is not 1.0.0", body = ariza_core::wire::ApiError),
         (status = 413, body = ariza_core::wire::ApiError),
+        (status = 415, description = "the body is not application/json", body = ariza_core::wire::ApiError),
         (status = 429, body = ariza_core::wire::ApiError),
         (status = 503, body = ariza_core::wire::ApiError)
     ),
