@@ -54,6 +54,7 @@ fn application(center: &str, device: u32, seq: u32) -> WireApplication {
             detail: None,
         }],
         documents: Vec::new(),
+        receipt_code: None,
     }
 }
 

@@ -32,7 +32,7 @@ fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
 fn keys_in(text: &str) -> BTreeSet<String> {
     const PREFIXES: &[&str] = &[
         "err-", "ui-", "cli-", "field-", "status-", "role-", "sex-", "doc-", "app-", "dash-",
-        "doctor-", "history-",
+        "doctor-", "history-", "web-",
     ];
     let mut keys = BTreeSet::new();
     for quote in ['"', '`'] {

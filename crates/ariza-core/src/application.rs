@@ -257,6 +257,9 @@ pub struct Application {
     /// The expected decision date: the filing date plus the service's working days.
     #[ts(type = "string")]
     pub due_date: NaiveDate,
+    /// The receipt's verification code as printed (`7KQ4-M2XD`), which opens the portal's
+    /// status page with the tracking number; none for what was filed before codes existed.
+    pub receipt_code: Option<String>,
     pub history: Vec<HistoryEntry>,
     /// Set when the portal refused the application or reported a conflict: the reason as a
     /// Fluent key, shown in the clerk's language. It waits, out of the queue, for correction.

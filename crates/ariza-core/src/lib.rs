@@ -14,6 +14,7 @@ pub mod form;
 pub mod i18n;
 pub mod phone;
 pub mod pinfl;
+pub mod receipt_code;
 pub mod regions;
 pub mod request_signing;
 pub mod staff;

@@ -109,6 +109,11 @@ pub struct WireApplication {
     /// before documents send none.
     #[serde(default)]
     pub documents: Vec<WireDocument>,
+    /// The receipt's verification code (`ariza_core::receipt_code`, 8 characters), which the
+    /// status page asks for with the tracking number. Desks from before it send none; left
+    /// out when absent, so what those desks delivered keeps its content digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub receipt_code: Option<String>,
 }
 
 /// A scan an application refers to: which of its service's documents, the SHA-256 of the
@@ -166,6 +171,10 @@ pub struct ApplicationColumns {
     /// otherwise one list per application.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<Vec<WireDocument>>,
+    /// Empty when no application of the batch has a verification code; otherwise one per
+    /// application (`null` for one without).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub receipt_code: Vec<Option<String>>,
 }
 
 /// The citizens of a batch's applications, by column, one value per application.
@@ -209,9 +218,13 @@ impl ApplicationColumns {
             c.filed_at.push(a.filed_at);
             c.history.push(a.history);
             c.documents.push(a.documents);
+            c.receipt_code.push(a.receipt_code);
         }
         if c.documents.iter().all(Vec::is_empty) {
             c.documents.clear();
+        }
+        if c.receipt_code.iter().all(Option::is_none) {
+            c.receipt_code.clear();
         }
         c
     }
@@ -254,6 +267,9 @@ impl ApplicationColumns {
         check("history", self.history.len())?;
         if !self.documents.is_empty() {
             check("documents", self.documents.len())?;
+        }
+        if !self.receipt_code.is_empty() {
+            check("receipt_code", self.receipt_code.len())?;
         }
         let mut citizens = c
             .pinfl
@@ -298,6 +314,7 @@ impl ApplicationColumns {
         let mut filed = self.filed_at.into_iter();
         let mut history = self.history.into_iter();
         let mut documents = self.documents.into_iter();
+        let mut receipt_code = self.receipt_code.into_iter();
         let mut rows = Vec::with_capacity(n);
         for id in self.id {
             // Every column was checked to hold n values.
@@ -340,6 +357,7 @@ impl ApplicationColumns {
                 filed_at,
                 history,
                 documents: documents.next().unwrap_or_default(),
+                receipt_code: receipt_code.next().flatten(),
             });
         }
         Ok(rows)
@@ -661,6 +679,8 @@ mod tests {
                 detail: None,
             }],
             documents: Vec::new(),
+            // Some with a code, some from desks before codes: the column keeps both.
+            receipt_code: n.is_multiple_of(2).then(|| "7KQ4M2XD".to_string()),
         }
     }
 

@@ -20,6 +20,24 @@ pub fn add_working_days(start: NaiveDate, days: u32, holidays: &[NaiveDate]) -> 
     day
 }
 
+/// Working days from `today` to `due`: how many are left (0 on the day itself), or, once
+/// `due` has passed, how many it is late by, negative.
+pub fn working_days_left(today: NaiveDate, due: NaiveDate, holidays: &[NaiveDate]) -> i64 {
+    let (mut day, end, sign) = if due >= today {
+        (today, due, 1)
+    } else {
+        (due, today, -1)
+    };
+    let mut n = 0;
+    while day < end {
+        day = day.succ_opt().unwrap_or(end);
+        if is_working_day(day, holidays) {
+            n += 1;
+        }
+    }
+    sign * n
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -45,6 +63,26 @@ mod tests {
         assert_eq!(
             add_working_days(d(2026, 12, 7), 0, &holidays),
             d(2026, 12, 7)
+        );
+    }
+
+    #[test]
+    fn working_days_left_count_both_ways() {
+        // Friday 20th to Monday 23rd: one working day; back the other way: one late.
+        assert_eq!(working_days_left(d(2026, 11, 20), d(2026, 11, 23), &[]), 1);
+        assert_eq!(working_days_left(d(2026, 11, 23), d(2026, 11, 20), &[]), -1);
+        assert_eq!(working_days_left(d(2026, 11, 18), d(2026, 11, 18), &[]), 0);
+        assert_eq!(
+            working_days_left(d(2026, 12, 7), d(2026, 12, 9), &[d(2026, 12, 8)]),
+            1
+        );
+        assert_eq!(
+            working_days_left(
+                d(2026, 11, 18),
+                add_working_days(d(2026, 11, 18), 7, &[]),
+                &[]
+            ),
+            7
         );
     }
 }

@@ -194,6 +194,17 @@ const SURNAMES: &[&str] = &[
 ];
 const GIVEN: &[&str] = &["Sherzod", "Dilnoza", "Aziz", "Malika", "Jasur", "Nigora"];
 
+/// The verification code of a demo application, derived from its tracking number so that the
+/// status-page benchmark can look demo applications up. Demo data only: a desk draws its codes
+/// from the operating system's random source.
+pub fn demo_receipt_code(tracking_number: &str) -> ariza_core::receipt_code::ReceiptCode {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(format!("ariza-demo\0{tracking_number}").as_bytes());
+    let mut bytes = [0u8; ariza_core::receipt_code::RANDOM_BYTES];
+    bytes.copy_from_slice(&digest[..ariza_core::receipt_code::RANDOM_BYTES]);
+    ariza_core::receipt_code::ReceiptCode::from_random(bytes)
+}
+
 fn application(
     center: &str,
     day: NaiveDate,
@@ -214,11 +225,11 @@ fn application(
         1 + (n % 28) as u32,
     )
     .unwrap_or_default();
+    let tracking = TrackingNumber::new(center, day, device, seq);
     WireApplication {
         id: Uuid::now_v7(),
-        tracking_number: TrackingNumber::new(center, day, device, seq)
-            .as_str()
-            .to_string(),
+        receipt_code: Some(demo_receipt_code(tracking.as_str()).as_str().to_string()),
+        tracking_number: tracking.as_str().to_string(),
         channel,
         service_code: service.to_string(),
         catalog_version: 1,

@@ -8,6 +8,7 @@
 mod db;
 pub mod http;
 pub mod ops;
+mod web;
 
 use std::net::IpAddr;
 use std::sync::Arc;

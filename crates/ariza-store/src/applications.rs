@@ -8,6 +8,7 @@ use ariza_core::audit::AuditAction;
 use ariza_core::clock::{Clock, tashkent};
 use ariza_core::error::{DomainError, FieldError};
 use ariza_core::form;
+use ariza_core::receipt_code::ReceiptCode;
 use ariza_core::staff::{Action, Actor};
 use ariza_core::tracking::TrackingNumber;
 use ariza_core::working_days::add_working_days;
@@ -57,6 +58,14 @@ pub(crate) fn summary_from_row(r: &Row<'_>) -> rusqlite::Result<ApplicationSumma
         due_date: r.stored(9, "application", "due_date")?,
         fee_uzs: r.get(10)?,
     })
+}
+
+/// A fresh verification code for a receipt, from the operating system's random source.
+fn new_receipt_code() -> ReceiptCode {
+    use rand::RngCore;
+    let mut bytes = [0u8; ariza_core::receipt_code::RANDOM_BYTES];
+    rand::rng().fill_bytes(&mut bytes);
+    ReceiptCode::from_random(bytes)
 }
 
 fn join_name(parts: &[String]) -> String {
@@ -113,7 +122,7 @@ pub(crate) fn load_application(conn: &Connection, key: &str) -> Result<Applicati
         .query_row(
             "SELECT a.id, a.tracking_number, a.service_code, a.catalog_version, a.citizen_id, a.form,
                     a.fee_uzs, s.username, s.full_name, a.status, a.filed_at, a.due_date,
-                    asg.username, a.sent_back_note, a.replaces
+                    asg.username, a.sent_back_note, a.replaces, a.receipt_code
              FROM application a JOIN staff s ON s.id = a.clerk_id
              LEFT JOIN staff asg ON asg.id = a.assignee_id
              WHERE a.id = ?1 OR a.tracking_number = ?1",
@@ -137,6 +146,9 @@ pub(crate) fn load_application(conn: &Connection, key: &str) -> Result<Applicati
                     status: r.stored(9, "application", "status")?,
                     filed_at: r.stored(10, "application", "filed_at")?,
                     due_date: r.stored(11, "application", "due_date")?,
+                    receipt_code: r
+                        .stored_opt::<ReceiptCode>(15, "application", "receipt_code")?
+                        .map(|c| c.display()),
                     quarantine: None,
                     history: Vec::new(),
                 })
@@ -330,10 +342,11 @@ impl Store {
         let tracking = TrackingNumber::new(&center.code, today, center.device_number, seq);
         let at = ts(now);
         let id_text = id.to_string();
+        let receipt_code = new_receipt_code();
         tx.prepare_cached(
             "INSERT INTO application (id, tracking_number, service_code, catalog_version, citizen_id, form, fee_uzs,
-                clerk_id, status, filed_at, filed_date, due_date, updated_at, replaces)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?13, ?9, ?10, ?11, ?9, ?12)",
+                clerk_id, status, filed_at, filed_date, due_date, updated_at, replaces, receipt_code)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?13, ?9, ?10, ?11, ?9, ?12, ?14)",
         )?
         .execute(params![
             id_text,
@@ -349,6 +362,7 @@ impl Store {
             due.format("%Y-%m-%d").to_string(),
             replaced.map(|(old, _)| old.to_string()),
             Status::Filed.as_str(),
+            receipt_code.as_str(),
         ])?;
         // No history row: filing is the application row itself (see `load_history`).
         tx.prepare_cached("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)")?
@@ -434,6 +448,7 @@ impl Store {
             status: Status::Filed,
             filed_at,
             due_date: due,
+            receipt_code: Some(receipt_code.display()),
             quarantine: None,
             history: vec![HistoryEntry {
                 from: Some(Status::Draft),

@@ -61,6 +61,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_documents_to_follow_and_delivery",
         sql: include_str!("../../../migrations/desk/0012_documents_to_follow_and_delivery.sql"),
     },
+    Migration {
+        name: "0013_receipt_code",
+        sql: include_str!("../../../migrations/desk/0013_receipt_code.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

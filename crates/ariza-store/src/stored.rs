@@ -99,6 +99,13 @@ impl StoredText for i64 {
     }
 }
 
+/// A receipt's verification code, as `ReceiptCode::as_str` writes it.
+impl StoredText for ariza_core::receipt_code::ReceiptCode {
+    fn from_stored(text: &str) -> Option<Self> {
+        ariza_core::receipt_code::ReceiptCode::parse(text).filter(|c| c.as_str() == text)
+    }
+}
+
 /// A JSON document (a form's values, the desk's settings, a catalog).
 pub(crate) struct Json<T>(pub T);
 

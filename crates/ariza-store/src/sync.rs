@@ -4,6 +4,7 @@
 
 use ariza_core::application::Status;
 use ariza_core::audit::AuditAction;
+use ariza_core::receipt_code::ReceiptCode;
 use ariza_core::staff::{Action, Actor};
 use ariza_core::wire::{
     BundleKeys, ChangeKind, ChangesResponse, Channel, EnrollResponse, ItemResult, Outcome,
@@ -244,7 +245,8 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT a.id, a.tracking_number, a.service_code, a.catalog_version, a.form, a.fee_uzs, s.username, a.filed_at,
-                    c.pinfl, c.document_kind, c.document_number, c.surname, c.given_name, c.patronymic, c.birth_date, c.sex
+                    c.pinfl, c.document_kind, c.document_number, c.surname, c.given_name, c.patronymic, c.birth_date, c.sex,
+                    a.receipt_code
              FROM outbox o JOIN application a ON a.id = o.application_id
              JOIN citizen c ON c.id = a.citizen_id JOIN staff s ON s.id = a.clerk_id
              WHERE o.quarantined_at IS NULL
@@ -273,6 +275,9 @@ impl Store {
                 filed_at: r.stored(7, "application", "filed_at")?,
                 history: Vec::new(),
                 documents: Vec::new(),
+                receipt_code: r
+                    .stored_opt::<ReceiptCode>(16, "application", "receipt_code")?
+                    .map(|c| c.as_str().to_string()),
             })
         })?;
         // One unreadable row fails the whole batch: a defaulted record must never reach the

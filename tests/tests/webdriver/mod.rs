@@ -1,9 +1,11 @@
-//! A WebDriver client for the GUI tests: one keep-alive connection to `tauri-driver`, which
-//! starts the real desk in WebKitGTK; element lookups that wait, clicks that retry, typing,
+//! A WebDriver client for the GUI tests — one keep-alive connection to `tauri-driver`, which
+//! starts the real desk in WebKitGTK — and for the portal's pages in Chromium (chromedriver); element lookups that wait, clicks that retry, typing,
 //! scripts and screenshots that wait for the frame to show the DOM.
 
 // Test helpers fail loudly on purpose: a panic is the test failing.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// Shared by the desk's GUI tests and the portal's browser tests: each uses part of it.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -303,6 +305,131 @@ pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDr
     let session = v["value"]["sessionId"]
         .as_str()
         .expect("session id")
+        .to_string();
+    (
+        Driver {
+            agent,
+            base,
+            session,
+            shots,
+            shot_no: std::cell::Cell::new(0),
+        },
+        guard,
+    )
+}
+
+impl Driver {
+    /// Opens `url` in the browser.
+    pub fn goto(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    /// The page's address now.
+    pub fn url(&self) -> String {
+        self.call("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Sets the window's size in CSS pixels (a phone's width, a desk's screen).
+    pub fn window(&self, width: u32, height: u32) {
+        self.call(
+            "POST",
+            "/window/rect",
+            Some(json!({ "width": width, "height": height })),
+        );
+    }
+
+    /// Runs axe-core (ui/node_modules/axe-core) on the page as it is and fails on any serious
+    /// or critical violation; every result is saved beside the screenshots as `axe-NAME.json`.
+    pub fn axe(&self, name: &str) -> usize {
+        let source = std::fs::read_to_string(
+            ariza_e2e::workspace_root().join("ui/node_modules/axe-core/axe.min.js"),
+        )
+        .expect("axe-core: run npm ci in ui/");
+        self.js(&source, json!([]));
+        let result = self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({
+                "script": "const done = arguments[0]; axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations.map(v => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')) })))).catch(e => done({ error: String(e) }));",
+                "args": []
+            })),
+        );
+        std::fs::write(
+            self.shots.join(format!("axe-{name}.json")),
+            serde_json::to_string_pretty(&result).unwrap(),
+        )
+        .unwrap();
+        assert!(
+            result.get("error").is_none(),
+            "axe failed on {name}: {result}"
+        );
+        let violations = result.as_array().cloned().unwrap_or_default();
+        let serious: Vec<&Value> = violations
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .collect();
+        assert!(
+            serious.is_empty(),
+            "{name}: serious or critical accessibility violations: {serious:#?}"
+        );
+        println!("axe {name}: {} minor violations", violations.len());
+        violations.len()
+    }
+}
+
+/// Starts Debian's chromedriver and a headless Chromium session (never a downloaded
+/// browser). The guard stops the driver, and with it the browser.
+pub fn start_chromium(shots_name: &str) -> (Driver, KillOnDrop) {
+    let root = std::env::var("ARIZA_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| ariza_e2e::workspace_root().join("test-output/screenshots"));
+    let shots = root.join(shots_name);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    let profile = tempfile::tempdir().unwrap().keep();
+    let port = free_port();
+    let chromedriver =
+        std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+    let driver = Command::new(&chromedriver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{chromedriver} (apt install chromium-driver): {e}"));
+    let guard = KillOnDrop(driver);
+    let base = format!("http://127.0.0.1:{port}");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(60)))
+        .build()
+        .into();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while agent.get(&format!("{base}/status")).call().is_err() {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let caps = json!({"capabilities": {"alwaysMatch": {
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
+            "args": [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+                "--window-size=1280,900", format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    }}});
+    let mut r = agent
+        .post(&format!("{base}/session"))
+        .send_json(caps)
+        .expect("new Chromium session");
+    let v: Value = r.body_mut().read_json().unwrap();
+    let session = v["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session: {v}"))
         .to_string();
     (
         Driver {

@@ -19,7 +19,12 @@ replaces: string | null, status: Status, filed_at: string,
 /**
  * The expected decision date: the filing date plus the service's working days.
  */
-due_date: string, history: Array<HistoryEntry>, 
+due_date: string, 
+/**
+ * The receipt's verification code as printed (`7KQ4-M2XD`), which opens the portal's
+ * status page with the tracking number; none for what was filed before codes existed.
+ */
+receipt_code: string | null, history: Array<HistoryEntry>, 
 /**
  * Set when the portal refused the application or reported a conflict: the reason as a
  * Fluent key, shown in the clerk's language. It waits, out of the queue, for correction.

@@ -35,6 +35,14 @@ export function Receipt(props: { application: Application; catalog: Catalog; cen
           {row(t("ui-receipt-filed-at"), tashkentTime(a.filed_at, true))}
           {row(t("ui-receipt-center"), `${props.center.name} (${props.center.code})`)}
           {row(t("ui-receipt-clerk"), a.clerk_name)}
+          {a.receipt_code && (
+            <tr>
+              <th>{t("ui-receipt-code")}</th>
+              <td id="receipt-code" class="mono big">
+                {a.receipt_code}
+              </td>
+            </tr>
+          )}
         </tbody>
       </table>
       <ApplicationDocuments applicationKey={a.id} documents={props.catalog.services.find((s) => s.code === a.service_code)?.documents ?? []} canAttach={false} />

@@ -276,3 +276,21 @@ pub(crate) async fn of_application(
         .map(Upload::from_row)
         .collect()
 }
+
+/// The bytes of a document an application refers to, once arrived: its media type and bytes.
+pub(crate) async fn arrived_bytes(
+    db: &impl GenericClient,
+    application_id: Uuid,
+    sha256: &str,
+) -> Result<Option<(String, Vec<u8>)>, Error> {
+    let statement = db
+        .prepare_cached(
+            "SELECT k.media_type, k.bytes FROM application_document d JOIN document k ON k.sha256 = d.sha256
+         WHERE d.application_id = $1 AND d.sha256 = $2 AND d.arrived_at IS NOT NULL LIMIT 1",
+        )
+        .await?;
+    db.query_opt(&statement, &[&application_id, &sha256])
+        .await?
+        .map(|row| Ok((row.try_get(0)?, row.try_get(1)?)))
+        .transpose()
+}

@@ -66,6 +66,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0009_bundles",
         sql: include_str!("../../../../migrations/portal/0009_bundles.sql"),
     },
+    Migration {
+        version: 10,
+        name: "0010_web",
+        sql: include_str!("../../../../migrations/portal/0010_web.sql"),
+    },
 ];
 
 /// Why the portal's database could not be brought up to date.

@@ -128,6 +128,7 @@ pub(crate) struct SessionUser {
     pub username: String,
     pub role: String,
     pub agency: Option<String>,
+    pub region: Option<String>,
 }
 
 /// The user of a live session — within its absolute end, used within `idle_secs`, its user
@@ -143,7 +144,7 @@ pub(crate) async fn touch(
          FROM portal_user u
          WHERE s.token_hash = $1 AND u.username = s.username AND u.active
            AND s.expires_at > now() AND s.last_used_at + make_interval(secs => $2) > now()
-         RETURNING u.username, u.role, u.agency",
+         RETURNING u.username, u.role, u.agency, u.region",
         )
         .await?;
     db.query_opt(&statement, &[&token_hash, &idle_secs])
@@ -153,6 +154,7 @@ pub(crate) async fn touch(
                 username: row.try_get("username")?,
                 role: row.try_get("role")?,
                 agency: row.try_get("agency")?,
+                region: row.try_get("region")?,
             })
         })
         .transpose()

@@ -24,3 +24,15 @@ pub(crate) async fn insert(
     .await?;
     Ok(())
 }
+
+/// Limits an operator to one region (`None`: the nation); whether the user exists.
+pub(crate) async fn set_region(
+    db: &impl GenericClient,
+    username: &str,
+    region: Option<&str>,
+) -> Result<bool, Error> {
+    let statement = db
+        .prepare_cached("UPDATE portal_user SET region = $2 WHERE username = $1")
+        .await?;
+    Ok(db.execute(&statement, &[&username, &region]).await? == 1)
+}

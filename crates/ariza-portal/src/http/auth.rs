@@ -140,7 +140,7 @@ impl FromRequestParts<Portal> for SessionCaller {
 }
 
 /// A signed-in portal operator (the online channel's integration is one).
-pub(crate) struct OperatorCaller;
+pub(crate) struct OperatorCaller(pub PortalUser);
 
 impl FromRequestParts<Portal> for OperatorCaller {
     type Rejection = PortalError;
@@ -148,7 +148,7 @@ impl FromRequestParts<Portal> for OperatorCaller {
     async fn from_request_parts(parts: &mut Parts, portal: &Portal) -> Result<Self, PortalError> {
         let user = sessions::authenticate(portal, bearer_token(&parts.headers)?).await?;
         require_role(&user, &[OPERATOR])?;
-        Ok(OperatorCaller)
+        Ok(OperatorCaller(user))
     }
 }
 

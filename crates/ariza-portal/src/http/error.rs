@@ -32,6 +32,8 @@ pub(crate) fn status(e: &PortalError) -> StatusCode {
         PortalError::DocumentMismatch => StatusCode::UNPROCESSABLE_ENTITY,
         PortalError::TusVersion => StatusCode::PRECONDITION_FAILED,
         PortalError::CorruptCatalog { .. }
+        | PortalError::Corrupt(_)
+        | PortalError::Export(_)
         | PortalError::ShippedCatalog(_)
         | PortalError::PasswordHash(_)
         | PortalError::Database(_)

@@ -2,12 +2,12 @@
 //! kind of caller), body and query decoding, the OpenAPI document, and one file per group of
 //! handlers. Handlers decode, call `ops`, and encode; every error body is `{code, message}`.
 
-mod address_limit;
+pub(crate) mod address_limit;
 mod agencies;
 mod auth;
 mod decode;
 mod devices;
-mod error;
+pub(crate) mod error;
 mod health;
 mod online;
 mod openapi;

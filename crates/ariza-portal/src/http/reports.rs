@@ -66,11 +66,13 @@ pub(crate) struct ReportQuery {
 )]
 pub(crate) async fn regional(
     State(portal): State<Portal>,
-    _operator: OperatorCaller,
+    OperatorCaller(operator): OperatorCaller,
     ApiQuery(q): ApiQuery<ReportQuery>,
 ) -> Result<Response, PortalError> {
     let by_center = matches!(q.by.unwrap_or_default(), ReportBy::Center);
     let report = ops::reports::regional(&portal, q.from, q.to, by_center).await?;
+    // A regional operator sees their region only.
+    let report = ops::reports::within(report, operator.region.as_deref());
     Ok(match q.format.unwrap_or_default() {
         ReportFormat::Json => Json(report).into_response(),
         ReportFormat::Csv => (

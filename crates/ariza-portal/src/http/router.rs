@@ -54,6 +54,7 @@ pub fn router(portal: Portal) -> Router {
             get(agencies::documents),
         )
         .route("/api/v1/reports/regional", get(reports::regional))
+        .merge(crate::web::routes(&portal))
         .fallback(unknown_route)
         .method_not_allowed_fallback(unknown_method)
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -89,6 +90,10 @@ async fn security_headers(mut response: axum::response::Response) -> axum::respo
         ("strict-transport-security", "max-age=31536000"),
         ("cross-origin-resource-policy", "same-origin"),
     ] {
+        // Web pages and documents set their own policy; everything else gets the strictest.
+        if name == "content-security-policy" && h.contains_key(name) {
+            continue;
+        }
         h.insert(name, HeaderValue::from_static(value));
     }
     response

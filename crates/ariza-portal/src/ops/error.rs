@@ -53,6 +53,11 @@ pub enum PortalError {
     /// which would silently accept and date applications by other rules.
     #[error("stored catalog version {version} cannot be read: {reason}")]
     CorruptCatalog { version: i32, reason: String },
+    #[error("the export could not be made: {0}")]
+    Export(String),
+    /// A stored value that does not read as what it must be.
+    #[error("stored {0} cannot be read")]
+    Corrupt(&'static str),
     #[error("the shipped catalog cannot be read: {0}")]
     ShippedCatalog(String),
     #[error("the password cannot be hashed: {0}")]
@@ -105,6 +110,8 @@ impl PortalError {
             PortalError::DocumentMismatch => PortalCode::DocumentMismatch,
             PortalError::TusVersion => PortalCode::TusVersionUnsupported,
             PortalError::CorruptCatalog { .. }
+            | PortalError::Corrupt(_)
+            | PortalError::Export(_)
             | PortalError::ShippedCatalog(_)
             | PortalError::PasswordHash(_)
             | PortalError::Database(_)

@@ -6,6 +6,7 @@ use ariza_core::audit::AuditEntry;
 use ariza_core::catalog::Catalog;
 use ariza_core::error::PortalCode;
 use ariza_core::pinfl::Pinfl;
+use ariza_core::receipt_code::ReceiptCode;
 use ariza_core::tracking::TrackingNumber;
 use ariza_core::wire::{Channel, ItemResult, Outcome, PushBatchV2, PushResponse, WireApplication};
 use ariza_core::working_days::add_working_days;
@@ -73,6 +74,13 @@ fn check(app: &WireApplication, sender: &Sender<'_>, catalog: &Catalog) -> Optio
     if !references_read {
         return Some(rejected(app.id, PortalCode::Invalid, "err-portal-invalid"));
     }
+    if app
+        .receipt_code
+        .as_deref()
+        .is_some_and(|c| ReceiptCode::parse(c).is_none())
+    {
+        return Some(rejected(app.id, PortalCode::Invalid, "err-portal-invalid"));
+    }
     if Pinfl::parse(&app.citizen.pinfl).is_err() {
         return Some(rejected(app.id, PortalCode::Invalid, "err-portal-invalid"));
     }
@@ -133,6 +141,11 @@ pub async fn receive(
                 due_date: due,
                 // Without references, complete only if the service requires nothing; with
                 // them, counted once they are stored (below).
+                receipt_code_sha256: app
+                    .receipt_code
+                    .as_deref()
+                    .and_then(ReceiptCode::parse)
+                    .map(|c| ariza_core::receipt_code::digest(&app.tracking_number, &c)),
                 documents_complete: app.documents.is_empty()
                     && catalog
                         .service(&app.service_code)

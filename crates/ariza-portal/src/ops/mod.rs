@@ -3,6 +3,7 @@
 //! HTTP handlers and by the `ariza-portal` binary alike; every failure is a [`PortalError`].
 
 pub mod address_limits;
+pub mod agency;
 pub mod audit;
 pub mod bundles;
 pub mod catalog;
@@ -16,6 +17,7 @@ pub mod feed;
 pub mod ingest;
 pub mod reports;
 pub mod sessions;
+pub mod status;
 pub mod users;
 
 pub use error::PortalError;

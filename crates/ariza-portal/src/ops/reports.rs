@@ -144,6 +144,35 @@ pub async fn regional_from_rows(
     Ok(fold(cells, from, to, by_center))
 }
 
+/// The report as an operator limited to `region` may see it (`None`: the nation): that
+/// region alone, its centers, and the region's figures where the nation's would be.
+pub fn within(report: RegionalReport, region: Option<&str>) -> RegionalReport {
+    let Some(region) = region else {
+        return report;
+    };
+    let regions: Vec<ReportRow> = report
+        .regions
+        .into_iter()
+        .filter(|r| r.code == region)
+        .collect();
+    let national = regions.first().cloned().unwrap_or_else(|| ReportRow {
+        code: region.to_string(),
+        name: region_names().get(region).cloned().unwrap_or_default(),
+        ..ReportRow::default()
+    });
+    RegionalReport {
+        from: report.from,
+        to: report.to,
+        national,
+        regions,
+        centers: report
+            .centers
+            .into_iter()
+            .filter(|c| c.region.as_deref() == Some(region))
+            .collect(),
+    }
+}
+
 /// The table as CSV: one header line, the nation, the regions, then the centers if asked.
 pub fn to_csv(report: &RegionalReport) -> String {
     let mut out = String::from(

@@ -185,6 +185,7 @@ pub async fn authenticate(portal: &Portal, token: &str) -> Result<PortalUser, Po
         username: user.username,
         role: user.role,
         agency: user.agency,
+        region: user.region,
     })
 }
 

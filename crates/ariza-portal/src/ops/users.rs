@@ -13,12 +13,44 @@ pub struct PortalUser {
     pub username: String,
     pub role: String,
     pub agency: Option<String>,
+    /// An operator limited to one region (its SOATO code); `None`: the nation.
+    pub region: Option<String>,
 }
 
 impl PortalUser {
     pub fn is_operator(&self) -> bool {
         self.role == OPERATOR
     }
+
+    /// Whether this user may see a region's figures and centers.
+    pub fn sees_region(&self, region: &str) -> bool {
+        self.is_operator() && self.region.as_deref().is_none_or(|r| r == region)
+    }
+}
+
+/// Limits an operator to one region, or (with `None`) gives them the nation back.
+pub async fn set_user_region(
+    portal: &Portal,
+    username: &str,
+    region: Option<&str>,
+    actor: &str,
+) -> Result<(), PortalError> {
+    if let Some(code) = region
+        && !ariza_core::regions::all().iter().any(|r| r.soato == code)
+    {
+        return Err(PortalError::BadRequest(format!(
+            "{code} is not a region's SOATO code"
+        )));
+    }
+    let username = crate::ops::sessions::normalize_username(username);
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
+    if !db::users::set_region(&tx, &username, region).await? {
+        return Err(PortalError::NotFound);
+    }
+    db::audit::append(&tx, actor, "user.region", &username, region.unwrap_or("UZ")).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 pub async fn add_user(
