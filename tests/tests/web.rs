@@ -180,6 +180,21 @@ fn agencies_operators_and_citizens_on_the_web() {
     wait_text(&d, "h1", "Ariza holati");
     d.screenshot("status-empty");
     d.axe("status-empty");
+    // The control: axe does see what is wrong (an image with no text, an unlabeled field).
+    d.js(
+        "document.body.insertAdjacentHTML('beforeend', '<img src=\"/assets/none.png\"><input id=\"unlabeled\">')",
+        json!([]),
+    );
+    let seen: Vec<String> = d
+        .axe_violations("control")
+        .iter()
+        .map(|v| v["id"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert!(
+        seen.contains(&"image-alt".to_string()) && seen.contains(&"label".to_string()),
+        "{seen:?}"
+    );
+    d.goto(&format!("{base}/status"));
     // A mistyped number: one character changed, caught on the page — nothing is sent (the
     // marker set on this page survives only if the page did not navigate).
     let mut mistyped: Vec<char> = tracking.chars().collect();
@@ -281,7 +296,11 @@ fn agencies_operators_and_citizens_on_the_web() {
     d.screenshot("agency-rejected");
     // The application with documents: its scans, viewable.
     d.goto(&format!("{base}/agency/applications/{with_documents}"));
-    d.find("ul.documents");
+    d.find("ul.documents img");
+    d.js(
+        "document.getElementById('documents-title').scrollIntoView()",
+        json!([]),
+    );
     d.screenshot("agency-documents");
     d.axe("agency-documents");
     let (status, bytes) = fetch(
@@ -448,7 +467,29 @@ fn agencies_operators_and_citizens_on_the_web() {
     wait_text(&d, "table.queue caption", "0");
     sign_out(&d);
     d.screenshot("signed-out");
-    std::thread::sleep(Duration::from_millis(10));
+
+    // Every status answer, found or not, for every application the desk filed: nothing
+    // personal in any body.
+    let http = reqwest::blocking::Client::new();
+    let mut answers = 0;
+    for s in store
+        .list_applications(&ariza_store::ListFilter::default())
+        .unwrap()
+    {
+        let app = store.application(&s.id.to_string()).unwrap();
+        let right = app.receipt_code.clone().unwrap();
+        for (code, expected) in [(right.as_str(), 200), ("ZZZZ-ZZZZ", 404), ("bad", 400)] {
+            let r = http
+                .post(format!("{}/status", portal.url))
+                .form(&[("tracking", app.tracking_number.as_str()), ("code", code)])
+                .send()
+                .unwrap();
+            assert_eq!(r.status().as_u16(), expected, "{code}");
+            assert_nothing_personal(&r.text().unwrap(), &personal, "a status answer");
+            answers += 1;
+        }
+    }
+    assert_eq!(answers, 8 * 3);
 }
 
 fn hex_sha(bytes: &[u8]) -> String {

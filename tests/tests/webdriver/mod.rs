@@ -341,9 +341,9 @@ impl Driver {
         );
     }
 
-    /// Runs axe-core (ui/node_modules/axe-core) on the page as it is and fails on any serious
-    /// or critical violation; every result is saved beside the screenshots as `axe-NAME.json`.
-    pub fn axe(&self, name: &str) -> usize {
+    /// Runs axe-core (ui/node_modules/axe-core) on the page as it is: every violation, each as
+    /// `{id, impact, help, nodes}`, also saved beside the screenshots as `axe-NAME.json`.
+    pub fn axe_violations(&self, name: &str) -> Vec<Value> {
         let source = std::fs::read_to_string(
             ariza_e2e::workspace_root().join("ui/node_modules/axe-core/axe.min.js"),
         )
@@ -366,7 +366,12 @@ impl Driver {
             result.get("error").is_none(),
             "axe failed on {name}: {result}"
         );
-        let violations = result.as_array().cloned().unwrap_or_default();
+        result.as_array().cloned().unwrap_or_default()
+    }
+
+    /// [`Driver::axe_violations`], failing on any serious or critical one.
+    pub fn axe(&self, name: &str) -> usize {
+        let violations = self.axe_violations(name);
         let serious: Vec<&Value> = violations
             .iter()
             .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))

@@ -82,7 +82,36 @@ async fn report_for(
 ) -> Result<RegionalReport, PortalError> {
     user.require(&[OPERATOR])?;
     let report = ops::reports::regional(portal, a.from, a.to, a.by_center).await?;
-    Ok(ops::reports::within(report, user.user.region.as_deref()))
+    let mut report = ops::reports::within(report, user.user.region.as_deref());
+    // Every region the reader may see has its line, a region with nothing received too.
+    for region in ariza_core::regions::all() {
+        let visible = user
+            .user
+            .region
+            .as_deref()
+            .is_none_or(|r| r == region.soato);
+        if visible && !report.regions.iter().any(|r| r.code == region.soato) {
+            report.regions.push(ReportRow {
+                code: region.soato.clone(),
+                name: region
+                    .name
+                    .get(ariza_core::i18n::Locale::UzLatn)
+                    .to_string(),
+                ..ReportRow::default()
+            });
+        }
+    }
+    report.regions.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(report)
+}
+
+/// A region's name in the reader's language.
+fn region_name(ctx: &Ctx, code: &str, fallback: &str) -> String {
+    ariza_core::regions::all()
+        .into_iter()
+        .find(|r| r.soato == code)
+        .map(|r| r.name.get(ctx.locale).to_string())
+        .unwrap_or_else(|| fallback.to_string())
 }
 
 /// Five shades from light to dark; the step a value falls in, of the largest value.
@@ -153,18 +182,20 @@ fn bars(ctx: &Ctx, report: &RegionalReport, figure_name: &str) -> Markup {
         .max()
         .unwrap_or(0)
         .max(1);
-    let row_height = 26;
-    let height = row_height * report.regions.len().max(1) + 10;
     html! {
         figure.bars {
-            svg viewBox=(format!("0 0 1000 {height}")) role="img" aria-labelledby="bars-title" id="region-bars" {
-                title id="bars-title" { (ctx.ta("web-bars-label", &[("figure", figure_label(ctx, figure_name))])) }
-                @for (i, r) in report.regions.iter().enumerate() {
+            figcaption id="bars-title" { (ctx.ta("web-bars-label", &[("figure", figure_label(ctx, figure_name))])) }
+            ul.bars id="region-bars" aria-labelledby="bars-title" {
+                @for r in &report.regions {
                     @let v = figure(r, figure_name);
-                    @let y = i * row_height + 5;
-                    text x="0" y=(y + 17) { (r.name) }
-                    rect x="330" y=(y) height="20" width=(((v as f64 / max as f64) * 560.0).max(1.0)) {}
-                    text x=(340.0 + (v as f64 / max as f64) * 560.0) y=(y + 17) { (v) }
+                    li {
+                        span.bar-name { (region_name(ctx, &r.code, &r.name)) }
+                        // An attribute, not a style: the pages' policy allows no inline styles.
+                        svg.bar-track viewBox="0 0 100 10" preserveAspectRatio="none" aria-hidden="true" {
+                            rect width=(format!("{:.1}", v as f64 * 100.0 / max as f64)) height="10" {}
+                        }
+                        span.bar-value { (v) }
+                    }
                 }
             }
         }
@@ -185,7 +216,9 @@ fn table(ctx: &Ctx, id: &str, caption: &str, rows: &[&ReportRow], figure_name: &
                 tbody {
                     @for r in rows {
                         tr data-code=(r.code) {
-                            th scope="row" { (r.name) }
+                            th scope="row" {
+                                @if r.region.is_some() { (r.name) } @else { (region_name(ctx, &r.code, &r.name)) }
+                            }
                             @for f in FIGURES { td { (figure(r, f)) } }
                         }
                     }
@@ -215,7 +248,7 @@ async fn report_page(
     let a = ask(portal, q).await?;
     let report = report_for(portal, user, &a).await?;
     let scope = match &user.user.region {
-        Some(_) => report.national.name.clone(),
+        Some(region) => region_name(ctx, region, &report.national.name),
         None => ctx.t("web-nation"),
     };
     let regions: Vec<&ReportRow> = report.regions.iter().collect();
