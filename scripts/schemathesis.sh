@@ -67,6 +67,8 @@ for _ in $(seq 1 100); do
   curl -fs "http://127.0.0.1:$proxy_port/api/v1/health" >/dev/null && break
   sleep 0.1
 done
+# The tus chunks' media type (scripts/schemathesis_hooks.py).
+PYTHONPATH="$PWD/scripts" SCHEMATHESIS_HOOKS=schemathesis_hooks \
 "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run \
   "http://127.0.0.1:$proxy_port/api/openapi.json" \
   --checks all \

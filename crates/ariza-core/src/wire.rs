@@ -122,7 +122,9 @@ pub struct WireApplication {
 pub struct WireDocument {
     pub requirement_key: String,
     pub sha256: String,
-    #[schema(minimum = 1)]
+    /// Bytes, at least 1: a reference that is not (nor a SHA-256 in hex, nor a media type the
+    /// document accepts) gets its application refused as `invalid`, in the batch's results
+    /// like every refusal, never by refusing the whole batch.
     pub size: i64,
     pub media_type: String,
 }
