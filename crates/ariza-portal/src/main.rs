@@ -183,6 +183,15 @@ enum UserCommand {
         role: String,
         #[arg(long)]
         agency: Option<String>,
+        /// An operator who sees one region only (its SOATO code, e.g. 1703).
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// Limits an operator to one region (`--region 1703`), or gives them the nation back.
+    Region {
+        username: String,
+        #[arg(long)]
+        region: Option<String>,
     },
     /// Switches a user off: every session of theirs ends at once, and they cannot sign in.
     Deactivate { username: String },
@@ -530,6 +539,7 @@ async fn main() -> anyhow::Result<()> {
                     name,
                     role,
                     agency,
+                    region,
                 },
         } => {
             let password =
@@ -543,7 +553,31 @@ async fn main() -> anyhow::Result<()> {
                 &password,
             )
             .await?;
+            if region.is_some() {
+                ariza_portal::ops::users::set_user_region(
+                    &portal,
+                    &username,
+                    region.as_deref(),
+                    "operator",
+                )
+                .await?;
+            }
             println!("user {username} added");
+        }
+        Command::User {
+            command: UserCommand::Region { username, region },
+        } => {
+            ariza_portal::ops::users::set_user_region(
+                &portal,
+                &username,
+                region.as_deref(),
+                "operator",
+            )
+            .await?;
+            println!(
+                "user {username} sees {}",
+                region.as_deref().unwrap_or("the nation")
+            );
         }
         Command::User {
             command: UserCommand::Deactivate { username },

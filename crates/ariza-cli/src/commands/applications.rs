@@ -100,6 +100,9 @@ fn print_application(ctx: &Ctx, app: &Application, service: &str) {
     println!("{}: {}", tr("ui-receipt-service"), service);
     println!("{}: {}", tr("ui-receipt-fee"), format_uzs(app.fee_uzs));
     println!("{}: {}", tr("ui-receipt-due"), app.due_date);
+    if let Some(code) = &app.receipt_code {
+        println!("{}: {code}", tr("ui-receipt-code"));
+    }
     if let Some(key) = &app.quarantine {
         println!("{}: {}", tr("ui-quarantine-reason"), tr(key));
     }

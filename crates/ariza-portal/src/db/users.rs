@@ -25,14 +25,17 @@ pub(crate) async fn insert(
     Ok(())
 }
 
-/// Limits an operator to one region (`None`: the nation); whether the user exists.
+/// Limits an operator to one region (`None`: the nation); whether such an operator exists
+/// (agency staff have no region: their agency is their scope).
 pub(crate) async fn set_region(
     db: &impl GenericClient,
     username: &str,
     region: Option<&str>,
 ) -> Result<bool, Error> {
     let statement = db
-        .prepare_cached("UPDATE portal_user SET region = $2 WHERE username = $1")
+        .prepare_cached(
+            "UPDATE portal_user SET region = $2 WHERE username = $1 AND role = 'operator'",
+        )
         .await?;
     Ok(db.execute(&statement, &[&username, &region]).await? == 1)
 }

@@ -55,3 +55,42 @@ pub(crate) fn routes(portal: &Portal) -> Router<Portal> {
         .route("/operator/report.csv", get(operator::report_csv))
         .route("/operator/report.xlsx", get(operator::report_xlsx))
 }
+
+#[cfg(test)]
+mod tests {
+    use ariza_core::application::Status;
+    use ariza_core::i18n::{Locale, Localizer};
+
+    use crate::ops::agency::StatusGroup;
+
+    /// The keys the pages make at run time (the locale test finds only quoted ones).
+    #[test]
+    fn every_key_the_pages_compose_is_in_every_locale() {
+        let l = Localizer::new();
+        let mut keys: Vec<String> = StatusGroup::ALL
+            .iter()
+            .map(|g| format!("web-group-{}", g.as_str().replace('_', "-")))
+            .collect();
+        keys.extend(
+            super::operator::FIGURES
+                .iter()
+                .map(|f| format!("web-figure-{}", f.replace('_', "-"))),
+        );
+        keys.extend(
+            [
+                Status::Delivered,
+                Status::InReview,
+                Status::Completed,
+                Status::Rejected,
+                Status::Returned,
+            ]
+            .iter()
+            .map(|s| format!("status-{}", s.as_str().replace('_', "-"))),
+        );
+        for locale in Locale::ALL {
+            for key in &keys {
+                assert!(l.has(locale, key), "{key} ({})", locale.tag());
+            }
+        }
+    }
+}

@@ -18,7 +18,7 @@ use crate::ops::users::OPERATOR;
 use crate::{Portal, PortalError, ops};
 
 /// The figures a report row has, in the table's order.
-const FIGURES: [&str; 6] = [
+pub(crate) const FIGURES: [&str; 6] = [
     "total",
     "in_person",
     "online",
