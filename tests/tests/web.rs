@@ -204,7 +204,7 @@ fn agencies_operators_and_citizens_on_the_web() {
     d.js("window.__notSent = true", json!([]));
     d.clear_and_type("#tracking", &mistyped);
     d.clear_and_type("#code", &code);
-    d.click("#status-submit");
+    d.click("#lookup-submit");
     wait_text(&d, "#tracking-error", "xato");
     assert_eq!(
         d.js("return window.__notSent === true", json!([])),
@@ -218,9 +218,9 @@ fn agencies_operators_and_citizens_on_the_web() {
     d.axe("status-mistyped");
     // The right pair: service, center, status, dates — nothing personal.
     d.clear_and_type("#tracking", &tracking);
-    d.click("#status-submit");
-    wait_text(&d, "#status-result", &tracking);
-    let shown = d.text("#status-result");
+    d.click("#lookup-submit");
+    wait_text(&d, "#lookup-result", &tracking);
+    let shown = d.text("#lookup-result");
     assert!(
         shown.contains("Yetkazildi")
             || shown.contains("Delivered")
@@ -240,19 +240,19 @@ fn agencies_operators_and_citizens_on_the_web() {
     );
     d.clear_and_type("#tracking", unknown.as_str());
     d.clear_and_type("#code", &code);
-    d.click("#status-submit");
-    let unknown_answer = wait_text(&d, "#status-not-found", "topilmadi");
+    d.click("#lookup-submit");
+    let unknown_answer = wait_text(&d, "#lookup-not-found", "topilmadi");
     d.screenshot("status-unknown");
     d.axe("status-unknown");
     d.clear_and_type("#tracking", &tracking);
     d.clear_and_type("#code", "ZZZZ-ZZZZ");
-    d.click("#status-submit");
-    let wrong_code_answer = wait_text(&d, "#status-not-found", "topilmadi");
+    d.click("#lookup-submit");
+    let wrong_code_answer = wait_text(&d, "#lookup-not-found", "topilmadi");
     assert_eq!(unknown_answer, wrong_code_answer);
     assert_nothing_personal(&page_html(&d), &personal, "the status page");
     // A receipt's QR code fills both in from the fragment.
     d.goto(&format!("{base}/status#n={tracking}&c={code}"));
-    d.find("#status-form");
+    d.find("#lookup-form");
     assert_eq!(
         d.js(
             "return document.getElementById('tracking').value",

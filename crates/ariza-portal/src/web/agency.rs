@@ -347,8 +347,8 @@ fn history(ctx: &Ctx, view: &ApplicationView) -> Markup {
             .to_string()
     };
     html! {
-        section aria-labelledby="history-title" {
-            h2 id="history-title" { (ctx.t("web-history")) }
+        section aria-labelledby="hist-title" {
+            h2 id="hist-title" { (ctx.t("web-history")) }
             div.table-wrap {
                 table {
                     thead { tr {

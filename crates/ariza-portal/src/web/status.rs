@@ -32,7 +32,7 @@ fn lookup_form(ctx: &Ctx, tracking: &str, code: &str, error: Option<(&str, Strin
     };
     html! {
         p { (ctx.t("web-status-intro")) }
-        form.stack method="post" action="/status" id="status-form" novalidate
+        form.stack method="post" action="/status" id="lookup-form" novalidate
             data-msg-mistyped=(ctx.t("web-status-mistyped"))
             data-msg-form=(ctx.t("web-status-not-a-number"))
             data-msg-code=(ctx.t("web-status-not-a-code")) {
@@ -50,15 +50,15 @@ fn lookup_form(ctx: &Ctx, tracking: &str, code: &str, error: Option<(&str, Strin
                 aria-describedby="code-hint code-error"
                 aria-invalid=[code_error.is_some().then_some("true")];
             span.error id="code-error" aria-live="polite" { @if let Some(m) = code_error { (m) } }
-            button type="submit" id="status-submit" { (ctx.t("web-status-look-up")) }
+            button type="submit" id="lookup-submit" { (ctx.t("web-status-look-up")) }
         }
     }
 }
 
 fn result(ctx: &Ctx, found: &PublicStatus, service_name: &str) -> Markup {
     html! {
-        section.result aria-labelledby="status-result-title" id="status-result" {
-            h2 id="status-result-title" { (found.tracking_number) }
+        section.result aria-labelledby="lookup-result-title" id="lookup-result" {
+            h2 id="lookup-result-title" { (found.tracking_number) }
             dl {
                 dt { (ctx.t("web-field-service")) } dd { (service_name) }
                 dt { (ctx.t("web-field-center")) } dd { (found.center_name) }
@@ -142,7 +142,7 @@ pub(crate) async fn lookup(State(portal): State<Portal>, ctx: Ctx, form: WebForm
             None,
             &title,
             html! {
-                div.banner.error role="alert" id="status-not-found" { p { (ctx.t("web-status-not-found")) } }
+                div.banner.error role="alert" id="lookup-not-found" { p { (ctx.t("web-status-not-found")) } }
                 (lookup_form(&ctx, &tracking_typed, &code_typed, None))
             },
         ),

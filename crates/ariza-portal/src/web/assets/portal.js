@@ -76,6 +76,6 @@ function statusPage(form) {
 }
 
 document.addEventListener("DOMContentLoaded", () => {
-  const status = document.getElementById("status-form");
+  const status = document.getElementById("lookup-form");
   if (status) statusPage(status);
 });
