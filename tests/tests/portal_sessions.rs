@@ -427,6 +427,23 @@ fn the_routes_anyone_can_call_are_limited_per_address() {
         .send()
         .unwrap();
     assert_eq!(code_of(create).0, 401);
+    // A person at the status page shares the bucket, and is told so in a page in their
+    // language, with how long to wait.
+    let page = client()
+        .post(format!("{}/status", portal.url))
+        .header("accept-language", "ru")
+        .form(&[("tracking", "x"), ("code", "y")])
+        .send()
+        .unwrap();
+    assert_eq!(page.status().as_u16(), 429);
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(
+        page.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(page.text().unwrap().contains("Слишком много запросов"));
 
     // Signing in has its own, smaller bucket (different names: no lockout involved).
     assert_eq!(code_of(sign_in(&portal, "a1", "x")).0, 401);

@@ -6,7 +6,7 @@
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -43,9 +43,27 @@ async fn limited(
     req: Request,
     next: Next,
 ) -> Result<Response, PortalError> {
-    portal
-        .address_limits
-        .check(door, address_of(portal, &req))?;
+    if let Err(refused) = portal.address_limits.check(door, address_of(portal, &req)) {
+        // A person at a web page gets a page in their language (with the same status and
+        // `Retry-After`); the API's callers get `{code, message}`.
+        if !req.uri().path().starts_with("/api/") {
+            let (mut parts, _) = req.into_parts();
+            let ctx = crate::web::Ctx::from_request_parts(&mut parts, portal)
+                .await
+                .unwrap_or_else(|never| match never {});
+            let retry_after = match &refused {
+                PortalError::AddressRateLimited { retry_after } => Some(*retry_after),
+                _ => None,
+            };
+            let mut page = ctx.failure(None, refused);
+            if let Some(secs) = retry_after {
+                page.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, secs.into());
+            }
+            return Ok(page);
+        }
+        return Err(refused);
+    }
     Ok(next.run(req).await)
 }
 

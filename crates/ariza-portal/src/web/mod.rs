@@ -23,6 +23,8 @@ use axum::routing::{get, post};
 use crate::Portal;
 use crate::http::address_limit;
 
+pub(crate) use page::Ctx;
+
 /// The web pages' routes, merged into the API's router. What anyone may open counts against
 /// the per-address limit of the API's public routes; signing in against its own, stricter one.
 pub(crate) fn routes(portal: &Portal) -> Router<Portal> {
