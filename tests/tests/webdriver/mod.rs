@@ -256,12 +256,7 @@ pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDr
         "build the desk first: cargo build -p ariza-desk ({})",
         desk.display()
     );
-    let root = std::env::var("ARIZA_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| ariza_e2e::workspace_root().join("test-output/screenshots"));
-    let shots = root.join(shots_name);
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = fresh_shots_dir(shots_name);
 
     // The desk inherits tauri-driver's environment: point its database and XDG folders into
     // the temporary home before starting the driver.
@@ -283,7 +278,24 @@ pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDr
         .stderr(Stdio::null())
         .spawn()
         .expect("tauri-driver (cargo install tauri-driver)");
-    let guard = KillOnDrop(driver);
+    let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": desk}}}});
+    open_session(KillOnDrop(driver), port, caps, shots)
+}
+
+/// `test-output/screenshots/NAME` (or under ARIZA_SCREENSHOTS), emptied for this run.
+fn fresh_shots_dir(name: &str) -> PathBuf {
+    let root = std::env::var("ARIZA_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| ariza_e2e::workspace_root().join("test-output/screenshots"));
+    let shots = root.join(name);
+    let _ = std::fs::remove_dir_all(&shots);
+    std::fs::create_dir_all(&shots).unwrap();
+    shots
+}
+
+/// Waits for the WebDriver server started on `port` (kept by `guard`) and opens a session
+/// with `caps`.
+fn open_session(guard: KillOnDrop, port: u16, caps: Value, shots: PathBuf) -> (Driver, KillOnDrop) {
     let base = format!("http://127.0.0.1:{port}");
     // One keep-alive connection for the whole test: closing it per request made tauri-driver
     // drop requests now and then.
@@ -293,10 +305,12 @@ pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDr
         .into();
     let deadline = Instant::now() + Duration::from_secs(20);
     while agent.get(&format!("{base}/status")).call().is_err() {
-        assert!(Instant::now() < deadline, "tauri-driver did not start");
+        assert!(
+            Instant::now() < deadline,
+            "the WebDriver server did not start"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
-    let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": desk}}}});
     let mut r = agent
         .post(&format!("{base}/session"))
         .send_json(caps)
@@ -304,7 +318,7 @@ pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDr
     let v: Value = r.body_mut().read_json().unwrap();
     let session = v["value"]["sessionId"]
         .as_str()
-        .expect("session id")
+        .unwrap_or_else(|| panic!("no session: {v}"))
         .to_string();
     (
         Driver {
@@ -388,12 +402,7 @@ impl Driver {
 /// Starts Debian's chromedriver and a headless Chromium session (never a downloaded
 /// browser). The guard stops the driver, and with it the browser.
 pub fn start_chromium(shots_name: &str) -> (Driver, KillOnDrop) {
-    let root = std::env::var("ARIZA_SCREENSHOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| ariza_e2e::workspace_root().join("test-output/screenshots"));
-    let shots = root.join(shots_name);
-    let _ = std::fs::remove_dir_all(&shots);
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = fresh_shots_dir(shots_name);
     let profile = tempfile::tempdir().unwrap().keep();
     let port = free_port();
     let chromedriver =
@@ -404,17 +413,6 @@ pub fn start_chromium(shots_name: &str) -> (Driver, KillOnDrop) {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("{chromedriver} (apt install chromium-driver): {e}"));
-    let guard = KillOnDrop(driver);
-    let base = format!("http://127.0.0.1:{port}");
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(60)))
-        .build()
-        .into();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while agent.get(&format!("{base}/status")).call().is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        std::thread::sleep(Duration::from_millis(200));
-    }
     let caps = json!({"capabilities": {"alwaysMatch": {
         "browserName": "chrome",
         "goog:chromeOptions": {
@@ -427,23 +425,5 @@ pub fn start_chromium(shots_name: &str) -> (Driver, KillOnDrop) {
             ]
         }
     }}});
-    let mut r = agent
-        .post(&format!("{base}/session"))
-        .send_json(caps)
-        .expect("new Chromium session");
-    let v: Value = r.body_mut().read_json().unwrap();
-    let session = v["value"]["sessionId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no session: {v}"))
-        .to_string();
-    (
-        Driver {
-            agent,
-            base,
-            session,
-            shots,
-            shot_no: std::cell::Cell::new(0),
-        },
-        guard,
-    )
+    open_session(KillOnDrop(driver), port, caps, shots)
 }
