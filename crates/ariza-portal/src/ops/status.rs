@@ -24,15 +24,6 @@ pub struct PublicStatus {
     pub due_date: Option<NaiveDate>,
 }
 
-/// Equal digests in time that does not depend on where they differ.
-fn same_digest(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 pub async fn lookup(
     portal: &Portal,
     tracking: &TrackingNumber,
@@ -47,7 +38,7 @@ pub async fn lookup(
     let matches = row
         .receipt_code_sha256
         .as_deref()
-        .is_some_and(|stored| same_digest(stored, &offered));
+        .is_some_and(|stored| crate::ops::same_secret(stored, &offered));
     if !matches {
         return Err(PortalError::NotFound);
     }
@@ -64,16 +55,4 @@ pub async fn lookup(
             .date_naive(),
         due_date: row.due_date,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn digests_compare_whole() {
-        assert!(same_digest("ab12", "ab12"));
-        assert!(!same_digest("ab12", "ab13"));
-        assert!(!same_digest("ab12", "ab1"));
-    }
 }

@@ -36,20 +36,11 @@ fn csrf_token(session_token: &str) -> String {
     ops::sha256_hex(format!("ariza-web-csrf\0{session_token}").as_bytes())
 }
 
-/// Equal in time that does not depend on where they differ.
-fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
-
 impl SignedIn {
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, form: &WebForm) -> Result<(), PortalError> {
         match form.get("csrf") {
-            Some(token) if same(token, &self.csrf) => Ok(()),
+            Some(token) if ops::same_secret(token, &self.csrf) => Ok(()),
             _ => {
                 tracing::warn!("web form refused: CSRF token missing or wrong");
                 Err(PortalError::Forbidden)
@@ -182,7 +173,7 @@ pub(crate) async fn sign_in(
     let next = local_path(form.get("next").unwrap_or("/")).to_string();
     let username = form.get("username").unwrap_or_default().to_string();
     let double_submit = match (cookie(&parts, SIGN_IN_COOKIE), form.get("sign_in_token")) {
-        (Some(c), Some(f)) => same(c, f),
+        (Some(c), Some(f)) => ops::same_secret(c, f),
         _ => false,
     };
     if !double_submit {
@@ -270,7 +261,7 @@ mod tests {
         assert_ne!(a, b);
         assert_eq!(a, csrf_token("token-a"));
         assert!(!a.contains("token-a"));
-        assert!(same(&a, &a.clone()));
-        assert!(!same(&a, &b));
+        assert!(ops::same_secret(&a, &a.clone()));
+        assert!(!ops::same_secret(&a, &b));
     }
 }
