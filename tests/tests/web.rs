@@ -16,16 +16,13 @@
 
 mod webdriver;
 
-use std::time::Duration;
-
 use ariza_core::application::Status;
 use ariza_e2e::desk::{enrolled_desk, file, file_with_documents};
 use ariza_e2e::portal::TestPortal;
 use ariza_store::Store;
-use base64::Engine as _;
 use serde_json::json;
 
-use webdriver::{Driver, start_chromium};
+use webdriver::start_chromium;
 
 /// What must never be on the status page: every name, PINFL and document number the desk
 /// filed (the test citizens are the desk helpers' own).
@@ -47,96 +44,10 @@ fn personal_data(store: &Store) -> Vec<String> {
     out
 }
 
-/// Waits until `css` shows `needle`, reading it in the page: a page that navigates meanwhile
-/// is read again, never a stale element.
-fn wait_text(d: &Driver, css: &str, needle: &str) -> String {
-    let deadline = std::time::Instant::now() + Duration::from_secs(15);
-    loop {
-        let t = d
-            .js(
-                "const e = document.querySelector(arguments[0]); return e ? (e.innerText || e.textContent) : ''",
-                json!([css]),
-            )
-            .as_str()
-            .unwrap_or_default()
-            .to_string();
-        if t.contains(needle) {
-            return t;
-        }
-        if std::time::Instant::now() > deadline {
-            d.screenshot("FAILED");
-            panic!("{css} never showed {needle:?}; it shows {t:?}");
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn page_html(d: &Driver) -> String {
-    d.js("return document.documentElement.outerHTML", json!([]))
-        .as_str()
-        .unwrap()
-        .to_string()
-}
-
 fn assert_nothing_personal(html: &str, personal: &[String], what: &str) {
     for p in personal {
         assert!(!html.contains(p.as_str()), "{what} shows {p}");
     }
-}
-
-/// Fetches `path` from inside the page (with its cookies) and returns (status, base64 body).
-fn fetch(d: &Driver, path: &str) -> (u16, Vec<u8>) {
-    let v = d.call(
-        "POST",
-        "/execute/async",
-        Some(json!({
-            "script": "const done = arguments[1]; fetch(arguments[0], { credentials: 'same-origin' })
-                .then(async r => { const b = new Uint8Array(await r.arrayBuffer()); let s = '';
-                    for (const x of b) s += String.fromCharCode(x); done([r.status, btoa(s)]); })
-                .catch(e => done([0, String(e)]));",
-            "args": [path]
-        })),
-    );
-    let status = v[0].as_u64().unwrap() as u16;
-    assert_ne!(status, 0, "fetch {path}: {}", v[1]);
-    let body = base64::engine::general_purpose::STANDARD
-        .decode(v[1].as_str().unwrap())
-        .unwrap();
-    (status, body)
-}
-
-/// Posts a form from inside the page; the status (300 for any redirect, which a page's
-/// `fetch` may not read further).
-fn post_form(d: &Driver, path: &str, fields: &[(&str, &str)]) -> u16 {
-    let body: String = fields
-        .iter()
-        .map(|(k, v)| format!("{k}={}", v.replace(' ', "+")))
-        .collect::<Vec<_>>()
-        .join("&");
-    d.call(
-        "POST",
-        "/execute/async",
-        Some(json!({
-            "script": "const done = arguments[2]; fetch(arguments[0], { method: 'POST', redirect: 'manual',
-                headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: arguments[1],
-                credentials: 'same-origin' }).then(r => done(r.type === 'opaqueredirect' ? 300 : r.status)).catch(e => done(0));",
-            "args": [path, body]
-        })),
-    )
-    .as_u64()
-    .unwrap() as u16
-}
-
-fn sign_in(d: &Driver, base: &str, username: &str, password: &str) {
-    d.goto(&format!("{base}/sign-in"));
-    d.clear_and_type("#username", username);
-    d.clear_and_type("#password", password);
-    d.click("#sign-in-submit");
-}
-
-fn sign_out(d: &Driver) {
-    d.click("form.sign-out button");
-    d.find("a.sign-in");
 }
 
 #[test]
@@ -175,9 +86,9 @@ fn agencies_operators_and_citizens_on_the_web() {
     let code = first.receipt_code.clone().expect("a receipt code");
     // Chromium asks for English; the portal's default, Uzbek Latin, is one click away.
     d.goto(&format!("{base}/status"));
-    wait_text(&d, "h1", "Application status");
+    d.wait_text("h1", "Application status");
     d.goto(&format!("{base}/lang?to=uz-Latn&back=/status"));
-    wait_text(&d, "h1", "Ariza holati");
+    d.wait_text("h1", "Ariza holati");
     d.screenshot("status-empty");
     d.axe("status-empty");
     // The control: axe does see what is wrong (an image with no text, an unlabeled field).
@@ -205,7 +116,7 @@ fn agencies_operators_and_citizens_on_the_web() {
     d.clear_and_type("#tracking", &mistyped);
     d.clear_and_type("#code", &code);
     d.click("#lookup-submit");
-    wait_text(&d, "#tracking-error", "xato");
+    d.wait_text("#tracking-error", "xato");
     assert_eq!(
         d.js("return window.__notSent === true", json!([])),
         json!(true)
@@ -219,7 +130,7 @@ fn agencies_operators_and_citizens_on_the_web() {
     // The right pair: service, center, status, dates — nothing personal.
     d.clear_and_type("#tracking", &tracking);
     d.click("#lookup-submit");
-    wait_text(&d, "#lookup-result", &tracking);
+    d.wait_text("#lookup-result", &tracking);
     let shown = d.text("#lookup-result");
     assert!(
         shown.contains("Yetkazildi")
@@ -228,7 +139,7 @@ fn agencies_operators_and_citizens_on_the_web() {
         "{shown}"
     );
     assert!(shown.contains("Test DXM"), "{shown}");
-    assert_nothing_personal(&page_html(&d), &personal, "the status page");
+    assert_nothing_personal(&d.html(), &personal, "the status page");
     d.screenshot("status-found");
     d.axe("status-found");
     // An unknown number (a valid check character) and a wrong code: the same answer.
@@ -241,15 +152,15 @@ fn agencies_operators_and_citizens_on_the_web() {
     d.clear_and_type("#tracking", unknown.as_str());
     d.clear_and_type("#code", &code);
     d.click("#lookup-submit");
-    let unknown_answer = wait_text(&d, "#lookup-not-found", "topilmadi");
+    let unknown_answer = d.wait_text("#lookup-not-found", "topilmadi");
     d.screenshot("status-unknown");
     d.axe("status-unknown");
     d.clear_and_type("#tracking", &tracking);
     d.clear_and_type("#code", "ZZZZ-ZZZZ");
     d.click("#lookup-submit");
-    let wrong_code_answer = wait_text(&d, "#lookup-not-found", "topilmadi");
+    let wrong_code_answer = d.wait_text("#lookup-not-found", "topilmadi");
     assert_eq!(unknown_answer, wrong_code_answer);
-    assert_nothing_personal(&page_html(&d), &personal, "the status page");
+    assert_nothing_personal(&d.html(), &personal, "the status page");
     // A receipt's QR code fills both in from the fragment.
     d.goto(&format!("{base}/status#n={tracking}&c={code}"));
     d.find("#lookup-form");
@@ -263,36 +174,36 @@ fn agencies_operators_and_citizens_on_the_web() {
     // On a phone's width, in Russian.
     d.window(390, 844);
     d.goto(&format!("{base}/lang?to=ru&back=/status"));
-    wait_text(&d, "h1", "Статус заявления");
+    d.wait_text("h1", "Статус заявления");
     d.screenshot("status-phone-ru");
     d.axe("status-phone-ru");
     d.goto(&format!("{base}/lang?to=uz-Latn&back=/"));
     d.window(1280, 900);
 
     // ── An agency's morning. ──
-    sign_in(&d, &base, "iiv1", "wrong-password");
-    wait_text(&d, "#sign-in-error", "notoʻgʻri");
+    d.sign_in_portal(&base, "iiv1", "wrong-password");
+    d.wait_text("#sign-in-error", "notoʻgʻri");
     d.screenshot("sign-in-refused");
     d.axe("sign-in-refused");
-    sign_in(&d, &base, "iiv1", "iiv-pass-123");
-    wait_text(&d, "h1", "Arizalar navbati");
-    wait_text(&d, "table.queue caption", "8");
+    d.sign_in_portal(&base, "iiv1", "iiv-pass-123");
+    d.wait_text("h1", "Arizalar navbati");
+    d.wait_text("table.queue caption", "8");
     d.screenshot("agency-queue");
     d.axe("agency-queue");
     // Search by tracking number.
     d.clear_and_type("#f-tracking", &tracking);
     d.click("#queue-filter");
-    wait_text(&d, "table.queue caption", "1");
+    d.wait_text("table.queue caption", "1");
     // Open it, take it into review, then reject it with a reason.
     d.click("table.queue tbody a");
-    wait_text(&d, "h1", &tracking);
+    d.wait_text("h1", &tracking);
     d.screenshot("agency-application");
     d.axe("agency-application");
     d.click("#take-into-review");
-    wait_text(&d, "#decision-done", "Koʻrib chiqilmoqda");
+    d.wait_text("#decision-done", "Koʻrib chiqilmoqda");
     d.clear_and_type("#reject-reason", "Pasport nusxasi oʻqilmaydi");
     d.click("#reject");
-    wait_text(&d, "#application-status", "Rad etilgan");
+    d.wait_text("#application-status", "Rad etilgan");
     d.screenshot("agency-rejected");
     // The application with documents: its scans, viewable.
     d.goto(&format!("{base}/agency/applications/{with_documents}"));
@@ -303,21 +214,18 @@ fn agencies_operators_and_citizens_on_the_web() {
     );
     d.screenshot("agency-documents");
     d.axe("agency-documents");
-    let (status, bytes) = fetch(
-        &d,
-        &format!(
-            "/agency/applications/{with_documents}/documents/{}",
-            hex_sha(&pdf)
-        ),
-    );
+    let (status, bytes) = d.fetch(&format!(
+        "/agency/applications/{with_documents}/documents/{}",
+        hex_sha(&pdf)
+    ));
     assert_eq!((status, bytes == pdf), (200, true), "the PDF as filed");
     // Return the second with a note, take the rest into review at once, complete two.
     d.goto(&format!("{base}/agency/applications/{}", ids[1]));
     d.click("#take-into-review");
-    wait_text(&d, "#decision-done", "Koʻrib chiqilmoqda");
+    d.wait_text("#decision-done", "Koʻrib chiqilmoqda");
     d.clear_and_type("#return-reason", "Toʻlov kvitansiyasi yetishmaydi");
     d.click("#return");
-    wait_text(&d, "#application-status", "qaytarilgan");
+    d.wait_text("#application-status", "qaytarilgan");
     d.goto(&format!("{base}/agency?status=new"));
     d.js(
         "document.querySelectorAll('#bulk-review input[type=checkbox]').forEach(c => c.checked = true)",
@@ -325,17 +233,16 @@ fn agencies_operators_and_citizens_on_the_web() {
     );
     d.screenshot("agency-bulk-selected");
     d.click("#bulk-review-submit");
-    wait_text(&d, "#queue-done", "6");
+    d.wait_text("#queue-done", "6");
     d.screenshot("agency-bulk-done");
     d.axe("agency-bulk-done");
     for id in &ids[2..4] {
         d.goto(&format!("{base}/agency/applications/{id}"));
         d.click("#complete");
-        wait_text(&d, "#application-status", "Bajarilgan");
+        d.wait_text("#application-status", "Bajarilgan");
     }
     // CSRF: a decision without the session's token changes nothing.
-    let refused = post_form(
-        &d,
+    let refused = d.post_form(
         &format!("/agency/applications/{}/decide", ids[4]),
         &[("csrf", "not-the-token"), ("status", "completed")],
     );
@@ -349,8 +256,7 @@ fn agencies_operators_and_citizens_on_the_web() {
         .unwrap()
         .to_string();
     assert_eq!(
-        post_form(
-            &d,
+        d.post_form(
             &format!("/agency/applications/{}/decide", ids[4]),
             &[("status", "completed")]
         ),
@@ -365,8 +271,7 @@ fn agencies_operators_and_citizens_on_the_web() {
     assert_eq!(status_of(&ids[4]), "in_review");
     // The session's own token works from the same page (the control).
     assert_eq!(
-        post_form(
-            &d,
+        d.post_form(
             &format!("/agency/applications/{}/decide", ids[4]),
             &[("csrf", &csrf), ("status", "completed")]
         ),
@@ -378,7 +283,7 @@ fn agencies_operators_and_citizens_on_the_web() {
         .as_str()
         .unwrap()
         .to_string();
-    sign_out(&d);
+    d.sign_out();
     let old = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -404,32 +309,32 @@ fn agencies_operators_and_citizens_on_the_web() {
     assert_eq!(on_desk(&ids[5]), Status::InReview);
 
     // ── Another agency: the application is not found. ──
-    sign_in(&d, &base, "adliya1", "adliya-pass-1");
-    wait_text(&d, "h1", "Arizalar navbati");
-    wait_text(&d, "table.queue caption", "0");
+    d.sign_in_portal(&base, "adliya1", "adliya-pass-1");
+    d.wait_text("h1", "Arizalar navbati");
+    d.wait_text("table.queue caption", "0");
     d.goto(&format!("{base}/agency/applications/{}", ids[5]));
-    wait_text(&d, "h1", "Topilmadi");
-    let (status, _) = fetch(&d, &format!("/agency/applications/{}", ids[5]));
+    d.wait_text("h1", "Topilmadi");
+    let (status, _) = d.fetch(&format!("/agency/applications/{}", ids[5]));
     assert_eq!(status, 404);
     d.screenshot("other-agency-not-found");
-    sign_out(&d);
+    d.sign_out();
 
     // ── An operator's report, map and exports. ──
-    sign_in(&d, &base, "op1", "op-pass-123");
-    wait_text(&d, "h1", "Hisobot");
-    wait_text(&d, "#national", "8");
+    d.sign_in_portal(&base, "op1", "op-pass-123");
+    d.wait_text("h1", "Hisobot");
+    d.wait_text("#national", "8");
     d.find("#region-map #map-1726");
     d.screenshot("operator-report");
     d.axe("operator-report");
     d.select("#r-figure", "completed");
     d.click("#report-show");
-    wait_text(&d, "#map-title", "Bajarilgan");
+    d.wait_text("#map-title", "Bajarilgan");
     d.screenshot("operator-report-completed");
-    let (status, csv) = fetch(&d, "/operator/report.csv");
+    let (status, csv) = d.fetch("/operator/report.csv");
     assert_eq!(status, 200);
     let csv = String::from_utf8(csv).unwrap();
     assert!(csv.contains("center,TSH07"), "{csv}");
-    let (status, xlsx) = fetch(&d, "/operator/report.xlsx");
+    let (status, xlsx) = d.fetch("/operator/report.xlsx");
     assert_eq!(status, 200);
     let xlsx_path = dir.path().join("report.xlsx");
     std::fs::write(&xlsx_path, &xlsx).unwrap();
@@ -447,11 +352,11 @@ fn agencies_operators_and_citizens_on_the_web() {
         .expect("the center's row");
     assert_eq!(center[3], "8", "total: {center:?}");
     assert_eq!(center[6], "3", "completed: {center:?}");
-    sign_out(&d);
+    d.sign_out();
 
     // ── A regional operator sees their region only. ──
-    sign_in(&d, &base, "andijon1", "andijon-pass-1");
-    wait_text(&d, "h1", "Andijon");
+    d.sign_in_portal(&base, "andijon1", "andijon-pass-1");
+    d.wait_text("h1", "Andijon");
     let regions = d.js(
         "return [...document.querySelectorAll('#by-region tbody tr')].map(r => r.dataset.code)",
         json!([]),
@@ -464,8 +369,8 @@ fn agencies_operators_and_citizens_on_the_web() {
     d.screenshot("regional-operator");
     d.axe("regional-operator");
     d.goto(&format!("{base}/agency?status=all&region=1726"));
-    wait_text(&d, "table.queue caption", "0");
-    sign_out(&d);
+    d.wait_text("table.queue caption", "0");
+    d.sign_out();
     d.screenshot("signed-out");
 
     // Every status answer, found or not, for every application the desk filed: nothing

@@ -6,6 +6,7 @@
 pub mod application;
 pub mod audit;
 pub mod catalog;
+pub mod catalog_diff;
 pub mod citizen;
 pub mod clock;
 pub mod document;

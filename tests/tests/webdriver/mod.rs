@@ -7,6 +7,8 @@
 // Shared by the desk's GUI tests and the portal's browser tests: each uses part of it.
 #![allow(dead_code)]
 
+mod pages;
+
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -355,6 +357,36 @@ impl Driver {
         );
     }
 
+    /// Presses one key (a WebDriver key code such as [`TAB`] or [`ENTER`]) wherever the focus
+    /// is, as a person at the keyboard would: no element is named.
+    pub fn press(&self, key: &str) {
+        self.call(
+            "POST",
+            "/actions",
+            Some(
+                json!({"actions": [{"type": "key", "id": "keyboard", "actions": [
+                    {"type": "keyDown", "value": key}, {"type": "keyUp", "value": key}
+                ]}]}),
+            ),
+        );
+    }
+
+    /// Zooms the page as the browser's zoom does (`percent` of 100): the same window shows a
+    /// layout that many times narrower, drawn that many times larger. Chromium only (CDP).
+    pub fn zoom(&self, percent: u32) {
+        let (width, height) = (1280 * 100 / percent, 900 * 100 / percent);
+        self.call(
+            "POST",
+            "/goog/cdp/execute",
+            Some(
+                json!({"cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                    "width": width, "height": height,
+                    "deviceScaleFactor": f64::from(percent) / 100.0, "mobile": false
+                }}),
+            ),
+        );
+    }
+
     /// Runs axe-core (ui/node_modules/axe-core) on the page as it is: every violation, each as
     /// `{id, impact, help, nodes}`, also saved beside the screenshots as `axe-NAME.json`.
     pub fn axe_violations(&self, name: &str) -> Vec<Value> {
@@ -398,6 +430,10 @@ impl Driver {
         violations.len()
     }
 }
+
+/// WebDriver's key codes.
+pub const TAB: &str = "\u{E004}";
+pub const ENTER: &str = "\u{E007}";
 
 /// Starts Debian's chromedriver and a headless Chromium session (never a downloaded
 /// browser). The guard stops the driver, and with it the browser.

@@ -82,3 +82,21 @@ pub(crate) async fn upsert_staff(
     .await?;
     Ok(())
 }
+
+/// Every center, in one region or the nation, by code.
+pub(crate) async fn list(
+    db: &impl GenericClient,
+    region: Option<&str>,
+) -> Result<Vec<WireCenter>, Error> {
+    let statement = db
+        .prepare_cached(
+            "SELECT code, name, region, district FROM center
+             WHERE $1::text IS NULL OR region = $1 ORDER BY code",
+        )
+        .await?;
+    db.query(&statement, &[&region])
+        .await?
+        .iter()
+        .map(center)
+        .collect()
+}

@@ -71,6 +71,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0010_web",
         sql: include_str!("../../../../migrations/portal/0010_web.sql"),
     },
+    Migration {
+        version: 11,
+        name: "0011_centers_health",
+        sql: include_str!("../../../../migrations/portal/0011_centers_health.sql"),
+    },
 ];
 
 /// Why the portal's database could not be brought up to date.

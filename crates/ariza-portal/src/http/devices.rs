@@ -98,6 +98,9 @@ pub(crate) struct ChangesQuery {
     after: i64,
     /// At most this many changes: 500 by default, taken as 1 to 5000.
     limit: Option<i64>,
+    /// How many applications the desk still has waiting to deliver (shown to operators on
+    /// the centers' health page). Desks from before it leave it out.
+    backlog: Option<u32>,
 }
 
 /// Decisions, catalog versions and staff for the device's own center after `after`, oldest
@@ -121,6 +124,6 @@ pub(crate) async fn changes(
     ApiQuery(q): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangesResponse>, PortalError> {
     Ok(Json(
-        ops::feed::changes(&portal, &device, q.after, q.limit).await?,
+        ops::feed::changes(&portal, &device, q.after, q.limit, q.backlog).await?,
     ))
 }

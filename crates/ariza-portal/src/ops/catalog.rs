@@ -5,7 +5,9 @@
 use std::sync::{Arc, Mutex};
 
 use ariza_core::catalog::{Catalog, default_catalog};
+use ariza_core::catalog_diff::{CatalogDiff, CatalogProblem, check, diff};
 
+use crate::ops::users::PortalUser;
 use crate::{Portal, PortalError, db};
 
 /// The catalog last read, with the stored version it came from (`None`: the shipped one).
@@ -58,6 +60,78 @@ pub async fn in_force(portal: &Portal) -> Result<Arc<Catalog>, PortalError> {
 
 /// Publishes a catalog version to every center's feed. Versions only go up.
 pub async fn publish_catalog(portal: &Portal, catalog: &Catalog) -> Result<(), PortalError> {
+    publish(portal, catalog, "operator").await
+}
+
+/// Why an uploaded catalog cannot be published.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogRefusal {
+    #[error("not a catalog: {0}")]
+    Unreadable(String),
+    #[error(transparent)]
+    Problem(#[from] CatalogProblem),
+    #[error("version {version} is not newer than {newest}")]
+    NotNewer { version: u32, newest: u32 },
+}
+
+/// An uploaded catalog read and checked, with what it changes against the one in force.
+pub struct CatalogPreview {
+    pub catalog: Catalog,
+    pub in_force_version: u32,
+    pub diff: CatalogDiff,
+}
+
+/// Reads an uploaded catalog (JSON) and compares it with the one in force, publishing
+/// nothing: what the operator confirms. Only a national operator publishes catalogs.
+pub async fn preview_catalog(
+    portal: &Portal,
+    user: &PortalUser,
+    json: &str,
+) -> Result<Result<CatalogPreview, CatalogRefusal>, PortalError> {
+    national_operator(user)?;
+    let mut catalog: Catalog = match serde_json::from_str(json) {
+        Ok(c) => c,
+        Err(e) => return Ok(Err(CatalogRefusal::Unreadable(e.to_string()))),
+    };
+    catalog.fill_cyrillic();
+    if let Err(problem) = check(&catalog) {
+        return Ok(Err(problem.into()));
+    }
+    let current = in_force(portal).await?;
+    if catalog.version <= current.version {
+        return Ok(Err(CatalogRefusal::NotNewer {
+            version: catalog.version,
+            newest: current.version,
+        }));
+    }
+    Ok(Ok(CatalogPreview {
+        diff: diff(&current, &catalog),
+        in_force_version: current.version,
+        catalog,
+    }))
+}
+
+/// Publishes a previewed catalog for a national operator, audited under their name.
+pub async fn publish_catalog_as(
+    portal: &Portal,
+    user: &PortalUser,
+    catalog: &Catalog,
+) -> Result<(), PortalError> {
+    national_operator(user)?;
+    check(catalog).map_err(|p| PortalError::BadRequest(p.to_string()))?;
+    publish(portal, catalog, &user.username).await
+}
+
+/// The catalog is the nation's: a regional operator neither sees uploads nor publishes.
+fn national_operator(user: &PortalUser) -> Result<(), PortalError> {
+    if user.is_operator() && user.region.is_none() {
+        Ok(())
+    } else {
+        Err(PortalError::Forbidden)
+    }
+}
+
+async fn publish(portal: &Portal, catalog: &Catalog, actor: &str) -> Result<(), PortalError> {
     let body = serde_json::to_value(catalog)
         .map_err(|e| PortalError::BadRequest(format!("catalog: {e}")))?;
     let version = i32::try_from(catalog.version)
@@ -77,7 +151,7 @@ pub async fn publish_catalog(portal: &Portal, catalog: &Catalog) -> Result<(), P
     db::changes::catalog_to_all(&tx, &body).await?;
     db::audit::append(
         &tx,
-        "operator",
+        actor,
         "catalog.publish",
         &catalog.version.to_string(),
         "",

@@ -13,7 +13,8 @@ use ariza_core::request_signing::{
 use ed25519_dalek::{Signature, VerifyingKey};
 use uuid::Uuid;
 
-pub use crate::db::devices::DeviceInfo;
+pub use crate::db::devices::{DeviceHealthRow, DeviceInfo};
+use crate::ops::users::PortalUser;
 use crate::{Portal, PortalError, db};
 
 /// A device whose request was verified.
@@ -106,6 +107,7 @@ pub async fn authenticate(portal: &Portal, req: &SignedRequest<'_>) -> Result<De
     }
     // Nonces older than twice the skew can no longer pass the timestamp check: forget them.
     db::devices::forget_nonces_older_than(&client, (2 * MAX_SKEW_SECS) as f64).await?;
+    db::devices::touch_seen(&client, id).await?;
     Ok(Device {
         id,
         center_code: row.center_code,
@@ -131,6 +133,74 @@ pub async fn revoke_device(
     }
     tx.commit().await?;
     Ok(revoked)
+}
+
+/// Revokes a device for an operator, who may revoke only in their own region: a device
+/// elsewhere is not found, as if it did not exist. The device's label (`CENTER-NN`) if it was
+/// active, `None` if it was revoked already.
+pub async fn revoke_device_as(
+    portal: &Portal,
+    user: &PortalUser,
+    device: Uuid,
+) -> Result<Option<String>, PortalError> {
+    if !user.is_operator() {
+        return Err(PortalError::Forbidden);
+    }
+    match db::devices::placement(&portal.pool.get().await?, device).await? {
+        Some((region, center, number)) if user.sees_region(&region) => {
+            Ok(revoke_device(portal, device, &user.username)
+                .await?
+                .then(|| format!("{center}-{number:02}")))
+        }
+        _ => Err(PortalError::NotFound),
+    }
+}
+
+/// A device on the centers' health page.
+#[derive(Debug, Clone)]
+pub struct DeviceHealth {
+    pub device: DeviceHealthRow,
+    /// Whole days since it was last heard from (since enrollment if never).
+    pub days_silent: i64,
+    /// Active and not heard from for the days the page asked about.
+    pub silent: bool,
+}
+
+/// Every device the operator may see, those not heard from for `silent_days` or more first
+/// (the longest silent at the top), then the rest by center, revoked ones last.
+pub async fn health(
+    portal: &Portal,
+    user: &PortalUser,
+    silent_days: i64,
+) -> Result<Vec<DeviceHealth>, PortalError> {
+    if !user.is_operator() {
+        return Err(PortalError::Forbidden);
+    }
+    let rows = db::devices::health(&portal.pool.get().await?, user.region.as_deref()).await?;
+    let mut devices: Vec<DeviceHealth> = rows
+        .into_iter()
+        .map(|d| {
+            let last = d.last_seen_at.unwrap_or(d.enrolled_at);
+            let days_silent = (d.now - last).num_days().max(0);
+            DeviceHealth {
+                silent: d.revoked_at.is_none() && days_silent >= silent_days,
+                days_silent,
+                device: d,
+            }
+        })
+        .collect();
+    // Stable: within each group the database's order (center, number) stays.
+    devices.sort_by_key(|d| {
+        let group = if d.device.revoked_at.is_some() {
+            2
+        } else if d.silent {
+            0
+        } else {
+            1
+        };
+        (group, if d.silent { -d.days_silent } else { 0 })
+    });
+    Ok(devices)
 }
 
 /// Per-device token buckets: `burst` requests at once, refilled at `per_minute`.

@@ -1,11 +1,12 @@
 //! Enrollment: an operator makes a one-time code for a center; a desk trades it, with the
 //! public key it made, for a device id and its center.
 
-use ariza_core::wire::{EnrollRequest, EnrollResponse};
-use chrono::{Duration, Utc};
+use ariza_core::wire::{EnrollRequest, EnrollResponse, WireCenter};
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use crate::ops::devices::parse_public_key;
+use crate::ops::users::PortalUser;
 use crate::ops::{random_hex, sha256_hex};
 use crate::{Portal, PortalError, db};
 
@@ -15,6 +16,50 @@ pub async fn new_enroll_code(
     center: &str,
     hours: i64,
 ) -> Result<String, PortalError> {
+    Ok(issue(portal, center, hours, "operator").await?.code)
+}
+
+/// An enrollment code as issued: shown once, never stored.
+#[derive(Debug, Clone)]
+pub struct IssuedCode {
+    pub code: String,
+    pub center: WireCenter,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The longest an enrollment code may live: long enough to carry to a district by road.
+pub const MAX_CODE_HOURS: i64 = 24 * 7;
+
+/// A code issued by an operator, for a center of their region only (a center elsewhere is
+/// not found).
+pub async fn issue_enroll_code_as(
+    portal: &Portal,
+    user: &PortalUser,
+    center: &str,
+    hours: i64,
+) -> Result<IssuedCode, PortalError> {
+    if !user.is_operator() {
+        return Err(PortalError::Forbidden);
+    }
+    if !(1..=MAX_CODE_HOURS).contains(&hours) {
+        return Err(PortalError::BadRequest(format!(
+            "a code lives 1 to {MAX_CODE_HOURS} hours"
+        )));
+    }
+    let code = center.trim().to_uppercase();
+    let centers = db::centers::list(&portal.pool.get().await?, user.region.as_deref()).await?;
+    if !centers.iter().any(|c| c.code == code) {
+        return Err(PortalError::NotFound);
+    }
+    issue(portal, &code, hours, &user.username).await
+}
+
+async fn issue(
+    portal: &Portal,
+    center: &str,
+    hours: i64,
+    actor: &str,
+) -> Result<IssuedCode, PortalError> {
     // 16 hex characters, grouped for reading aloud over the phone.
     let raw = random_hex(8).to_uppercase();
     let code = format!(
@@ -24,14 +69,21 @@ pub async fn new_enroll_code(
         &raw[8..12],
         &raw[12..16]
     );
-    db::enrollment::insert_code(
-        &portal.pool.get().await?,
-        &sha256_hex(code.as_bytes()),
-        &center.trim().to_uppercase(),
-        Utc::now() + Duration::hours(hours),
-    )
-    .await?;
-    Ok(code)
+    let center_code = center.trim().to_uppercase();
+    let mut client = portal.pool.get().await?;
+    let tx = client.transaction().await?;
+    let expires_at = db::now(&tx).await? + Duration::hours(hours);
+    db::enrollment::insert_code(&tx, &sha256_hex(code.as_bytes()), &center_code, expires_at)
+        .await?;
+    let center = db::centers::lock(&tx, &center_code).await?;
+    db::audit::append(&tx, actor, "enroll_code.issue", &center_code, "").await?;
+    tx.commit().await?;
+    tracing::info!(center = %center_code, hours, "enrollment code issued");
+    Ok(IssuedCode {
+        code,
+        center,
+        expires_at,
+    })
 }
 
 /// Trades a one-time enrollment code for a device credential and the device's center. The

@@ -14,9 +14,16 @@ pub async fn changes(
     device: &Device,
     after: i64,
     limit: Option<i64>,
+    backlog: Option<u32>,
 ) -> Result<ChangesResponse, PortalError> {
     let limit = limit.unwrap_or(500).clamp(1, 5000);
-    db::bundles::record_feed_cursor(&portal.pool.get().await?, device.id, after).await?;
+    let client = portal.pool.get().await?;
+    db::bundles::record_feed_cursor(&client, device.id, after).await?;
+    if let Some(backlog) = backlog {
+        let backlog = i32::try_from(backlog).unwrap_or(i32::MAX);
+        db::devices::record_backlog(&client, device.id, backlog).await?;
+    }
+    drop(client);
     let mut response = changes_of_center(portal, &device.center_code, after, limit).await?;
     response.bundle_keys = Some(crate::ops::bundles::published_keys(portal).await?);
     Ok(response)

@@ -221,6 +221,9 @@ pub async fn receive(
         let who = sender
             .device_id
             .map_or("online".to_string(), |d| d.to_string());
+        if let Some(device) = sender.device_id {
+            db::devices::record_delivery(&tx, device, accepted as i32, received_at).await?;
+        }
         db::audit::append(
             &tx,
             &who,

@@ -10,6 +10,8 @@
 
 mod agency;
 mod assets;
+mod catalog;
+mod centers;
 mod form;
 mod operator;
 mod page;
@@ -56,6 +58,12 @@ pub(crate) fn routes(portal: &Portal) -> Router<Portal> {
         .route("/operator", get(operator::report))
         .route("/operator/report.csv", get(operator::report_csv))
         .route("/operator/report.xlsx", get(operator::report_xlsx))
+        .route("/operator/centers", get(centers::centers))
+        .route("/operator/devices/{id}/revoke", post(centers::revoke))
+        .route("/operator/enrollment-codes", post(centers::issue_code))
+        .route("/operator/catalog", get(catalog::catalog))
+        .route("/operator/catalog/preview", post(catalog::preview))
+        .route("/operator/catalog/publish", post(catalog::publish))
 }
 
 #[cfg(test)]

@@ -188,6 +188,11 @@ pub(crate) fn local_path(path: &str) -> &str {
     }
 }
 
+/// `page` for the navigation link of the page the reader is on.
+fn current(ctx: &Ctx, href: &str) -> Option<&'static str> {
+    (ctx.here.split('?').next() == Some(href)).then_some("page")
+}
+
 fn layout(ctx: &Ctx, user: Option<&SignedIn>, title: &str, main: Markup) -> Markup {
     let app = ctx.t("web-app-name");
     html! {
@@ -208,13 +213,17 @@ fn layout(ctx: &Ctx, user: Option<&SignedIn>, title: &str, main: Markup) -> Mark
                         ul {
                             @if let Some(u) = user {
                                 @if u.user.role == crate::ops::users::AGENCY || u.user.is_operator() {
-                                    li { a href="/agency" { (ctx.t("web-nav-queue")) } }
+                                    li { a href="/agency" aria-current=[current(ctx, "/agency")] { (ctx.t("web-nav-queue")) } }
                                 }
                                 @if u.user.is_operator() {
-                                    li { a href="/operator" { (ctx.t("web-nav-report")) } }
+                                    li { a href="/operator" aria-current=[current(ctx, "/operator")] { (ctx.t("web-nav-report")) } }
+                                    li { a href="/operator/centers" aria-current=[current(ctx, "/operator/centers")] { (ctx.t("web-nav-centers")) } }
+                                }
+                                @if u.user.is_operator() && u.user.region.is_none() {
+                                    li { a href="/operator/catalog" aria-current=[current(ctx, "/operator/catalog")] { (ctx.t("web-nav-catalog")) } }
                                 }
                             }
-                            li { a href="/status" { (ctx.t("web-nav-status")) } }
+                            li { a href="/status" aria-current=[current(ctx, "/status")] { (ctx.t("web-nav-status")) } }
                         }
                     }
                     nav.langs aria-label=(ctx.t("web-lang-label")) {
