@@ -673,3 +673,4 @@ web-revoke-device = Revoke device { $device }
 web-revoke-explain = The next request of device { $device } is refused. To use it again it must be enrolled with a new code.
 web-revoked-done = Device { $device } revoked.
 web-today = today
+err-duplicate-document = A citizen with this document number is already registered.

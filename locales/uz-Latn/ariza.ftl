@@ -673,3 +673,4 @@ web-revoke-device = { $device } qurilmasini bekor qilish
 web-revoke-explain = { $device } qurilmasining keyingi soʻrovi rad etiladi. Uni qayta ishlatish uchun yangi kod bilan roʻyxatdan oʻtkazish kerak.
 web-revoked-done = { $device } qurilmasi bekor qilindi.
 web-today = bugun
+err-duplicate-document = Bu hujjat raqami bilan fuqaro allaqachon roʻyxatda bor.

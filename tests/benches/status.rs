@@ -4,7 +4,9 @@
 //! pairs, the per-address limit raised for the run. Prints wrk's latency distribution and
 //! requests per second; the portal and wrk share this machine's cores.
 //!   cargo bench -p ariza-e2e --bench status
-//! Knobs: ARIZA_BENCH_SCALE, ARIZA_WRK_SECONDS (20), ARIZA_WRK_CONNECTIONS (32).
+//! Knobs: ARIZA_BENCH_SCALE, ARIZA_WRK_SECONDS (20), ARIZA_WRK_CONNECTIONS (32), and
+//! ARIZA_BENCH_START_FILE: when set, the bench waits after loading until that file exists, so
+//! an hour-long load at scale 1.0 can share the machine and the measurement need not.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -41,6 +43,12 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     portal.execute("VACUUM ANALYZE");
+    if let Ok(start) = std::env::var("ARIZA_BENCH_START_FILE") {
+        println!("loaded; measuring once {start} exists");
+        while !std::path::Path::new(&start).exists() {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+        }
+    }
     let numbers: Vec<String> = portal
         .query(
             "SELECT tracking_number FROM application ORDER BY random() LIMIT 10000",

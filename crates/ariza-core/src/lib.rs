@@ -13,6 +13,7 @@ pub mod document;
 pub mod error;
 pub mod form;
 pub mod i18n;
+pub mod name_fold;
 pub mod phone;
 pub mod pinfl;
 pub mod receipt_code;

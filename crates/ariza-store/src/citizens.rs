@@ -5,14 +5,15 @@ use ariza_core::audit::AuditAction;
 use ariza_core::citizen::{Address, Citizen, CitizenInput, NewCitizen};
 use ariza_core::clock::Clock;
 use ariza_core::error::{DomainError, FieldError};
+use ariza_core::name_fold;
 use ariza_core::pinfl::Pinfl;
 use ariza_core::staff::{Action, Actor};
 use ariza_core::tracking::TrackingNumber;
-use ariza_core::translit;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+pub use crate::citizen_search::{MatchTier, NameSpan};
 use crate::stored::StoredRow;
 use crate::{Result, Store, StoreError, ts};
 
@@ -26,6 +27,10 @@ pub struct CitizenMatch {
     pub pinfl: String,
     pub document_number: String,
     pub birth_date: String,
+    /// Why it matched: a PINFL, document or tracking number is the same spelling.
+    pub tier: MatchTier,
+    /// The words of `full_name` the typed name matched (none for a number).
+    pub highlight: Vec<NameSpan>,
 }
 
 const CITIZEN_COLUMNS: &str = "id, pinfl, document_kind, document_number, surname, given_name, patronymic, \
@@ -53,7 +58,7 @@ fn citizen_from_row(r: &Row<'_>) -> rusqlite::Result<Citizen> {
     })
 }
 
-fn match_from_row(r: &Row<'_>) -> rusqlite::Result<CitizenMatch> {
+pub(crate) fn match_from_row(r: &Row<'_>) -> rusqlite::Result<CitizenMatch> {
     let parts: [String; 3] = [r.get(2)?, r.get(3)?, r.get(4)?];
     Ok(CitizenMatch {
         id: r.get(0)?,
@@ -66,20 +71,13 @@ fn match_from_row(r: &Row<'_>) -> rusqlite::Result<CitizenMatch> {
             .join(" "),
         document_number: r.get(5)?,
         birth_date: r.get(6)?,
+        tier: MatchTier::SameSpelling,
+        highlight: Vec::new(),
     })
 }
 
-const MATCH_COLUMNS: &str =
+pub(crate) const MATCH_COLUMNS: &str =
     "c.id, c.pinfl, c.surname, c.given_name, c.patronymic, c.document_number, c.birth_date";
-
-/// Builds an FTS5 query: every token of the name must match as a prefix, in any order.
-fn fts_query(key: &str) -> Option<String> {
-    let tokens: Vec<String> = key
-        .split_whitespace()
-        .map(|t| format!("\"{t}\"*"))
-        .collect();
-    (!tokens.is_empty()).then(|| tokens.join(" AND "))
-}
 
 pub(crate) fn get_citizen(conn: &Connection, id: i64) -> Result<Citizen> {
     conn.query_row(
@@ -109,17 +107,33 @@ impl Store {
                 |r| r.get(0),
             )
             .optional()?;
-        if taken.is_some() {
-            return Err(DomainError::Invalid(vec![FieldError::new(
-                "pinfl",
-                "err-duplicate-pinfl",
-            )])
+        if let Some(id) = taken {
+            return Err(DomainError::Invalid(vec![
+                FieldError::new("pinfl", "err-duplicate-pinfl").with("citizen", id),
+            ])
             .into());
         }
+        // The same document under another PINFL is a mistyped PINFL or a second record of
+        // one person: either way not a new citizen.
+        let holder: Option<i64> = conn
+            .query_row(
+                "SELECT id FROM citizen WHERE document_number = ?1",
+                [c.document_number.as_str()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(id) = holder {
+            return Err(DomainError::Invalid(vec![
+                FieldError::new("document_number", "err-duplicate-document").with("citizen", id),
+            ])
+            .into());
+        }
+        let fold_key = name_fold::fold_key(&c.full_name());
         conn.execute(
             "INSERT INTO citizen (pinfl, document_kind, document_number, surname, given_name, patronymic,
-                birth_date, sex, phone, region, district, street, name_key, created_at, created_by)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                birth_date, sex, phone, region, district, street, name_key, created_at, created_by,
+                fold_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
             params![
                 c.pinfl.as_str(),
                 c.document_kind.as_str(),
@@ -136,9 +150,11 @@ impl Store {
                 c.name_search_key(),
                 ts(clock.now()),
                 actor.staff_id,
+                fold_key,
             ],
         )?;
         let id = conn.last_insert_rowid();
+        crate::name_index::add_words(&conn, &fold_key)?;
         crate::audit::record(
             &conn,
             clock.now(),
@@ -224,28 +240,41 @@ impl Store {
             )?;
             return Ok(rows.collect::<std::result::Result<_, _>>()?);
         }
-        let Some(fts) = fts_query(&translit::search_key(q)) else {
+        crate::citizen_search::by_name(&conn, q, limit as usize)
+    }
+
+    /// Folds the names of rows written straight into the table (a bulk loader, the
+    /// benchmark); the store does it itself whenever it opens. How many it folded.
+    pub fn refresh_name_index(&self) -> Result<usize> {
+        crate::name_index::bring_up_to_date(&mut self.conn())
+    }
+
+    /// Citizens who may be the one about to be registered: the same folded surname and given
+    /// name (however either was typed) and the same birth date. The desk shows them before
+    /// saving; the clerk opens one or confirms a new record.
+    pub fn likely_duplicates(&self, input: &CitizenInput) -> Result<Vec<CitizenMatch>> {
+        let name = name_fold::fold_key(&format!("{} {}", input.surname, input.given_name));
+        let Ok(birth) = chrono::NaiveDate::parse_from_str(input.birth_date.trim(), "%Y-%m-%d")
+        else {
             return Ok(Vec::new());
         };
-        let mut stmt = conn.prepare(&format!(
-            "SELECT {MATCH_COLUMNS} FROM citizen_name f JOIN citizen c ON c.id = f.rowid
-             WHERE citizen_name MATCH ?1 ORDER BY f.rank LIMIT ?2"
+        let words: Vec<String> = name
+            .split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| format!("\"{w}\""))
+            .collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {MATCH_COLUMNS} FROM citizen_fold f JOIN citizen c ON c.id = f.rowid
+             WHERE citizen_fold MATCH ?1 AND c.birth_date = ?2 LIMIT 20"
         ))?;
-        let rows = stmt.query_map(params![fts, limit], match_from_row)?;
+        let rows = stmt.query_map(
+            params![words.join(" AND "), birth.format("%Y-%m-%d").to_string()],
+            match_from_row,
+        )?;
         Ok(rows.collect::<std::result::Result<_, _>>()?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fts_query_quotes_tokens() {
-        assert_eq!(
-            fts_query("gulom sher").as_deref(),
-            Some("\"gulom\"* AND \"sher\"*")
-        );
-        assert_eq!(fts_query(""), None);
     }
 }

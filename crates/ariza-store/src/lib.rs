@@ -7,6 +7,7 @@
 mod applications;
 mod audit;
 mod backup;
+mod citizen_search;
 mod citizens;
 pub mod dashboard;
 mod device_key;
@@ -18,6 +19,7 @@ pub mod health;
 mod keys;
 mod location;
 mod migrate;
+mod name_index;
 mod page;
 mod queues;
 mod rekey;
@@ -37,7 +39,7 @@ use rusqlite::Connection;
 pub use applications::{FilingOrigin, ListFilter};
 pub use audit::AuditUpload;
 pub use backup::{BackupReport, RestoreFrom, RestoreReport};
-pub use citizens::CitizenMatch;
+pub use citizens::{CitizenMatch, MatchTier, NameSpan};
 pub use device_key::{DeviceKeyLocation, keyring_required_marked, keyring_required_path};
 pub use documents::{AttachedDocument, PendingUpload, ServiceRule, StoredScan};
 pub use drafts::{Draft, DraftInput};
@@ -174,6 +176,7 @@ impl Store {
         }
         configure(&conn)?;
         migrate::run(&mut conn)?;
+        name_index::bring_up_to_date(&mut conn)?;
         tracing::info!(schema = SCHEMA_VERSION, "store opened");
         Ok(Store {
             conn: Mutex::new(conn),

@@ -65,6 +65,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0013_receipt_code",
         sql: include_str!("../../../migrations/desk/0013_receipt_code.sql"),
     },
+    Migration {
+        name: "0014_name_folding",
+        sql: include_str!("../../../migrations/desk/0014_name_folding.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -40,7 +40,13 @@ fn passport_pdf(pinfl: &str) -> Vec<u8> {
 
 fn citizen_input(seq: u32) -> CitizenInput {
     let birth = NaiveDate::from_ymd_opt(1988, 3, 9).unwrap();
-    support::citizen(Sex::Female, birth, seq, SURNAME, "Gulnoraxon", DOCUMENT)
+    // One document per person: the first citizen carries the one the raw-bytes scans look for.
+    let document = if seq == 731 {
+        DOCUMENT.to_string()
+    } else {
+        format!("AD{seq:07}")
+    };
+    support::citizen(Sex::Female, birth, seq, SURNAME, "Gulnoraxon", &document)
 }
 
 fn file_one(store: &Store, actor: &Actor) -> (String, String) {
