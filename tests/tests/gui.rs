@@ -706,6 +706,112 @@ struct Morning {
     late: String,
 }
 
+#[test]
+#[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
+fn a_returning_citizen_is_found_however_typed_and_not_registered_twice() {
+    use ariza_core::citizen::Sex;
+    use ariza_core::pinfl::Pinfl;
+
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk/ariza.db");
+    {
+        let store = ariza_store::Store::open(&db).unwrap();
+        set_up_tsh11(&store);
+    }
+    let (d, _driver) = start_desk(home.path(), &db, "search");
+    d.sign_in("aziza", "aziza-pass-1");
+    d.find("#today");
+    let birth = chrono::NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
+    let fill = |surname: &str, given: &str, patronymic: &str, seq: u32, document: &str| {
+        d.clear_and_type("#surname", surname);
+        d.clear_and_type("#given_name", given);
+        if !patronymic.is_empty() {
+            d.clear_and_type("#patronymic", patronymic);
+        }
+        d.clear_and_type("#birth_date", "12.05.1990");
+        d.select("#sex", "male");
+        d.clear_and_type("#pinfl", Pinfl::compose(Sex::Male, birth, 26, seq).as_str());
+        d.clear_and_type("#document_number", document);
+        d.select("#citizen_region", "1726");
+        d.select("#citizen_district", "1726294");
+        d.click("#citizen-save");
+    };
+    let new_application = || {
+        d.click("#nav-today");
+        d.find("#today");
+        d.click("#nav-new");
+        d.find("#citizen-search");
+    };
+
+    // Registered once, in Uzbek Latin.
+    new_application();
+    d.clear_and_type("#citizen-search", "Qodirov");
+    d.wait_for_text("#citizen-step", "Fuqaro topilmadi");
+    d.click("#register-citizen");
+    d.wait_focus("#surname");
+    fill("Qodirov", "Oʻtkir", "Xasanovich", 1, "AB1234567");
+    d.wait_for_text("#service-step", "Qodirov Oʻtkir Xasanovich");
+
+    // Found from a Russian keyboard (к for қ, у for ў), the matching words marked, with the
+    // birth date and the PINFL's tail to tell namesakes apart.
+    new_application();
+    d.clear_and_type("#citizen-search", "Кодиров Уткир");
+    d.wait_for_text("#citizen-results", "Qodirov");
+    assert_eq!(
+        d.js(
+            "return [...document.querySelectorAll('#citizen-results mark')].map(m => m.textContent)",
+            json!([])
+        ),
+        json!(["Qodirov", "Oʻtkir"])
+    );
+    assert_eq!(
+        d.js(
+            "return document.querySelector('#citizen-results li').dataset.tier",
+            json!([])
+        ),
+        json!("folded")
+    );
+    let line = d.text("#citizen-results li");
+    assert!(line.contains("12.05.1990") && line.contains("…"), "{line}");
+    d.screenshot("found-from-a-russian-keyboard");
+    // And in Russian-style Latin, as an older passport writes it.
+    d.clear_and_type("#citizen-search", "Kodirov Utkir Khasanovich");
+    d.wait_for_text("#citizen-results", "Qodirov");
+    d.screenshot("found-in-russian-style-latin");
+
+    // The same person registered again, typed on a Russian keyboard with another PINFL and
+    // document: warned before anything is saved, and the clerk opens the record on file.
+    d.click("#register-citizen");
+    d.wait_focus("#surname");
+    fill("Кодиров", "Уткир", "", 2, "AC7654321");
+    d.wait_for_text("#duplicate-warning", "roʻyxatda boʻlishi mumkin");
+    d.wait_for_text("#duplicate-candidates", "Qodirov Oʻtkir");
+    d.screenshot("possibly-already-registered");
+    d.click("#duplicate-candidates button");
+    d.wait_for_text("#service-step", "Qodirov Oʻtkir Xasanovich");
+
+    // Another name with the document already on file: refused, offering that record.
+    new_application();
+    d.clear_and_type("#citizen-search", "Rahimov");
+    d.wait_for_text("#citizen-step", "Fuqaro topilmadi");
+    d.click("#register-citizen");
+    d.wait_focus("#surname");
+    fill("Rahimov", "Sardor", "", 3, "ab1234567");
+    d.wait_for_text(".banner.error", "hujjat raqami");
+    d.screenshot("document-already-on-file");
+    d.click("#open-existing");
+    d.wait_for_text("#service-step", "Qodirov Oʻtkir Xasanovich");
+    drop(d);
+    drop(_driver);
+    let store = ariza_store::Store::open(&db).unwrap();
+    assert_eq!(
+        store.find_citizens("Qodirov", 10).unwrap().len(),
+        1,
+        "one record"
+    );
+    assert!(store.find_citizens("Rahimov", 10).unwrap().is_empty());
+}
+
 /// Sets up the Tashkent center the seeded tests use, with Aziza as its administrator.
 fn set_up_tsh11(store: &ariza_store::Store) -> ariza_core::staff::Actor {
     use ariza_core::staff::{NewStaff, Role};

@@ -128,3 +128,23 @@ export function dateFaults(fields: Record<string, string>): FieldFault[] {
     .filter(([, typed]) => readDate(typed).invalid)
     .map(([field]) => ({ field, message: dateInvalidMessage() }));
 }
+
+/// A name with the words the search matched marked (`spans` in characters, from the desk).
+export function MarkedName(props: { name: string; spans: { start: number; len: number }[] }) {
+  const chars = Array.from(props.name);
+  const parts: ComponentChildren[] = [];
+  let at = 0;
+  for (const s of [...props.spans].sort((a, b) => a.start - b.start)) {
+    if (s.start < at) continue;
+    if (s.start > at) parts.push(chars.slice(at, s.start).join(""));
+    parts.push(<mark key={s.start}>{chars.slice(s.start, s.start + s.len).join("")}</mark>);
+    at = s.start + s.len;
+  }
+  if (at < chars.length) parts.push(chars.slice(at).join(""));
+  return <>{parts}</>;
+}
+
+/// The last digits of a PINFL: enough to tell two namesakes apart, not the whole number.
+export function pinflTail(pinfl: string): string {
+  return pinfl.length > 4 ? `…${pinfl.slice(-4)}` : pinfl;
+}

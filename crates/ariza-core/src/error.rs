@@ -292,6 +292,11 @@ impl Validation {
 pub struct FieldFault {
     pub field: String,
     pub message: String,
+    /// The citizen already holding this value (a PINFL or document number on file), for the
+    /// desk to offer that record instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional, type = "number")]
+    pub citizen: Option<i64>,
 }
 
 /// The `{code, message}` every front end receives; `fields` is set for invalid input.
@@ -316,6 +321,11 @@ impl Fault {
                 .map(|f| FieldFault {
                     field: f.field.clone(),
                     message: l.tr(locale, f.key, &f.args),
+                    citizen: f
+                        .args
+                        .iter()
+                        .find(|(name, _)| *name == "citizen")
+                        .and_then(|(_, v)| v.parse().ok()),
                 })
                 .collect(),
         }

@@ -158,9 +158,12 @@ fn matches(
     Some((whole, hit))
 }
 
+/// A level of likeness: how a stored word is read at that tier.
+type Level = fn(&StoredWord) -> &str;
+
 fn rank(typed: &Typed, full_name: &str) -> Option<(MatchTier, usize, Vec<NameSpan>)> {
     let stored = stored_words(full_name);
-    let tiers: [(MatchTier, &[String], fn(&StoredWord) -> &str, bool); 4] = [
+    let tiers: [(MatchTier, &[String], Level, bool); 4] = [
         (
             MatchTier::SameSpelling,
             &typed.spelling,

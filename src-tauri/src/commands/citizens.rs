@@ -36,6 +36,17 @@ pub async fn register_citizen(app: AppHandle, input: CitizenInput) -> Reply<Citi
     .await
 }
 
+/// Citizens who may be the one about to be registered (the same folded name and birth date),
+/// shown before saving.
+#[tauri::command]
+pub async fn likely_duplicates(app: AppHandle, input: CitizenInput) -> Reply<Vec<CitizenMatch>> {
+    off_main(app, move |desk| {
+        desk.actor()?;
+        Ok(desk.store()?.likely_duplicates(&input)?)
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn get_citizen(app: AppHandle, id: i64) -> Reply<Citizen> {
     off_main(app, move |desk| {

@@ -38,6 +38,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         citizens::regions,
         citizens::find_citizens,
         citizens::register_citizen,
+        citizens::likely_duplicates,
         citizens::get_citizen,
         applications::catalog,
         applications::file_application,

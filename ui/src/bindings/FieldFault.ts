@@ -3,4 +3,9 @@
 /**
  * A field's translated message, as sent to front ends.
  */
-export type FieldFault = { field: string, message: string, };
+export type FieldFault = { field: string, message: string, 
+/**
+ * The citizen already holding this value (a PINFL or document number on file), for the
+ * desk to offer that record instead.
+ */
+citizen?: number, };

@@ -69,6 +69,10 @@ export function registerCitizen(input: CitizenInput): Promise<Citizen> {
   return invoke<Citizen>("register_citizen", { input });
 }
 
+export function likelyDuplicates(input: CitizenInput): Promise<Array<CitizenMatch>> {
+  return invoke<Array<CitizenMatch>>("likely_duplicates", { input });
+}
+
 export function getCitizen(id: number): Promise<Citizen> {
   return invoke<Citizen>("get_citizen", { id });
 }

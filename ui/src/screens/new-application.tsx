@@ -8,7 +8,7 @@ import type { FieldSpec } from "../bindings/FieldSpec";
 import type { Region } from "../bindings/Region";
 import type { Service } from "../bindings/Service";
 import { useCommand, validationFault } from "../command";
-import { DateInput, FaultBanner, Field, dateFaults, input, useAutofocus } from "../components";
+import { DateInput, FaultBanner, Field, MarkedName, dateFaults, input, pinflTail, useAutofocus } from "../components";
 import { feeLabel, formatDate, readDate } from "../format";
 import { t, text } from "../i18n";
 import { CitizenForm } from "./citizen-form";
@@ -106,7 +106,14 @@ function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; 
   }, [query, run]);
 
   if (registering) {
-    return <CitizenForm regions={props.regions} onSaved={(c) => props.onChosen({ id: c.id, full_name: [c.surname, c.given_name, c.patronymic].filter(Boolean).join(" "), pinfl: c.pinfl })} onCancel={() => setRegistering(false)} />;
+    return (
+      <CitizenForm
+        regions={props.regions}
+        onSaved={(c) => props.onChosen({ id: c.id, full_name: [c.surname, c.given_name, c.patronymic].filter(Boolean).join(" "), pinfl: c.pinfl })}
+        onExisting={props.onChosen}
+        onCancel={() => setRegistering(false)}
+      />
+    );
   }
 
   const onKey = (e: KeyboardEvent) => {
@@ -137,11 +144,16 @@ function CitizenStep(props: { regions: Region[]; onChosen: (c: Chosen) => void; 
       {matches && matches.length > 0 && (
         <ul class="results" id="citizen-results" role="listbox">
           {matches.map((m, i) => (
-            <li key={m.id} role="option" aria-selected={i === active} class={i === active ? "active" : ""} onClick={() => props.onChosen(m)} data-citizen={m.id}>
-              <strong>{m.full_name}</strong>
-              <span class="mono">{m.pinfl}</span>
-              <span class="mono">{m.document_number}</span>
+            <li key={m.id} role="option" aria-selected={i === active} class={i === active ? "active" : ""} onClick={() => props.onChosen(m)} data-citizen={m.id} data-tier={m.tier}>
+              <strong>
+                <MarkedName name={m.full_name} spans={m.highlight} />
+                {(m.tier === "folded" || m.tier === "typo") && <small class="tier"> {t(`ui-match-${m.tier}`)}</small>}
+              </strong>
               <span>{formatDate(m.birth_date)}</span>
+              <span class="mono" title={t("field-pinfl")}>
+                {pinflTail(m.pinfl)}
+              </span>
+              <span class="mono">{m.document_number}</span>
             </li>
           ))}
         </ul>
