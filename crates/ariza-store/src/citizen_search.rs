@@ -6,7 +6,9 @@
 //!
 //! Candidates come from three index lookups, never a scan: the search key (`citizen_name`),
 //! the folded key (`citizen_fold`), and the folded key with each typed word widened to the
-//! stored words one edit away (`name_index::corrections`). Every typed word must match
+//! stored words one edit away (`name_index::corrections`) — only a word that starts no stored
+//! word is widened (every word when nothing else was found), so a correctly typed name costs
+//! two lookups. Every typed word must match
 //! (as the start of a word, as typed so far), in any order.
 
 use ariza_core::name_fold;
@@ -213,9 +215,12 @@ pub(crate) fn by_name(conn: &Connection, query: &str, limit: usize) -> Result<Ve
     let mut groups = Vec::with_capacity(typed.fold.len());
     for w in &typed.fold {
         let mut group = vec![w.clone()];
-        let corrections = crate::name_index::corrections(conn, w)?;
-        widened |= !corrections.is_empty();
-        group.extend(corrections);
+        // A word that starts a stored word is taken as typed, unless nothing was found at all.
+        if ids.is_empty() || !crate::name_index::known(conn, w)? {
+            let corrections = crate::name_index::corrections(conn, w)?;
+            widened |= !corrections.is_empty();
+            group.extend(corrections);
+        }
         groups.push(group);
     }
     if widened && let Some(q) = fts_query(&groups) {

@@ -82,6 +82,16 @@ pub(crate) fn bring_up_to_date(conn: &mut Connection) -> Result<usize> {
     Ok(folded)
 }
 
+/// Whether some stored name has a word that is `word` or starts with it: such a word is taken
+/// as typed, and only a word that matches nothing is looked up for typos (as SymSpell corrects
+/// only unknown words), which keeps a correctly typed name's search to the exact lookups.
+pub(crate) fn known(conn: &Connection, word: &str) -> Result<bool> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT 1 FROM name_word WHERE word >= ?1 AND word < ?1 || char(1114111) LIMIT 1",
+    )?;
+    Ok(stmt.exists([word])?)
+}
+
 /// The stored words one edit from `word` (not `word` itself), for a word of at least four
 /// letters: a five-letter name with one letter missing is still found.
 pub(crate) fn corrections(conn: &Connection, word: &str) -> Result<Vec<String>> {
