@@ -252,14 +252,7 @@ fn folded_and_typo_lookups_use_indexes() {
     let (store, _) = setup(&dir);
     drop(store);
     let conn = ariza_store::open_keyed_connection(&dir.path().join("desk.db")).unwrap();
-    let plan = |sql: &str| -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        stmt.query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+    let plan = |sql: &str| support::query_plan(&conn, sql);
     let p = plan("SELECT rowid FROM citizen_fold WHERE citizen_fold MATCH '\"sher\"*'");
     assert!(p.contains("VIRTUAL TABLE INDEX"), "{p}");
     let p = plan("SELECT word FROM name_word_variant WHERE variant = 'karmov'");

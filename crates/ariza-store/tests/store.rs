@@ -223,14 +223,7 @@ fn search_uses_indexes_not_scans() {
     let (store, _) = setup(&dir);
     drop(store);
     let conn = ariza_store::open_keyed_connection(&dir.path().join("desk.db")).unwrap();
-    let plan = |sql: &str| -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        stmt.query_map([], |r| r.get::<_, String>(3))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect::<Vec<_>>()
-            .join("; ")
-    };
+    let plan = |sql: &str| support::query_plan(&conn, sql);
     let p = plan("SELECT id FROM citizen WHERE pinfl >= '3120' AND pinfl < '3120:'");
     assert!(p.contains("USING") && p.contains("INDEX"), "{p}");
     let p = plan("SELECT id FROM citizen WHERE document_number >= 'AA' AND document_number < 'AB'");

@@ -201,7 +201,16 @@ pub struct DeviceHealthRow {
     pub now: DateTime<Utc>,
 }
 
+/// How people name a device: its center and number (`TSH07-02`).
+pub fn device_label(center_code: &str, device_number: i32) -> String {
+    format!("{center_code}-{device_number:02}")
+}
+
 impl DeviceHealthRow {
+    pub fn label(&self) -> String {
+        device_label(&self.center_code, self.device_number)
+    }
+
     fn from_row(row: &Row) -> Result<DeviceHealthRow, Error> {
         Ok(DeviceHealthRow {
             id: row.try_get("id")?,

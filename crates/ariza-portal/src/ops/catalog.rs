@@ -123,7 +123,7 @@ pub async fn publish_catalog_as(
 }
 
 /// The catalog is the nation's: a regional operator neither sees uploads nor publishes.
-fn national_operator(user: &PortalUser) -> Result<(), PortalError> {
+pub(crate) fn national_operator(user: &PortalUser) -> Result<(), PortalError> {
     if user.is_operator() && user.region.is_none() {
         Ok(())
     } else {

@@ -150,7 +150,7 @@ pub async fn revoke_device_as(
         Some((region, center, number)) if user.sees_region(&region) => {
             Ok(revoke_device(portal, device, &user.username)
                 .await?
-                .then(|| format!("{center}-{number:02}")))
+                .then(|| db::devices::device_label(&center, number)))
         }
         _ => Err(PortalError::NotFound),
     }

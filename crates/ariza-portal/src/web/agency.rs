@@ -29,14 +29,6 @@ fn service_name(catalog: &Catalog, code: &str, locale: Locale) -> String {
         .unwrap_or_else(|| code.to_string())
 }
 
-fn region_name(code: &str, locale: Locale) -> String {
-    ariza_core::regions::all()
-        .into_iter()
-        .find(|r| r.soato == code)
-        .map(|r| r.name.get(locale).to_string())
-        .unwrap_or_else(|| code.to_string())
-}
-
 fn date(text: Option<&String>) -> Result<Option<NaiveDate>, PortalError> {
     match text.map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(None),
@@ -174,7 +166,7 @@ fn queue_table(ctx: &Ctx, user: &SignedIn, catalog: &Catalog, items: &[QueueItem
                                 }
                                 td { a href=(format!("/agency/applications/{}", item.id)) { (item.tracking_number) } }
                                 td { (service_name(catalog, &item.service_code, ctx.locale)) }
-                                td { (item.center_name) br; small { (region_name(&item.region, ctx.locale)) } }
+                                td { (item.center_name) br; small { (ctx.region_name(&item.region).unwrap_or_else(|| item.region.clone())) } }
                                 td { (item.received_at.with_timezone(&ariza_core::clock::tashkent()).format("%d.%m.%Y")) }
                                 td {
                                     @if let Some(due) = item.due_date { (due.format("%d.%m.%Y")) br; }

@@ -19,14 +19,6 @@ use super::session::SignedIn;
 use crate::ops::catalog::{CatalogPreview, CatalogRefusal};
 use crate::{Portal, PortalError, ops};
 
-fn national(user: &SignedIn) -> Result<(), PortalError> {
-    if user.user.is_operator() && user.user.region.is_none() {
-        Ok(())
-    } else {
-        Err(PortalError::Forbidden)
-    }
-}
-
 fn refusal_text(ctx: &Ctx, refusal: &CatalogRefusal) -> (String, Option<String>) {
     let code = |c: &String| vec![("code", c.clone())];
     match refusal {
@@ -71,7 +63,7 @@ async fn upload_page(
     published: Option<&str>,
     refusal: Option<&CatalogRefusal>,
 ) -> Result<Response, PortalError> {
-    national(user)?;
+    ops::catalog::national_operator(&user.user)?;
     let current = ops::catalog::in_force(portal).await?;
     let status = if refusal.is_some() {
         StatusCode::BAD_REQUEST
@@ -235,7 +227,7 @@ pub(crate) async fn preview(
     form: WebForm,
 ) -> Response {
     let result = async {
-        national(&user)?;
+        ops::catalog::national_operator(&user.user)?;
         user.check_csrf(&form)?;
         let text = form.get("catalog").unwrap_or_default();
         let preview = match ops::catalog::preview_catalog(&portal, &user.user, text).await? {
@@ -277,7 +269,7 @@ pub(crate) async fn publish(
     form: WebForm,
 ) -> Response {
     let result = async {
-        national(&user)?;
+        ops::catalog::national_operator(&user.user)?;
         user.check_csrf(&form)?;
         let text = form.get("catalog").unwrap_or_default();
         if form.get("sha256") != Some(ops::sha256_hex(text.as_bytes()).as_str()) {

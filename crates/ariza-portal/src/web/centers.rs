@@ -30,14 +30,6 @@ pub(crate) fn local_time(at: DateTime<Utc>) -> String {
         .to_string()
 }
 
-fn region_name(ctx: &Ctx, code: &str) -> String {
-    ariza_core::regions::all()
-        .into_iter()
-        .find(|r| r.soato == code)
-        .map(|r| r.name.get(ctx.locale).to_string())
-        .unwrap_or_else(|| code.to_string())
-}
-
 fn silent_days(q: &HashMap<String, String>) -> Result<i64, PortalError> {
     match q.get("silent").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(DEFAULT_SILENT_DAYS),
@@ -51,10 +43,10 @@ fn silent_days(q: &HashMap<String, String>) -> Result<i64, PortalError> {
 
 fn device_row(ctx: &Ctx, user: &SignedIn, h: &DeviceHealth, silent: i64) -> Markup {
     let d = &h.device;
-    let label = format!("{}-{:02}", d.center_code, d.device_number);
+    let label = d.label();
     html! {
         tr.overdue[h.silent] data-id=(d.id) data-device=(label) {
-            td { (d.center_name) " " small { "(" (d.center_code) ")" } br; small { (region_name(ctx, &d.region)) } }
+            td { (d.center_name) " " small { "(" (d.center_code) ")" } br; small { (ctx.region_name(&d.region).unwrap_or_else(|| d.region.clone())) } }
             td { (label) br; small { (d.name) } }
             td {
                 @match d.last_seen_at {
@@ -128,10 +120,9 @@ async fn centers_page(
         .sum();
     // Only a device on this page that is revoked: a crafted link cannot put words here.
     let revoked = q.get("revoked").filter(|label| {
-        devices.iter().any(|d| {
-            d.device.revoked_at.is_some()
-                && format!("{}-{:02}", d.device.center_code, d.device.device_number) == **label
-        })
+        devices
+            .iter()
+            .any(|d| d.device.revoked_at.is_some() && d.device.label() == **label)
     });
     Ok(ctx.page(
         Some(user),

@@ -107,10 +107,7 @@ async fn report_for(
 
 /// A region's name in the reader's language.
 fn region_name(ctx: &Ctx, code: &str, fallback: &str) -> String {
-    ariza_core::regions::all()
-        .into_iter()
-        .find(|r| r.soato == code)
-        .map(|r| r.name.get(ctx.locale).to_string())
+    ctx.region_name(code)
         .unwrap_or_else(|| fallback.to_string())
 }
 
@@ -148,8 +145,7 @@ fn map(ctx: &Ctx, report: &RegionalReport, figure_name: &str) -> Markup {
                 @for shape in region_shapes() {
                     @let row = values.get(shape.soato.as_str());
                     @let value = row.map(|r| figure(r, figure_name));
-                    @let name = ariza_core::regions::all().into_iter().find(|r| r.soato == shape.soato)
-                        .map(|r| r.name.get(ctx.locale).to_string()).unwrap_or_default();
+                    @let name = ctx.region_name(&shape.soato).unwrap_or_default();
                     path id=(format!("map-{}", shape.soato)) d=(shape.d)
                         class=(match value { Some(v) => shade(v, max), None => "no-data" }) {
                         title { (name) ": " (value.map(|v| v.to_string()).unwrap_or_else(|| "—".into())) }

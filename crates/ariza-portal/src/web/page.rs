@@ -95,6 +95,15 @@ impl Ctx {
         L10N.tr(self.locale, key, args)
     }
 
+    /// A region's name (by SOATO code) in the reader's language; `None` for a code that is
+    /// not one of the 14.
+    pub fn region_name(&self, code: &str) -> Option<String> {
+        ariza_core::regions::all()
+            .into_iter()
+            .find(|r| r.soato == code)
+            .map(|r| r.name.get(self.locale).to_string())
+    }
+
     /// A status as agencies and citizens read it.
     pub fn status(&self, status: ariza_core::application::Status) -> String {
         self.t(&format!("status-{}", status.as_str().replace('_', "-")))

@@ -163,6 +163,16 @@ pub fn cipher_integrity_failures(conn: &rusqlite::Connection) -> Vec<String> {
         .collect()
 }
 
+/// How SQLite plans `sql`: the plan's lines, joined.
+pub fn query_plan(conn: &rusqlite::Connection, sql: &str) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    stmt.query_map([], |r| r.get::<_, String>(3))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 pub fn count(conn: &rusqlite::Connection, table: &str) -> i64 {
     conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
         .unwrap()
