@@ -279,6 +279,7 @@ fn main() {
                     newest_seq: 0,
                     head_signature: "ab".repeat(64),
                 },
+                merges: Vec::new(),
             };
             let json = serde_json::to_vec(&push).unwrap();
             if let (Ok(path), 4) = (std::env::var("DUMP"), k) {

@@ -178,6 +178,7 @@ fn a_tampered_truncated_foreign_or_revoked_bundle_changes_nothing() {
                 &enrollment.signing_key,
             )
             .unwrap(),
+            merges: Vec::new(),
         },
         documents: Vec::new(),
     };

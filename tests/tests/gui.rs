@@ -812,6 +812,84 @@ fn a_returning_citizen_is_found_however_typed_and_not_registered_twice() {
     assert!(store.find_citizens("Rahimov", 10).unwrap().is_empty());
 }
 
+/// A supervisor finds both records of one person, keeps one, says why and merges: the other's
+/// application moves to the kept record and the other record goes.
+#[test]
+#[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
+fn a_supervisor_merges_two_records_of_one_person() {
+    use ariza_core::citizen::Sex;
+    use ariza_core::pinfl::Pinfl;
+
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk/ariza.db");
+    let birth = chrono::NaiveDate::from_ymd_opt(1985, 1, 23).unwrap();
+    let (kept, typo, filed) = {
+        let store = ariza_store::Store::open(&db).unwrap();
+        let admin = set_up_tsh11(&store);
+        let register = |surname: &str, given: &str, seq: u32, document: &str| {
+            store
+                .register_citizen(
+                    &admin,
+                    &ariza_core::citizen::CitizenInput {
+                        pinfl: Pinfl::compose(Sex::Female, birth, 26, seq).to_string(),
+                        document_kind: Some(ariza_core::document::DocumentKind::Passport),
+                        document_number: document.into(),
+                        surname: surname.into(),
+                        given_name: given.into(),
+                        patronymic: String::new(),
+                        birth_date: "1985-01-23".into(),
+                        sex: Some(Sex::Female),
+                        phone: String::new(),
+                        region: "1726".into(),
+                        district: "1726294".into(),
+                        street: String::new(),
+                    },
+                    &ariza_core::clock::SystemClock,
+                )
+                .unwrap()
+                .id
+        };
+        let kept = register("Gʻulomova", "Nodira", 1, "AB1111111");
+        let typo = register("Гуломова", "Нодира", 2, "AB2222222");
+        let form = serde_json::from_value(json!({"reason": "expired"})).unwrap();
+        let filed = store
+            .file_application(
+                &admin,
+                &ariza_core::application::FileRequest {
+                    citizen_id: typo,
+                    service_code: "id-card".into(),
+                    form,
+                    documents: Vec::new(),
+                },
+                &ariza_core::clock::SystemClock,
+            )
+            .unwrap()
+            .id
+            .to_string();
+        (kept, typo, filed)
+    };
+    let (d, _driver) = start_desk(home.path(), &db, "merge");
+    d.sign_in("aziza", "aziza-pass-1");
+    d.find("#today");
+    d.click("#nav-merge");
+    d.clear_and_type("#merge-search", "Gulomova Nodira");
+    d.find(&format!("#merge-keep-{typo}"));
+    d.click(&format!("#merge-keep-{kept}"));
+    d.click(&format!("#merge-drop-{typo}"));
+    d.wait_for_text("#merge-summary", "Gʻulomova Nodira");
+    d.clear_and_type("#merge-reason", "PINFL xato kiritilgan, pasport bitta");
+    d.screenshot("merge-two-records");
+    d.click("#merge-confirm");
+    d.wait_for_text("#merge-done", "1 ta ariza");
+    d.screenshot("merged");
+    drop(d);
+    drop(_driver);
+    let store = ariza_store::Store::open(&db).unwrap();
+    assert_eq!(store.application(&filed).unwrap().citizen_id, kept);
+    assert!(store.citizen(typo).is_err(), "the merged record is gone");
+    assert_eq!(store.merges_waiting().unwrap().len(), 1);
+}
+
 /// Sets up the Tashkent center the seeded tests use, with Aziza as its administrator.
 fn set_up_tsh11(store: &ariza_store::Store) -> ariza_core::staff::Actor {
     use ariza_core::staff::{NewStaff, Role};
@@ -947,6 +1025,7 @@ fn seed_morning(db: &Path) -> Morning {
             audit_stored_to: None,
             audit_head: None,
             audit_refused: None,
+            merges_recorded: Vec::new(),
         })
         .unwrap();
     // Decisions from the agencies: one returned for correction, one completed.

@@ -17,6 +17,7 @@ import { Receipt } from "./screens/receipt";
 import { Settings } from "./screens/settings";
 import { Setup } from "./screens/setup";
 import { Staff } from "./screens/staff";
+import { MergeCitizens } from "./screens/merge-citizens";
 import { SyncBar } from "./screens/sync-bar";
 import { SignIn } from "./screens/sign-in";
 import { Today } from "./screens/today";
@@ -29,7 +30,8 @@ export type View =
   | { name: "settings" }
   | { name: "queues" }
   | { name: "dashboard" }
-  | { name: "staff" };
+  | { name: "staff" }
+  | { name: "merge" };
 
 function applySettings(s: DeskSettings) {
   setLocale(s.locale);
@@ -123,7 +125,7 @@ export function App() {
     setView({ name: "today" });
     await reload();
   };
-  const nav = (name: "today" | "new" | "queues" | "dashboard" | "settings" | "staff", key: string, hotkey?: string) => (
+  const nav = (name: "today" | "new" | "queues" | "dashboard" | "settings" | "staff" | "merge", key: string, hotkey?: string) => (
     <button
       type="button"
       class={view.name === name ? "nav active" : "nav"}
@@ -149,6 +151,7 @@ export function App() {
           {nav("new", "ui-nav-new", "Alt+N")}
           {nav("queues", "ui-nav-queues", "Alt+Q")}
           {nav("dashboard", "ui-nav-dashboard", "Alt+D")}
+          {actor.role !== "clerk" && nav("merge", "ui-nav-merge")}
           {actor.role === "admin" && nav("staff", "ui-nav-staff")}
           {nav("settings", "ui-nav-settings")}
         </nav>
@@ -199,6 +202,7 @@ export function App() {
           />
         )}
         {view.name === "staff" && <Staff />}
+        {view.name === "merge" && <MergeCitizens />}
         {view.name === "queues" && (
           <Queues
             actor={actor}

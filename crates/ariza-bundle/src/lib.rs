@@ -79,6 +79,9 @@ pub struct PortalBundle {
     pub documents_received: Vec<(Uuid, String)>,
     /// The newest of the device's audit entries the portal holds.
     pub audit_head: Option<AuditHead>,
+    /// The device's citizen merges the portal holds.
+    #[serde(default)]
+    pub merges_recorded: Vec<Uuid>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -325,6 +328,7 @@ mod tests {
                     newest_seq: 0,
                     head_signature: String::new(),
                 },
+                merges: Vec::new(),
             },
             documents: vec![BundleDocument {
                 application_id: Uuid::now_v7(),
@@ -391,6 +395,7 @@ mod tests {
             received: Vec::new(),
             documents_received: Vec::new(),
             audit_head: None,
+            merges_recorded: Vec::new(),
         };
         let sealed = seal_portal_bundle(&b, &portal_key, &desk_recipient).unwrap();
         let opened =

@@ -1787,3 +1787,135 @@ fn a_full_disk_is_named_by_the_command_line() {
     let said = ok(&attach(&["--lang", "en"]));
     assert!(said.contains("Attached"), "{said}");
 }
+
+/// `citizen add` of someone whose name (typed on a Russian keyboard here) and birth date match
+/// a citizen on file is refused as possibly registered, naming the record, and changes
+/// nothing; `--not-a-duplicate` registers them; `citizen merge` then makes the two one.
+#[test]
+fn a_likely_duplicate_is_refused_until_confirmed_and_two_records_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let first = add_citizen(&db);
+    let birth = chrono::NaiveDate::from_ymd_opt(1990, 5, 12).unwrap();
+    let pinfl = ariza_core::pinfl::Pinfl::compose(ariza_core::citizen::Sex::Male, birth, 26, 7);
+    let again = |extra: &[&str]| {
+        let mut args = vec![
+            "--lang",
+            "en",
+            "citizen",
+            "add",
+            "--as",
+            "admin",
+            "--pinfl",
+            pinfl.as_str(),
+            "--document-kind",
+            "passport",
+            "--document-number",
+            "AB7654321",
+            "--surname",
+            "Гуломов",
+            "--given-name",
+            "Шерзод",
+            "--birth-date",
+            "1990-05-12",
+            "--sex",
+            "male",
+            "--region",
+            "1703",
+            "--district",
+            "1703202",
+        ];
+        args.extend_from_slice(extra);
+        ariza(&db, &args, Some("admin-pass-1"), None)
+    };
+    let refused = again(&[]);
+    assert!(!refused.status.success());
+    let err = String::from_utf8_lossy(&refused.stderr);
+    assert!(err.contains("Possibly already registered"), "{err}");
+    assert!(err.contains(&format!("citizens {first} have")), "{err}");
+    assert!(
+        err.contains("Ғуломов Шерзод"),
+        "the candidate is listed: {err}"
+    );
+    let json = ariza(
+        &db,
+        &["--json", "citizen", "find", pinfl.as_str()],
+        None,
+        None,
+    );
+    let found: serde_json::Value = serde_json::from_str(&ok(&json)).unwrap();
+    assert_eq!(
+        found["items"].as_array().unwrap().len(),
+        0,
+        "nothing registered"
+    );
+
+    let second: serde_json::Value = {
+        let out = ok(&again(&["--not-a-duplicate"]));
+        assert!(out.contains("Citizen registered with id"), "{out}");
+        let found = ok(&ariza(
+            &db,
+            &["--json", "citizen", "find", pinfl.as_str()],
+            None,
+            None,
+        ));
+        serde_json::from_str::<serde_json::Value>(&found).unwrap()["items"][0].clone()
+    };
+    let second = second["id"].as_i64().unwrap();
+    file_eri(&db, second);
+
+    let merge = |as_who: &str, password: &str| {
+        ariza(
+            &db,
+            &[
+                "--lang",
+                "en",
+                "citizen",
+                "merge",
+                "--as",
+                as_who,
+                "--survivor",
+                &first.to_string(),
+                "--merged",
+                &second.to_string(),
+                "--reason",
+                "the same person, PINFL mistyped",
+            ],
+            Some(password),
+            None,
+        )
+    };
+    add_clerk(&db);
+    let forbidden = merge("dilnoza", "clerk-pass-1");
+    assert!(!forbidden.status.success());
+    let still = ok(&ariza(
+        &db,
+        &["--json", "citizen", "find", pinfl.as_str()],
+        None,
+        None,
+    ));
+    let still: serde_json::Value = serde_json::from_str(&still).unwrap();
+    assert_eq!(
+        still["items"][0]["id"], second,
+        "a refused merge changes nothing"
+    );
+    let out = ok(&merge("admin", "admin-pass-1"));
+    assert_eq!(
+        out.trim(),
+        format!("Record {second} was merged into record {first}; 1 applications moved.")
+    );
+    let found = ok(&ariza(
+        &db,
+        &["--json", "citizen", "find", "Гуломов"],
+        None,
+        None,
+    ));
+    let ids: Vec<i64> = serde_json::from_str::<serde_json::Value>(&found).unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, vec![first]);
+}

@@ -150,10 +150,13 @@ pub enum HistoryEvent {
     DeliveryRetried,
     /// Corrected and filed anew (`detail`: the new tracking number); it is cancelled.
     Corrected,
+    /// A supervisor merged the citizen's two records; it moved from the merged one
+    /// (`reason`: why).
+    CitizenMerged,
 }
 
 impl HistoryEvent {
-    pub const ALL: [HistoryEvent; 7] = [
+    pub const ALL: [HistoryEvent; 8] = [
         HistoryEvent::Status,
         HistoryEvent::Reassigned,
         HistoryEvent::SentBack,
@@ -161,6 +164,7 @@ impl HistoryEvent {
         HistoryEvent::HandedOver,
         HistoryEvent::DeliveryRetried,
         HistoryEvent::Corrected,
+        HistoryEvent::CitizenMerged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -172,6 +176,7 @@ impl HistoryEvent {
             HistoryEvent::HandedOver => "handed_over",
             HistoryEvent::DeliveryRetried => "delivery_retried",
             HistoryEvent::Corrected => "corrected",
+            HistoryEvent::CitizenMerged => "citizen_merged",
         }
     }
 

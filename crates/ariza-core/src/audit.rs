@@ -52,6 +52,9 @@ pub enum AuditAction {
     CitizenRegister,
     /// A citizen's record was opened (read).
     CitizenOpen,
+    /// A supervisor merged two records of one person (`subject`: the survivor; `detail`: the
+    /// merged record's id and how many applications moved). Recorded by the portal too.
+    CitizenMerge,
     ApplicationFile,
     /// An application was opened (read).
     ApplicationOpen,
@@ -114,7 +117,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 42] = [
+    pub const ALL: [AuditAction; 43] = [
         AuditAction::CenterSetup,
         AuditAction::StaffAdd,
         AuditAction::StaffSignIn,
@@ -124,6 +127,7 @@ impl AuditAction {
         AuditAction::StaffSync,
         AuditAction::CitizenRegister,
         AuditAction::CitizenOpen,
+        AuditAction::CitizenMerge,
         AuditAction::ApplicationFile,
         AuditAction::ApplicationOpen,
         AuditAction::ApplicationCancel,
@@ -170,6 +174,7 @@ impl AuditAction {
             AuditAction::StaffSync => "staff.sync",
             AuditAction::CitizenRegister => "citizen.register",
             AuditAction::CitizenOpen => "citizen.open",
+            AuditAction::CitizenMerge => "citizen.merge",
             AuditAction::ApplicationFile => "application.file",
             AuditAction::ApplicationOpen => "application.open",
             AuditAction::ApplicationCancel => "application.cancel",

@@ -85,6 +85,21 @@ pub struct WireCitizen {
     pub sex: Sex,
 }
 
+impl From<&crate::citizen::NewCitizen> for WireCitizen {
+    fn from(c: &crate::citizen::NewCitizen) -> WireCitizen {
+        WireCitizen {
+            pinfl: c.pinfl.as_str().to_string(),
+            document_kind: c.document_kind,
+            document_number: c.document_number.clone(),
+            surname: c.surname.clone(),
+            given_name: c.given_name.clone(),
+            patronymic: c.patronymic.clone(),
+            birth_date: c.birth_date,
+            sex: c.sex,
+        }
+    }
+}
+
 /// One application as the desk delivers it: content and the history so far.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct WireApplication {
@@ -145,6 +160,27 @@ pub struct PushBatch {
 pub struct PushBatchV2 {
     pub applications: ApplicationColumns,
     pub audit: AuditUpload,
+    /// Citizen records a supervisor merged, not yet acknowledged: the portal records them
+    /// before the applications, so an application redelivered under its survivor still
+    /// matches what it first received (`WireApplication::digests_before_merges`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merges: Vec<CitizenMerge>,
+}
+
+/// Two records of one person merged on a desk by a supervisor: the applications of `merged`
+/// now belong to `survivor`. Sent until the portal acknowledges it by `id`; recorded once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CitizenMerge {
+    pub id: Uuid,
+    pub survivor: WireCitizen,
+    pub merged: WireCitizen,
+    /// The applications that moved, the desk's ids (they may not have been delivered yet).
+    pub applications: Vec<Uuid>,
+    /// Why the supervisor merged them.
+    pub reason: String,
+    /// The supervisor's username.
+    pub by: String,
+    pub merged_at: DateTime<Utc>,
 }
 
 /// The applications of a batch by column: the n-th value of every column belongs to the n-th
@@ -553,6 +589,9 @@ pub struct PushResponse {
     /// Set when the audit entries were refused; the portal recorded an alert.
     #[serde(default)]
     pub audit_refused: Option<AuditRefusal>,
+    /// The batch's citizen merges the portal now holds (recorded now or before).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merges_recorded: Vec<Uuid>,
 }
 
 /// What a change on the feed is about.
@@ -633,6 +672,25 @@ impl WireApplication {
         let bytes = serde_json::to_vec(&content).unwrap_or_default();
         hex::encode(Sha256::digest(&bytes))
     }
+
+    /// The content digests this application had before the citizen merges that moved it,
+    /// given newest first: an application delivered, then moved to a survivor before the
+    /// desk heard it was delivered, arrives again under the survivor, and is the same
+    /// application if undoing the merges gives back what was first received.
+    pub fn digests_before_merges<'a>(
+        &self,
+        merges_newest_first: impl IntoIterator<Item = &'a CitizenMerge>,
+    ) -> Vec<String> {
+        let mut earlier = self.clone();
+        let mut digests = Vec::new();
+        for merge in merges_newest_first {
+            if earlier.citizen == merge.survivor && merge.applications.contains(&self.id) {
+                earlier.citizen = merge.merged.clone();
+                digests.push(earlier.content_digest());
+            }
+        }
+        digests
+    }
 }
 
 #[cfg(test)]
@@ -687,6 +745,51 @@ mod tests {
     }
 
     #[test]
+    fn a_merge_undone_gives_back_the_digest_first_received() {
+        let at = Utc::now();
+        let first = application(1, at);
+        let mut survivor = first.citizen.clone();
+        survivor.pinfl = "31205900261234".into();
+        let merge = |from: &WireCitizen, to: &WireCitizen, apps: Vec<Uuid>| CitizenMerge {
+            id: Uuid::now_v7(),
+            survivor: to.clone(),
+            merged: from.clone(),
+            applications: apps,
+            reason: "bir odam".into(),
+            by: "nodira".into(),
+            merged_at: at,
+        };
+        let m1 = merge(&first.citizen, &survivor, vec![first.id]);
+        let mut moved = first.clone();
+        moved.citizen = survivor.clone();
+        assert_ne!(moved.content_digest(), first.content_digest());
+        assert_eq!(
+            moved.digests_before_merges([&m1]),
+            vec![first.content_digest()]
+        );
+        // Two merges in a row are undone newest first.
+        let mut last = survivor.clone();
+        last.surname = "Xoʻjayev".into();
+        let m2 = merge(&survivor, &last, vec![first.id]);
+        let mut twice = first.clone();
+        twice.citizen = last;
+        assert!(
+            twice
+                .digests_before_merges([&m2, &m1])
+                .contains(&first.content_digest())
+        );
+        // A merge that did not move this application, or moved it from someone else, undoes
+        // nothing: a changed application stays a conflict.
+        let other = merge(&first.citizen, &survivor, vec![Uuid::now_v7()]);
+        assert!(moved.digests_before_merges([&other]).is_empty());
+        let mut stranger = first.citizen.clone();
+        stranger.given_name = "Boshqa".into();
+        let elsewhere = merge(&first.citizen, &stranger, vec![first.id]);
+        assert!(moved.digests_before_merges([&elsewhere]).is_empty());
+        assert!(moved.digests_before_merges([]).is_empty());
+    }
+
+    #[test]
     fn columns_give_back_the_very_applications_and_entries() {
         let t0 = DateTime::from_timestamp_millis(1_796_000_000_123).unwrap();
         // Out of order on purpose: a desk's clock can step back.
@@ -719,6 +822,7 @@ mod tests {
                 newest_seq: 3,
                 head_signature: "00".repeat(64),
             },
+            merges: Vec::new(),
         };
         let json = serde_json::to_value(&batch).unwrap();
         assert_eq!(

@@ -7,6 +7,7 @@
 mod applications;
 mod audit;
 mod backup;
+mod citizen_merge;
 mod citizen_search;
 mod citizens;
 pub mod dashboard;
@@ -39,6 +40,7 @@ use rusqlite::Connection;
 pub use applications::{FilingOrigin, ListFilter};
 pub use audit::AuditUpload;
 pub use backup::{BackupReport, RestoreFrom, RestoreReport};
+pub use citizen_merge::MergeReport;
 pub use citizens::{CitizenMatch, MatchTier, NameSpan};
 pub use device_key::{DeviceKeyLocation, keyring_required_marked, keyring_required_path};
 pub use documents::{AttachedDocument, PendingUpload, ServiceRule, StoredScan};

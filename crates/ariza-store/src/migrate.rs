@@ -69,6 +69,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0014_name_folding",
         sql: include_str!("../../../migrations/desk/0014_name_folding.sql"),
     },
+    Migration {
+        name: "0015_citizen_merges",
+        sql: include_str!("../../../migrations/desk/0015_citizen_merges.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

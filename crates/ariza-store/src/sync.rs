@@ -300,6 +300,7 @@ impl Store {
         let tx = conn.transaction()?;
         let at = ts(resp.received_at);
         let applied = apply_results(&tx, &resp.results, &at)?;
+        crate::citizen_merge::acknowledge(&tx, &resp.merges_recorded, &at)?;
         set(&tx, "last_success_at", &at)?;
         tx.execute("DELETE FROM sync_state WHERE key = 'last_error'", [])?;
         if let Some(head) = &resp.audit_head {
@@ -324,11 +325,13 @@ impl Store {
         results: &[ItemResult],
         audit_head: Option<&ariza_core::wire::AuditHead>,
         documents: &[(Uuid, String)],
+        merges: &[Uuid],
         at: DateTime<Utc>,
     ) -> Result<PushApplied> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let applied = apply_results(&tx, results, &ts(at))?;
+        crate::citizen_merge::acknowledge(&tx, merges, &ts(at))?;
         if let Some(head) = audit_head {
             // Only forward: an older bundle's head is behind what is already acknowledged.
             if head.seq > crate::audit::acknowledged_seq(&tx)? {

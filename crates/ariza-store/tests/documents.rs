@@ -411,6 +411,7 @@ fn the_lane_waits_for_the_record_and_keeps_its_progress() {
             audit_stored_to: None,
             audit_head: None,
             audit_refused: None,
+            merges_recorded: Vec::new(),
         })
         .unwrap();
     assert!(!store.records_waiting().unwrap());

@@ -70,6 +70,7 @@ fn push(store: &Store, results: Vec<(String, Outcome)>) {
             audit_stored_to: None,
             audit_head: None,
             audit_refused: None,
+            merges_recorded: Vec::new(),
         })
         .unwrap();
 }

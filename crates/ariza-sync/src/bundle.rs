@@ -74,6 +74,7 @@ pub fn export_bundle(
         push: PushBatchV2 {
             applications: ApplicationColumns::from_rows(applications),
             audit: crate::signed_upload(&upload, &device_id, &enrollment.signing_key)?,
+            merges: store.merges_waiting()?,
         },
         documents,
     };
@@ -157,6 +158,7 @@ pub fn import_bundle(
         &bundle.received,
         bundle.audit_head.as_ref(),
         &bundle.documents_received,
+        &bundle.merges_recorded,
         bundle.created_at,
     )?;
     summary.delivered = applied.delivered;

@@ -485,13 +485,20 @@ impl Engine {
                 }
                 // A refused trail is sent once a run (the portal has recorded it), not again with
                 // every batch that follows.
-                if batch.is_empty() && (upload.entries.is_empty() || audit_refused) {
+                // Merges go with every push until acknowledged, ahead of the applications
+                // they moved (the portal records them first).
+                let merges = store.merges_waiting()?;
+                if batch.is_empty()
+                    && merges.is_empty()
+                    && (upload.entries.is_empty() || audit_refused)
+                {
                     break;
                 }
                 let ids: Vec<uuid::Uuid> = batch.iter().map(|a| a.id).collect();
                 let push = PushBatchV2 {
                     applications: ApplicationColumns::from_rows(batch),
                     audit: signed_upload(&upload, &device_id, &enrollment.signing_key)?,
+                    merges,
                 };
                 let body = encode_push(&push)?;
                 if let Some(observe) = &self.push_observer {
@@ -527,7 +534,7 @@ impl Engine {
                     .audit_head
                     .as_ref()
                     .is_some_and(|h| h.seq > upload.after_seq);
-                if answer.results.is_empty() && !audit_moved {
+                if answer.results.is_empty() && answer.merges_recorded.is_empty() && !audit_moved {
                     // Nothing moved (nothing left, or the portal refuses the audit): do not spin.
                     break;
                 }

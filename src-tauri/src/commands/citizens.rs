@@ -2,7 +2,7 @@
 
 use ariza_core::citizen::{Citizen, CitizenInput};
 use ariza_core::regions::Region;
-use ariza_store::CitizenMatch;
+use ariza_store::{CitizenMatch, MergeReport};
 use tauri::AppHandle;
 
 use super::off_main;
@@ -52,6 +52,23 @@ pub async fn get_citizen(app: AppHandle, id: i64) -> Reply<Citizen> {
     off_main(app, move |desk| {
         let actor = desk.actor()?;
         Ok(desk.store()?.open_citizen(&actor, id, &desk.clock)?)
+    })
+    .await
+}
+
+/// A supervisor merges two records of one person: `merged`'s applications move to `survivor`.
+#[tauri::command]
+pub async fn merge_citizens(
+    app: AppHandle,
+    survivor: i64,
+    merged: i64,
+    reason: String,
+) -> Reply<MergeReport> {
+    off_main(app, move |desk| {
+        let actor = desk.actor()?;
+        Ok(desk
+            .store()?
+            .merge_citizens(&actor, survivor, merged, &reason, &desk.clock)?)
     })
     .await
 }

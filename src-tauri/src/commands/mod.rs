@@ -40,6 +40,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         citizens::register_citizen,
         citizens::likely_duplicates,
         citizens::get_citizen,
+        citizens::merge_citizens,
         applications::catalog,
         applications::file_application,
         applications::list_applications,

@@ -4,4 +4,4 @@
  * What a history entry records. Only `Status` entries change the status; for the others
  * `from` and `to` are both the status at the time.
  */
-export type HistoryEvent = "status" | "reassigned" | "sent_back" | "sent_back_done" | "handed_over" | "delivery_retried" | "corrected";
+export type HistoryEvent = "status" | "reassigned" | "sent_back" | "sent_back_done" | "handed_over" | "delivery_retried" | "corrected" | "citizen_merged";

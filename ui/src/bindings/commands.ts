@@ -19,6 +19,7 @@ import type { DraftInput } from "./DraftInput";
 import type { ExportFormat } from "./ExportFormat";
 import type { FileRequest } from "./FileRequest";
 import type { ListFilter } from "./ListFilter";
+import type { MergeReport } from "./MergeReport";
 import type { NewStaff } from "./NewStaff";
 import type { Period } from "./Period";
 import type { QueueCounts } from "./QueueCounts";
@@ -75,6 +76,10 @@ export function likelyDuplicates(input: CitizenInput): Promise<Array<CitizenMatc
 
 export function getCitizen(id: number): Promise<Citizen> {
   return invoke<Citizen>("get_citizen", { id });
+}
+
+export function mergeCitizens(survivor: number, merged: number, reason: string): Promise<MergeReport> {
+  return invoke<MergeReport>("merge_citizens", { survivor, merged, reason });
 }
 
 export function catalog(): Promise<Catalog> {

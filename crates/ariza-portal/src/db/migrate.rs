@@ -76,6 +76,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0011_centers_health",
         sql: include_str!("../../../../migrations/portal/0011_centers_health.sql"),
     },
+    Migration {
+        version: 12,
+        name: "0012_citizen_merges",
+        sql: include_str!("../../../../migrations/portal/0012_citizen_merges.sql"),
+    },
 ];
 
 /// Why the portal's database could not be brought up to date.

@@ -13,6 +13,7 @@ pub(crate) mod bundles;
 pub(crate) mod catalog;
 pub(crate) mod centers;
 pub(crate) mod changes;
+pub(crate) mod citizen_merges;
 pub(crate) mod connect;
 pub(crate) mod devices;
 pub(crate) mod documents;

@@ -287,6 +287,7 @@ pub async fn export(
         })
         .collect();
     let documents_received = db::bundles::documents_from(&client, reader, RECEIVED_DAYS).await?;
+    let merges_recorded = db::citizen_merges::recorded_from(&client, reader, RECEIVED_DAYS).await?;
     let audit_head = db::audit::desk_head(&client, reader)
         .await?
         .map(|(seq, hash)| ariza_core::wire::AuditHead { seq, hash });
@@ -299,6 +300,7 @@ pub async fn export(
         received,
         documents_received,
         audit_head,
+        merges_recorded,
     };
     let sealed = ariza_bundle::seal_portal_bundle(&bundle, &key.signing_secret, &recipient)
         .map_err(|_| BundleRefusal::NoReader(center.to_string()))?;

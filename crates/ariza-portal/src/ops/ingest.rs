@@ -178,10 +178,21 @@ pub async fn receive(
             });
             continue;
         }
-        match db::applications::stored_identity(&tx, app.id).await? {
-            Some(stored)
-                if stored.content_sha256 == digest && stored.center_code == sender.center_code =>
-            {
+        let stored = db::applications::stored_identity(&tx, app.id).await?;
+        let same = match &stored {
+            Some(stored) if stored.center_code == sender.center_code => {
+                stored.content_sha256 == digest
+                    || crate::ops::citizen_merges::same_before_merges(
+                        &tx,
+                        app,
+                        &stored.content_sha256,
+                    )
+                    .await?
+            }
+            _ => false,
+        };
+        match stored {
+            Some(stored) if same => {
                 results.push(ItemResult {
                     id: app.id,
                     outcome: Outcome::Duplicate,
@@ -240,6 +251,7 @@ pub async fn receive(
         audit_stored_to: None,
         audit_head: None,
         audit_refused: None,
+        merges_recorded: Vec::new(),
     })
 }
 
@@ -292,7 +304,10 @@ pub async fn receive_push(
     let applications = batch.applications.into_rows()?;
     let upload = batch.audit;
     let lines = upload.entries.into_lines()?;
+    // Before the applications: one moved by a merge may be among them, under its survivor.
+    let merges_recorded = crate::ops::citizen_merges::record(portal, device, &batch.merges).await?;
     let mut response = receive(portal, desk_sender(device), &applications).await?;
+    response.merges_recorded = merges_recorded;
     let chain = DeskChain {
         after_seq: upload.after_seq,
         after_hash: &upload.after_hash,

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod bundles;
 pub mod catalog;
 pub mod centers;
+pub mod citizen_merges;
 pub mod decisions;
 pub mod devices;
 pub mod documents;
