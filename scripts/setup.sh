@@ -13,7 +13,8 @@ as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 packages=(build-essential pkg-config file curl libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev libgtk-3-dev
   libsoup-3.0-dev libjavascriptcoregtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev)
 if [ "$want_test" = 1 ]; then
-  packages+=(xvfb xauth webkit2gtk-driver postgresql python3 python3-venv chromium chromium-driver)
+  packages+=(xvfb xauth webkit2gtk-driver postgresql python3 python3-venv chromium chromium-driver
+    poppler-utils zbar-tools)
 fi
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)

@@ -100,6 +100,7 @@ pub fn file_with_clock(
                         service_code: "id-card".into(),
                         form: form.clone(),
                         documents: Vec::new(),
+                        receipt_locale: None,
                     },
                     clock,
                 )
@@ -206,6 +207,7 @@ pub fn file_varied(store: &Store, actor: &Actor, n: usize) {
             service_code: service.into(),
             form: serde_json::from_value(form).unwrap(),
             documents: Vec::new(),
+            receipt_locale: None,
         };
         store.file_application(actor, &req, &SystemClock).unwrap();
     }
@@ -251,6 +253,7 @@ pub fn file_with_documents(store: &Store, actor: &Actor, pdf: &[u8]) -> (String,
                         sha256: photo.sha256,
                     },
                 ],
+                receipt_locale: None,
             },
             &SystemClock,
         )

@@ -83,6 +83,7 @@ fn a_published_service_is_accepted_end_to_end() {
                 service_code: NEW_SERVICE.into(),
                 form,
                 documents: ariza_e2e::scans::required_documents(&store, NEW_SERVICE, &SystemClock),
+                receipt_locale: None,
             },
             &SystemClock,
         )

@@ -55,6 +55,7 @@ fn a_merge_reaches_the_portal_once_and_a_redelivery_under_the_survivor_is_no_con
                     service_code: "id-card".into(),
                     form,
                     documents: Vec::new(),
+                    receipt_locale: None,
                 },
                 &SystemClock,
             )

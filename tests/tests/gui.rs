@@ -436,6 +436,7 @@ fn the_desk_delivers_to_a_real_portal_and_shows_it() {
                                 "id-card",
                                 &SystemClock,
                             ),
+                            receipt_locale: None,
                         },
                         &SystemClock,
                     )
@@ -860,6 +861,7 @@ fn a_supervisor_merges_two_records_of_one_person() {
                     service_code: "id-card".into(),
                     form,
                     documents: Vec::new(),
+                    receipt_locale: None,
                 },
                 &ariza_core::clock::SystemClock,
             )
@@ -999,6 +1001,7 @@ fn seed_morning(db: &Path) -> Morning {
             service_code: "id-card".into(),
             form: serde_json::from_value(json!({"reason": "expired"})).unwrap(),
             documents: ariza_e2e::scans::required_documents(&store, "id-card", &now),
+            receipt_locale: None,
         };
         // The last one was filed a month ago and is late by now.
         let clock: &dyn Clock = if i == people.len() - 1 { &past } else { &now };

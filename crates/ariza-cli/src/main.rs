@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 
 use commands::{
     Ctx, applications, bundle, catalog, citizen, dashboard, doctor, documents, file, queue,
-    security, settings, setup, staff, supervision, sync,
+    receipt, security, settings, setup, staff, supervision, sync,
 };
 use failure::Failure;
 use output::Output;
@@ -67,6 +67,9 @@ enum Command {
     List(applications::List),
     /// Shows one application by tracking number or id (recorded in the audit trail).
     Show(applications::Show),
+    /// Writes a filed application's receipt as a PDF (A4, A5 or an 80 mm roll) in the
+    /// citizen's language, with its QR code sealed by the device's key once enrolled.
+    Receipt(receipt::Receipt),
     /// Cancels an application before delivery.
     Cancel(applications::Cancel),
     /// Attaches a scan (image or PDF) to an application as one of its service's documents.
@@ -150,6 +153,7 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
         Command::File(args) => with_store(path, device, |s| file::run(ctx, s, args)),
         Command::List(args) => with_store(path, device, |s| applications::list(ctx, s, args)),
         Command::Show(args) => with_store(path, device, |s| applications::show(ctx, s, args)),
+        Command::Receipt(args) => with_store(path, device, |s| receipt::run(ctx, s, args)),
         Command::Cancel(args) => with_store(path, device, |s| applications::cancel(ctx, s, args)),
         Command::Attach(args) => with_store(path, device, |s| documents::attach(ctx, s, args)),
         Command::Documents(args) => {

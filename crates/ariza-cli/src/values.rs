@@ -7,6 +7,7 @@ use ariza_core::application::Status;
 use ariza_core::citizen::Sex;
 use ariza_core::document::DocumentKind;
 use ariza_core::i18n::Locale;
+use ariza_core::receipt_layout::ReceiptLayout;
 use ariza_core::staff::Role;
 use ariza_store::QueueKind;
 use ariza_store::dashboard::Period;
@@ -89,6 +90,13 @@ mirror!(LangArg => Locale {
     UzCyrl,
     Ru,
     En,
+});
+
+mirror!(LayoutArg => ReceiptLayout {
+    A4,
+    A5,
+    /// An 80 mm thermal roll.
+    Roll80,
 });
 
 /// What `ariza queue KIND` lists: every tile of the desk's queue screen, that is each

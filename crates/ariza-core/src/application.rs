@@ -222,6 +222,9 @@ pub struct FileRequest {
     /// application under its service's documents.
     #[serde(default)]
     pub documents: Vec<DocumentRef>,
+    /// The language the citizen wants their receipt in (not necessarily the clerk's).
+    #[serde(default)]
+    pub receipt_locale: Option<crate::i18n::Locale>,
 }
 
 /// A stored scan filed under one of a service's documents.
@@ -265,6 +268,8 @@ pub struct Application {
     /// The receipt's verification code as printed (`7KQ4-M2XD`), which opens the portal's
     /// status page with the tracking number; none for what was filed before codes existed.
     pub receipt_code: Option<String>,
+    /// The language the citizen asked for their receipt in; none: the desk's.
+    pub receipt_locale: Option<crate::i18n::Locale>,
     pub history: Vec<HistoryEntry>,
     /// Set when the portal refused the application or reported a conflict: the reason as a
     /// Fluent key, shown in the clerk's language. It waits, out of the queue, for correction.

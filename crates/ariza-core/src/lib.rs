@@ -17,6 +17,8 @@ pub mod name_fold;
 pub mod phone;
 pub mod pinfl;
 pub mod receipt_code;
+pub mod receipt_layout;
+pub mod receipt_seal;
 pub mod regions;
 pub mod request_signing;
 pub mod staff;

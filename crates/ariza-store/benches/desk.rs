@@ -232,6 +232,7 @@ fn filing(dir: &std::path::Path) {
         form,
         // Filing names the identity document, as at a counter (stored once on each desk).
         documents: scans::required_documents(&store, "eri-key", &clock),
+        receipt_locale: None,
     };
     scans::required_documents(&plain, "eri-key", &clock);
 

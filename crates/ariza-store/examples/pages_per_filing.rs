@@ -74,6 +74,7 @@ fn main() {
         service_code: "eri-key".into(),
         form,
         documents: scans::required_documents(&store, "eri-key", &clock),
+        receipt_locale: None,
     };
     for _ in 0..500 {
         store.file_application(&admin, &req, &clock).unwrap();

@@ -122,7 +122,7 @@ pub(crate) fn load_application(conn: &Connection, key: &str) -> Result<Applicati
         .query_row(
             "SELECT a.id, a.tracking_number, a.service_code, a.catalog_version, a.citizen_id, a.form,
                     a.fee_uzs, s.username, s.full_name, a.status, a.filed_at, a.due_date,
-                    asg.username, a.sent_back_note, a.replaces, a.receipt_code
+                    asg.username, a.sent_back_note, a.replaces, a.receipt_code, a.receipt_locale
              FROM application a JOIN staff s ON s.id = a.clerk_id
              LEFT JOIN staff asg ON asg.id = a.assignee_id
              WHERE a.id = ?1 OR a.tracking_number = ?1",
@@ -149,6 +149,7 @@ pub(crate) fn load_application(conn: &Connection, key: &str) -> Result<Applicati
                     receipt_code: r
                         .stored_opt::<ReceiptCode>(15, "application", "receipt_code")?
                         .map(|c| c.display()),
+                    receipt_locale: r.stored_opt(16, "application", "receipt_locale")?,
                     quarantine: None,
                     history: Vec::new(),
                 })
@@ -345,8 +346,9 @@ impl Store {
         let receipt_code = new_receipt_code();
         tx.prepare_cached(
             "INSERT INTO application (id, tracking_number, service_code, catalog_version, citizen_id, form, fee_uzs,
-                clerk_id, status, filed_at, filed_date, due_date, updated_at, replaces, receipt_code)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?13, ?9, ?10, ?11, ?9, ?12, ?14)",
+                clerk_id, status, filed_at, filed_date, due_date, updated_at, replaces, receipt_code,
+                receipt_locale)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?13, ?9, ?10, ?11, ?9, ?12, ?14, ?15)",
         )?
         .execute(params![
             id_text,
@@ -363,6 +365,7 @@ impl Store {
             replaced.map(|(old, _)| old.to_string()),
             Status::Filed.as_str(),
             receipt_code.as_str(),
+            req.receipt_locale.map(|l| l.tag()),
         ])?;
         // No history row: filing is the application row itself (see `load_history`).
         tx.prepare_cached("INSERT INTO outbox (application_id, enqueued_at) VALUES (?1, ?2)")?
@@ -449,6 +452,7 @@ impl Store {
             filed_at,
             due_date: due,
             receipt_code: Some(receipt_code.display()),
+            receipt_locale: req.receipt_locale,
             quarantine: None,
             history: vec![HistoryEntry {
                 from: Some(Status::Draft),

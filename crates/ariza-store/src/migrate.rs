@@ -73,6 +73,10 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0015_citizen_merges",
         sql: include_str!("../../../migrations/desk/0015_citizen_merges.sql"),
     },
+    Migration {
+        name: "0016_receipt_language",
+        sql: include_str!("../../../migrations/desk/0016_receipt_language.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

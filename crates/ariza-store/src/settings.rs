@@ -43,6 +43,9 @@ pub struct DeskSettings {
     /// The folder the office scanner saves to: its new files appear in the form's tray.
     #[serde(default)]
     pub scanner_folder: Option<String>,
+    /// The paper receipts are printed on by default.
+    #[serde(default)]
+    pub receipt_layout: ariza_core::receipt_layout::ReceiptLayout,
 }
 
 fn default_idle_lock() -> u32 {
@@ -57,6 +60,7 @@ impl Default for DeskSettings {
             font_size: FontSize::default(),
             idle_lock_minutes: default_idle_lock(),
             scanner_folder: None,
+            receipt_layout: Default::default(),
         }
     }
 }

@@ -100,6 +100,12 @@ impl StoredText for i64 {
 }
 
 /// A receipt's verification code, as `ReceiptCode::as_str` writes it.
+impl StoredText for ariza_core::i18n::Locale {
+    fn from_stored(text: &str) -> Option<Self> {
+        ariza_core::i18n::Locale::parse(text)
+    }
+}
+
 impl StoredText for ariza_core::receipt_code::ReceiptCode {
     fn from_stored(text: &str) -> Option<Self> {
         ariza_core::receipt_code::ReceiptCode::parse(text).filter(|c| c.as_str() == text)

@@ -653,6 +653,7 @@ fn drafts_wait_in_their_queue_and_file_from_where_they_were_left() {
         service_code: "eri-key".into(),
         form: support::eri_form(),
         documents: vec![support::identity_document()],
+        receipt_locale: None,
     };
     let id = draft.id.to_string();
     let app = store
@@ -725,6 +726,7 @@ fn a_quarantined_or_returned_application_is_corrected_and_filed_anew() {
             service_code: old.service_code,
             form,
             documents: vec![support::identity_document()],
+            receipt_locale: None,
         }
     };
     let mut corrected_form = support::eri_form();

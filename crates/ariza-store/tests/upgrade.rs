@@ -83,6 +83,7 @@ fn a_database_from_the_previous_release_opens_with_every_row_and_clean_pages() {
         )
         .unwrap(),
         documents: scans::required_documents(&store, "eri-key", &clock),
+        receipt_locale: None,
     };
     let filed = store.file_application(&admin, &req, &clock).unwrap();
     store.checkpoint().unwrap();

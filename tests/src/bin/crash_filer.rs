@@ -71,6 +71,7 @@ fn main() -> anyhow::Result<()> {
         service_code: "no-criminal-record".into(),
         form,
         documents: ariza_e2e::scans::required_documents(&store, "no-criminal-record", &clock),
+        receipt_locale: None,
     };
     let stdout = std::io::stdout();
     loop {

@@ -52,6 +52,9 @@ struct FileInput {
     service_code: String,
     #[serde(default)]
     form: BTreeMap<String, serde_json::Value>,
+    /// The language of the citizen's receipt (`uz-Latn`, `uz-Cyrl`, `ru`, `en`).
+    #[serde(default)]
+    receipt_locale: Option<ariza_core::i18n::Locale>,
 }
 
 fn read_input(path: Option<&Path>) -> Result<String, Failure> {
@@ -118,6 +121,7 @@ pub fn run(ctx: &Ctx, store: &Store, args: File) -> Result<(), Failure> {
         service_code: input.service_code,
         form: input.form,
         documents,
+        receipt_locale: input.receipt_locale,
     };
     let app = store.file_application(&actor, &req, &ctx.clock)?;
     ctx.out.report(

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod documents;
 pub mod file;
 pub mod queue;
+pub mod receipt;
 pub mod security;
 pub mod settings;
 pub mod setup;

@@ -56,3 +56,51 @@ pub async fn lookup(
         due_date: row.due_date,
     })
 }
+
+/// What the portal makes of a receipt's seal (`ariza_core::receipt_seal`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seal {
+    /// Signed by the key of a desk of the receipt's own center, not revoked.
+    Verified,
+    /// A seal that does not check out: a wrong signature, an unknown or revoked device, or
+    /// a device of another center.
+    Refused,
+}
+
+/// Checks a receipt's seal: the signature over the claim by the named device's key, that
+/// device being of the center the tracking number names and not revoked (a revoked key may
+/// be in anyone's hands, so it vouches for nothing).
+pub async fn verify_seal(
+    portal: &Portal,
+    claim: &ariza_core::receipt_seal::ReceiptClaim,
+    signature: &[u8; 64],
+) -> Result<Seal, PortalError> {
+    let row = db::devices::key(&portal.pool.get().await?, claim.device_id).await?;
+    let Some(row) = row else {
+        return Ok(Seal::Refused);
+    };
+    let center = claim
+        .tracking_number
+        .as_str()
+        .split('-')
+        .next()
+        .unwrap_or_default();
+    let key = row
+        .public_key
+        .as_deref()
+        .and_then(crate::ops::devices::parse_public_key);
+    let genuine = match key {
+        Some(key) if row.revoked_at.is_none() && row.center_code == center => key
+            .verify_strict(
+                &claim.signing_input(),
+                &ed25519_dalek::Signature::from_bytes(signature),
+            )
+            .is_ok(),
+        _ => false,
+    };
+    Ok(if genuine {
+        Seal::Verified
+    } else {
+        Seal::Refused
+    })
+}

@@ -5,6 +5,7 @@
 //! A receipt's QR code opens `/status#n=…&c=…`: the fragment never reaches a server or a log.
 
 use ariza_core::receipt_code::ReceiptCode;
+use ariza_core::receipt_seal::ReceiptClaim;
 use ariza_core::tracking::{TrackingError, TrackingNumber};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,7 +14,7 @@ use maud::{Markup, html};
 
 use super::form::WebForm;
 use super::page::Ctx;
-use crate::ops::status::PublicStatus;
+use crate::ops::status::{PublicStatus, Seal};
 use crate::{Portal, PortalError, ops};
 
 /// A well-formed number for the hint, its check character right.
@@ -50,15 +51,28 @@ fn lookup_form(ctx: &Ctx, tracking: &str, code: &str, error: Option<(&str, Strin
                 aria-describedby="code-hint code-error"
                 aria-invalid=[code_error.is_some().then_some("true")];
             span.error id="code-error" aria-live="polite" { @if let Some(m) = code_error { (m) } }
+            // A scanned receipt's seal, filled in from the QR code's fragment (portal.js).
+            input type="hidden" name="seal_device" id="seal-device";
+            input type="hidden" name="seal" id="seal";
+            input type="hidden" name="seal_url" id="seal-url";
             button type="submit" id="lookup-submit" { (ctx.t("web-status-look-up")) }
         }
     }
 }
 
-fn result(ctx: &Ctx, found: &PublicStatus, service_name: &str) -> Markup {
+fn result(ctx: &Ctx, found: &PublicStatus, service_name: &str, seal: Option<Seal>) -> Markup {
     html! {
         section.result aria-labelledby="lookup-result-title" id="lookup-result" {
             h2 id="lookup-result-title" { (found.tracking_number) }
+            @match seal {
+                Some(Seal::Verified) => p.banner.ok id="receipt-verified" role="status" {
+                    (ctx.ta("web-status-receipt-verified", &[("center", found.center_name.clone())]))
+                },
+                Some(Seal::Refused) => p.banner.error id="receipt-not-verified" role="alert" {
+                    (ctx.t("web-status-receipt-not-verified"))
+                },
+                None => {}
+            }
             dl {
                 dt { (ctx.t("web-field-service")) } dd { (service_name) }
                 dt { (ctx.t("web-field-center")) } dd { (found.center_name) }
@@ -119,8 +133,29 @@ pub(crate) async fn lookup(State(portal): State<Portal>, ctx: Ctx, form: WebForm
             ctx.t("web-status-not-a-code"),
         );
     };
+    let sealed = form.get("seal").unwrap_or_default();
+    let seal_claim = (!sealed.is_empty()).then(|| {
+        ReceiptClaim::from_qr_text(&format!(
+            "{}#n={}&c={}&d={}&s={}",
+            form.get("seal_url").unwrap_or_default(),
+            tracking.as_str(),
+            code.as_str(),
+            form.get("seal_device").unwrap_or_default(),
+            sealed
+        ))
+    });
     match ops::status::lookup(&portal, &tracking, &code).await {
         Ok(found) => {
+            let seal = match seal_claim {
+                None => None,
+                Some(None) => Some(Seal::Refused),
+                Some(Some((claim, signature))) => {
+                    match ops::status::verify_seal(&portal, &claim, &signature).await {
+                        Ok(seal) => Some(seal),
+                        Err(e) => return ctx.failure(None, e),
+                    }
+                }
+            };
             let service_name = match ops::catalog::in_force(&portal).await {
                 Ok(catalog) => catalog
                     .service(&found.service_code)
@@ -132,7 +167,7 @@ pub(crate) async fn lookup(State(portal): State<Portal>, ctx: Ctx, form: WebForm
                 None,
                 &title,
                 html! {
-                    (result(&ctx, &found, &service_name))
+                    (result(&ctx, &found, &service_name, seal))
                     (lookup_form(&ctx, "", "", None))
                 },
             )

@@ -122,6 +122,7 @@ pub fn eri_request(citizen_id: i64) -> FileRequest {
         service_code: "eri-key".into(),
         form: eri_form(),
         documents: vec![identity_document()],
+        receipt_locale: None,
     }
 }
 

@@ -61,6 +61,13 @@ function statusPage(form) {
   const fragment = new URLSearchParams(window.location.hash.slice(1));
   if (fragment.get("n")) tracking.value = fragment.get("n");
   if (fragment.get("c")) code.value = fragment.get("c");
+  // A sealed receipt's QR code also names its desk and the desk's signature; the server
+  // checks them against the address the receipt printed (this page's).
+  if (fragment.get("s") && fragment.get("d")) {
+    form.querySelector("#seal").value = fragment.get("s");
+    form.querySelector("#seal-device").value = fragment.get("d");
+    form.querySelector("#seal-url").value = window.location.origin + window.location.pathname;
+  }
   form.addEventListener("submit", (event) => {
     const problem = trackingProblem(tracking.value);
     const trackingMessage =
