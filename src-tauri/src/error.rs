@@ -45,6 +45,12 @@ impl From<DomainError> for DeskError {
     }
 }
 
+impl From<ariza_receipt::desk::DeskReceiptError> for DeskError {
+    fn from(e: ariza_receipt::desk::DeskReceiptError) -> Self {
+        DeskError::Described(Box::new(e))
+    }
+}
+
 impl From<ariza_export::ExportError> for DeskError {
     fn from(e: ariza_export::ExportError) -> Self {
         DeskError::Described(Box::new(e))

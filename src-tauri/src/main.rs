@@ -100,6 +100,7 @@ fn main() -> anyhow::Result<()> {
         // The file picker for scans (Tauri's own dialog plugin: the OS's dialog, and the
         // path comes back to the desk's `store_scan`, never the file's bytes over IPC).
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .setup(|app| {
             start_idle_checkpoints(app.handle().clone());
             start_background_sync(app.handle().clone());

@@ -155,6 +155,8 @@ fn a_clerk_files_an_application_offline() {
         "the tray still offers what was attached",
     );
     d.screenshot("checklist-with-thumbnails");
+    // The citizen asks for their receipt in Uzbek Cyrillic; the clerk's screen stays Latin.
+    d.select("#receipt-locale", "uz-Cyrl");
     d.click("#file-submit");
     let tracking = d.wait_for_text("#receipt-tracking", "TSH07-");
     let tracking = tracking.trim().to_string();
@@ -181,6 +183,23 @@ fn a_clerk_files_an_application_offline() {
     d.wait_for_text("#documents-waiting", "Hujjatlar yuborilmoqda: 2 ta");
     d.find("#documents-progress");
     d.screenshot("receipt");
+    // The PDF receipt: written in the citizen's language, on the desk's paper (A5).
+    d.click("#receipt-pdf");
+    let saved = d.wait_for_text("#receipt-saved", ".pdf");
+    let pdf = home
+        .path()
+        .join(format!("exports/receipts/{tracking}-a5.pdf"));
+    assert!(saved.contains(&tracking), "{saved}");
+    let text = std::process::Command::new("pdftotext")
+        .args([pdf.to_str().unwrap(), "-"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(
+        text.contains("Тилхат") && text.contains(&tracking),
+        "{text}"
+    );
+    d.screenshot("receipt-pdf-saved");
 
     // Today's list shows it.
     d.click("#nav-today");

@@ -46,6 +46,7 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         applications::list_applications,
         applications::get_application,
         applications::cancel_application,
+        applications::print_receipt,
         documents::store_scan,
         documents::scan_thumbnail,
         documents::application_documents,

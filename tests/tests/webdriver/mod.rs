@@ -273,6 +273,8 @@ pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDr
         ])
         .env("ARIZA_DB", db)
         .env("ARIZA_EXPORTS", home.join("exports"))
+        // The receipt is checked as a file; no PDF viewer is opened under Xvfb.
+        .env("ARIZA_NO_VIEWER", "1")
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_CACHE_HOME", home.join("cache"))

@@ -26,6 +26,7 @@ import type { QueueCounts } from "./QueueCounts";
 import type { QueueFilter } from "./QueueFilter";
 import type { QueueItem } from "./QueueItem";
 import type { QueueKind } from "./QueueKind";
+import type { ReceiptLayout } from "./ReceiptLayout";
 import type { Region } from "./Region";
 import type { ScannerTray } from "./ScannerTray";
 import type { ServiceRule } from "./ServiceRule";
@@ -100,6 +101,10 @@ export function getApplication(key: string): Promise<Application> {
 
 export function cancelApplication(key: string, reason: string): Promise<Application> {
   return invoke<Application>("cancel_application", { key, reason });
+}
+
+export function printReceipt(key: string, layout: ReceiptLayout | null): Promise<string> {
+  return invoke<string>("print_receipt", { key, layout });
 }
 
 export function storeScan(path: string): Promise<StoredScan> {

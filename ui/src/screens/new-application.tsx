@@ -5,12 +5,13 @@ import type { Catalog } from "../bindings/Catalog";
 import type { CitizenMatch } from "../bindings/CitizenMatch";
 import type { Draft } from "../bindings/Draft";
 import type { FieldSpec } from "../bindings/FieldSpec";
+import type { Locale } from "../bindings/Locale";
 import type { Region } from "../bindings/Region";
 import type { Service } from "../bindings/Service";
 import { useCommand, validationFault } from "../command";
 import { DateInput, FaultBanner, Field, MarkedName, dateFaults, input, pinflTail, useAutofocus } from "../components";
 import { feeLabel, formatDate, readDate } from "../format";
-import { t, text } from "../i18n";
+import { LOCALES, LOCALE_NAMES, t, text } from "../i18n";
 import { CitizenForm } from "./citizen-form";
 import { DocumentChecklist, type Picked } from "./documents";
 
@@ -271,6 +272,8 @@ function FormStep(props: {
   });
   const { fault, busy, run, setFault } = useCommand();
   const [picked, setPicked] = useState<Picked[]>([]);
+  // The citizen's language for the receipt, asked at the counter: not the clerk's.
+  const [receiptLocale, setReceiptLocale] = useState<Locale>("uz-Latn");
   const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
@@ -303,7 +306,7 @@ function FormStep(props: {
     const form = filled();
     if (!form) return;
     const documents = picked.map((p) => ({ requirement_key: p.requirement, sha256: p.scan.sha256 }));
-    const filed = await run(() => api.fileApplication({ citizen_id: props.citizen.id, service_code: s.code, form, documents }, props.draftId, props.replaces?.id ?? null));
+    const filed = await run(() => api.fileApplication({ citizen_id: props.citizen.id, service_code: s.code, form, documents, receipt_locale: receiptLocale }, props.draftId, props.replaces?.id ?? null));
     if (filed.ok) props.onFiled(filed.value);
   };
 
@@ -337,6 +340,16 @@ function FormStep(props: {
         onChange={setPicked}
         fault={fault}
       />
+      <label class="receipt-language">
+        <span class="label">{t("ui-receipt-language")}</span>
+        <select id="receipt-locale" value={receiptLocale} onChange={(e) => setReceiptLocale((e.target as HTMLSelectElement).value as Locale)}>
+          {LOCALES.map((l) => (
+            <option key={l} value={l}>
+              {LOCALE_NAMES[l]}
+            </option>
+          ))}
+        </select>
+      </label>
       <div class="actions">
         <button type="button" onClick={props.onBack}>
           {t("ui-back")}

@@ -1,4 +1,7 @@
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
+import * as api from "../api";
+import { useCommand } from "../command";
+import { FaultBanner } from "../components";
 import type { Application } from "../bindings/Application";
 import type { Catalog } from "../bindings/Catalog";
 import type { Center } from "../bindings/Center";
@@ -10,6 +13,13 @@ import { ApplicationDocuments } from "./documents";
 export function Receipt(props: { application: Application; catalog: Catalog; center: Center; onNew: () => void; onToday: () => void }) {
   const a = props.application;
   const printRef = useRef<HTMLButtonElement>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const { fault, busy, run } = useCommand();
+  // The citizen's PDF, in their language and on the desk's paper, opened in the viewer.
+  const printPdf = async () => {
+    const done = await run(() => api.printReceipt(a.id, null));
+    if (done.ok) setSaved(done.value);
+  };
   useEffect(() => printRef.current?.focus(), []);
   const row = (label: string, value: string, id?: string) => (
     <tr>
@@ -47,6 +57,12 @@ export function Receipt(props: { application: Application; catalog: Catalog; cen
       </table>
       <ApplicationDocuments applicationKey={a.id} documents={props.catalog.services.find((s) => s.code === a.service_code)?.documents ?? []} canAttach={false} />
       <p class="small">{t("ui-receipt-keep")}</p>
+      <FaultBanner fault={fault} />
+      {saved && (
+        <p class="notice no-print" id="receipt-saved" role="status">
+          {t("ui-receipt-saved", { file: saved })}
+        </p>
+      )}
       <div class="actions no-print">
         <button type="button" onClick={props.onToday}>
           {t("ui-nav-today")}
@@ -54,8 +70,11 @@ export function Receipt(props: { application: Application; catalog: Catalog; cen
         <button type="button" id="receipt-new" onClick={props.onNew}>
           {t("ui-new-application")}
         </button>
-        <button type="button" class="primary" id="receipt-print" ref={printRef} onClick={() => window.print()}>
+        <button type="button" id="receipt-print" onClick={() => window.print()}>
           {t("ui-print")}
+        </button>
+        <button type="button" class="primary" id="receipt-pdf" ref={printRef} disabled={busy} onClick={printPdf}>
+          {t("ui-receipt-pdf")}
         </button>
       </div>
     </section>

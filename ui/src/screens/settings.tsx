@@ -1,5 +1,6 @@
 import { useEffect, useState } from "preact/hooks";
 import * as api from "../api";
+import type { ReceiptLayout } from "../bindings/ReceiptLayout";
 import type { DeskSettings } from "../bindings/DeskSettings";
 import type { ServiceRule } from "../bindings/ServiceRule";
 import type { Catalog } from "../bindings/Catalog";
@@ -192,6 +193,12 @@ export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSe
             if (v >= 1 && v <= 120) props.onSettings({ ...s, idle_lock_minutes: v });
           }}
         />
+      </fieldset>
+      <fieldset>
+        <legend>{t("ui-settings-receipt-layout")}</legend>
+        {radios<ReceiptLayout>("receipt-layout", s.receipt_layout, [["a4", "ui-layout-a4"], ["a5", "ui-layout-a5"], ["roll80", "ui-layout-roll80"]], (v) =>
+          props.onSettings({ ...s, receipt_layout: v }),
+        )}
       </fieldset>
       <ScannerFolder settings={s} onSettings={props.onSettings} />
       {props.supervisor && <DocumentsToFollow catalog={props.catalog} />}
