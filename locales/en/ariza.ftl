@@ -710,3 +710,6 @@ ui-settings-receipt-layout = Receipt paper
 ui-layout-a4 = A4
 ui-layout-a5 = A5
 ui-layout-roll80 = 80 mm roll (thermal printer)
+err-db-in-use = The database is open in another Ariza program (a second window or an ariza command). Close it and try again.
+ui-already-open = Ariza Desk is already open: this is its window.
+doctor-bundle-written = Diagnostics file written: { $file } (no personal data).

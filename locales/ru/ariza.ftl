@@ -710,3 +710,6 @@ ui-settings-receipt-layout = Бумага для квитанций
 ui-layout-a4 = A4
 ui-layout-a5 = A5
 ui-layout-roll80 = Лента 80 мм (термопринтер)
+err-db-in-use = База данных открыта в другой программе Ariza (второе окно или команда ariza). Закройте её и повторите.
+ui-already-open = Ariza Desk уже открыт: вот это окно.
+doctor-bundle-written = Файл диагностики записан: { $file } (без персональных данных).

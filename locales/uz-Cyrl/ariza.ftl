@@ -710,3 +710,6 @@ ui-settings-receipt-layout = Квитанция қоғози
 ui-layout-a4 = A4
 ui-layout-a5 = A5
 ui-layout-roll80 = 80 мм лента (термопринтер)
+err-db-in-use = Маълумотлар базаси бошқа Ariza дастурида очиқ (иккинчи ойна ёки ariza буйруғи). Уни ёпинг ва қайта уриниб кўринг.
+ui-already-open = Ariza Desk аллақачон очиқ: мана шу ойна.
+doctor-bundle-written = Диагностика файли ёзилди: { $file } (шахсий маълумотларсиз).

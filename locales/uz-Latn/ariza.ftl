@@ -710,3 +710,6 @@ ui-settings-receipt-layout = Kvitansiya qogʻozi
 ui-layout-a4 = A4
 ui-layout-a5 = A5
 ui-layout-roll80 = 80 mm lenta (termoprinter)
+err-db-in-use = Maʼlumotlar bazasi boshqa Ariza dasturida ochiq (ikkinchi oyna yoki ariza buyrugʻi). Uni yoping va qayta urinib koʻring.
+ui-already-open = Ariza Desk allaqachon ochiq: mana shu oyna.
+doctor-bundle-written = Diagnostika fayli yozildi: { $file } (shaxsiy maʼlumotlarsiz).

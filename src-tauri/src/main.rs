@@ -88,20 +88,74 @@ fn start_background_sync(app: tauri::AppHandle) {
     });
 }
 
+/// Whether the database would not open because another process has it.
+fn in_use(e: &anyhow::Error) -> bool {
+    matches!(
+        e.downcast_ref::<ariza_store::StoreError>(),
+        Some(ariza_store::StoreError::InUse)
+    )
+}
+
+/// Says, in the system's language, that Ariza Desk is already open, and exits: the window
+/// that has the database stays the one working.
+fn already_open_and_exit() -> ! {
+    let locale = std::env::var("LANG")
+        .ok()
+        .as_deref()
+        .and_then(ariza_core::i18n::Locale::parse)
+        .unwrap_or_default();
+    let text = ariza_core::i18n::Localizer::new().tr(locale, "err-db-in-use", &[]);
+    tracing::warn!("the database is open in another process: this launch exits");
+    eprintln!("{text}");
+    std::process::exit(1);
+}
+
 fn main() -> anyhow::Result<()> {
     let db = database_path()?;
     let dir = db.parent().map(PathBuf::from).unwrap_or_default();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let _log_guard = start_logging(&dir);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Ariza Desk starting");
-    let desk = Desk::open(&db)?;
     tauri::Builder::default()
-        .manage(desk)
+        // First: a second launch (a double click too many) brings this window forward and
+        // exits, instead of opening the database beside this one (which the store's lock
+        // would refuse anyway). On Linux it finds the first through the D-Bus session bus;
+        // without one it launches normally and the lock is what stops it.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            use tauri::{Emitter, Manager};
+            tracing::info!("second launch: the running window is brought forward");
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+            let _ = app.emit("second-launch", ());
+        }))
+        // The window opens where and as large as it was left (not whether it was shown).
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                .with_state_flags(
+                    tauri_plugin_window_state::StateFlags::SIZE
+                        | tauri_plugin_window_state::StateFlags::POSITION
+                        | tauri_plugin_window_state::StateFlags::MAXIMIZED,
+                )
+                .build(),
+        )
         // The file picker for scans (Tauri's own dialog plugin: the OS's dialog, and the
         // path comes back to the desk's `store_scan`, never the file's bytes over IPC).
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .setup(|app| {
+        .setup(move |app| {
+            use tauri::Manager;
+            // Opened here, after the single-instance check: a second launch never gets as
+            // far as the database. Without a session bus that check cannot run, and the
+            // store's lock refuses the database to this second window, which says why.
+            let desk = match Desk::open(&db) {
+                Ok(desk) => desk,
+                Err(e) if in_use(&e) => already_open_and_exit(),
+                Err(e) => return Err(e.into()),
+            };
+            app.manage(desk);
             start_idle_checkpoints(app.handle().clone());
             start_background_sync(app.handle().clone());
             Ok(())

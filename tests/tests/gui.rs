@@ -15,11 +15,11 @@
 mod webdriver;
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use webdriver::start_desk;
+use webdriver::{start_desk, start_desk_with};
 
 #[test]
 #[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
@@ -909,6 +909,59 @@ fn a_supervisor_merges_two_records_of_one_person() {
     assert_eq!(store.application(&filed).unwrap().citizen_id, kept);
     assert!(store.citizen(typo).is_err(), "the merged record is gone");
     assert_eq!(store.merges_waiting().unwrap().len(), 1);
+}
+
+/// Launched a second time, the desk brings the running window forward and exits: on a private
+/// D-Bus session bus, as on a clerk's desktop. The window says so.
+#[test]
+#[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
+fn a_second_launch_brings_the_running_desk_forward() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk/ariza.db");
+    {
+        let store = ariza_store::Store::open(&db).unwrap();
+        set_up_tsh11(&store);
+    }
+    let mut bus = std::process::Command::new("dbus-daemon")
+        .args(["--session", "--nofork", "--print-address"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("dbus-daemon (package dbus)");
+    let address = {
+        use std::io::BufRead;
+        let mut line = String::new();
+        std::io::BufReader::new(bus.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        line.trim().to_string()
+    };
+    let env = [("DBUS_SESSION_BUS_ADDRESS", address.clone())];
+    let (d, _driver) = start_desk_with(home.path(), &db, "single-instance", &env);
+    d.sign_in("aziza", "aziza-pass-1");
+    d.find("#today");
+    let started = Instant::now();
+    let second = std::process::Command::new(ariza_e2e::binary("ariza-desk"))
+        .env("ARIZA_DB", &db)
+        .env("DBUS_SESSION_BUS_ADDRESS", &address)
+        .env("XDG_DATA_HOME", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .output()
+        .unwrap();
+    assert!(second.status.success(), "{second:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the second launch exits, it does not stay open"
+    );
+    d.wait_for_text("#already-open", "allaqachon ochiq");
+    d.screenshot("brought-forward");
+    // The first is still the one working.
+    d.click("#nav-queues");
+    d.find("#queues");
+    drop(d);
+    drop(_driver);
+    let _ = bus.kill();
+    let _ = bus.wait();
 }
 
 /// Sets up the Tashkent center the seeded tests use, with Aziza as its administrator.

@@ -128,8 +128,9 @@ enum Command {
     Answer(supervision::Answer),
     /// The health check for IT staff: where the device key is, disk encryption, free space,
     /// the clock against the portal's, the outbox, the last backup, schema and integrity.
-    /// Exits 1 when it finds a problem.
-    Doctor,
+    /// Exits 1 when it finds a problem. `--bundle FILE` also writes one diagnostics file for
+    /// IT (versions, settings, the checks, sync status, recent log lines; no personal data).
+    Doctor(doctor::Doctor),
     /// The desk's settings; `require-keyring on|off --as ADMIN` forbids a device key file.
     #[command(subcommand)]
     Settings(settings::SettingsCommand),
@@ -144,7 +145,7 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
         Command::Restore(args) => security::restore(ctx, path, device, args),
         Command::Unlock(args) => security::unlock(ctx, path, device, args),
         // Reports on a database that does not open too, and never creates one.
-        Command::Doctor => doctor::run(ctx, path, device),
+        Command::Doctor(args) => doctor::run(ctx, path, device, args),
         Command::Settings(c) => with_store(path, device, |s| settings::run(ctx, s, device, c)),
         Command::Init(args) => with_store(path, device, |s| setup::init(ctx, s, args)),
         Command::Staff(c) => with_store(path, device, |s| staff::run(ctx, s, c)),

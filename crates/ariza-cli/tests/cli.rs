@@ -1919,3 +1919,91 @@ fn a_likely_duplicate_is_refused_until_confirmed_and_two_records_merge() {
         .collect();
     assert_eq!(ids, vec![first]);
 }
+
+/// Another process with the database open (here a store in this test): `ariza` is refused
+/// with `in_use`, and runs once it is closed.
+#[test]
+fn a_database_open_in_another_process_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let held =
+        ariza_store::Store::open_with(&db, &ariza_store::DeviceKeyStore::beside(&db)).unwrap();
+    let refused = ariza(&db, &["--json", "citizen", "find", "Karimov"], None, None);
+    assert!(!refused.status.success());
+    let fault: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&refused.stderr).trim()).unwrap();
+    assert_eq!(fault["code"], "in_use");
+    drop(held);
+    ok(&ariza(
+        &db,
+        &["--json", "citizen", "find", "Karimov"],
+        None,
+        None,
+    ));
+}
+
+/// `ariza doctor --bundle FILE`: one JSON file with the version, settings, the checks, sync
+/// status and the newest log lines, and not one byte of any citizen's name, PINFL or document
+/// number, even with the desk's log full of a day's work.
+#[test]
+fn the_diagnostics_bundle_holds_what_it_needs_and_no_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("desk.db");
+    init(&db);
+    let id = add_citizen(&db);
+    let tracking = file_eri(&db, id);
+    // A log beside the database, as the desk writes it (ids and counts only).
+    std::fs::create_dir_all(dir.path().join("logs")).unwrap();
+    std::fs::write(
+        dir.path().join("logs/ariza-desk.log.2026-12-03"),
+        "2026-12-03T08:00:00Z  INFO ariza_store: store opened schema=16\n\
+         2026-12-03T08:01:00Z  WARN ariza_sync: sync failed error=offline\n",
+    )
+    .unwrap();
+    let bundle = dir.path().join("diagnostics.json");
+    let out = ariza(
+        &db,
+        &[
+            "--lang",
+            "en",
+            "doctor",
+            "--bundle",
+            bundle.to_str().unwrap(),
+        ],
+        None,
+        None,
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.contains("Diagnostics file written"), "{printed}");
+    let bytes = std::fs::read(&bundle).unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(v["ariza_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["schema_version"], ariza_store::SCHEMA_VERSION);
+    assert_eq!(v["center"], "AND01");
+    assert_eq!(v["settings"]["receipt_layout"], "a5");
+    assert_eq!(v["sync"]["backlog"], 1);
+    assert!(v["report"]["checks"].as_array().unwrap().len() >= 5);
+    let lines = v["log_lines"].as_array().unwrap();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[1].as_str().unwrap().contains("sync failed"));
+    // The raw-bytes scan: the citizen as registered, in both scripts' bytes.
+    for personal in [
+        "31205900260129",
+        "AB1234567",
+        "Ғуломов",
+        "Шерзод",
+        "Gʻulomov",
+        "Sherzod",
+    ] {
+        assert!(
+            !bytes
+                .windows(personal.len())
+                .any(|w| w == personal.as_bytes()),
+            "the bundle holds {personal}"
+        );
+    }
+    // The control: the same scan finds what the bundle does hold.
+    assert!(bytes.windows(5).any(|w| w == b"AND01"));
+    assert!(!tracking.is_empty());
+}

@@ -42,6 +42,8 @@ pub enum Code {
     Unauthorized,
     /// Too many requests in a short time; retry later.
     RateLimited,
+    /// Another Ariza program has the database open: one writer at a time.
+    InUse,
     Internal,
 }
 
@@ -68,6 +70,7 @@ impl Code {
             Code::BadBackup => "bad_backup",
             Code::Unauthorized => "unauthorized",
             Code::RateLimited => "rate_limited",
+            Code::InUse => "in_use",
             Code::Internal => "internal",
         }
     }

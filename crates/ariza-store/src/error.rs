@@ -38,6 +38,9 @@ pub enum StoreError {
     Hash,
     #[error("the database is locked: this device's key is not available")]
     Locked,
+    /// Another process (a second desk, `ariza`) has the database open.
+    #[error("another Ariza program has the database open")]
+    InUse,
     /// The administrator requires the device key in the OS keyring and none holds it (no
     /// keyring answered, or it was only in a file, which is then refused): a staff member's
     /// password still opens the database.
@@ -120,6 +123,7 @@ impl Describe for StoreError {
             | StoreError::Json(_)
             | StoreError::Io(_) => Code::Storage,
             StoreError::Hash => Code::Internal,
+            StoreError::InUse => Code::InUse,
             StoreError::Locked | StoreError::KeyringRequired => Code::Locked,
             StoreError::TooManyAttempts { .. } => Code::TooManyAttempts,
             StoreError::BadBackup | StoreError::BadRecoveryKey => Code::BadBackup,
@@ -161,6 +165,7 @@ impl Describe for StoreError {
             ),
             StoreError::Hash => ("err-internal", vec![]),
             StoreError::Locked => ("err-db-locked", vec![]),
+            StoreError::InUse => ("err-db-in-use", vec![]),
             StoreError::KeyringRequired => ("err-keyring-required", vec![]),
             StoreError::TooManyAttempts { retry_after } => (
                 "err-too-many-attempts",

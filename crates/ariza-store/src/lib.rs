@@ -63,6 +63,10 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
+    /// An exclusive lock on the file beside the database (`DB.lock`), held while the store is
+    /// open: a second desk or `ariza` on the same database is refused instead of writing
+    /// beside this one. The OS releases it when the process ends, however it ends.
+    _writer: std::fs::File,
     path: PathBuf,
     /// The database key, kept to wrap new staff slots; `None` only for the benchmark's
     /// unencrypted comparison store. Behind a lock because a rekey replaces it, and held while
@@ -84,6 +88,24 @@ pub(crate) fn ts(at: DateTime<Utc>) -> String {
 /// through text: what a fresh read of the row will say.
 pub(crate) fn as_stored(at: DateTime<Utc>) -> DateTime<Utc> {
     at.trunc_subsecs(3)
+}
+
+/// Takes the database's writer lock, or says another process holds it.
+fn take_writer_lock(path: &Path) -> Result<std::fs::File> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(Store::lock_path(path))
+        .map_err(StoreError::Io)?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            tracing::warn!("the database is open in another process");
+            Err(StoreError::InUse)
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Io(e)),
+    }
 }
 
 impl Store {
@@ -171,6 +193,7 @@ impl Store {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(StoreError::Io)?;
         }
+        let writer = take_writer_lock(path)?;
         let mut conn = Connection::open(path)?;
         match &key {
             Some(key) => apply_key(&conn, key)?,
@@ -182,11 +205,19 @@ impl Store {
         tracing::info!(schema = SCHEMA_VERSION, "store opened");
         Ok(Store {
             conn: Mutex::new(conn),
+            _writer: writer,
             path: path.to_path_buf(),
             key: Mutex::new(key),
             catalog: Mutex::new(None),
             device_key: Mutex::new(None),
         })
+    }
+
+    /// The path of the lock file of the database at `path`.
+    pub fn lock_path(path: &Path) -> PathBuf {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        PathBuf::from(name)
     }
 
     /// Runs `change` on the slots file (staff added, removed, password changed).

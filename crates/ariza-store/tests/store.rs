@@ -547,3 +547,26 @@ fn damaged_settings_and_staff_are_errors_too() {
     );
     drop(admin);
 }
+
+/// One writer at a time: while a store has the database open, a second open (another desk
+/// window, `ariza`) is refused with a translated `in_use`, and the first goes on; once it is
+/// closed, the database opens again.
+#[test]
+fn a_database_open_in_one_store_is_refused_to_a_second() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, admin) = setup(&dir);
+    let path = dir.path().join("desk.db");
+    let Err(second) = Store::open(&path) else {
+        panic!("a second store opened the database while the first had it");
+    };
+    assert!(matches!(second, StoreError::InUse), "{second}");
+    assert_eq!(second.code(), Code::InUse);
+    assert_eq!(second.message().0, "err-db-in-use");
+    // The first is untouched by the refused one.
+    store
+        .register_citizen(&admin, &citizen("Karimov", "Sherzod", 1), &clock())
+        .unwrap();
+    drop(store);
+    let again = Store::open(&path).unwrap();
+    assert_eq!(again.find_citizens("Karimov", 5).unwrap().len(), 1);
+}

@@ -252,6 +252,16 @@ fn tauri_driver() -> PathBuf {
 /// Starts tauri-driver and a WebDriver session on the desk with its database at `db`; the
 /// returned guard stops the driver (and with it the desk).
 pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDrop) {
+    start_desk_with(home, db, shots_name, &[])
+}
+
+/// [`start_desk`] with more of the desk's environment (a session bus, say).
+pub fn start_desk_with(
+    home: &Path,
+    db: &Path,
+    shots_name: &str,
+    env: &[(&str, String)],
+) -> (Driver, KillOnDrop) {
     let desk = ariza_e2e::binary("ariza-desk");
     assert!(
         desk.exists(),
@@ -278,6 +288,7 @@ pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDr
         .env("XDG_DATA_HOME", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("config"))
         .env("XDG_CACHE_HOME", home.join("cache"))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

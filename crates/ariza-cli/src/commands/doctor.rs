@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use ariza_core::clock::Clock;
 use ariza_core::error::Code;
 use ariza_store::health::{self, DeviceKeyState, Finding, Severity};
 use ariza_store::{DeviceKeyStore, Store, StoreError};
@@ -72,7 +73,105 @@ fn findings(ctx: &Ctx, path: &Path, device: &DeviceKeyStore) -> Result<Vec<Findi
     Ok(findings)
 }
 
-pub fn run(ctx: &Ctx, path: &Path, device: &DeviceKeyStore) -> Result<(), Failure> {
+#[derive(clap::Args)]
+pub struct Doctor {
+    /// Also write one diagnostics file (JSON) for IT: versions, settings, these checks, sync
+    /// status and the newest log lines. Ids and counts only, never personal data.
+    #[arg(long, value_name = "FILE")]
+    bundle: Option<std::path::PathBuf>,
+}
+
+/// How many of the newest log lines the bundle carries.
+const LOG_LINES: usize = 400;
+
+/// What `doctor --bundle` writes.
+#[derive(Serialize)]
+struct Bundle<'a> {
+    ariza_version: &'static str,
+    schema_version: i64,
+    os: &'static str,
+    arch: &'static str,
+    generated_at: String,
+    report: &'a Report<'a>,
+    /// What the desk is set to (language, theme, paper…): no personal data lives there.
+    settings: Option<ariza_store::DeskSettings>,
+    center: Option<String>,
+    sync: Option<ariza_store::SyncStatus>,
+    /// The newest lines of the desk's and the CLI's logs beside the database, oldest first.
+    /// Log lines carry ids and counts, never names, PINFLs or document numbers.
+    log_lines: Vec<String>,
+}
+
+/// The newest `n` lines of the log files in `dir` (newest file last by name: the rolling
+/// appender dates them).
+fn newest_log_lines(dir: &Path, n: usize) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let mut lines: Vec<String> = Vec::new();
+    for file in files.iter().rev() {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        let mut these: Vec<String> = text.lines().map(str::to_string).collect();
+        these.append(&mut lines);
+        lines = these;
+        if lines.len() >= n {
+            break;
+        }
+    }
+    let skip = lines.len().saturating_sub(n);
+    lines.split_off(skip)
+}
+
+fn write_bundle(
+    ctx: &Ctx,
+    path: &Path,
+    device: &DeviceKeyStore,
+    report: &Report<'_>,
+    file: &Path,
+) -> Result<(), Failure> {
+    // What opens is described; what does not is already in the report's checks.
+    let store = Store::open_with(path, device).ok();
+    let bundle = Bundle {
+        ariza_version: env!("CARGO_PKG_VERSION"),
+        schema_version: ariza_store::SCHEMA_VERSION,
+        os: std::env::consts::OS,
+        arch: std::env::consts::ARCH,
+        generated_at: ctx.clock.now().to_rfc3339(),
+        report,
+        settings: store.as_ref().and_then(|s| s.settings().ok()),
+        center: store
+            .as_ref()
+            .and_then(|s| s.center().ok().flatten())
+            .map(|c| c.code),
+        sync: store.as_ref().and_then(|s| s.sync_status().ok()),
+        log_lines: newest_log_lines(
+            &path.parent().unwrap_or(Path::new(".")).join("logs"),
+            LOG_LINES,
+        ),
+    };
+    drop(store);
+    let json = serde_json::to_vec_pretty(&bundle).map_err(|e| Failure::Other(e.into()))?;
+    std::fs::write(file, json).map_err(|e| Failure::file(file, e))?;
+    if !ctx.out.json {
+        println!(
+            "{}",
+            ctx.out.tr(
+                "doctor-bundle-written",
+                &[("file", file.display().to_string())]
+            )
+        );
+    }
+    Ok(())
+}
+
+pub fn run(ctx: &Ctx, path: &Path, device: &DeviceKeyStore, args: Doctor) -> Result<(), Failure> {
     let findings = findings(ctx, path, device)?;
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let (warnings, problems) = (count(Severity::Warning), count(Severity::Problem));
@@ -120,6 +219,9 @@ pub fn run(ctx: &Ctx, path: &Path, device: &DeviceKeyStore) -> Result<(), Failur
         ];
         println!("{}", ctx.out.tr("doctor-summary", &counts));
     })?;
+    if let Some(file) = &args.bundle {
+        write_bundle(ctx, path, device, &report, file)?;
+    }
     if health::any_problem(&findings) {
         return Err(Failure::Message(
             Code::Conflict,
