@@ -145,6 +145,9 @@ run_check "schemathesis against the portal's own OpenAPI document" schemathesis_
 
 run_tests "GUI end to end (real desk, WebKitGTK, Xvfb, WebDriver)" gui_tests
 
+run_check "Debian package: built offline, installed with dpkg -i, started under Xvfb, removed" \
+  bash scripts/deb-check.sh
+
 echo
 echo "screenshots: $(pwd)/test-output/screenshots"
 if [ "${#failed_steps[@]}" -gt 0 ]; then

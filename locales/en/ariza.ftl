@@ -713,3 +713,5 @@ ui-layout-roll80 = 80 mm roll (thermal printer)
 err-db-in-use = The database is open in another Ariza program (a second window or an ariza command). Close it and try again.
 ui-already-open = Ariza Desk is already open: this is its window.
 doctor-bundle-written = Diagnostics file written: { $file } (no personal data).
+ui-settings-log-days = Days to keep log files
+err-log-days = Logs are kept from 1 to 365 days.

@@ -713,3 +713,5 @@ ui-layout-roll80 = 80 mm lenta (termoprinter)
 err-db-in-use = Maʼlumotlar bazasi boshqa Ariza dasturida ochiq (ikkinchi oyna yoki ariza buyrugʻi). Uni yoping va qayta urinib koʻring.
 ui-already-open = Ariza Desk allaqachon ochiq: mana shu oyna.
 doctor-bundle-written = Diagnostika fayli yozildi: { $file } (shaxsiy maʼlumotlarsiz).
+ui-settings-log-days = Jurnal fayllari necha kun saqlanadi
+err-log-days = Jurnal 1 kundan 365 kungacha saqlanadi.

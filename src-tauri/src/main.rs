@@ -7,6 +7,7 @@
 mod commands;
 mod desk;
 mod error;
+mod logs;
 mod scanner;
 
 use std::path::PathBuf;
@@ -32,22 +33,6 @@ fn database_path() -> anyhow::Result<PathBuf> {
         }
     }
     Ok(ariza_store::database_path(explicit)?)
-}
-
-/// A daily rolling log file beside the database. Log lines carry ids, never names,
-/// PINFLs or document numbers.
-fn start_logging(dir: &std::path::Path) -> tracing_appender::non_blocking::WorkerGuard {
-    use tracing_subscriber::EnvFilter;
-    let appender = tracing_appender::rolling::daily(dir.join("logs"), "ariza-desk.log");
-    let (writer, guard) = tracing_appender::non_blocking(appender);
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("ARIZA_LOG").unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .with_writer(writer)
-        .with_ansi(false)
-        .init();
-    guard
 }
 
 /// Checkpoints the WAL every half minute on a background thread, so a clerk's "file" never
@@ -114,7 +99,7 @@ fn main() -> anyhow::Result<()> {
     let db = database_path()?;
     let dir = db.parent().map(PathBuf::from).unwrap_or_default();
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    let _log_guard = start_logging(&dir);
+    let _log_guard = logs::start(&db);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Ariza Desk starting");
     tauri::Builder::default()
         // First: a second launch (a double click too many) brings this window forward and
@@ -155,6 +140,11 @@ fn main() -> anyhow::Result<()> {
                 Err(e) if in_use(&e) => already_open_and_exit(),
                 Err(e) => return Err(e.into()),
             };
+            if let Some(store) = desk.open_store()
+                && let Ok(settings) = store.settings()
+            {
+                logs::keep_retention(&db, settings.log_retention_days);
+            }
             app.manage(desk);
             start_idle_checkpoints(app.handle().clone());
             start_background_sync(app.handle().clone());

@@ -327,14 +327,25 @@ fn rate_limits_size_limits_and_headers() {
     });
     let operator = portal.sign_in("op1", "op-pass-1");
     let big = vec![b'x'; 17 * 1024 * 1024];
-    let r = client()
+    let sent = client()
         .post(format!("{}/api/v1/online/applications", portal.url))
         .bearer_auth(&operator)
         .header("content-type", "application/json")
         .body(big)
-        .send()
-        .unwrap();
-    assert_eq!(r.status().as_u16(), 413);
+        .send();
+    match sent {
+        Ok(r) => assert_eq!(r.status().as_u16(), 413),
+        // The portal may answer 413 and close before the client has written the whole body
+        // (a loaded machine): the write then fails with a broken pipe. Refused either way;
+        // anything else (an accepted body, another failure) fails the test.
+        Err(e) => {
+            let text = format!("{e:?}");
+            assert!(
+                e.is_request() && (text.contains("BrokenPipe") || text.contains("ConnectionReset")),
+                "{e:?}"
+            );
+        }
+    }
     // Malformed input: a clear code, never a 5xx.
     let r = client()
         .post(format!("{}/api/v1/enroll", portal.url))

@@ -46,6 +46,13 @@ pub struct DeskSettings {
     /// The paper receipts are printed on by default.
     #[serde(default)]
     pub receipt_layout: ariza_core::receipt_layout::ReceiptLayout,
+    /// Days a rotated log file is kept (1–365).
+    #[serde(default = "default_log_days")]
+    pub log_retention_days: u32,
+}
+
+fn default_log_days() -> u32 {
+    30
 }
 
 fn default_idle_lock() -> u32 {
@@ -61,6 +68,7 @@ impl Default for DeskSettings {
             idle_lock_minutes: default_idle_lock(),
             scanner_folder: None,
             receipt_layout: Default::default(),
+            log_retention_days: default_log_days(),
         }
     }
 }
@@ -92,6 +100,12 @@ impl Store {
         if !(1..=120).contains(&settings.idle_lock_minutes) {
             return Err(ariza_core::error::DomainError::Invalid(vec![
                 ariza_core::error::FieldError::new("idle_lock_minutes", "err-idle-minutes"),
+            ])
+            .into());
+        }
+        if !(1..=365).contains(&settings.log_retention_days) {
+            return Err(ariza_core::error::DomainError::Invalid(vec![
+                ariza_core::error::FieldError::new("log_retention_days", "err-log-days"),
             ])
             .into());
         }

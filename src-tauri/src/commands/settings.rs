@@ -16,6 +16,7 @@ pub async fn save_settings(app: AppHandle, settings: DeskSettings) -> Reply<Desk
             .map_or_else(|| "desk".to_string(), |a| a.username);
         desk.store()?
             .save_settings(&settings, &by, desk.clock.now())?;
+        crate::logs::keep_retention(desk.db_path(), settings.log_retention_days);
         Ok(settings)
     })
     .await

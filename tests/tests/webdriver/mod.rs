@@ -249,6 +249,14 @@ fn tauri_driver() -> PathBuf {
     }
 }
 
+/// The desk under test: ARIZA_DESK_BINARY (the start-up benchmark points it at the release
+/// build), else the debug build beside the tests.
+pub fn desk_binary() -> PathBuf {
+    std::env::var_os("ARIZA_DESK_BINARY")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| ariza_e2e::binary("ariza-desk"))
+}
+
 /// Starts tauri-driver and a WebDriver session on the desk with its database at `db`; the
 /// returned guard stops the driver (and with it the desk).
 pub fn start_desk(home: &Path, db: &Path, shots_name: &str) -> (Driver, KillOnDrop) {
@@ -262,7 +270,7 @@ pub fn start_desk_with(
     shots_name: &str,
     env: &[(&str, String)],
 ) -> (Driver, KillOnDrop) {
-    let desk = ariza_e2e::binary("ariza-desk");
+    let desk = desk_binary();
     assert!(
         desk.exists(),
         "build the desk first: cargo build -p ariza-desk ({})",

@@ -17,4 +17,8 @@ scanner_folder: string | null,
 /**
  * The paper receipts are printed on by default.
  */
-receipt_layout: ReceiptLayout, };
+receipt_layout: ReceiptLayout, 
+/**
+ * Days a rotated log file is kept (1–365).
+ */
+log_retention_days: number, };

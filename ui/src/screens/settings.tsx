@@ -132,7 +132,7 @@ function ScannerFolder(props: { settings: DeskSettings; onSettings: (s: DeskSett
   const [folder, setFolder] = useState(props.settings.scanner_folder ?? "");
   return (
     <fieldset>
-      <legend>{t("ui-settings-scanner-folder")}</legend>
+      <legend id="scanner-folder-label">{t("ui-settings-scanner-folder")}</legend>
       <form
         class="inline"
         onSubmit={(e) => {
@@ -140,7 +140,7 @@ function ScannerFolder(props: { settings: DeskSettings; onSettings: (s: DeskSett
           props.onSettings({ ...props.settings, scanner_folder: folder.trim() === "" ? null : folder.trim() });
         }}
       >
-        <input id="scanner-folder" value={folder} onInput={(e) => setFolder((e.target as HTMLInputElement).value)} aria-describedby="scanner-folder-hint" autocomplete="off" />
+        <input id="scanner-folder" aria-labelledby="scanner-folder-label" value={folder} onInput={(e) => setFolder((e.target as HTMLInputElement).value)} aria-describedby="scanner-folder-hint" autocomplete="off" />
         <button type="submit" id="scanner-folder-save">
           {t("ui-settings-scanner-folder-save")}
         </button>
@@ -181,9 +181,10 @@ export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSe
         )}
       </fieldset>
       <fieldset>
-        <legend>{t("ui-idle-minutes")}</legend>
+        <legend id="idle-minutes-label">{t("ui-idle-minutes")}</legend>
         <input
           id="idle-minutes"
+          aria-labelledby="idle-minutes-label"
           type="number"
           min={1}
           max={120}
@@ -200,6 +201,23 @@ export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSe
           props.onSettings({ ...s, receipt_layout: v }),
         )}
       </fieldset>
+      {props.admin && (
+        <fieldset>
+          <legend id="log-days-label">{t("ui-settings-log-days")}</legend>
+          <input
+            id="log-days"
+            aria-labelledby="log-days-label"
+            type="number"
+            min={1}
+            max={365}
+            value={s.log_retention_days}
+            onChange={(e) => {
+              const v = Number((e.target as HTMLInputElement).value);
+              if (v >= 1 && v <= 365) props.onSettings({ ...s, log_retention_days: v });
+            }}
+          />
+        </fieldset>
+      )}
       <ScannerFolder settings={s} onSettings={props.onSettings} />
       {props.supervisor && <DocumentsToFollow catalog={props.catalog} />}
       {props.supervisor && <MoveByUsb />}

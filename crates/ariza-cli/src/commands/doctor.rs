@@ -108,11 +108,13 @@ fn newest_log_lines(dir: &Path, n: usize) -> Vec<String> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
+    // Oldest first by when each was last written: the current file and its rotated
+    // predecessors (`.log.TIMESTAMP`) do not sort by name. The retention note is no log.
     let mut files: Vec<_> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
+        .filter(|p| p.is_file() && p.file_name().is_some_and(|n| n != "retention-days"))
         .collect();
-    files.sort();
+    files.sort_by_key(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok());
     let mut lines: Vec<String> = Vec::new();
     for file in files.iter().rev() {
         let Ok(text) = std::fs::read_to_string(file) else {
