@@ -53,7 +53,7 @@ CONTROL
 
 mkdir -p "$out"
 deb="$out/ariza-desk_${version}_${arch}.deb"
-dpkg-deb --build --root-owner-group -Zxz "$root" "$deb" >/dev/null
+dpkg-deb --build --root-owner-group -Zxz -z9 "$root" "$deb" >/dev/null
 bytes="$(stat -c %s "$deb")"
 echo "deb: $deb"
 echo "deb size: $bytes bytes ($(awk "BEGIN { printf \"%.1f\", $bytes / 1048576 }") MiB); desk binary $(stat -c %s "$CARGO_TARGET_DIR/release/ariza-desk") bytes"
