@@ -279,3 +279,40 @@ pub fn add_clerk(store: &Store, admin: &Actor) -> Actor {
         .sign_in("dilnoza", "clerk-pass-1", &SystemClock)
         .unwrap()
 }
+
+/// Sets up the Tashkent center the seeded tests use, with Aziza as its administrator.
+pub fn set_up_tsh11(store: &ariza_store::Store) -> ariza_core::staff::Actor {
+    use ariza_core::staff::{NewStaff, Role};
+    let admin = store
+        .setup(
+            &ariza_store::SetupRequest {
+                center_code: "TSH11".into(),
+                center_name: "Mirzo Ulugʻbek DXM".into(),
+                region: "1726".into(),
+                district: "1726269".into(),
+                admin: NewStaff {
+                    username: "aziza".into(),
+                    full_name: "Aziza Karimova".into(),
+                    role: Role::Admin,
+                    password: "aziza-pass-1".into(),
+                },
+            },
+            &ariza_core::clock::SystemClock,
+        )
+        .unwrap();
+    // The morning is about queues, not scans: its filings may leave documents to follow
+    // (the filing test attaches them).
+    for service in store.catalog().unwrap().services.iter() {
+        store
+            .set_service_rule(
+                &admin,
+                &ariza_store::ServiceRule {
+                    service_code: service.code.clone(),
+                    documents_to_follow: true,
+                },
+                &ariza_core::clock::SystemClock,
+            )
+            .unwrap();
+    }
+    admin
+}

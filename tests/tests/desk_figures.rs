@@ -103,37 +103,8 @@ fn print_memory(when: &str, parts: &[(String, u64)]) {
 }
 
 fn set_up(db: &Path) {
-    use ariza_core::staff::{NewStaff, Role};
     let store = ariza_store::Store::open(db).unwrap();
-    let admin = store
-        .setup(
-            &ariza_store::SetupRequest {
-                center_code: "TSH11".into(),
-                center_name: "Mirzo Ulugʻbek DXM".into(),
-                region: "1726".into(),
-                district: "1726269".into(),
-                admin: NewStaff {
-                    username: "aziza".into(),
-                    full_name: "Aziza Karimova".into(),
-                    role: Role::Admin,
-                    password: "aziza-pass-1".into(),
-                },
-            },
-            &ariza_core::clock::SystemClock,
-        )
-        .unwrap();
-    for service in store.catalog().unwrap().services.iter() {
-        store
-            .set_service_rule(
-                &admin,
-                &ariza_store::ServiceRule {
-                    service_code: service.code.clone(),
-                    documents_to_follow: true,
-                },
-                &ariza_core::clock::SystemClock,
-            )
-            .unwrap();
-    }
+    ariza_e2e::desk::set_up_tsh11(&store);
 }
 
 /// Launches the desk on `db` and waits for its first screen's call; the time it took.

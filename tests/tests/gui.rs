@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
+use ariza_e2e::desk::set_up_tsh11;
 use webdriver::{start_desk, start_desk_with};
 
 #[test]
@@ -1018,43 +1019,6 @@ fn every_screen_passes_axe_in_every_theme() {
         checked += 1;
     }
     println!("axe: {checked} screens in the desk's webview, none with a serious violation");
-}
-
-/// Sets up the Tashkent center the seeded tests use, with Aziza as its administrator.
-fn set_up_tsh11(store: &ariza_store::Store) -> ariza_core::staff::Actor {
-    use ariza_core::staff::{NewStaff, Role};
-    let admin = store
-        .setup(
-            &ariza_store::SetupRequest {
-                center_code: "TSH11".into(),
-                center_name: "Mirzo Ulugʻbek DXM".into(),
-                region: "1726".into(),
-                district: "1726269".into(),
-                admin: NewStaff {
-                    username: "aziza".into(),
-                    full_name: "Aziza Karimova".into(),
-                    role: Role::Admin,
-                    password: "aziza-pass-1".into(),
-                },
-            },
-            &ariza_core::clock::SystemClock,
-        )
-        .unwrap();
-    // The morning is about queues, not scans: its filings may leave documents to follow
-    // (the filing test attaches them).
-    for service in store.catalog().unwrap().services.iter() {
-        store
-            .set_service_rule(
-                &admin,
-                &ariza_store::ServiceRule {
-                    service_code: service.code.clone(),
-                    documents_to_follow: true,
-                },
-                &ariza_core::clock::SystemClock,
-            )
-            .unwrap();
-    }
-    admin
 }
 
 fn seed_morning(db: &Path) -> Morning {
