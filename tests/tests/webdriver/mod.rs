@@ -24,6 +24,18 @@ pub struct Driver {
     session: String,
     shots: PathBuf,
     shot_no: std::cell::Cell<usize>,
+    /// Where screenshots come from: the desk's are read from the X display, Chromium's from
+    /// WebDriver.
+    grab: Grab,
+}
+
+/// The desk's WebKitGTK runs without accelerated compositing (P7), and in that mode
+/// WebKitWebDriver's screenshot command never answers after the first; the pixels the X
+/// server shows are the same ones a clerk sees, so the desk's screenshots are taken there.
+#[derive(Clone, Copy)]
+enum Grab {
+    WebDriver,
+    XDisplay,
 }
 
 impl Driver {
@@ -193,10 +205,15 @@ impl Driver {
             "/execute/async",
             Some(json!({"script": "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done(true)));", "args": []})),
         );
-        let b64 = self.call("GET", "/screenshot", None);
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(b64.as_str().unwrap())
-            .unwrap();
+        let png = match self.grab {
+            Grab::WebDriver => {
+                let b64 = self.call("GET", "/screenshot", None);
+                base64::engine::general_purpose::STANDARD
+                    .decode(b64.as_str().unwrap())
+                    .unwrap()
+            }
+            Grab::XDisplay => x_display_png(),
+        };
         assert!(png.len() > 1000, "{name}: empty screenshot");
         self.shot_no.set(self.shot_no.get() + 1);
         let path = self
@@ -206,6 +223,37 @@ impl Driver {
         println!("screenshot {}", path.display());
         path
     }
+}
+
+/// The X display's whole screen (Xvfb's, where the desk's window is the only one) as PNG.
+fn x_display_png() -> Vec<u8> {
+    use x11rb::connection::Connection;
+    use x11rb::protocol::xproto::{ConnectionExt, ImageFormat};
+    let (conn, screen_no) = x11rb::connect(None).expect("the X display (xvfb-run)");
+    let screen = &conn.setup().roots[screen_no];
+    let (width, height) = (screen.width_in_pixels, screen.height_in_pixels);
+    let image = conn
+        .get_image(ImageFormat::Z_PIXMAP, screen.root, 0, 0, width, height, !0)
+        .unwrap()
+        .reply()
+        .unwrap();
+    assert_eq!(image.depth, 24, "a 24-bit screen (-screen 0 WxHx24)");
+    // Z-pixmap at depth 24 is 32 bits a pixel, blue first.
+    let rgb: Vec<u8> = image
+        .data
+        .chunks_exact(4)
+        .flat_map(|p| [p[2], p[1], p[0]])
+        .collect();
+    let mut png = Vec::new();
+    let mut encoder = png::Encoder::new(&mut png, u32::from(width), u32::from(height));
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    encoder
+        .write_header()
+        .unwrap()
+        .write_image_data(&rgb)
+        .unwrap();
+    png
 }
 
 pub struct KillOnDrop(Child);
@@ -302,7 +350,7 @@ pub fn start_desk_with(
         .spawn()
         .expect("tauri-driver (cargo install tauri-driver)");
     let caps = json!({"capabilities": {"alwaysMatch": {"tauri:options": {"application": desk}}}});
-    open_session(KillOnDrop(driver), port, caps, shots)
+    open_session(KillOnDrop(driver), port, caps, shots, Grab::XDisplay)
 }
 
 /// `test-output/screenshots/NAME` (or under ARIZA_SCREENSHOTS), emptied for this run.
@@ -318,7 +366,13 @@ fn fresh_shots_dir(name: &str) -> PathBuf {
 
 /// Waits for the WebDriver server started on `port` (kept by `guard`) and opens a session
 /// with `caps`.
-fn open_session(guard: KillOnDrop, port: u16, caps: Value, shots: PathBuf) -> (Driver, KillOnDrop) {
+fn open_session(
+    guard: KillOnDrop,
+    port: u16,
+    caps: Value,
+    shots: PathBuf,
+    grab: Grab,
+) -> (Driver, KillOnDrop) {
     let base = format!("http://127.0.0.1:{port}");
     // One keep-alive connection for the whole test: closing it per request made tauri-driver
     // drop requests now and then.
@@ -350,6 +404,7 @@ fn open_session(guard: KillOnDrop, port: u16, caps: Value, shots: PathBuf) -> (D
             session,
             shots,
             shot_no: std::cell::Cell::new(0),
+            grab,
         },
         guard,
     )
@@ -482,5 +537,5 @@ pub fn start_chromium(shots_name: &str) -> (Driver, KillOnDrop) {
             ]
         }
     }}});
-    open_session(KillOnDrop(driver), port, caps, shots)
+    open_session(KillOnDrop(driver), port, caps, shots, Grab::WebDriver)
 }
