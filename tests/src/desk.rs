@@ -316,3 +316,18 @@ pub fn set_up_tsh11(store: &ariza_store::Store) -> ariza_core::staff::Actor {
     }
     admin
 }
+
+/// Opens the store a desk process just had, once that process has let go of it: the desk
+/// holds the writer lock until it has exited, which takes a moment after WebDriver ends it.
+pub fn store_after_desk(db: &std::path::Path) -> Store {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        match Store::open(db) {
+            Ok(store) => return store,
+            Err(ariza_store::StoreError::InUse) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(e) => panic!("the desk's store: {e}"),
+        }
+    }
+}

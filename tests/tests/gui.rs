@@ -376,7 +376,7 @@ fn a_clerk_files_an_application_offline() {
     }
 
     // What the desk wrote is really on disk, in the database the test chose.
-    let store = ariza_store::Store::open(&db).unwrap();
+    let store = ariza_e2e::desk::store_after_desk(&db);
     assert_eq!(
         store.application(&tracking).unwrap().status,
         ariza_core::application::Status::Filed
@@ -824,7 +824,7 @@ fn a_returning_citizen_is_found_however_typed_and_not_registered_twice() {
     d.wait_for_text("#service-step", "Qodirov Oʻtkir Xasanovich");
     drop(d);
     drop(_driver);
-    let store = ariza_store::Store::open(&db).unwrap();
+    let store = ariza_e2e::desk::store_after_desk(&db);
     assert_eq!(
         store.find_citizens("Qodirov", 10).unwrap().len(),
         1,
@@ -906,7 +906,7 @@ fn a_supervisor_merges_two_records_of_one_person() {
     d.screenshot("merged");
     drop(d);
     drop(_driver);
-    let store = ariza_store::Store::open(&db).unwrap();
+    let store = ariza_e2e::desk::store_after_desk(&db);
     assert_eq!(store.application(&filed).unwrap().citizen_id, kept);
     assert!(store.citizen(typo).is_err(), "the merged record is gone");
     assert_eq!(store.merges_waiting().unwrap().len(), 1);
@@ -1012,7 +1012,7 @@ fn every_screen_passes_axe_in_every_theme() {
         }
         // An application's page, from today's list.
         d.click("#nav-today");
-        d.click("#today-list tbody tr");
+        d.click("#today-list tbody tr td.mono");
         d.find("#detail");
         d.screenshot(&format!("{theme}-detail"));
         d.axe(&format!("{theme}-detail"));
@@ -1366,7 +1366,7 @@ fn a_supervisors_morning() {
 
     // Everything the morning did is in the audit trail, and the chain holds.
     drop(_driver);
-    let store = ariza_store::Store::open(&db).unwrap();
+    let store = ariza_e2e::desk::store_after_desk(&db);
     let actions: Vec<String> = store
         .audit_entries(200)
         .unwrap()

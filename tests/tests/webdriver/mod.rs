@@ -29,6 +29,15 @@ pub struct Driver {
     grab: Grab,
 }
 
+/// Ends the session, which closes the desk (or Chromium) the session started: a desk left
+/// running would keep its store's writer lock, and a browser would be left behind.
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let url = format!("{}/session/{}", self.base, self.session);
+        let _ = self.agent.delete(&url).call();
+    }
+}
+
 /// The desk's WebKitGTK runs without accelerated compositing (P7), and in that mode
 /// WebKitWebDriver's screenshot command never answers after the first; the pixels the X
 /// server shows are the same ones a clerk sees, so the desk's screenshots are taken there.
