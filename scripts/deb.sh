@@ -19,6 +19,8 @@ trap 'rm -rf "$root"' EXIT
 
 install -Dm755 "$CARGO_TARGET_DIR/release/ariza-desk" "$root/usr/bin/ariza-desk"
 install -Dm755 "$CARGO_TARGET_DIR/release/ariza" "$root/usr/bin/ariza"
+# The release keys this desk trusts for updates: only root can change them once installed.
+install -Dm644 "${ARIZA_RELEASE_KEYS_FILE:-packaging/release-keys.pub}" "$root/usr/share/ariza-desk/release-keys.pub"
 install -Dm644 icons/128x128.png "$root/usr/share/icons/hicolor/128x128/apps/ariza-desk.png"
 install -Dm644 icons/32x32.png "$root/usr/share/icons/hicolor/32x32/apps/ariza-desk.png"
 install -d "$root/usr/share/applications" "$root/DEBIAN"
@@ -41,7 +43,7 @@ Architecture: $arch
 Maintainer: Ariza <it@ariza.uz>
 Installed-Size: $size_kb
 Depends: libwebkit2gtk-4.1-0, libgtk-3-0, libsoup-3.0-0, libayatana-appindicator3-1 | libappindicator3-1
-Recommends: dbus-user-session, gnome-keyring
+Recommends: dbus-user-session, gnome-keyring, pkexec | policykit-1
 Section: misc
 Priority: optional
 Homepage: https://ariza.uz

@@ -32,6 +32,14 @@ pub struct Desk {
     pub localizer: Localizer,
     pub clock: SystemClock,
     pub scanner_folder: crate::scanner::ScannerFolder,
+    updates: Mutex<Updates>,
+}
+
+/// The portal's newer release once downloaded, and what was installed since start.
+#[derive(Default)]
+struct Updates {
+    ready: Option<ariza_sync::FetchedUpdate>,
+    installed_now: Option<String>,
 }
 
 impl Desk {
@@ -65,7 +73,42 @@ impl Desk {
             localizer: Localizer::new(),
             clock: SystemClock,
             scanner_folder: Default::default(),
+            updates: Mutex::default(),
         })
+    }
+
+    pub fn update_status(&self) -> crate::commands::update::UpdateStatus {
+        let updates = self.updates.lock().unwrap_or_else(|p| p.into_inner());
+        crate::commands::update::UpdateStatus {
+            installed: crate::commands::update::this_version().to_string(),
+            ready: updates
+                .ready
+                .as_ref()
+                .map(|r| crate::commands::update::ReadyUpdate {
+                    version: r.version.clone(),
+                    notes: r.notes.clone(),
+                }),
+            installed_now: updates.installed_now.clone(),
+        }
+    }
+
+    pub fn ready_update(&self) -> Option<ariza_sync::FetchedUpdate> {
+        let updates = self.updates.lock().unwrap_or_else(|p| p.into_inner());
+        updates.ready.clone()
+    }
+
+    pub fn set_ready_update(&self, fetched: Option<ariza_sync::FetchedUpdate>) {
+        let mut updates = self.updates.lock().unwrap_or_else(|p| p.into_inner());
+        // Once installed, the same version is not offered again before the restart.
+        if updates.installed_now.is_none() {
+            updates.ready = fetched;
+        }
+    }
+
+    pub fn update_installed(&self, version: &str) {
+        let mut updates = self.updates.lock().unwrap_or_else(|p| p.into_inner());
+        updates.ready = None;
+        updates.installed_now = Some(version.to_string());
     }
 
     pub fn db_path(&self) -> &Path {

@@ -51,6 +51,12 @@ impl From<ariza_receipt::desk::DeskReceiptError> for DeskError {
     }
 }
 
+impl From<ariza_release::ReleaseError> for DeskError {
+    fn from(e: ariza_release::ReleaseError) -> Self {
+        DeskError::Described(Box::new(e))
+    }
+}
+
 impl From<ariza_export::ExportError> for DeskError {
     fn from(e: ariza_export::ExportError) -> Self {
         DeskError::Described(Box::new(e))

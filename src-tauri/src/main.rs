@@ -52,6 +52,27 @@ fn start_idle_checkpoints(app: tauri::AppHandle) {
     });
 }
 
+/// Asks the portal for a newer desk release a minute after start and then every six hours,
+/// downloading it for an administrator to install (Settings → Updates). Quiet when there is
+/// no link: the next round asks again.
+fn start_update_checks(app: tauri::AppHandle) {
+    use tauri::Manager;
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        loop {
+            let desk = app.state::<Desk>();
+            if desk
+                .open_store()
+                .is_some_and(|s| matches!(s.enrollment(), Ok(Some(_))))
+                && let Err(e) = desk.check_for_update()
+            {
+                tracing::info!(error = ?e, "no update check this round");
+            }
+            std::thread::sleep(std::time::Duration::from_secs(6 * 3600));
+        }
+    });
+}
+
 /// Delivers and fetches in the background with the engine's own loop (every 30 s while the
 /// link works, backing off while it does not), once the database is open and enrolled.
 /// Nobody waits on it; "Sync now" shares the engine, which runs one sync at a time.
@@ -175,6 +196,7 @@ fn main() -> anyhow::Result<()> {
             tune_webview(app);
             start_idle_checkpoints(app.handle().clone());
             start_background_sync(app.handle().clone());
+            start_update_checks(app.handle().clone());
             Ok(())
         })
         .invoke_handler(commands::handler())

@@ -1481,3 +1481,105 @@ fn the_status_line_warns_when_the_disk_is_almost_full() {
     d.wait_for_text("#low-disk-space", "Disk deyarli toʻldi");
     d.screenshot("low-disk-space-warning");
 }
+
+/// Settings → Updates with a real portal: a package on a USB stick signed by another key is
+/// refused with nothing installed; the portal's signed release is found, shown as ready (in
+/// Settings and on the status line) and installed when the administrator agrees, into a dpkg
+/// root (ARIZA_DPKG_ROOT) so the machine's own packages are not touched.
+#[test]
+#[ignore = "needs a display, tauri-driver and the built desk: run by scripts/test.sh"]
+fn an_administrator_installs_a_signed_update_and_a_forged_one_is_refused() {
+    use ariza_release::{Installer, TrustedKeys, fixtures, this_architecture};
+
+    let portal = ariza_e2e::portal::TestPortal::start();
+    let code = portal.center_and_code("TSH11");
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("desk/ariza.db");
+    let (public, secret) = fixtures::release_key();
+    let keys = home.path().join("release-keys.pub");
+    std::fs::write(&keys, &public).unwrap();
+    let stick = home.path().join("stick");
+    std::fs::create_dir_all(&stick).unwrap();
+    {
+        let store = ariza_store::Store::open(&db).unwrap();
+        let admin = set_up_tsh11(&store);
+        ariza_sync::Engine::new()
+            .unwrap()
+            .enroll(&store, &admin, &portal.url, &code, "desk-1", None)
+            .unwrap();
+    }
+    // The release team's package, published on the portal.
+    let release = fixtures::package(home.path(), "ariza-desk", "0.2.0", this_architecture());
+    let signature = std::fs::read_to_string(fixtures::sign(&release, &secret)).unwrap();
+    portal
+        .rt
+        .block_on(ariza_portal::ops::releases::publish_release(
+            &portal.portal,
+            &release,
+            &signature,
+            "Tezroq qidiruv",
+            &TrustedKeys::parse(&public).unwrap(),
+        ))
+        .unwrap()
+        .unwrap();
+    // A forged one on a stick: the same name, another key.
+    let (_, forger) = fixtures::release_key();
+    let forged = fixtures::package(&stick, "ariza-desk", "0.9.0", this_architecture());
+    fixtures::sign(&forged, &forger);
+
+    let root = home.path().join("dpkg-root");
+    let (d, _driver) = start_desk_with(
+        home.path(),
+        &db,
+        "update",
+        &[
+            ("ARIZA_RELEASE_KEYS", keys.display().to_string()),
+            ("ARIZA_DPKG_ROOT", root.display().to_string()),
+        ],
+    );
+    d.sign_in("aziza", "aziza-pass-1");
+    d.click("#nav-settings");
+    d.wait_for_text("#update-installed", env!("CARGO_PKG_VERSION"));
+    d.call(
+        "POST",
+        "/execute/sync",
+        Some(json!({"script": "document.getElementById('updates').scrollIntoView()", "args": []})),
+    );
+    d.screenshot("updates");
+
+    d.clear_and_type("#update-file-path", &forged.display().to_string());
+    d.click("#update-file-install");
+    d.wait_for_text("#updates .banner.error", "imzosi haqiqiy emas");
+    d.screenshot("forged-refused");
+    assert_eq!(
+        ariza_release::installed_version(&Installer::Root(root.clone())),
+        None
+    );
+
+    d.click("#update-check");
+    d.wait_for_text("#update-ready", "0.2.0");
+    d.wait_for_text("#update-ready", "Tezroq qidiruv");
+    d.wait_for_text("#update-ready-note", "0.2.0");
+    d.screenshot("update-ready");
+    d.axe("update-ready");
+
+    d.click("#update-install");
+    d.wait_for_text("#update-done", "0.2.0 versiyasi oʻrnatildi");
+    d.find("#update-restart");
+    d.screenshot("update-installed");
+    assert_eq!(
+        ariza_release::installed_version(&Installer::Root(root.clone())).as_deref(),
+        Some("0.2.0")
+    );
+    drop(d);
+    drop(_driver);
+    let store = ariza_e2e::desk::store_after_desk(&db);
+    let updates: Vec<_> = store
+        .audit_entries(50)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "desk.update")
+        .collect();
+    assert_eq!(updates.len(), 1, "one install, by the administrator");
+    assert_eq!(updates[0].actor, "aziza");
+}

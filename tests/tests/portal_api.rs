@@ -39,6 +39,8 @@ fn the_openapi_document_describes_every_route() {
             "/api/v1/applications/batch",
             "/api/v1/changes",
             "/api/v1/decisions",
+            "/api/v1/desk/releases/{version}/{arch}/package",
+            "/api/v1/desk/update/{target}/{arch}/{current_version}",
             "/api/v1/enroll",
             "/api/v1/health",
             "/api/v1/online/applications",

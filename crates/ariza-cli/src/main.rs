@@ -21,7 +21,7 @@ use clap::{Parser, Subcommand};
 
 use commands::{
     Ctx, applications, bundle, catalog, citizen, dashboard, doctor, documents, file, queue,
-    receipt, security, settings, setup, staff, supervision, sync,
+    receipt, security, settings, setup, staff, supervision, sync, update,
 };
 use failure::Failure;
 use output::Output;
@@ -134,6 +134,10 @@ enum Command {
     /// The desk's settings; `require-keyring on|off --as ADMIN` forbids a device key file.
     #[command(subcommand)]
     Settings(settings::SettingsCommand),
+    /// Installs a desk release from a file (a USB stick) with its signature beside it
+    /// (`FILE.minisig` or `FILE.sig`), after the same checks as the desk's own updates
+    /// (administrators).
+    Update(update::Update),
 }
 
 fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
@@ -183,6 +187,7 @@ fn run(cli: Cli, ctx: &Ctx) -> Result<(), Failure> {
             with_store(path, device, |s| supervision::send_back(ctx, s, args))
         }
         Command::Answer(args) => with_store(path, device, |s| supervision::answer(ctx, s, args)),
+        Command::Update(args) => with_store(path, device, |s| update::run(ctx, s, args)),
     }
 }
 

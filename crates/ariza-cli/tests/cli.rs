@@ -2007,3 +2007,103 @@ fn the_diagnostics_bundle_holds_what_it_needs_and_no_personal_data() {
     assert!(bytes.windows(5).any(|w| w == b"AND01"));
     assert!(!tracking.is_empty());
 }
+
+/// `ariza update FILE`: a real package built with dpkg-deb and signed with a release key the
+/// binary is pointed to; installed into a dpkg root (ARIZA_DPKG_ROOT), never the machine's.
+/// Each refusal says why in the person's language and leaves the dpkg root as it was.
+#[test]
+fn update_from_a_file_installs_only_a_signed_newer_package_for_this_machine() {
+    use ariza_release::{Installer, fixtures, installed_version, this_architecture};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ariza.db");
+    init(&db);
+    let (public, secret) = fixtures::release_key();
+    let keys = dir.path().join("release-keys.pub");
+    std::fs::write(&keys, &public).unwrap();
+    let root = dir.path().join("dpkg-root");
+    let update = |file: &Path| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ariza"));
+        cmd.arg("--db")
+            .arg(&db)
+            .args(["update", "--as", "admin"])
+            .arg(file)
+            .env(NO_KEYRING.0, NO_KEYRING.1)
+            .env("LANG", "C")
+            .env("ARIZA_LANG", "en")
+            .env("ARIZA_PASSWORD", "admin-pass-1")
+            .env("ARIZA_RELEASE_KEYS", &keys)
+            .env("ARIZA_DPKG_ROOT", &root);
+        cmd.output().unwrap()
+    };
+    let refused = |file: &Path, says: &str| {
+        let o = update(file);
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            !o.status.success(),
+            "{}",
+            String::from_utf8_lossy(&o.stdout)
+        );
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(
+            stderr.to_lowercase().contains("nothing"),
+            "says nothing was installed: {stderr}"
+        );
+        assert_eq!(installed_version(&Installer::Root(root.clone())), None);
+    };
+
+    // Signed by another key.
+    let (_, other_secret) = fixtures::release_key();
+    let packages = dir.path().join("stick");
+    std::fs::create_dir_all(&packages).unwrap();
+    let wrong_key = fixtures::package(&packages, "ariza-desk", "0.2.0", this_architecture());
+    fixtures::sign(&wrong_key, &other_secret);
+    refused(&wrong_key, "signature is not valid");
+
+    // No signature beside it.
+    std::fs::remove_file(format!("{}.minisig", wrong_key.display())).unwrap();
+    refused(&wrong_key, "No signature was found");
+
+    // An older version than this desk's, validly signed.
+    let older = fixtures::package(&packages, "ariza-desk", "0.0.9", this_architecture());
+    fixtures::sign(&older, &secret);
+    refused(&older, "is not newer than the installed");
+
+    // Another machine's package, validly signed.
+    let other_arch = if this_architecture() == "arm64" {
+        "amd64"
+    } else {
+        "arm64"
+    };
+    let foreign = fixtures::package(&packages, "ariza-desk", "0.2.0", other_arch);
+    fixtures::sign(&foreign, &secret);
+    refused(&foreign, "This package is for");
+
+    // Changed after signing.
+    let changed = fixtures::package(&packages, "ariza-desk", "0.3.0", this_architecture());
+    fixtures::sign(&changed, &secret);
+    let mut bytes = std::fs::read(&changed).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    std::fs::write(&changed, bytes).unwrap();
+    refused(&changed, "signature is not valid");
+
+    // The real thing.
+    let good = fixtures::package(&packages, "ariza-desk", "0.2.0", this_architecture());
+    fixtures::sign(&good, &secret);
+    let o = update(&good);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("Ariza Desk 0.2.0 is installed"));
+    assert_eq!(
+        installed_version(&Installer::Root(root.clone())).as_deref(),
+        Some("0.2.0")
+    );
+    assert!(root.join("opt/ariza-desk/0.2.0").exists());
+    // In the desk's audit trail, by the administrator.
+    let audit = ok(&ariza(
+        &db,
+        &["audit", "list", "--as", "admin"],
+        Some("admin-pass-1"),
+        None,
+    ));
+    assert!(audit.contains("desk.update"), "{audit}");
+}

@@ -114,10 +114,16 @@ pub enum AuditAction {
     BundleExport,
     /// A USB bundle was read and applied (`detail`: what it held, in counts).
     BundleImport,
+    /// An administrator installed a desk release (`subject`: its version; `detail`: from the
+    /// portal or from a file).
+    DeskUpdate,
+    /// Portal: a desk release was published (`subject`: version/architecture; `detail`: its
+    /// SHA-256).
+    ReleasePublish,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 43] = [
+    pub const ALL: [AuditAction; 45] = [
         AuditAction::CenterSetup,
         AuditAction::StaffAdd,
         AuditAction::StaffSignIn,
@@ -161,6 +167,8 @@ impl AuditAction {
         AuditAction::DocumentReceive,
         AuditAction::BundleExport,
         AuditAction::BundleImport,
+        AuditAction::DeskUpdate,
+        AuditAction::ReleasePublish,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -208,6 +216,8 @@ impl AuditAction {
             AuditAction::DocumentReceive => "document.receive",
             AuditAction::BundleExport => "bundle.export",
             AuditAction::BundleImport => "bundle.import",
+            AuditAction::DeskUpdate => "desk.update",
+            AuditAction::ReleasePublish => "release.publish",
         }
     }
 

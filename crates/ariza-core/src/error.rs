@@ -44,6 +44,9 @@ pub enum Code {
     RateLimited,
     /// Another Ariza program has the database open: one writer at a time.
     InUse,
+    /// A desk update refused before anything was installed (signature, version, platform),
+    /// or one that dpkg did not install.
+    UpdateRefused,
     Internal,
 }
 
@@ -71,6 +74,7 @@ impl Code {
             Code::Unauthorized => "unauthorized",
             Code::RateLimited => "rate_limited",
             Code::InUse => "in_use",
+            Code::UpdateRefused => "update_refused",
             Code::Internal => "internal",
         }
     }

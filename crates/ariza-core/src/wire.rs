@@ -853,3 +853,24 @@ mod tests {
         assert_eq!(a.into_lines(), Err(RaggedColumns("actor")));
     }
 }
+
+/// The newest desk release for a platform, in the shape of Tauri's updater manifest: the
+/// version, its notes and date, and per platform (`linux-x86_64-deb`) where the package is and
+/// its minisign signature (base64-wrapped, as Tauri carries it). The portal answers 204 when
+/// the desk is up to date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeskUpdate {
+    pub version: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pub_date: Option<String>,
+    pub platforms: std::collections::BTreeMap<String, DeskUpdatePlatform>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DeskUpdatePlatform {
+    pub signature: String,
+    /// The package's address on the portal, absolute or relative to the portal's address.
+    pub url: String,
+}

@@ -3,7 +3,7 @@
 //! Configuration: `--config FILE` (TOML: `database_url`, `listen`, `tls_cert`, `tls_key`,
 //! `rate_per_minute`, `rate_burst`, `session_idle_minutes`, `session_max_hours`,
 //! `address_rate_per_minute`, `address_rate_burst`, `sign_in_rate_per_minute`,
-//! `sign_in_rate_burst`, `trusted_proxies`), each overridden by `ARIZA_PORTAL_<NAME>` (upper
+//! `sign_in_rate_burst`, `trusted_proxies`, `release_keys`), each overridden by `ARIZA_PORTAL_<NAME>` (upper
 //! case; `trusted_proxies` there as a comma-separated list).
 //! With `tls_cert` and `tls_key` (PEM files) the portal serves HTTPS itself (rustls).
 //! Every subcommand but `serve` calls `ariza_portal::ops` directly. (The synthetic demo
@@ -92,6 +92,11 @@ enum Command {
         #[arg(long)]
         csv: bool,
     },
+    /// Desk releases: publish a signed package to every desk.
+    Release {
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
     /// Records an agency decision: in_review, completed, rejected, returned.
     Decide {
         /// Application id or tracking number.
@@ -147,6 +152,19 @@ enum BundleCommand {
     RotateKeys,
     /// Forgets retired bundle keys: bundles sealed to them open nothing any more.
     ForgetRetiredKeys,
+}
+
+#[derive(Subcommand)]
+enum ReleaseCommand {
+    /// Publishes a desk package (`.deb`) with its minisign signature (`.minisig`, or Tauri's
+    /// base64 `.sig`): refused unless one of the configured `release_keys` signed it for its
+    /// own version and it is newer than every release published for its architecture.
+    Publish {
+        package: PathBuf,
+        signature: PathBuf,
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -216,6 +234,9 @@ struct Config {
     sign_in_rate_per_minute: Option<u32>,
     sign_in_rate_burst: Option<u32>,
     trusted_proxies: Option<Vec<IpAddr>>,
+    /// The minisign public keys desk releases must be signed with (the current one and the
+    /// next), one per line.
+    release_keys: Option<PathBuf>,
 }
 
 impl Config {
@@ -301,6 +322,9 @@ fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
     }
     if let Some(v) = small(number("SIGN_IN_RATE_BURST")?) {
         config.sign_in_rate_burst = Some(v);
+    }
+    if let Some(v) = env("RELEASE_KEYS") {
+        config.release_keys = Some(v.into());
     }
     if let Some(v) = env("TRUSTED_PROXIES") {
         config.trusted_proxies = Some(
@@ -398,6 +422,33 @@ async fn main() -> anyhow::Result<()> {
             }
             _ => anyhow::bail!("set both tls_cert and tls_key, or neither"),
         },
+        Command::Release {
+            command:
+                ReleaseCommand::Publish {
+                    package,
+                    signature,
+                    notes,
+                },
+        } => {
+            let keys_file = config.release_keys.clone().context(
+                "no release_keys: set it in the config file or ARIZA_PORTAL_RELEASE_KEYS",
+            )?;
+            let keys = ariza_release::TrustedKeys::load(&keys_file)
+                .with_context(|| format!("the release keys in {}", keys_file.display()))?;
+            let signature = std::fs::read_to_string(&signature)
+                .with_context(|| format!("reading {}", signature.display()))?;
+            match ariza_portal::ops::releases::publish_release(
+                &portal, &package, &signature, &notes, &keys,
+            )
+            .await?
+            {
+                Ok(facts) => println!(
+                    "published {} {} for {}",
+                    facts.package, facts.version, facts.architecture
+                ),
+                Err(refusal) => anyhow::bail!("not published: {refusal}"),
+            }
+        }
         Command::Device {
             command: DeviceCommand::List,
         } => {

@@ -18,6 +18,7 @@ pub mod settings;
 pub mod staff;
 pub mod supervision;
 pub mod sync;
+pub mod update;
 
 use ariza_core::error::{Code, Fault};
 use ariza_core::i18n::Localizer;
@@ -75,6 +76,11 @@ pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static 
         staff::list_staff,
         staff::add_staff,
         settings::save_settings,
+        update::update_status,
+        update::check_for_update,
+        update::install_update,
+        update::install_update_from_file,
+        update::restart_desk,
     ]
 }
 

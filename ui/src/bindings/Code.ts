@@ -3,4 +3,4 @@
 /**
  * Stable error codes sent across IPC, HTTP and `--json` output. Never rename one.
  */
-export type Code = "validation" | "not_found" | "conflict" | "illegal_transition" | "bad_credentials" | "forbidden" | "not_signed_in" | "setup_required" | "already_set_up" | "schema_too_new" | "migration_changed" | "storage" | "disk_full" | "unavailable" | "locked" | "too_many_attempts" | "session_locked" | "bad_backup" | "unauthorized" | "rate_limited" | "in_use" | "internal";
+export type Code = "validation" | "not_found" | "conflict" | "illegal_transition" | "bad_credentials" | "forbidden" | "not_signed_in" | "setup_required" | "already_set_up" | "schema_too_new" | "migration_changed" | "storage" | "disk_full" | "unavailable" | "locked" | "too_many_attempts" | "session_locked" | "bad_backup" | "unauthorized" | "rate_limited" | "in_use" | "update_refused" | "internal";

@@ -34,6 +34,7 @@ import type { SetupRequest } from "./SetupRequest";
 import type { StaffMember } from "./StaffMember";
 import type { StoredScan } from "./StoredScan";
 import type { SyncStatus } from "./SyncStatus";
+import type { UpdateStatus } from "./UpdateStatus";
 
 export function deskStatus(): Promise<DeskStatus> {
   return invoke<DeskStatus>("desk_status");
@@ -217,4 +218,24 @@ export function addStaff(staff: NewStaff): Promise<StaffMember> {
 
 export function saveSettings(settings: DeskSettings): Promise<DeskSettings> {
   return invoke<DeskSettings>("save_settings", { settings });
+}
+
+export function updateStatus(): Promise<UpdateStatus> {
+  return invoke<UpdateStatus>("update_status");
+}
+
+export function checkForUpdate(): Promise<UpdateStatus> {
+  return invoke<UpdateStatus>("check_for_update");
+}
+
+export function installUpdate(): Promise<UpdateStatus> {
+  return invoke<UpdateStatus>("install_update");
+}
+
+export function installUpdateFromFile(path: string): Promise<UpdateStatus> {
+  return invoke<UpdateStatus>("install_update_from_file", { path });
+}
+
+export function restartDesk(): Promise<null> {
+  return invoke<null>("restart_desk");
 }

@@ -13,6 +13,7 @@ import type { Theme } from "../bindings/Theme";
 import { t } from "../i18n";
 import { Enrollment } from "./enrollment";
 import { LanguagePicker } from "./language-picker";
+import { Updates } from "./updates";
 
 /// A supervisor's rule per service: which may be filed with documents to follow.
 function DocumentsToFollow(props: { catalog: Catalog | null }) {
@@ -223,6 +224,7 @@ export function Settings(props: { settings: DeskSettings; onSettings: (s: DeskSe
       {props.supervisor && <MoveByUsb />}
       <p class="muted small mono">{props.database}</p>
       {props.admin && <Enrollment />}
+      {props.admin && <Updates />}
     </section>
   );
 }

@@ -15,9 +15,13 @@ export function SyncBar(props: { refreshKey: unknown }) {
   // sync is in last_error, shown below. Only "Sync now" makes the button busy.
   const { busy, run } = useCommand();
   const [keyExplained, setKeyExplained] = useState(false);
+  const [updateReady, setUpdateReady] = useState<string | null>(null);
 
   useEffect(() => {
-    const load = () => void runQuietly(api.syncStatus).then((s) => s.ok && setStatus(s.value));
+    const load = () => {
+      void runQuietly(api.syncStatus).then((s) => s.ok && setStatus(s.value));
+      void runQuietly(api.updateStatus).then((u) => u.ok && setUpdateReady(u.value.installed_now ? null : (u.value.ready?.version ?? null)));
+    };
     load();
     const timer = window.setInterval(load, 5000);
     return () => window.clearInterval(timer);
@@ -69,6 +73,11 @@ export function SyncBar(props: { refreshKey: unknown }) {
         <button type="button" class="link" id="sync-now" disabled={busy} onClick={syncNow}>
           {t("ui-sync-now")}
         </button>
+      )}
+      {updateReady && (
+        <span id="update-ready-note" role="status">
+          {t("ui-status-update-ready", { version: updateReady })}
+        </span>
       )}
       <DeviceKeyWarning location={status.device_key} open={keyExplained} onOpen={setKeyExplained} />
     </span>

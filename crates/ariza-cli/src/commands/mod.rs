@@ -16,6 +16,7 @@ pub mod setup;
 pub mod staff;
 pub mod supervision;
 pub mod sync;
+pub mod update;
 
 use ariza_core::clock::SystemClock;
 

@@ -81,6 +81,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0012_citizen_merges",
         sql: include_str!("../../../../migrations/portal/0012_citizen_merges.sql"),
     },
+    Migration {
+        version: 13,
+        name: "0013_desk_releases",
+        sql: include_str!("../../../../migrations/portal/0013_desk_releases.sql"),
+    },
 ];
 
 /// Why the portal's database could not be brought up to date.

@@ -19,6 +19,7 @@ pub(crate) mod devices;
 pub(crate) mod documents;
 pub(crate) mod enrollment;
 pub(crate) mod migrate;
+pub(crate) mod releases;
 pub(crate) mod reports;
 pub(crate) mod sessions;
 pub(crate) mod users;

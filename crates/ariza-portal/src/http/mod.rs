@@ -11,6 +11,7 @@ pub(crate) mod error;
 mod health;
 mod online;
 mod openapi;
+mod releases;
 mod reports;
 mod router;
 mod sessions;

@@ -1,6 +1,6 @@
 //! The OpenAPI document, generated from the handlers and the shared wire types.
 
-use super::{agencies, devices, health, online, reports, sessions, uploads};
+use super::{agencies, devices, health, online, releases, reports, sessions, uploads};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -21,7 +21,9 @@ use super::{agencies, devices, health, online, reports, sessions, uploads};
         agencies::decide,
         agencies::queue,
         agencies::documents,
-        reports::regional
+        reports::regional,
+        releases::update,
+        releases::package
     ),
     components(schemas(ariza_core::error::PortalCode)),
     modifiers(&SecuritySchemes)

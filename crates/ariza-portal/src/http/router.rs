@@ -6,7 +6,9 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, head, options, post};
 
 use super::decode::MAX_BODY;
-use super::{address_limit, agencies, devices, health, online, reports, sessions, uploads};
+use super::{
+    address_limit, agencies, devices, health, online, releases, reports, sessions, uploads,
+};
 use crate::{Portal, PortalError};
 
 /// The portal's routes. Serve it with `into_make_service_with_connect_info::<SocketAddr>()`:
@@ -34,6 +36,14 @@ pub fn router(portal: Portal) -> Router {
         .route(
             "/api/v1/uploads/{id}",
             head(uploads::head).patch(uploads::patch),
+        )
+        .route(
+            "/api/v1/desk/update/{target}/{arch}/{current_version}",
+            get(releases::update).route_layer(public.clone()),
+        )
+        .route(
+            "/api/v1/desk/releases/{version}/{arch}/package",
+            get(releases::package).route_layer(public.clone()),
         )
         .route("/api/v1/enroll", post(devices::enroll).route_layer(public))
         // Signing out needs a session, so only signing in is limited by address.

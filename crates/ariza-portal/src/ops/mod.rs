@@ -16,6 +16,7 @@ pub mod enrollment;
 mod error;
 pub mod feed;
 pub mod ingest;
+pub mod releases;
 pub mod reports;
 pub mod sessions;
 pub mod status;
