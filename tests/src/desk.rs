@@ -36,18 +36,7 @@ pub fn desk(dir: &tempfile::TempDir, center: &str) -> (Store, Actor) {
     // The sync, fault and kill tests and the 2G benchmark are about records: their filings
     // leave documents to follow, so the documents lane has nothing to do. The documents
     // tests (tests/documents.rs) attach real scans and set no rule.
-    for service in store.catalog().unwrap().services.iter() {
-        store
-            .set_service_rule(
-                &admin,
-                &ariza_store::ServiceRule {
-                    service_code: service.code.clone(),
-                    documents_to_follow: true,
-                },
-                &SystemClock,
-            )
-            .unwrap();
-    }
+    documents_to_follow_everywhere(&store, &admin);
     (store, admin)
 }
 
@@ -302,19 +291,24 @@ pub fn set_up_tsh11(store: &ariza_store::Store) -> ariza_core::staff::Actor {
         .unwrap();
     // The morning is about queues, not scans: its filings may leave documents to follow
     // (the filing test attaches them).
+    documents_to_follow_everywhere(store, &admin);
+    admin
+}
+
+/// Lets every service of the catalog be filed with documents to follow.
+pub fn documents_to_follow_everywhere(store: &Store, admin: &Actor) {
     for service in store.catalog().unwrap().services.iter() {
         store
             .set_service_rule(
-                &admin,
+                admin,
                 &ariza_store::ServiceRule {
                     service_code: service.code.clone(),
                     documents_to_follow: true,
                 },
-                &ariza_core::clock::SystemClock,
+                &SystemClock,
             )
             .unwrap();
     }
-    admin
 }
 
 /// Opens the store a desk process just had, once that process has let go of it: the desk

@@ -229,17 +229,17 @@ pub fn verify_signature(
     })
 }
 
-/// Everything checked before a package may be installed on this desk: signed by a trusted
-/// key for its own version, Ariza Desk, this machine's architecture, newer than `installed`.
-/// The package is read from `path` once; the bytes checked are the bytes installed.
-pub fn check_package(
+/// A package one of `keys` signed for its own version, and Ariza Desk: what the portal checks
+/// before publishing, and the first half of what a desk checks before installing. The
+/// signature is checked over `bytes` (the file at `path`, as read) before anything the
+/// package says about itself is believed.
+pub fn check_signed_package(
     path: &Path,
+    bytes: &[u8],
     signature: &str,
     keys: &TrustedKeys,
-    installed: &semver::Version,
 ) -> Result<PackageFacts, ReleaseError> {
-    let bytes = std::fs::read(path)?;
-    let signed_version = verify_signature(&bytes, signature, keys)?;
+    let signed_version = verify_signature(bytes, signature, keys)?;
     let facts = read_package(path)?;
     if facts.version != signed_version {
         return Err(ReleaseError::SignedVersionMismatch {
@@ -250,6 +250,20 @@ pub fn check_package(
     if facts.package != PACKAGE_NAME {
         return Err(ReleaseError::OtherPackage(facts.package));
     }
+    Ok(facts)
+}
+
+/// Everything checked before a package may be installed on this desk: signed by a trusted
+/// key for its own version, Ariza Desk, this machine's architecture, newer than `installed`.
+/// The package is read from `path` once; the bytes checked are the bytes installed.
+pub fn check_package(
+    path: &Path,
+    signature: &str,
+    keys: &TrustedKeys,
+    installed: &semver::Version,
+) -> Result<PackageFacts, ReleaseError> {
+    let bytes = std::fs::read(path)?;
+    let facts = check_signed_package(path, &bytes, signature, keys)?;
     if facts.architecture != this_architecture() && facts.architecture != "all" {
         return Err(ReleaseError::OtherPlatform {
             package: facts.architecture,

@@ -97,18 +97,31 @@ pub async fn install_update_from_file(app: AppHandle, path: String) -> Reply<Upd
         actor.role.require(Action::ManageCenter)?;
         let package = PathBuf::from(path.trim());
         let signature = ariza_release::signature_beside(&package)?;
-        let facts = ariza_release::check_and_install(&package, &signature, &this_version())?;
-        desk.store()?.audit_event(
-            desk.clock.now(),
-            &actor.username,
-            AuditAction::DeskUpdate,
-            &facts.version.to_string(),
-            "file",
-        )?;
-        desk.update_installed(&facts.version.to_string());
-        Ok(desk.update_status())
+        install_checked(desk, &actor, &package, &signature, "file")
     })
     .await
+}
+
+/// Checks and installs `package`, audits it as from `source` (`portal` or `file`), and
+/// remembers that a restart will run it.
+fn install_checked(
+    desk: &Desk,
+    actor: &ariza_core::staff::Actor,
+    package: &std::path::Path,
+    signature: &str,
+    source: &str,
+) -> Result<UpdateStatus, DeskError> {
+    let facts = ariza_release::check_and_install(package, signature, &this_version())?;
+    let version = facts.version.to_string();
+    desk.store()?.audit_event(
+        desk.clock.now(),
+        &actor.username,
+        AuditAction::DeskUpdate,
+        &version,
+        source,
+    )?;
+    desk.update_installed(&version);
+    Ok(desk.update_status())
 }
 
 /// Restarts the desk so the installed version runs.

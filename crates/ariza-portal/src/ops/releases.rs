@@ -38,7 +38,7 @@ pub async fn publish_release(
 ) -> Result<Result<PackageFacts, PublishRefusal>, PortalError> {
     let bytes = std::fs::read(package)
         .map_err(|e| PortalError::BadRequest(format!("cannot read the package: {e}")))?;
-    let facts = match check_for_publishing(package, &bytes, signature, keys) {
+    let facts = match ariza_release::check_signed_package(package, &bytes, signature, keys) {
         Ok(f) => f,
         Err(e) => return Ok(Err(e.into())),
     };
@@ -91,27 +91,6 @@ pub async fn publish_release(
     tx.commit().await?;
     tracing::info!(version = %row.version, architecture = %row.architecture, "desk release published");
     Ok(Ok(facts))
-}
-
-/// The signature first, over the bytes as uploaded, then what the package says it is.
-fn check_for_publishing(
-    path: &Path,
-    bytes: &[u8],
-    signature: &str,
-    keys: &TrustedKeys,
-) -> Result<PackageFacts, ReleaseError> {
-    let signed = ariza_release::verify_signature(bytes, signature, keys)?;
-    let facts = ariza_release::read_package(path)?;
-    if facts.version != signed {
-        return Err(ReleaseError::SignedVersionMismatch {
-            signed: signed.to_string(),
-            package: facts.version.to_string(),
-        });
-    }
-    if facts.package != ariza_release::PACKAGE_NAME {
-        return Err(ReleaseError::OtherPackage(facts.package));
-    }
-    Ok(facts)
 }
 
 fn newest(rows: &[ReleaseRow]) -> Option<(semver::Version, &ReleaseRow)> {
