@@ -57,8 +57,8 @@ fn processes() -> Vec<(u32, u32, String)> {
     out
 }
 
-/// The desk whose database is `db`, and every process under it: (name, Pss KiB) each.
-fn desk_memory(db: &Path) -> Vec<(String, u64)> {
+/// The desk whose database is `db`, and every process under it: (pid, name) each.
+fn desk_family(db: &Path) -> Vec<(u32, String)> {
     let all = processes();
     let wanted = format!("ARIZA_DB={}", db.display());
     let Some(desk) = all.iter().find(|(pid, _, comm)| {
@@ -84,9 +84,49 @@ fn desk_memory(db: &Path) -> Vec<(String, u64)> {
                 .find(|p| p.0 == *pid)
                 .map(|p| p.2.clone())
                 .unwrap_or_default();
-            (name, pss_kib(*pid))
+            (*pid, name)
         })
         .collect()
+}
+
+/// The desk whose database is `db`, and every process under it: (name, Pss KiB) each.
+fn desk_memory(db: &Path) -> Vec<(String, u64)> {
+    desk_family(db)
+        .into_iter()
+        .map(|(pid, name)| (name, pss_kib(pid)))
+        .collect()
+}
+
+/// With `ARIZA_P7_DETAIL=1`, where each process's Pss goes: its largest mappings (by file,
+/// anonymous memory as one), to see which part of the desk or of WebKit a change would move.
+fn print_detail(db: &Path) {
+    if std::env::var_os("ARIZA_P7_DETAIL").is_none() {
+        return;
+    }
+    for (pid, name) in desk_family(db) {
+        let Ok(smaps) = std::fs::read_to_string(format!("/proc/{pid}/smaps")) else {
+            continue;
+        };
+        let mut by_file: std::collections::BTreeMap<String, u64> = Default::default();
+        let mut current = String::new();
+        for line in smaps.lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            if fields
+                .first()
+                .is_some_and(|f| f.contains('-') && !f.ends_with(':'))
+            {
+                current = fields.get(5).map_or("[anon]", |v| v).to_string();
+            } else if fields.first() == Some(&"Pss:") {
+                let kib: u64 = fields.get(1).and_then(|v| v.parse().ok()).unwrap_or(0);
+                *by_file.entry(current.clone()).or_default() += kib;
+            }
+        }
+        let mut top: Vec<_> = by_file.into_iter().collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1));
+        for (file, kib) in top.iter().take(12) {
+            println!("P7 detail {name} {:>7.1} MB {file}", *kib as f64 / 1024.0);
+        }
+    }
 }
 
 fn print_memory(when: &str, parts: &[(String, u64)]) {
@@ -190,6 +230,7 @@ fn p7_start_memory_and_sizes() {
     d.find("#today");
     std::thread::sleep(Duration::from_secs(2));
     print_memory("after sign-in", &desk_memory(&db));
+    print_detail(&db);
     let filed = d.call(
         "POST",
         "/execute/async",
@@ -219,6 +260,7 @@ fn p7_start_memory_and_sizes() {
     d.wait_for_text("#today-list", "TSH11-");
     std::thread::sleep(Duration::from_secs(2));
     print_memory("after filing 100 applications", &desk_memory(&db));
+    print_detail(&db);
     d.screenshot("after-100");
     drop(d);
     drop(_driver);
