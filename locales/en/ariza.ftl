@@ -740,3 +740,5 @@ ui-update-file-install = Check and install
 ui-status-update-ready = Update { $version } ready
 cli-release-key-written = Release key written: the public key { $public } (for desks and the portal), the secret key { $secret } (keep it offline).
 cli-release-signed = { $package } ({ $version }) signed: { $signature }.
+err-update-unreachable = The portal could not be asked for an update now; the desk asks again later. Nothing was installed.
+err-update-no-package = The portal offers no package for this computer. Nothing was installed.

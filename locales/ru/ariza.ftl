@@ -740,3 +740,5 @@ ui-update-file-install = Проверить и установить
 ui-status-update-ready = Готово обновление { $version }
 cli-release-key-written = Ключ выпусков записан: открытый ключ { $public } (для рабочих мест и портала), секретный ключ { $secret } (храните офлайн).
 cli-release-signed = { $package } ({ $version }) подписан: { $signature }.
+err-update-unreachable = Сейчас не удалось запросить обновление у портала; деск спросит снова позже. Ничего не установлено.
+err-update-no-package = Портал не предлагает пакет для этого компьютера. Ничего не установлено.

@@ -740,3 +740,5 @@ ui-update-file-install = Текшириш ва ўрнатиш
 ui-status-update-ready = { $version } янгиланиши тайёр
 cli-release-key-written = Релизлар калити ёзилди: очиқ калит { $public } (иш жойлари ва портал учун), махфий калит { $secret } (офлайн сақланг).
 cli-release-signed = { $package } ({ $version }) имзоланди: { $signature }.
+err-update-unreachable = Порталдан ҳозир янгиланишни сўраб бўлмади; деск кейинроқ яна сўрайди. Ҳеч нарса ўрнатилмади.
+err-update-no-package = Портал бу компьютер учун пакет таклиф қилмаяпти. Ҳеч нарса ўрнатилмади.

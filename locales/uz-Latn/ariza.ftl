@@ -740,3 +740,5 @@ ui-update-file-install = Tekshirish va oʻrnatish
 ui-status-update-ready = { $version } yangilanishi tayyor
 cli-release-key-written = Relizlar kaliti yozildi: ochiq kalit { $public } (ish joylari va portal uchun), maxfiy kalit { $secret } (oflayn saqlang).
 cli-release-signed = { $package } ({ $version }) imzolandi: { $signature }.
+err-update-unreachable = Portaldan hozir yangilanishni soʻrab boʻlmadi; desk keyinroq yana soʻraydi. Hech narsa oʻrnatilmadi.
+err-update-no-package = Portal bu kompyuter uchun paket taklif qilmayapti. Hech narsa oʻrnatilmadi.

@@ -38,7 +38,7 @@ pub struct Desk {
 /// The portal's newer release once downloaded, and what was installed since start.
 #[derive(Default)]
 struct Updates {
-    ready: Option<ariza_sync::FetchedUpdate>,
+    ready: Option<crate::commands::update::DownloadedUpdate>,
     installed_now: Option<String>,
 }
 
@@ -92,12 +92,12 @@ impl Desk {
         }
     }
 
-    pub fn ready_update(&self) -> Option<ariza_sync::FetchedUpdate> {
+    pub fn ready_update(&self) -> Option<crate::commands::update::DownloadedUpdate> {
         let updates = self.updates.lock().unwrap_or_else(|p| p.into_inner());
         updates.ready.clone()
     }
 
-    pub fn set_ready_update(&self, fetched: Option<ariza_sync::FetchedUpdate>) {
+    pub fn set_ready_update(&self, fetched: Option<crate::commands::update::DownloadedUpdate>) {
         let mut updates = self.updates.lock().unwrap_or_else(|p| p.into_inner());
         // Once installed, the same version is not offered again before the restart.
         if updates.installed_now.is_none() {

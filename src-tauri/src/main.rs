@@ -64,7 +64,7 @@ fn start_update_checks(app: tauri::AppHandle) {
             if desk
                 .open_store()
                 .is_some_and(|s| matches!(s.enrollment(), Ok(Some(_))))
-                && let Err(e) = desk.check_for_update()
+                && let Err(e) = desk.check_for_update(&app)
             {
                 tracing::info!(error = ?e, "no update check this round");
             }
@@ -130,6 +130,7 @@ fn tune_webview(app: &tauri::App) {
 /// - The JIT compiles hot JavaScript to machine code in memory it makes executable. The desk
 ///   runs one small bundle of its own, where the interpreter is fast enough; without the JIT
 ///   the web process holds no code pages of its own making, and is smaller.
+///
 /// A centre's IT can still set either variable itself: what is already set is kept.
 fn tune_webkit_environment() {
     #[cfg(target_os = "linux")]
@@ -199,6 +200,9 @@ fn main() -> anyhow::Result<()> {
         // path comes back to the desk's `store_scan`, never the file's bytes over IPC).
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
+        // Finds and downloads desk releases from the portal (`commands::update`); its own
+        // commands are not granted to the webview (capabilities/default.json).
+        .plugin(tauri_plugin_updater::Builder::new().build())
         .setup(move |app| {
             use tauri::Manager;
             // Opened here, after the single-instance check: a second launch never gets as

@@ -122,7 +122,7 @@ fn print_detail(db: &Path) {
             }
         }
         let mut top: Vec<_> = by_file.into_iter().collect();
-        top.sort_by(|a, b| b.1.cmp(&a.1));
+        top.sort_by_key(|b| std::cmp::Reverse(b.1));
         for (file, kib) in top.iter().take(12) {
             println!("P7 detail {name} {:>7.1} MB {file}", *kib as f64 / 1024.0);
         }

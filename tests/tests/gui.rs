@@ -1556,6 +1556,24 @@ fn an_administrator_installs_a_signed_update_and_a_forged_one_is_refused() {
         None
     );
 
+    // Online, through Tauri's updater: a package whose bytes were changed on the portal fails
+    // its signature check at download, and nothing is offered.
+    portal.execute("UPDATE desk_release SET package = package || '\\x00'::bytea");
+    d.click("#update-check");
+    d.wait_for_text("#updates .banner.error", "imzosi haqiqiy emas");
+    assert_eq!(
+        d.js(
+            "return document.querySelectorAll('#update-ready').length",
+            json!([])
+        ),
+        json!(0),
+        "a forged download is never offered"
+    );
+    d.screenshot("forged-download-refused");
+    portal.execute(
+        "UPDATE desk_release SET package = substring(package from 1 for length(package) - 1)",
+    );
+
     d.click("#update-check");
     d.wait_for_text("#update-ready", "0.2.0");
     d.wait_for_text("#update-ready", "Tezroq qidiruv");

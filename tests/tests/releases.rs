@@ -97,6 +97,8 @@ fn a_signed_release_is_published_offered_downloaded_checked_and_installed() {
     assert_eq!(manifest.version, "0.2.0");
     assert_eq!(manifest.notes.as_deref(), Some("Faster search"));
     let entry = &manifest.platforms[&format!("linux-{rust_arch}-deb")];
+    // The same package under the name Tauri's updater asks for in a desk built by scripts/deb.sh.
+    assert_eq!(&manifest.platforms[&format!("linux-{rust_arch}")], entry);
     for current in ["0.2.0", "0.3.0"] {
         let r = agent
             .get(format!(
@@ -126,47 +128,54 @@ fn a_signed_release_is_published_offered_downloaded_checked_and_installed() {
         .call()
         .unwrap();
     assert_eq!(r.status(), 400);
-    // The package as published, and its signature as Tauri carries it.
-    let served = agent
-        .get(format!("{}{}", portal.url, entry.url))
-        .call()
-        .unwrap()
-        .body_mut()
-        .with_config()
-        .limit(50 * 1024 * 1024)
-        .read_to_vec()
-        .unwrap();
+    // The package as published, at an absolute address (Tauri's updater takes no other) on
+    // the host the desk asked, and its signature as Tauri carries it.
+    assert_eq!(
+        entry.url,
+        format!(
+            "{}/api/v1/desk/releases/0.2.0/{arch}/package",
+            portal.url.trim_end_matches('/')
+        )
+    );
+    let download = |agent: &ureq::Agent, dir: &std::path::Path| {
+        let bytes = agent
+            .get(&entry.url)
+            .call()
+            .unwrap()
+            .body_mut()
+            .with_config()
+            .limit(50 * 1024 * 1024)
+            .read_to_vec()
+            .unwrap();
+        let path = dir.join("ariza-desk_0.2.0.deb");
+        std::fs::write(&path, &bytes).unwrap();
+        (bytes, path)
+    };
+    let (served, package) = download(&agent, dir.path());
     assert_eq!(served, std::fs::read(&good).unwrap());
     let trusted = TrustedKeys::parse(&public).unwrap();
     assert_eq!(
         ariza_release::verify_signature(&served, &entry.signature, &trusted).unwrap(),
         semver::Version::new(0, 2, 0)
     );
+    // The key the desk hands Tauri's updater for this signature is the one that signed it.
+    assert!(trusted.updater_key_for(&entry.signature).is_ok());
 
-    // The desk's engine finds and downloads it; the desk's checks pass; dpkg installs it.
+    // An enrolled desk's engine names the portal it asks (the desk's updater uses that and the
+    // engine's TLS); the desk's checks pass; dpkg installs the package.
     let (store, _admin, engine) = enrolled_desk(&portal, &dir, "UPD01");
-    let downloads = dir.path().join("updates");
-    let fetched = engine
-        .fetch_update(&store, "0.1.0", &downloads)
-        .unwrap()
-        .expect("an update is ready");
-    assert_eq!(fetched.version, "0.2.0");
-    assert!(
-        engine
-            .fetch_update(&store, "0.2.0", &downloads)
-            .unwrap()
-            .is_none()
-    );
+    let link = engine.update_link(&store).unwrap();
+    assert_eq!(link.portal, portal.url.trim_end_matches('/'));
     let facts = ariza_release::check_package(
-        &fetched.package,
-        &fetched.signature,
+        &package,
+        &entry.signature,
         &trusted,
         &semver::Version::new(0, 1, 0),
     )
     .unwrap();
     assert_eq!(facts.version, semver::Version::new(0, 2, 0));
     let root = Installer::Root(dir.path().join("dpkg-root"));
-    ariza_release::install(&fetched.package, &root).unwrap();
+    ariza_release::install(&package, &root).unwrap();
     assert_eq!(
         ariza_release::installed_version(&root).as_deref(),
         Some("0.2.0")
@@ -174,14 +183,13 @@ fn a_signed_release_is_published_offered_downloaded_checked_and_installed() {
 
     // A package swapped on the way (the portal's bytes replaced) fails the desk's check.
     portal.execute("UPDATE desk_release SET package = package || '\\x00'::bytea");
-    let tampered = engine
-        .fetch_update(&store, "0.1.0", &dir.path().join("again"))
-        .unwrap()
-        .unwrap();
+    let again = dir.path().join("again");
+    std::fs::create_dir_all(&again).unwrap();
+    let (_, tampered) = download(&agent, &again);
     assert!(matches!(
         ariza_release::check_package(
-            &tampered.package,
-            &tampered.signature,
+            &tampered,
+            &entry.signature,
             &trusted,
             &semver::Version::new(0, 1, 0)
         ),

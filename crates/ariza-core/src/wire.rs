@@ -871,6 +871,7 @@ pub struct DeskUpdate {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeskUpdatePlatform {
     pub signature: String,
-    /// The package's address on the portal, absolute or relative to the portal's address.
+    /// The package's address: absolute (Tauri's updater takes no other), relative to the
+    /// portal's only when the request named no usable host.
     pub url: String,
 }

@@ -43,6 +43,34 @@ pub struct Portal {
     pub sessions: SessionPolicy,
     pub address_limits: Arc<AddressLimits>,
     pub trusted_proxies: Arc<Vec<IpAddr>>,
+    pub public_address: PublicAddress,
+}
+
+/// Where desks reach this portal, for the absolute links in what it sends them (Tauri's
+/// updater takes a package's address only whole).
+#[derive(Clone, Debug)]
+pub enum PublicAddress {
+    /// `public_url` from the configuration: behind a proxy that ends TLS, the address desks use.
+    Configured(Arc<str>),
+    /// The host the request named, over the scheme the portal itself serves.
+    FromRequest { scheme: &'static str },
+}
+
+impl PublicAddress {
+    /// `path` made absolute for a request that named `host` (its `Host` header). A host that
+    /// is not a plain authority (no path, no user) is not echoed back: the path stays relative.
+    pub fn link(&self, host: Option<&str>, path: &str) -> String {
+        match self {
+            PublicAddress::Configured(base) => format!("{}{path}", base.trim_end_matches('/')),
+            PublicAddress::FromRequest { scheme } => match host
+                .and_then(|h| h.parse::<axum::http::uri::Authority>().ok())
+                .filter(|a| !a.as_str().contains('@'))
+            {
+                Some(authority) => format!("{scheme}://{authority}{path}"),
+                None => path.to_string(),
+            },
+        }
+    }
 }
 
 /// Per device by default: 120 signed requests a minute, bursts of 60. A desk syncing every
@@ -66,7 +94,14 @@ impl Portal {
                 DEFAULT_SIGN_IN_RATE,
             )),
             trusted_proxies: Arc::default(),
+            public_address: PublicAddress::FromRequest { scheme: "http" },
         }
+    }
+
+    /// Where desks reach this portal (see [`PublicAddress`]).
+    pub fn with_public_address(mut self, address: PublicAddress) -> Portal {
+        self.public_address = address;
+        self
     }
 
     /// Sessions of another length than [`SessionPolicy::default`].
@@ -87,5 +122,40 @@ impl Portal {
     pub fn with_trusted_proxies(mut self, proxies: Vec<IpAddr>) -> Portal {
         self.trusted_proxies = Arc::new(proxies);
         self
+    }
+}
+
+#[cfg(test)]
+mod public_address_tests {
+    use super::PublicAddress;
+
+    const PATH: &str = "/api/v1/desk/releases/0.2.0/amd64/package";
+
+    #[test]
+    fn a_link_is_made_absolute_on_the_host_the_request_named() {
+        let https = PublicAddress::FromRequest { scheme: "https" };
+        assert_eq!(
+            https.link(Some("portal.example.uz"), PATH),
+            format!("https://portal.example.uz{PATH}")
+        );
+        let http = PublicAddress::FromRequest { scheme: "http" };
+        assert_eq!(
+            http.link(Some("127.0.0.1:8443"), PATH),
+            format!("http://127.0.0.1:8443{PATH}")
+        );
+    }
+
+    #[test]
+    fn a_configured_address_wins_and_a_host_that_is_not_one_is_not_echoed() {
+        let configured = PublicAddress::Configured("https://portal.example.uz/".into());
+        assert_eq!(
+            configured.link(Some("evil.example"), PATH),
+            format!("https://portal.example.uz{PATH}")
+        );
+        let from_request = PublicAddress::FromRequest { scheme: "https" };
+        for bad in ["evil.example/x", "user@evil.example", "a b", ""] {
+            assert_eq!(from_request.link(Some(bad), PATH), PATH, "{bad:?}");
+        }
+        assert_eq!(from_request.link(None, PATH), PATH);
     }
 }

@@ -3,7 +3,7 @@
 //! Configuration: `--config FILE` (TOML: `database_url`, `listen`, `tls_cert`, `tls_key`,
 //! `rate_per_minute`, `rate_burst`, `session_idle_minutes`, `session_max_hours`,
 //! `address_rate_per_minute`, `address_rate_burst`, `sign_in_rate_per_minute`,
-//! `sign_in_rate_burst`, `trusted_proxies`, `release_keys`), each overridden by `ARIZA_PORTAL_<NAME>` (upper
+//! `sign_in_rate_burst`, `trusted_proxies`, `release_keys`, `public_url`), each overridden by `ARIZA_PORTAL_<NAME>` (upper
 //! case; `trusted_proxies` there as a comma-separated list).
 //! With `tls_cert` and `tls_key` (PEM files) the portal serves HTTPS itself (rustls).
 //! Every subcommand but `serve` calls `ariza_portal::ops` directly. (The synthetic demo
@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use ariza_core::application::Status;
-use ariza_portal::{AddressRate, Portal, SessionPolicy};
+use ariza_portal::{AddressRate, Portal, PublicAddress, SessionPolicy};
 use clap::{Parser, Subcommand};
 use serde::Deserialize;
 
@@ -237,6 +237,10 @@ struct Config {
     /// The minisign public keys desk releases must be signed with (the current one and the
     /// next), one per line.
     release_keys: Option<PathBuf>,
+    /// The address desks reach the portal at (`https://portal.example.uz`), for the links in
+    /// what it sends them. Needed behind a proxy that ends TLS; otherwise the request's host
+    /// over the portal's own scheme.
+    public_url: Option<String>,
 }
 
 impl Config {
@@ -323,6 +327,9 @@ fn load_config(path: Option<&PathBuf>) -> anyhow::Result<Config> {
     if let Some(v) = small(number("SIGN_IN_RATE_BURST")?) {
         config.sign_in_rate_burst = Some(v);
     }
+    if let Some(v) = env("PUBLIC_URL") {
+        config.public_url = Some(v);
+    }
     if let Some(v) = env("RELEASE_KEYS") {
         config.release_keys = Some(v.into());
     }
@@ -378,7 +385,12 @@ async fn main() -> anyhow::Result<()> {
     )
     .with_sessions(config.sessions()?)
     .with_address_rates(public_rate, sign_in_rate)
-    .with_trusted_proxies(config.trusted_proxies.clone().unwrap_or_default());
+    .with_trusted_proxies(config.trusted_proxies.clone().unwrap_or_default())
+    .with_public_address(match &config.public_url {
+        Some(url) => PublicAddress::Configured(url.as_str().into()),
+        None if config.tls_cert.is_some() => PublicAddress::FromRequest { scheme: "https" },
+        None => PublicAddress::FromRequest { scheme: "http" },
+    });
     match cli.command {
         Command::Serve => match (&config.tls_cert, &config.tls_key) {
             (Some(cert), Some(key)) => {

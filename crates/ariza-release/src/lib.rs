@@ -134,7 +134,8 @@ pub fn debian_architecture(rust_arch: &str) -> &str {
     }
 }
 
-fn rust_architecture(debian_arch: &str) -> &str {
+/// Rust's (and Tauri's `{{arch}}`) name for a Debian architecture: `amd64` is `x86_64`.
+pub fn rust_architecture(debian_arch: &str) -> &str {
     match debian_arch {
         "amd64" => "x86_64",
         "arm64" => "aarch64",
@@ -169,6 +170,24 @@ impl TrustedKeys {
             )));
         }
         Ok(TrustedKeys(keys))
+    }
+
+    /// The trusted key that `signature` names (a minisign signature carries its key's id), as
+    /// Tauri's updater takes a public key: minisign's `.pub` text, base64-wrapped. Refused
+    /// when the signature names no trusted key. Only picks the key: the updater's check and
+    /// [`verify_signature`] decide whether it really signed.
+    pub fn updater_key_for(&self, signature: &str) -> Result<String, ReleaseError> {
+        let signature = parse_signature(signature)?;
+        let key = self
+            .0
+            .iter()
+            .find(|k| k.keynum() == signature.keynum())
+            .ok_or(ReleaseError::BadSignature)?;
+        let text = key
+            .to_box()
+            .map_err(|e| ReleaseError::BadKey(e.to_string()))?
+            .into_string();
+        Ok(base64::engine::general_purpose::STANDARD.encode(text.as_bytes()))
     }
 
     pub fn load(path: &Path) -> Result<TrustedKeys, ReleaseError> {

@@ -182,3 +182,40 @@ fn a_secret_key_opens_only_with_its_password() {
         Err(ReleaseError::BadKey(_))
     ));
 }
+
+#[test]
+fn tauri_s_updater_is_handed_the_trusted_key_a_signature_names_and_none_for_a_stranger() {
+    let s = setup();
+    let (current_public, current_secret) = fixtures::release_key();
+    let (next_public, next_secret) = fixtures::release_key();
+    let both = TrustedKeys::parse(&format!("{current_public}\n{next_public}")).unwrap();
+    let deb = fixtures::package(s.dir.path(), "ariza-desk", "0.2.0", this_architecture());
+    let key_line = |public: &str| public.lines().last().unwrap().trim().to_string();
+    let handed = |secret: &str| {
+        let sig = std::fs::read_to_string(fixtures::sign(&deb, secret)).unwrap();
+        let wrapped = ariza_release::wrap_signature(&sig);
+        let key = both.updater_key_for(&wrapped).unwrap();
+        use base64::Engine as _;
+        let text = base64::engine::general_purpose::STANDARD
+            .decode(key)
+            .unwrap();
+        String::from_utf8(text).unwrap()
+    };
+    // minisign's `.pub` text: the comment line, then the key the signature names.
+    let by_current = handed(&current_secret);
+    assert!(by_current.starts_with("untrusted comment:"), "{by_current}");
+    assert_eq!(
+        by_current.lines().nth(1).unwrap(),
+        key_line(&current_public)
+    );
+    assert_eq!(
+        handed(&next_secret).lines().nth(1).unwrap(),
+        key_line(&next_public)
+    );
+    // A signature by a key this desk does not trust gets no key at all.
+    let stranger = std::fs::read_to_string(fixtures::sign(&deb, &s.secret)).unwrap();
+    assert!(matches!(
+        both.updater_key_for(&stranger),
+        Err(ReleaseError::BadSignature)
+    ));
+}

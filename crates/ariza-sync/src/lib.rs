@@ -22,20 +22,18 @@ use ariza_core::error::{Code, Describe, PortalCode};
 use ariza_core::i18n::MessageArgs;
 use ariza_core::staff::Actor;
 use ariza_core::wire::{
-    ApiError, ApplicationColumns, AuditColumns, AuditUpload, ChangesResponse, DeskUpdate,
-    EnrollRequest, EnrollResponse, Health, PushBatchV2, PushResponse,
+    ApiError, ApplicationColumns, AuditColumns, AuditUpload, ChangesResponse, EnrollRequest,
+    EnrollResponse, Health, PushBatchV2, PushResponse,
 };
 use ariza_store::health::PortalClock;
 use ariza_store::{Store, StoreError};
 
-/// A desk release the portal offered, downloaded and not yet checked.
+/// Where the desk asks for its releases: see [`Engine::update_link`].
 #[derive(Debug, Clone)]
-pub struct FetchedUpdate {
-    pub version: String,
-    pub notes: Option<String>,
-    pub package: std::path::PathBuf,
-    /// As the portal's manifest carries it (base64-wrapped minisign).
-    pub signature: String,
+pub struct UpdateLink {
+    /// The portal's address, without a trailing `/`.
+    pub portal: String,
+    pub tls: rustls::ClientConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -640,67 +638,16 @@ impl Engine {
         })
     }
 
-    /// Asks the enrolled portal whether it has a desk release newer than `current` for this
-    /// machine and, if so, downloads the package into `dir`: unsigned GETs (a release is no
-    /// secret) through the same pinned transport as every sync. Nothing here trusts what was
-    /// downloaded; `ariza_release` checks its signature before anything is installed.
-    pub fn fetch_update(
-        &self,
-        store: &Store,
-        current: &str,
-        dir: &std::path::Path,
-    ) -> Result<Option<FetchedUpdate>, SyncError> {
+    /// Where and how to ask the enrolled portal for desk releases, for Tauri's updater: the
+    /// portal's address (HTTPS, or plain HTTP to loopback only) and the TLS every sync speaks
+    /// to it, pinned to its keys. A release is no secret, so nothing is signed; nothing
+    /// downloaded is trusted either: `ariza_release` checks the package before any install.
+    pub fn update_link(&self, store: &Store) -> Result<UpdateLink, SyncError> {
         let enrollment = store.enrollment()?.ok_or(SyncError::NotEnrolled)?;
         let portal = enrollment.portal_url.trim_end_matches('/').to_string();
         check_portal_url(&portal)?;
-        let client = self.client(&trust_of(&enrollment)?)?;
-        let arch = std::env::consts::ARCH;
-        let answer = client
-            .http
-            .get(format!(
-                "{portal}/api/v1/desk/update/linux/{arch}/{current}"
-            ))
-            .send()
-            .map_err(|e| client.failure(e))?;
-        if answer.status() == reqwest::StatusCode::NO_CONTENT {
-            return Ok(None);
-        }
-        let update: DeskUpdate = read_answer(answer)?;
-        let platform = update
-            .platforms
-            .get(&format!("linux-{arch}-deb"))
-            .ok_or_else(|| SyncError::BadAnswer("no package for this platform".into()))?;
-        let package_url = if platform.url.starts_with('/') {
-            format!("{portal}{}", platform.url)
-        } else {
-            check_portal_url(&platform.url)?;
-            platform.url.clone()
-        };
-        let answer = client
-            .http
-            .get(package_url)
-            .send()
-            .map_err(|e| client.failure(e))?;
-        if !answer.status().is_success() {
-            return Err(error_answer(answer));
-        }
-        let bytes = answer.bytes().map_err(SyncError::Offline)?;
-        // The version names a file: only what a version can hold.
-        let safe_version: String = update
-            .version
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
-            .collect();
-        let package = dir.join(format!("ariza-desk_{safe_version}.deb"));
-        std::fs::create_dir_all(dir).map_err(|e| SyncError::Store(StoreError::Io(e)))?;
-        std::fs::write(&package, &bytes).map_err(|e| SyncError::Store(StoreError::Io(e)))?;
-        tracing::info!(version = %update.version, bytes = bytes.len(), "desk release downloaded");
-        Ok(Some(FetchedUpdate {
-            version: update.version,
-            notes: update.notes,
-            package,
-            signature: platform.signature.clone(),
-        }))
+        let tls = transport::tls_config(&trust_of(&enrollment)?, Arc::clone(&self.clock))?;
+        Ok(UpdateLink { portal, tls })
     }
 
     /// Runs until `stop` is set: syncs, then waits; after failures waits longer (exponential

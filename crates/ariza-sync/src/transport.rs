@@ -291,19 +291,7 @@ pub fn client(
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(120));
     let builder = if trust.pinned() {
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
-            .with_safe_default_protocol_versions()
-            .map_err(|e| SyncError::BadAnswer(e.to_string()))?
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(PinnedKey {
-                trust: trust.clone(),
-                clock,
-                verdict: Arc::clone(&verdict),
-                provider,
-            }))
-            .with_no_client_auth();
-        builder.use_preconfigured_tls(config)
+        builder.use_preconfigured_tls(pinned_config(trust, clock, Arc::clone(&verdict))?)
     } else {
         builder.use_rustls_tls()
     };
@@ -311,6 +299,49 @@ pub fn client(
         http: builder.build().map_err(SyncError::Offline)?,
         verdict,
     })
+}
+
+/// The TLS a desk speaks to its portal with, for a client other than the engine's own (Tauri's
+/// updater): pinned to the portal's keys like every sync when `trust` has pins, else the web
+/// PKI roots bundled with the desk (the same roots the engine's client uses).
+pub fn tls_config(
+    trust: &Trust,
+    clock: Arc<dyn Clock + Send + Sync>,
+) -> Result<rustls::ClientConfig, SyncError> {
+    if trust.pinned() {
+        return pinned_config(trust, clock, Arc::new(Mutex::new(None)));
+    }
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| SyncError::BadAnswer(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth())
+}
+
+fn pinned_config(
+    trust: &Trust,
+    clock: Arc<dyn Clock + Send + Sync>,
+    verdict: Arc<Mutex<Option<TlsVerdict>>>,
+) -> Result<rustls::ClientConfig, SyncError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    Ok(
+        rustls::ClientConfig::builder_with_provider(Arc::clone(&provider))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| SyncError::BadAnswer(e.to_string()))?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(PinnedKey {
+                trust: trust.clone(),
+                clock,
+                verdict,
+                provider,
+            }))
+            .with_no_client_auth(),
+    )
 }
 
 /// A new device key: 32 random bytes. Returns (private hex, public hex).

@@ -1,16 +1,20 @@
-//! Settings → Updates: the portal's newest desk release, downloaded in the background and
-//! installed when an administrator agrees; or the same signed package from a USB stick. Both
-//! go through `ariza_release::check_and_install`: a trusted release key's signature over the
-//! exact bytes, for the version the package says it is, newer than this desk, for this
-//! machine; anything else is refused with nothing installed.
+//! Settings → Updates: the portal's newest desk release, found and downloaded in the
+//! background by Tauri's updater (its minisign check included) and installed when an
+//! administrator agrees; or the same signed package from a USB stick. Both installs go through
+//! `ariza_release::check_and_install`: a trusted release key's signature over the exact
+//! bytes, for the version the package says it is, newer than this desk, for this machine;
+//! anything else is refused with nothing installed.
 
 use std::path::PathBuf;
 
 use ariza_core::audit::AuditAction;
 use ariza_core::clock::Clock;
+use ariza_core::error::{Code, Describe};
+use ariza_core::i18n::MessageArgs;
 use ariza_core::staff::Action;
 use serde::Serialize;
 use tauri::AppHandle;
+use tauri_plugin_updater::UpdaterExt;
 use ts_rs::TS;
 
 use super::off_main;
@@ -53,9 +57,10 @@ pub async fn update_status(app: AppHandle) -> Reply<UpdateStatus> {
 /// Asks the portal now (the desk also asks on its own every few hours).
 #[tauri::command]
 pub async fn check_for_update(app: AppHandle) -> Reply<UpdateStatus> {
-    off_main(app, |desk| {
+    let handle = app.clone();
+    off_main(app, move |desk| {
         desk.actor()?.role.require(Action::ManageCenter)?;
-        desk.check_for_update()?;
+        desk.check_for_update(&handle)?;
         Ok(desk.update_status())
     })
     .await
@@ -137,17 +142,133 @@ pub async fn restart_desk(app: AppHandle) -> Reply<()> {
     app.restart()
 }
 
+/// A release the portal offered, downloaded by Tauri's updater (which checked its signature)
+/// and waiting for an administrator; `install_update` checks it again in full before dpkg.
+#[derive(Debug, Clone)]
+pub struct DownloadedUpdate {
+    pub version: String,
+    pub notes: Option<String>,
+    pub package: PathBuf,
+    /// As the manifest carries it (base64-wrapped minisign).
+    pub signature: String,
+}
+
 impl Desk {
     /// Downloads the portal's newer release, if there is one, for an administrator to install.
-    pub fn check_for_update(&self) -> Result<(), DeskError> {
+    /// Blocks its thread (a command's worker, or the background check's own).
+    pub fn check_for_update(&self, app: &AppHandle) -> Result<(), DeskError> {
+        let link = self.engine.update_link(self.store()?)?;
         let dir = self
             .db_path()
             .parent()
             .map_or_else(|| PathBuf::from("updates"), |p| p.join("updates"));
-        let fetched = self
-            .engine
-            .fetch_update(self.store()?, &this_version().to_string(), &dir)?;
-        self.set_ready_update(fetched);
+        let downloaded = tauri::async_runtime::block_on(download_release(app, link, &dir))?;
+        self.set_ready_update(downloaded);
         Ok(())
+    }
+}
+
+/// Tauri's updater pointed at the enrolled portal: its manifest (`{{target}}/{{arch}}/
+/// {{current_version}}`, 204 when there is nothing newer), then the package, verified against
+/// the trusted release key its signature names and the version it was signed for, over the
+/// TLS every sync uses (pinned to the portal's keys). A release build takes `https://` only.
+async fn download_release(
+    app: &AppHandle,
+    link: ariza_sync::UpdateLink,
+    dir: &std::path::Path,
+) -> Result<Option<DownloadedUpdate>, DeskError> {
+    let keys = ariza_release::desk_trusted_keys()?;
+    let endpoint: url::Url = format!(
+        "{}/api/v1/desk/update/{{{{target}}}}/{{{{arch}}}}/{{{{current_version}}}}",
+        link.portal
+    )
+    .parse()
+    .map_err(|_| ariza_sync::SyncError::BadUrl)?;
+    let updater = |pubkey: Option<String>| {
+        let tls = link.tls.clone();
+        let mut builder = app
+            .updater_builder()
+            .endpoints(vec![endpoint.clone()])?
+            .timeout(std::time::Duration::from_secs(120))
+            .configure_client(move |client| client.use_preconfigured_tls(tls.clone()));
+        if let Some(key) = pubkey {
+            builder = builder.pubkey(key);
+        }
+        builder.build()
+    };
+    // The manifest is read without a key; its signature then names which of the (at most two)
+    // trusted keys the package must verify with.
+    let Some(offered) = updater(None)
+        .map_err(UpdaterFailure)?
+        .check()
+        .await
+        .map_err(UpdaterFailure)?
+    else {
+        return Ok(None);
+    };
+    let key = keys.updater_key_for(&offered.signature)?;
+    let Some(update) = updater(Some(key))
+        .map_err(UpdaterFailure)?
+        .restore_update(offered.raw_json.clone())
+        .map_err(UpdaterFailure)?
+    else {
+        return Ok(None);
+    };
+    let bytes = update
+        .download(|_, _| {}, || {})
+        .await
+        .map_err(UpdaterFailure)?;
+    // The version names a file: only what a version can hold.
+    let safe_version: String = update
+        .version
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '+'))
+        .collect();
+    let package = dir.join(format!("ariza-desk_{safe_version}.deb"));
+    std::fs::create_dir_all(dir).map_err(ariza_release::ReleaseError::Io)?;
+    std::fs::write(&package, &bytes).map_err(ariza_release::ReleaseError::Io)?;
+    tracing::info!(version = %update.version, bytes = bytes.len(), "desk release downloaded");
+    Ok(Some(DownloadedUpdate {
+        version: update.version.clone(),
+        notes: update.body.clone(),
+        package,
+        signature: update.signature.clone(),
+    }))
+}
+
+/// What Tauri's updater refused or could not do, as the desk says it.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+struct UpdaterFailure(tauri_plugin_updater::Error);
+
+impl Describe for UpdaterFailure {
+    fn code(&self) -> Code {
+        use tauri_plugin_updater::Error as E;
+        match &self.0 {
+            E::Reqwest(_) | E::Network(_) | E::ReleaseNotFound | E::Io(_) => Code::Unavailable,
+            _ => Code::UpdateRefused,
+        }
+    }
+
+    fn message(&self) -> (&'static str, MessageArgs) {
+        use tauri_plugin_updater::Error as E;
+        match &self.0 {
+            E::Minisign(_) | E::Base64(_) | E::SignatureUtf8(_) | E::MissingSignedVersion => {
+                ("err-update-bad-signature", vec![])
+            }
+            E::SignedVersionMismatch { signed, announced } => (
+                "err-update-version-mismatch",
+                vec![("signed", signed.clone()), ("package", announced.clone())],
+            ),
+            E::TargetNotFound(_) | E::TargetsNotFound(_) => ("err-update-no-package", vec![]),
+            E::InsecureTransportProtocol => ("err-portal-url-insecure", vec![]),
+            _ => ("err-update-unreachable", vec![]),
+        }
+    }
+}
+
+impl From<UpdaterFailure> for DeskError {
+    fn from(e: UpdaterFailure) -> Self {
+        DeskError::Described(Box::new(e))
     }
 }

@@ -40,10 +40,18 @@ pub(crate) struct UpdatePath {
 pub(crate) async fn update(
     State(portal): State<Portal>,
     Path(path): Path<UpdatePath>,
+    headers: axum::http::HeaderMap,
 ) -> Result<Response, PortalError> {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     Ok(
-        match ops::releases::update_for(&portal, &path.target, &path.arch, &path.current_version)
-            .await?
+        match ops::releases::update_for(
+            &portal,
+            host,
+            &path.target,
+            &path.arch,
+            &path.current_version,
+        )
+        .await?
         {
             Some(update) => Json(update).into_response(),
             None => StatusCode::NO_CONTENT.into_response(),

@@ -100,9 +100,11 @@ fn newest(rows: &[ReleaseRow]) -> Option<(semver::Version, &ReleaseRow)> {
 }
 
 /// What a desk running `current` on `rust_arch` (Tauri's `{{arch}}`: `x86_64`) is offered:
-/// the newest release if it is newer, in Tauri's updater manifest shape.
+/// the newest release if it is newer, in Tauri's updater manifest shape, the package's
+/// address absolute for a request that named `host`.
 pub async fn update_for(
     portal: &Portal,
+    host: Option<&str>,
     target: &str,
     rust_arch: &str,
     current: &str,
@@ -120,13 +122,25 @@ pub async fn update_for(
     };
     let platform = DeskUpdatePlatform {
         signature: ariza_release::wrap_signature(&row.signature),
-        url: package_path(&version.to_string(), architecture),
+        url: portal
+            .public_address
+            .link(host, &package_path(&version.to_string(), architecture)),
     };
     Ok(Some(DeskUpdate {
         version: version.to_string(),
         notes: (!row.notes.is_empty()).then(|| row.notes.clone()),
         pub_date: Some(row.published_at.to_rfc3339()),
-        platforms: [(ariza_release::platform_key(architecture), platform)].into(),
+        // Tauri's name for a .deb, and the plain `linux-{arch}` its updater looks for in a
+        // desk whose binary Tauri's bundler did not stamp with its bundle type (scripts/deb.sh
+        // builds the package): one package under both.
+        platforms: [
+            (ariza_release::platform_key(architecture), platform.clone()),
+            (
+                format!("linux-{}", ariza_release::rust_architecture(architecture)),
+                platform,
+            ),
+        ]
+        .into(),
     }))
 }
 
