@@ -373,6 +373,12 @@ async fn main() -> anyhow::Result<()> {
     ariza_portal::migrate(&pool)
         .await
         .context("cannot bring the portal database up to date")?;
+    if let Some(url) = &config.public_url {
+        anyhow::ensure!(
+            url.starts_with("https://") && url.len() > "https://".len(),
+            "public_url must be an https:// address (desks take releases over HTTPS only)"
+        );
+    }
     let (public_rate, sign_in_rate) = config.address_rates();
     let portal = Portal::with_rate(
         pool,

@@ -186,11 +186,20 @@ async fn download_release(
     .map_err(|_| ariza_sync::SyncError::BadUrl)?;
     let updater = |pubkey: Option<String>| {
         let tls = link.tls.clone();
+        // The engine's rules for the plugin's client too: its pinned TLS, no redirect (a 3xx
+        // could lead off the portal, or to plain HTTP), and timeouts that also bound the
+        // package's download (the plugin sets none for it).
         let mut builder = app
             .updater_builder()
             .endpoints(vec![endpoint.clone()])?
-            .timeout(std::time::Duration::from_secs(120))
-            .configure_client(move |client| client.use_preconfigured_tls(tls.clone()));
+            .version_comparator(|_, release| release.version > this_version())
+            .configure_client(move |client| {
+                client
+                    .use_preconfigured_tls(tls.clone())
+                    .redirect(reqwest_updater::redirect::Policy::none())
+                    .connect_timeout(std::time::Duration::from_secs(10))
+                    .timeout(std::time::Duration::from_secs(300))
+            });
         if let Some(key) = pubkey {
             builder = builder.pubkey(key);
         }
@@ -206,6 +215,12 @@ async fn download_release(
     else {
         return Ok(None);
     };
+    // The package comes from the portal itself, as every sync does: the same scheme, host and
+    // port (so over the pinned TLS), never plain HTTP elsewhere.
+    if offered.download_url.origin() != endpoint.origin() {
+        tracing::warn!("the manifest names a package off the portal: refused");
+        return Err(ariza_sync::SyncError::InsecureUrl.into());
+    }
     let key = keys.updater_key_for(&offered.signature)?;
     let Some(update) = updater(Some(key))
         .map_err(UpdaterFailure)?

@@ -40,9 +40,14 @@ pub(crate) struct UpdatePath {
 pub(crate) async fn update(
     State(portal): State<Portal>,
     Path(path): Path<UpdatePath>,
+    uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, PortalError> {
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    // HTTP/1.1 names the host in its header, HTTP/2 in the request's authority.
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()));
     Ok(
         match ops::releases::update_for(
             &portal,
