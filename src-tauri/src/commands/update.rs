@@ -79,17 +79,7 @@ pub async fn install_update(app: AppHandle) -> Reply<UpdateStatus> {
                 fields: Vec::new(),
             }));
         };
-        let facts =
-            ariza_release::check_and_install(&ready.package, &ready.signature, &this_version())?;
-        desk.store()?.audit_event(
-            desk.clock.now(),
-            &actor.username,
-            AuditAction::DeskUpdate,
-            &facts.version.to_string(),
-            "portal",
-        )?;
-        desk.update_installed(&facts.version.to_string());
-        Ok(desk.update_status())
+        install_checked(desk, &actor, &ready.package, &ready.signature, "portal")
     })
     .await
 }
