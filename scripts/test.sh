@@ -46,6 +46,16 @@ counts_in() {
   echo "$((cargo_p + vitest_p)) $((cargo_f + vitest_f))"
 }
 
+# The failed tests named in a runner's output in $1: cargo's "test a::b ... FAILED" lines and
+# the binary that held them ("Running tests/x.rs (…)"), and Vitest's "FAIL  file > test" lines.
+failed_test_names() {
+  awk '
+    /^ *Running / { binary = $2 }
+    /^test .* \.\.\. FAILED$/ { sub(/^test /, ""); sub(/ \.\.\. FAILED$/, ""); print binary ": " $0 }
+    /^ *(×|FAIL) / { sub(/^ +/, ""); print }
+  ' "$1" | sort -u | head -n 20
+}
+
 # run_tests NAME COMMAND…: a runner that reports its own passed and failed counts.
 run_tests() {
   local name="$1" out status p f
@@ -63,6 +73,10 @@ run_tests() {
   failed=$((failed + f))
   if [ "$status" -ne 0 ] || [ "$f" -ne 0 ]; then
     failed_steps+=("$name ($f failed)")
+    # The names too: a report that keeps only the run's last lines must still say which.
+    while IFS= read -r test_name; do
+      failed_steps+=("    $test_name")
+    done < <(failed_test_names "$out")
   fi
 }
 

@@ -78,7 +78,7 @@ fn agencies_operators_and_citizens_on_the_web() {
     let personal = personal_data(&store);
     assert!(personal.len() >= 4);
     let base = portal.url.replace("127.0.0.1", "localhost");
-    let (d, _driver) = start_chromium("web");
+    let d = start_chromium("web");
 
     // ── A citizen checks the application on the status page. ──
     let first = store.application(&ids[0]).unwrap();

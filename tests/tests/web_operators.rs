@@ -148,7 +148,7 @@ fn operators_keep_the_centers_running() {
             .unwrap()
     });
     let base = portal.url.replace("127.0.0.1", "localhost");
-    let (d, _driver) = start_chromium("web-operators");
+    let d = start_chromium("web-operators");
 
     // ── Keyboard alone: a citizen's lookup, then an operator signing in. ──
     let app = store

@@ -27,6 +27,11 @@ pub struct Driver {
     /// Where screenshots come from: the desk's are read from the X display, Chromium's from
     /// WebDriver.
     grab: Grab,
+    /// The browser's driver, when the session owns it (Chromium): a field drops after
+    /// `Driver::drop` has ended the session, so the browser is closed before its driver stops.
+    /// A guard held beside the `Driver` in a `let (d, guard)` pattern drops first, and a
+    /// chromedriver stopped first leaves its Chromium running.
+    owned_driver: Option<KillOnDrop>,
 }
 
 /// Ends the session, which closes the desk (or Chromium) the session started: a desk left
@@ -414,6 +419,7 @@ fn open_session(
             shots,
             shot_no: std::cell::Cell::new(0),
             grab,
+            owned_driver: None,
         },
         guard,
     )
@@ -521,8 +527,9 @@ pub const TAB: &str = "\u{E004}";
 pub const ENTER: &str = "\u{E007}";
 
 /// Starts Debian's chromedriver and a headless Chromium session (never a downloaded
-/// browser). The guard stops the driver, and with it the browser.
-pub fn start_chromium(shots_name: &str) -> (Driver, KillOnDrop) {
+/// browser). Dropping the `Driver` ends the session, which closes the browser, and then stops
+/// the driver.
+pub fn start_chromium(shots_name: &str) -> Driver {
     let shots = fresh_shots_dir(shots_name);
     let profile = tempfile::tempdir().unwrap().keep();
     let port = free_port();
@@ -546,5 +553,7 @@ pub fn start_chromium(shots_name: &str) -> (Driver, KillOnDrop) {
             ]
         }
     }}});
-    open_session(KillOnDrop(driver), port, caps, shots, Grab::WebDriver)
+    let (mut session, guard) = open_session(KillOnDrop(driver), port, caps, shots, Grab::WebDriver);
+    session.owned_driver = Some(guard);
+    session
 }
