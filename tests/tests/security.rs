@@ -415,6 +415,33 @@ fn move_portal(dir: &tempfile::TempDir, url: &str) {
         .unwrap();
 }
 
+/// Asks for a release as the desk's updater does, over the engine's update link (its TLS, its
+/// watch on the pins): the answer's status, or the refusal the watch names (None: it named
+/// none).
+fn ask_for_update(engine: &Engine, store: &Store) -> Result<u16, Option<&'static str>> {
+    let link = engine.update_link(store).unwrap();
+    let updater = reqwest::blocking::Client::builder()
+        .use_preconfigured_tls(link.tls.clone())
+        .build()
+        .unwrap();
+    match updater
+        .get(format!(
+            "{}/api/v1/desk/update/linux/x86_64/0.1.0",
+            link.portal
+        ))
+        .send()
+    {
+        Ok(answer) => {
+            assert!(link.watch.refusal().is_none());
+            Ok(answer.status().as_u16())
+        }
+        Err(e) => {
+            assert!(e.is_connect(), "{e}");
+            Err(link.watch.refusal().map(|r| r.message_key()))
+        }
+    }
+}
+
 #[test]
 fn a_pinned_public_key_is_required_and_outlives_its_certificate() {
     let portal = TestPortal::start();
@@ -514,14 +541,26 @@ fn a_pinned_public_key_is_required_and_outlives_its_certificate() {
     move_portal(&dir, &tls_portal(&portal, &cert_b, &key_b));
     file(&store, &admin, 1);
     assert_eq!(engine.sync_once(&store).unwrap().delivered, 1);
-    // Neither key: refused, by name; so is the pinned key's expired certificate.
+    // The desk's updater asks over the same pinned TLS: it reaches the portal (no release
+    // published: 204) and nothing was refused.
+    assert_eq!(ask_for_update(&engine, &store), Ok(204));
+    // Neither key: refused, by name; so is the pinned key's expired certificate. The updater's
+    // link is refused with the same names, not as a portal out of reach.
     move_portal(&dir, &tls_portal(&portal, &cert_c, &key_c));
     file(&store, &admin, 1);
     let err = engine.sync_once(&store).unwrap_err();
     assert_eq!(err.message_key(), "err-portal-pin-mismatch", "{err}");
+    assert_eq!(
+        ask_for_update(&engine, &store),
+        Err(Some("err-portal-pin-mismatch"))
+    );
     move_portal(&dir, &url_expired);
     let err = engine.sync_once(&store).unwrap_err();
     assert_eq!(err.message_key(), "err-portal-cert-expired", "{err}");
+    assert_eq!(
+        ask_for_update(&engine, &store),
+        Err(Some("err-portal-cert-expired"))
+    );
     assert_eq!(
         store.sync_status().unwrap().last_error.as_deref(),
         Some("err-portal-cert-expired")

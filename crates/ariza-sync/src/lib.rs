@@ -34,6 +34,9 @@ pub struct UpdateLink {
     /// The portal's address, without a trailing `/`.
     pub portal: String,
     pub tls: rustls::ClientConfig,
+    /// What the pinned verifier of `tls` last decided: a refused certificate is then said
+    /// as such, not as a link that is down.
+    pub watch: transport::TlsWatch,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -646,8 +649,8 @@ impl Engine {
         let enrollment = store.enrollment()?.ok_or(SyncError::NotEnrolled)?;
         let portal = enrollment.portal_url.trim_end_matches('/').to_string();
         check_portal_url(&portal)?;
-        let tls = transport::tls_config(&trust_of(&enrollment)?, Arc::clone(&self.clock))?;
-        Ok(UpdateLink { portal, tls })
+        let (tls, watch) = transport::tls_config(&trust_of(&enrollment)?, Arc::clone(&self.clock))?;
+        Ok(UpdateLink { portal, tls, watch })
     }
 
     /// Runs until `stop` is set: syncs, then waits; after failures waits longer (exponential

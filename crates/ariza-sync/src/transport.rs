@@ -249,29 +249,46 @@ impl ServerCertVerifier for PinnedKey {
     }
 }
 
+/// What a pinned verifier last decided, shared with the client it verifies for, so that a
+/// failed connection can be told apart from a certificate the pins refused.
+#[derive(Debug, Clone, Default)]
+pub struct TlsWatch(Arc<Mutex<Option<TlsVerdict>>>);
+
+impl TlsWatch {
+    /// What the pinned verifier decided last (None without pins, or before a handshake).
+    pub fn last_verdict(&self) -> Option<TlsVerdict> {
+        self.0.lock().ok().and_then(|v| *v)
+    }
+
+    /// The error to report when the last handshake ended in a refusal by the pins: the
+    /// certificate's key is not pinned, or its dates are wrong by the desk's clock.
+    pub fn refusal(&self) -> Option<SyncError> {
+        match self.last_verdict()? {
+            TlsVerdict::Mismatch | TlsVerdict::Unreadable => Some(SyncError::PinMismatch),
+            TlsVerdict::Expired | TlsVerdict::NotYetValid => Some(SyncError::CertificateExpired),
+            TlsVerdict::Accepted { .. } => None,
+        }
+    }
+}
+
 /// An HTTP client for the portal, and what its pinned verifier last decided.
 #[derive(Clone)]
 pub struct PortalClient {
     pub http: reqwest::blocking::Client,
-    verdict: Arc<Mutex<Option<TlsVerdict>>>,
+    watch: TlsWatch,
 }
 
 impl PortalClient {
     /// What the pinned verifier decided last (None without pins, or before a handshake).
     pub fn last_verdict(&self) -> Option<TlsVerdict> {
-        self.verdict.lock().ok().and_then(|v| *v)
+        self.watch.last_verdict()
     }
 
     /// A failed request as the engine reports it: a certificate the pins refused is named as
     /// such, anything else is the link being down.
     pub fn failure(&self, e: reqwest::Error) -> SyncError {
-        match self.last_verdict() {
-            Some(TlsVerdict::Mismatch | TlsVerdict::Unreadable) if e.is_connect() => {
-                SyncError::PinMismatch
-            }
-            Some(TlsVerdict::Expired | TlsVerdict::NotYetValid) if e.is_connect() => {
-                SyncError::CertificateExpired
-            }
+        match self.watch.refusal() {
+            Some(refusal) if e.is_connect() => refusal,
             _ => SyncError::Offline(e),
         }
     }
@@ -285,48 +302,51 @@ pub fn client(
     trust: &Trust,
     clock: Arc<dyn Clock + Send + Sync>,
 ) -> Result<PortalClient, SyncError> {
-    let verdict = Arc::new(Mutex::new(None));
+    let watch = TlsWatch::default();
     let builder = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(10))
         .timeout(std::time::Duration::from_secs(120));
     let builder = if trust.pinned() {
-        builder.use_preconfigured_tls(pinned_config(trust, clock, Arc::clone(&verdict))?)
+        builder.use_preconfigured_tls(pinned_config(trust, clock, watch.clone())?)
     } else {
         builder.use_rustls_tls()
     };
     Ok(PortalClient {
         http: builder.build().map_err(SyncError::Offline)?,
-        verdict,
+        watch,
     })
 }
 
 /// The TLS a desk speaks to its portal with, for a client other than the engine's own (Tauri's
 /// updater): pinned to the portal's keys like every sync when `trust` has pins, else the web
-/// PKI roots bundled with the desk (the same roots the engine's client uses).
+/// PKI roots bundled with the desk (the same roots the engine's client uses). The watch tells
+/// a refusal by the pins from a link that is down, as the engine's own client does.
 pub fn tls_config(
     trust: &Trust,
     clock: Arc<dyn Clock + Send + Sync>,
-) -> Result<rustls::ClientConfig, SyncError> {
+) -> Result<(rustls::ClientConfig, TlsWatch), SyncError> {
+    let watch = TlsWatch::default();
     if trust.pinned() {
-        return pinned_config(trust, clock, Arc::new(Mutex::new(None)));
+        return Ok((pinned_config(trust, clock, watch.clone())?, watch));
     }
     let roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
-    Ok(rustls::ClientConfig::builder_with_provider(Arc::new(
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
     .map_err(|e| SyncError::BadAnswer(e.to_string()))?
     .with_root_certificates(roots)
-    .with_no_client_auth())
+    .with_no_client_auth();
+    Ok((config, watch))
 }
 
 fn pinned_config(
     trust: &Trust,
     clock: Arc<dyn Clock + Send + Sync>,
-    verdict: Arc<Mutex<Option<TlsVerdict>>>,
+    watch: TlsWatch,
 ) -> Result<rustls::ClientConfig, SyncError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     Ok(
@@ -337,7 +357,7 @@ fn pinned_config(
             .with_custom_certificate_verifier(Arc::new(PinnedKey {
                 trust: trust.clone(),
                 clock,
-                verdict,
+                verdict: watch.0,
                 provider,
             }))
             .with_no_client_auth(),

@@ -198,10 +198,10 @@ async fn download_release(
     // The manifest is read without a key; its signature then names which of the (at most two)
     // trusted keys the package must verify with.
     let Some(offered) = updater(None)
-        .map_err(UpdaterFailure)?
+        .map_err(|e| updater_failure(&link.watch, e))?
         .check()
         .await
-        .map_err(UpdaterFailure)?
+        .map_err(|e| updater_failure(&link.watch, e))?
     else {
         return Ok(None);
     };
@@ -213,16 +213,16 @@ async fn download_release(
     }
     let key = keys.updater_key_for(&offered.signature)?;
     let Some(update) = updater(Some(key))
-        .map_err(UpdaterFailure)?
+        .map_err(|e| updater_failure(&link.watch, e))?
         .restore_update(offered.raw_json.clone())
-        .map_err(UpdaterFailure)?
+        .map_err(|e| updater_failure(&link.watch, e))?
     else {
         return Ok(None);
     };
     let bytes = update
         .download(|_, _| {}, || {})
         .await
-        .map_err(UpdaterFailure)?;
+        .map_err(|e| updater_failure(&link.watch, e))?;
     // The version names a file: only what a version can hold.
     let safe_version: String = update
         .version
@@ -231,7 +231,7 @@ async fn download_release(
         .collect();
     let package = dir.join(format!("ariza-desk_{safe_version}.deb"));
     std::fs::create_dir_all(dir).map_err(ariza_release::ReleaseError::Io)?;
-    std::fs::write(&package, &bytes).map_err(ariza_release::ReleaseError::Io)?;
+    write_whole(&package, &bytes).map_err(ariza_release::ReleaseError::Io)?;
     tracing::info!(version = %update.version, bytes = bytes.len(), "desk release downloaded");
     Ok(Some(DownloadedUpdate {
         version: update.version.clone(),
@@ -239,6 +239,35 @@ async fn download_release(
         package,
         signature: update.signature.clone(),
     }))
+}
+
+/// Writes `bytes` to `path` under a name of its own first, then renames it into place: a
+/// background check and an administrator's check that download at once each put a whole
+/// package there, and nobody ever reads half of one.
+fn write_whole(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut part = path.as_os_str().to_owned();
+    part.push(format!(".{}-{n}.part", std::process::id()));
+    let part = PathBuf::from(part);
+    let written = std::fs::write(&part, bytes).and_then(|()| std::fs::rename(&part, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    written
+}
+
+/// A failure of the updater's client as the desk says it: a certificate the portal's pins
+/// refused is named as such (as every sync names it), not as a portal out of reach.
+fn updater_failure(
+    watch: &ariza_sync::transport::TlsWatch,
+    e: tauri_plugin_updater::Error,
+) -> DeskError {
+    use tauri_plugin_updater::Error as E;
+    match (&e, watch.refusal()) {
+        (E::Reqwest(_) | E::Network(_), Some(refusal)) => refusal.into(),
+        _ => UpdaterFailure(e).into(),
+    }
 }
 
 /// What Tauri's updater refused or could not do, as the desk says it.
